@@ -1,0 +1,151 @@
+//! The native `anneal` command: fine-tune, evaluate, predict, embed, inspect and benchmark from
+//! the terminal. Errors go to stderr as one message naming the file and the cause; the exit
+//! status is non-zero on failure.
+
+mod bench;
+mod finetune;
+mod inspect;
+mod model_dir;
+mod predict;
+
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::data::{ParseOptions, Parsed, Task};
+use crate::runtime::DeviceChoice;
+
+/// Fine-tune BERT-family models on your own labeled data.
+#[derive(Parser, Debug)]
+#[command(name = "anneal", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Fine-tune a pre-trained model on labeled data and save it in Hugging Face's layout.
+    Finetune(finetune::FinetuneArgs),
+    /// Score a fine-tuned model on labeled data.
+    Evaluate(predict::EvaluateArgs),
+    /// Predict labels (or entities) for texts with a fine-tuned model.
+    Predict(predict::PredictArgs),
+    /// Print mean-pooled, L2-normalised sentence embeddings.
+    Embed(predict::EmbedArgs),
+    /// Check a data file and summarise it.
+    Inspect(inspect::InspectArgs),
+    /// Time fine-tuning steps on random token ids.
+    Bench(bench::BenchArgs),
+}
+
+/// How to read a data file, shared by several commands.
+#[derive(Args, Debug, Clone)]
+struct DataArgs {
+    /// classify or ner; inferred from the file when omitted.
+    #[arg(long)]
+    task: Option<Task>,
+    /// Name of the text column (classification).
+    #[arg(long)]
+    text_column: Option<String>,
+    /// Name of the label column (classification).
+    #[arg(long)]
+    label_column: Option<String>,
+}
+
+impl DataArgs {
+    fn options(&self, task: Option<Task>) -> ParseOptions {
+        ParseOptions {
+            task: task.or(self.task),
+            text_column: self.text_column.clone(),
+            label_column: self.label_column.clone(),
+        }
+    }
+}
+
+/// Runs the command line; the error is the message for the user.
+pub fn run(cli: Cli) -> Result<(), String> {
+    match cli.command {
+        Command::Finetune(a) => finetune::run(a),
+        Command::Evaluate(a) => predict::evaluate(a),
+        Command::Predict(a) => predict::predict(a),
+        Command::Embed(a) => predict::embed(a),
+        Command::Inspect(a) => inspect::run(a),
+        Command::Bench(a) => bench::run(a),
+    }
+}
+
+/// Parses the process arguments and runs.
+pub fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("error: {message}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn read(path: &Path) -> Result<Vec<u8>, String> {
+    std::fs::read(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::NotFound => "not found".into(),
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        _ => e.to_string(),
+    }
+}
+
+fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
+    std::fs::write(path, bytes).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))
+}
+
+/// Reads and parses a data file, reporting skipped lines on stderr.
+fn load_data(path: &Path, options: &ParseOptions, skip_invalid: bool) -> Result<Parsed, String> {
+    let bytes = read(path)?;
+    let name = path.display().to_string();
+    let parsed = crate::data::parse(&name, &bytes, options).map_err(|e| e.to_string())?;
+    let skipped = parsed.problems.clone();
+    let parsed = parsed.accept(skip_invalid).map_err(|e| e.to_string())?;
+    if !skipped.is_empty() {
+        eprintln!("{name}: skipped {} invalid row(s):", skipped.len());
+        for p in skipped.iter().take(crate::data::MAX_LISTED_PROBLEMS) {
+            eprintln!("  line {}: {}", p.line, p.message);
+        }
+        if skipped.len() > crate::data::MAX_LISTED_PROBLEMS {
+            eprintln!(
+                "  ... and {} more",
+                skipped.len() - crate::data::MAX_LISTED_PROBLEMS
+            );
+        }
+    }
+    Ok(parsed)
+}
+
+/// Texts from arguments, or one per line of a file.
+fn texts(input: &Option<PathBuf>, args: &[String]) -> Result<Vec<String>, String> {
+    let mut out = args.to_vec();
+    if let Some(path) = input {
+        let bytes = read(path)?;
+        let text =
+            String::from_utf8(bytes).map_err(|_| format!("{}: not valid UTF-8", path.display()))?;
+        out.extend(
+            text.lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string),
+        );
+    }
+    if out.is_empty() {
+        return Err("no texts: give them as arguments or with --input FILE (one per line)".into());
+    }
+    Ok(out)
+}
+
+fn pick_device(choice: DeviceChoice) -> Result<crate::runtime::Picked, String> {
+    let picked = crate::runtime::pick(choice)?;
+    eprintln!("device: {}", picked.description);
+    Ok(picked)
+}

@@ -1,0 +1,289 @@
+//! `anneal evaluate`, `anneal predict` and `anneal embed`.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use serde_json::json;
+
+use super::model_dir::ModelDir;
+use super::{DataArgs, load_data, pick_device, texts};
+use crate::data::entities::{entities, split_words};
+use crate::data::features::{Features, encode};
+use crate::model::checkpoint::{load_classifier, load_encoder, read_f32};
+use crate::model::{BertClassifier, Task, mean_pool_normalized};
+use crate::runtime::DeviceChoice;
+use crate::train::eval::argmax;
+use crate::train::{Evaluation, evaluate as score, predict_probabilities, to_tensors};
+
+#[derive(Args, Debug)]
+pub struct EvaluateArgs {
+    /// A fine-tuned model folder.
+    #[arg(long)]
+    model: PathBuf,
+    /// Labeled data in any supported format.
+    #[arg(long)]
+    data: PathBuf,
+    #[command(flatten)]
+    data_args: DataArgs,
+    /// Print one JSON object instead of a table.
+    #[arg(long)]
+    json: bool,
+    /// Longest input in tokens.
+    #[arg(long, default_value_t = 128)]
+    max_len: usize,
+    /// Examples per forward pass.
+    #[arg(long, default_value_t = 32)]
+    batch_size: usize,
+    /// Keep the valid rows of a malformed file instead of refusing it.
+    #[arg(long)]
+    skip_invalid: bool,
+    /// auto, cpu or gpu.
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+}
+
+#[derive(Args, Debug)]
+pub struct PredictArgs {
+    /// A fine-tuned model folder.
+    #[arg(long)]
+    model: PathBuf,
+    /// A file with one text per line.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// Texts to predict.
+    texts: Vec<String>,
+    /// Longest input in tokens.
+    #[arg(long, default_value_t = 128)]
+    max_len: usize,
+    /// auto, cpu or gpu.
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+}
+
+#[derive(Args, Debug)]
+pub struct EmbedArgs {
+    /// Any BERT model folder.
+    #[arg(long)]
+    model: PathBuf,
+    /// A file with one text per line.
+    #[arg(long)]
+    input: Option<PathBuf>,
+    /// Texts to embed.
+    texts: Vec<String>,
+    /// Longest input in tokens.
+    #[arg(long, default_value_t = 512)]
+    max_len: usize,
+    /// auto, cpu or gpu.
+    #[arg(long, default_value = "auto")]
+    device: DeviceChoice,
+}
+
+fn open_fine_tuned(
+    path: &PathBuf,
+    device: DeviceChoice,
+) -> Result<(ModelDir, BertClassifier, Vec<String>), String> {
+    let dir = ModelDir::open(path)?;
+    let (task, labels) = dir.fine_tuned()?;
+    let picked = pick_device(device)?;
+    let (model, _, report) = load_classifier(
+        &dir.config,
+        &dir.weights,
+        task,
+        labels.len(),
+        None,
+        &picked.device,
+    )
+    .map_err(|e| format!("{}: {e}", path.display()))?;
+    if !report.initialised.is_empty() {
+        return Err(format!(
+            "{}: the checkpoint lacks trained weights for {} (expected {} labels)",
+            path.display(),
+            report.initialised.join(", "),
+            labels.len()
+        ));
+    }
+    Ok((dir, model, labels))
+}
+
+pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
+    let (dir, model, labels) = open_fine_tuned(&a.model, a.device)?;
+    let parsed = load_data(
+        &a.data,
+        &a.data_args.options(Some(model.task)),
+        a.skip_invalid,
+    )?;
+    let encoded =
+        encode(&parsed.examples, &dir.tokenizer, &labels, a.max_len).map_err(|e| e.to_string())?;
+    if !encoded.unknown_labels.is_empty() {
+        eprintln!(
+            "{}: left out {} example(s) with labels the model does not know:",
+            parsed.file,
+            encoded.unknown_labels.len()
+        );
+        for p in encoded.unknown_labels.iter().take(20) {
+            eprintln!("  line {}: {}", p.line, p.message);
+        }
+    }
+    if encoded.features.is_empty() {
+        return Err(format!("{}: no examples to evaluate", parsed.file));
+    }
+    let report = pollster::block_on(score(
+        &model,
+        &encoded.features,
+        &labels,
+        a.batch_size,
+        dir.tokenizer.pad_id(),
+    ))
+    .map_err(|e| e.to_string())?;
+    if a.json {
+        println!("{}", serde_json::to_string(&report).expect("json values"));
+        return Ok(());
+    }
+    match &report {
+        Evaluation::Classify(r) => {
+            println!(
+                "examples {}  accuracy {:.4}  macro-F1 {:.4}  weighted-F1 {:.4}",
+                r.examples, r.accuracy, r.macro_f1, r.weighted_f1
+            );
+            println!(
+                "{:<20} {:>9} {:>9} {:>9} {:>8}",
+                "label", "precision", "recall", "f1", "support"
+            );
+            for (label, s) in &r.per_class {
+                println!(
+                    "{label:<20} {:>9.4} {:>9.4} {:>9.4} {:>8}",
+                    s.precision, s.recall, s.f1, s.support
+                );
+            }
+            println!(
+                "confusion (rows true, columns predicted): {:?}",
+                r.confusion.labels
+            );
+            for row in &r.confusion.matrix {
+                println!("  {row:?}");
+            }
+        }
+        Evaluation::Ner(r) => {
+            println!(
+                "sentences {}  entity P {:.4}  R {:.4}  F1 {:.4}",
+                r.examples, r.precision, r.recall, r.f1
+            );
+            println!(
+                "{:<20} {:>9} {:>9} {:>9} {:>8}",
+                "type", "precision", "recall", "f1", "support"
+            );
+            for (kind, s) in &r.per_type {
+                println!(
+                    "{kind:<20} {:>9.4} {:>9.4} {:>9.4} {:>8}",
+                    s.precision, s.recall, s.f1, s.support
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
+pub fn predict(a: PredictArgs) -> Result<(), String> {
+    let texts = texts(&a.input, &a.texts)?;
+    let (dir, model, labels) = open_fine_tuned(&a.model, a.device)?;
+    let tok = &dir.tokenizer;
+    let mut features = Vec::new();
+    let mut words = Vec::new();
+    for text in &texts {
+        let (enc, w) = match model.task {
+            Task::Classify => (tok.encode(text, a.max_len), Vec::new()),
+            Task::Ner => {
+                let w = split_words(text);
+                let strings: Vec<String> = w.iter().map(|w| w.text.clone()).collect();
+                (tok.encode_words(&strings, a.max_len), w)
+            }
+        };
+        let enc = enc.map_err(|e| e.to_string())?;
+        features.push((
+            Features {
+                ids: enc.ids,
+                labels: vec![0],
+            },
+            enc.word_ids,
+        ));
+        words.push(w);
+    }
+    let only: Vec<Features> = features.iter().map(|(f, _)| f.clone()).collect();
+    let probs = pollster::block_on(predict_probabilities(&model, &only, 32, tok.pad_id()))
+        .map_err(|e| e.to_string())?;
+    for (i, text) in texts.iter().enumerate() {
+        let line = match model.task {
+            Task::Classify => {
+                let p = &probs[i][0];
+                let scores: serde_json::Map<String, serde_json::Value> = labels
+                    .iter()
+                    .zip(p)
+                    .map(|(l, &v)| (l.clone(), json!(v)))
+                    .collect();
+                json!({"text": text, "label": labels[argmax(p)], "scores": scores})
+            }
+            Task::Ner => {
+                // Each word takes the prediction of its first sub-word; words cut off by the
+                // maximum length are tagged O.
+                let word_ids = &features[i].1;
+                let mut tags = vec!["O".to_string(); words[i].len()];
+                let mut scores = vec![0.0f32; words[i].len()];
+                let mut previous = None;
+                for (t, w) in word_ids.iter().enumerate() {
+                    if let Some(w) = *w {
+                        if Some(w) != previous {
+                            let best = argmax(&probs[i][t]);
+                            tags[w] = labels[best].clone();
+                            scores[w] = probs[i][t][best];
+                        }
+                    }
+                    previous = *w;
+                }
+                json!({"text": text, "entities": entities(text, &words[i], &tags, &scores)})
+            }
+        };
+        println!("{line}");
+    }
+    Ok(())
+}
+
+pub fn embed(a: EmbedArgs) -> Result<(), String> {
+    let texts = texts(&a.input, &a.texts)?;
+    let dir = ModelDir::open(&a.model)?;
+    let picked = pick_device(a.device)?;
+    let (model, _, _) = load_encoder(&dir.config, &dir.weights, None, &picked.device)
+        .map_err(|e| format!("{}: {e}", a.model.display()))?;
+    let max_len = a.max_len.min(dir.config.max_position_embeddings);
+    for chunk in texts.chunks(32) {
+        let mut features = Vec::new();
+        for text in chunk {
+            let enc = dir
+                .tokenizer
+                .encode(text, max_len)
+                .map_err(|e| e.to_string())?;
+            features.push(Features {
+                ids: enc.ids,
+                labels: vec![0],
+            });
+        }
+        let refs: Vec<&Features> = features.iter().collect();
+        let batch = crate::data::batch::collate(&refs, dir.tokenizer.pad_id(), false);
+        let (t, _) = to_tensors(&batch, &picked.device);
+        let out = model.forward(
+            t.input_ids,
+            t.attention_mask.clone(),
+            t.token_type_ids,
+            false,
+        );
+        let pooled = mean_pool_normalized(out.last_hidden_state, t.attention_mask);
+        let [rows, width] = pooled.dims();
+        let values = pollster::block_on(read_f32(pooled)).map_err(|e| e.to_string())?;
+        for r in 0..rows {
+            println!(
+                "{}",
+                serde_json::to_string(&values[r * width..(r + 1) * width]).expect("floats")
+            );
+        }
+    }
+    Ok(())
+}

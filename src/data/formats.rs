@@ -1,0 +1,484 @@
+//! Classification files (CSV, TSV, JSONL) and the choice of reader for any data file.
+//!
+//! CSV follows RFC 4180 (quoted fields, embedded newlines, doubled quotes), with or without a
+//! byte-order mark and with LF or CRLF line ends. The text and label columns are found by their
+//! header names unless the caller names them.
+
+use serde_json::Value;
+
+use super::{DataError, Examples, Parsed, Problem, Task, TextExample, conll, lines};
+
+/// Header names taken as the text column, in order of preference.
+pub const TEXT_COLUMNS: &[&str] = &["text", "sentence", "review", "content", "document"];
+/// Header names taken as the label column, in order of preference.
+pub const LABEL_COLUMNS: &[&str] = &[
+    "label",
+    "labels",
+    "category",
+    "class",
+    "sentiment",
+    "target",
+];
+
+/// How to read a data file.
+#[derive(Debug, Clone, Default)]
+pub struct ParseOptions {
+    /// The task; inferred from the file when `None`.
+    pub task: Option<Task>,
+    /// Name of the text column (classification), instead of detecting it.
+    pub text_column: Option<String>,
+    /// Name of the label column (classification), instead of detecting it.
+    pub label_column: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    Csv(u8),
+    Jsonl,
+    Conll,
+}
+
+fn extension(name: &str) -> String {
+    name.rsplit_once('.')
+        .map(|(_, e)| e.to_ascii_lowercase())
+        .unwrap_or_default()
+}
+
+fn first_lines(bytes: &[u8], n: usize) -> Vec<String> {
+    lines(bytes)
+        .filter_map(|(_, l)| l.ok())
+        .filter(|l| !l.trim().is_empty())
+        .take(n)
+        .map(str::to_string)
+        .collect()
+}
+
+fn looks_like_tag(s: &str) -> bool {
+    s == "O" || (s.len() > 2 && matches!(&s[..2], "B-" | "I-" | "E-" | "S-"))
+}
+
+fn has_known_header(line: &str, delimiter: char) -> bool {
+    line.split(delimiter)
+        .map(|c| c.trim().trim_matches('"').to_ascii_lowercase())
+        .any(|c| TEXT_COLUMNS.contains(&c.as_str()))
+}
+
+/// Picks the reader from the extension and, where that is ambiguous, the first lines.
+fn detect(name: &str, bytes: &[u8], task: Option<Task>) -> Format {
+    let ext = extension(name);
+    let head = first_lines(bytes, 50);
+    let conll_like = !head.is_empty()
+        && head.iter().all(|l| {
+            let f: Vec<&str> = l.split_whitespace().collect();
+            f.first() == Some(&"-DOCSTART-") || (f.len() >= 2 && looks_like_tag(f[f.len() - 1]))
+        });
+    match ext.as_str() {
+        "jsonl" | "ndjson" | "json" => Format::Jsonl,
+        "csv" => Format::Csv(b','),
+        "conll" | "iob" | "bio" | "bioes" | "conllu" => Format::Conll,
+        _ => {
+            let first = head.first().map(String::as_str).unwrap_or("");
+            if first.trim_start().starts_with('{') {
+                Format::Jsonl
+            } else if task == Some(Task::Ner)
+                || (task.is_none() && conll_like && !has_known_header(first, '\t'))
+            {
+                Format::Conll
+            } else if first.contains('\t') || ext == "tsv" || ext == "tab" {
+                Format::Csv(b'\t')
+            } else {
+                Format::Csv(b',')
+            }
+        }
+    }
+}
+
+/// Reads a data file of any supported format. Line problems are collected in the result;
+/// only problems with the file as a whole (no usable columns, wrong task) are errors here.
+pub fn parse(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed, DataError> {
+    let file_error = |message: String| DataError::File {
+        file: name.to_string(),
+        message,
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        return Err(file_error("the file is empty".into()));
+    }
+    let format = detect(name, bytes, options.task);
+    let parsed = match format {
+        Format::Csv(delimiter) => parse_csv(name, bytes, delimiter, options)?,
+        Format::Conll => conll::parse_conll(name, bytes),
+        Format::Jsonl => {
+            let first = first_lines(bytes, 1).pop().unwrap_or_default();
+            let is_ner = serde_json::from_str::<Value>(&first)
+                .map(|v| v.get("tokens").is_some())
+                .unwrap_or(false);
+            if options.task == Some(Task::Ner) || (options.task.is_none() && is_ner) {
+                conll::parse_jsonl_ner(name, bytes)
+            } else {
+                parse_jsonl(name, bytes, options)?
+            }
+        }
+    };
+    if let Some(task) = options.task {
+        if parsed.examples.task() != task {
+            return Err(file_error(format!(
+                "the file holds {} data but the task is {}",
+                task_name(parsed.examples.task()),
+                task_name(task)
+            )));
+        }
+    }
+    Ok(parsed)
+}
+
+fn task_name(task: Task) -> &'static str {
+    match task {
+        Task::Classify => "classification (text, label)",
+        Task::Ner => "NER (tokens, tags)",
+    }
+}
+
+/// Finds a column: the one named, or the first header among the known names.
+fn find_column(
+    headers: &[String],
+    asked: Option<&str>,
+    known: &[&str],
+    what: &str,
+    flag: &str,
+) -> Result<usize, String> {
+    let lower: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
+    if let Some(asked) = asked {
+        return lower
+            .iter()
+            .position(|h| *h == asked.trim().to_lowercase())
+            .ok_or_else(|| {
+                format!(
+                    "no column named \"{asked}\" (columns: {})",
+                    headers.join(", ")
+                )
+            });
+    }
+    known
+        .iter()
+        .find_map(|k| lower.iter().position(|h| h == k))
+        .ok_or_else(|| {
+            format!(
+                "no {what} column found: the header has {}; expected one of {} (or name it with {flag})",
+                if headers.is_empty() { "no columns".into() } else { headers.join(", ") },
+                known.join(", ")
+            )
+        })
+}
+
+fn parse_csv(
+    name: &str,
+    bytes: &[u8],
+    delimiter: u8,
+    options: &ParseOptions,
+) -> Result<Parsed, DataError> {
+    let file_error = |message: String| DataError::File {
+        file: name.to_string(),
+        message,
+    };
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(bytes);
+    let headers: Vec<String> = reader
+        .byte_headers()
+        .map_err(|e| file_error(format!("line 1: cannot read the header: {e}")))?
+        .iter()
+        .map(|h| String::from_utf8_lossy(h).into_owned())
+        .collect();
+    let text_at = find_column(
+        &headers,
+        options.text_column.as_deref(),
+        TEXT_COLUMNS,
+        "text",
+        "--text-column",
+    )
+    .map_err(|m| file_error(m))?;
+    let label_at = find_column(
+        &headers,
+        options.label_column.as_deref(),
+        LABEL_COLUMNS,
+        "label",
+        "--label-column",
+    )
+    .map_err(|m| file_error(m))?;
+
+    let mut examples = Vec::new();
+    let mut problems = Vec::new();
+    let mut record = csv::ByteRecord::new();
+    // Lines are counted from byte offsets: the csv crate's own line count skips CRLF endings,
+    // and after a CRLF its record offset points at the `\n`, which belongs to the line before.
+    let newlines: Vec<usize> = bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i)
+        .collect();
+    let line_of = |p: &csv::Position| newlines.partition_point(|&n| n <= p.byte() as usize) + 1;
+    loop {
+        let line = line_of(reader.position());
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(line, line_of);
+                problems.push(Problem {
+                    line,
+                    message: format!("unreadable CSV: {e}"),
+                });
+                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
+                    break;
+                }
+                continue;
+            }
+        }
+        let line = record.position().map_or(line, line_of);
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue; // a blank line
+        }
+        let field = |at: usize, what: &str| -> Result<String, String> {
+            let raw = record.get(at).ok_or_else(|| {
+                format!(
+                    "has {} field{}, so no {what} (column {})",
+                    record.len(),
+                    if record.len() == 1 { "" } else { "s" },
+                    at + 1
+                )
+            })?;
+            let s =
+                std::str::from_utf8(raw).map_err(|_| format!("the {what} is not valid UTF-8"))?;
+            if s.trim().is_empty() {
+                return Err(format!("empty {what}"));
+            }
+            Ok(s.to_string())
+        };
+        match (field(text_at, "text"), field(label_at, "label")) {
+            (Ok(text), Ok(label)) => examples.push(TextExample {
+                text,
+                label: label.trim().to_string(),
+                line,
+            }),
+            (Err(m), _) | (_, Err(m)) => problems.push(Problem { line, message: m }),
+        }
+    }
+    Ok(Parsed {
+        file: name.to_string(),
+        examples: Examples::Classify(examples),
+        problems,
+        notes: vec![format!(
+            "text column \"{}\", label column \"{}\"",
+            headers[text_at], headers[label_at]
+        )],
+    })
+}
+
+fn json_label(v: &Value) -> Result<String, String> {
+    match v {
+        Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+        Value::String(_) => Err("empty label".into()),
+        Value::Number(n) if n.is_i64() || n.is_u64() => Ok(n.to_string()),
+        Value::Bool(b) => Ok(b.to_string()),
+        Value::Null => Err("the label is null".into()),
+        other => Err(format!(
+            "the label must be a string or an integer, found {other}"
+        )),
+    }
+}
+
+fn pick_key<'a>(
+    obj: &'a serde_json::Map<String, Value>,
+    asked: Option<&str>,
+    known: &[&str],
+) -> Option<(&'a String, &'a Value)> {
+    match asked {
+        Some(k) => obj.get_key_value(k),
+        None => known.iter().find_map(|k| obj.get_key_value(*k)),
+    }
+}
+
+fn parse_jsonl(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed, DataError> {
+    let mut examples = Vec::new();
+    let mut problems = Vec::new();
+    for (line, text) in lines(bytes) {
+        let text = match text {
+            Ok(t) if t.trim().is_empty() => continue,
+            Ok(t) => t,
+            Err(p) => {
+                problems.push(p);
+                continue;
+            }
+        };
+        let mut problem = |message: String| problems.push(Problem { line, message });
+        let obj = match serde_json::from_str::<Value>(text) {
+            Ok(Value::Object(o)) => o,
+            Ok(_) => {
+                problem("expected a JSON object per line".into());
+                continue;
+            }
+            Err(e) => {
+                problem(format!("invalid JSON: {e}"));
+                continue;
+            }
+        };
+        let Some((_, text_value)) = pick_key(&obj, options.text_column.as_deref(), TEXT_COLUMNS)
+        else {
+            problem(format!(
+                "no text field (looked for {})",
+                options
+                    .text_column
+                    .clone()
+                    .unwrap_or_else(|| TEXT_COLUMNS.join(", "))
+            ));
+            continue;
+        };
+        let Some((_, label_value)) = pick_key(&obj, options.label_column.as_deref(), LABEL_COLUMNS)
+        else {
+            problem(format!(
+                "no label field (looked for {})",
+                options
+                    .label_column
+                    .clone()
+                    .unwrap_or_else(|| LABEL_COLUMNS.join(", "))
+            ));
+            continue;
+        };
+        let text = match text_value {
+            Value::String(s) if !s.trim().is_empty() => s.clone(),
+            Value::String(_) => {
+                problem("empty text".into());
+                continue;
+            }
+            other => {
+                problem(format!("the text must be a string, found {other}"));
+                continue;
+            }
+        };
+        match json_label(label_value) {
+            Ok(label) => examples.push(TextExample { text, label, line }),
+            Err(m) => problem(m),
+        }
+    }
+    Ok(Parsed {
+        file: name.to_string(),
+        examples: Examples::Classify(examples),
+        problems,
+        notes: vec![],
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn classify(name: &str, s: &str) -> Parsed {
+        parse(name, s.as_bytes(), &ParseOptions::default()).unwrap()
+    }
+
+    fn texts(p: &Parsed) -> Vec<(String, String, usize)> {
+        match &p.examples {
+            Examples::Classify(v) => v
+                .iter()
+                .map(|e| (e.text.clone(), e.label.clone(), e.line))
+                .collect(),
+            _ => panic!("not classification"),
+        }
+    }
+
+    #[test]
+    fn csv_with_bom_crlf_quotes_and_embedded_newlines() {
+        let p = classify(
+            "a.csv",
+            "\u{feff}id,Review,Sentiment\r\n1,\"Good, \"\"really\"\"\r\ngood\",pos\r\n2,bad,neg\r\n",
+        );
+        assert!(p.problems.is_empty(), "{:?}", p.problems);
+        assert_eq!(
+            texts(&p),
+            vec![
+                ("Good, \"really\"\r\ngood".into(), "pos".into(), 2),
+                ("bad".into(), "neg".into(), 4)
+            ]
+        );
+    }
+
+    #[test]
+    fn csv_problems_name_their_lines() {
+        let p = classify("a.csv", "text,label\nok,1\nmissing label\n,0\nfine,0\n");
+        let lines: Vec<usize> = p.problems.iter().map(|p| p.line).collect();
+        assert_eq!(lines, vec![3, 4]);
+        assert_eq!(texts(&p).len(), 2);
+    }
+
+    #[test]
+    fn unknown_columns_are_a_file_error_naming_them() {
+        let err = parse("a.csv", b"foo,bar\n1,2\n", &ParseOptions::default()).unwrap_err();
+        let msg = err.to_string();
+        assert!(
+            msg.contains("foo, bar") && msg.contains("--text-column"),
+            "{msg}"
+        );
+    }
+
+    #[test]
+    fn columns_can_be_named() {
+        let opts = ParseOptions {
+            text_column: Some("body".into()),
+            label_column: Some("y".into()),
+            ..Default::default()
+        };
+        let p = parse("a.tsv", b"y\tbody\n1\thello\n", &opts).unwrap();
+        assert_eq!(texts(&p), vec![("hello".into(), "1".into(), 2)]);
+    }
+
+    #[test]
+    fn jsonl_integer_and_string_labels() {
+        let p = classify(
+            "a.jsonl",
+            "{\"text\": \"a\", \"label\": 1}\n\n{\"sentence\": \"b\", \"label\": \"x\"}\n{bad\n",
+        );
+        assert_eq!(
+            texts(&p),
+            vec![("a".into(), "1".into(), 1), ("b".into(), "x".into(), 3)]
+        );
+        assert_eq!(p.problems[0].line, 4);
+    }
+
+    #[test]
+    fn accept_lists_at_most_twenty_problems() {
+        let mut s = String::from("text,label\n");
+        for _ in 0..30 {
+            s.push_str(",x\n");
+        }
+        s.push_str("ok,y\n");
+        let err = classify("a.csv", &s).accept(false).unwrap_err();
+        match &err {
+            DataError::Invalid {
+                problems, count, ..
+            } => assert_eq!((problems.len(), *count), (20, 30)),
+            other => panic!("{other:?}"),
+        }
+        assert!(err.to_string().contains("and 10 more"));
+        assert_eq!(
+            classify("a.csv", &s).accept(true).unwrap().examples.len(),
+            1
+        );
+    }
+
+    #[test]
+    fn task_is_inferred_from_content() {
+        let p = parse(
+            "x.txt",
+            b"EU\tB-ORG\nrejects\tO\n\nGerman\tB-MISC\n",
+            &ParseOptions::default(),
+        )
+        .unwrap();
+        assert_eq!(p.examples.task(), Task::Ner);
+        let p = parse("x.txt", b"text\tlabel\nhi\tO\n", &ParseOptions::default()).unwrap();
+        assert_eq!(p.examples.task(), Task::Classify);
+    }
+}

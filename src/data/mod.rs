@@ -1,0 +1,187 @@
+//! Labeled data: file formats with line-numbered problems, label maps, validation splits,
+//! tokenization, sub-word label alignment and batching. Pure: bytes in, values out.
+
+pub mod batch;
+pub mod conll;
+pub mod entities;
+pub mod features;
+pub mod formats;
+pub mod split;
+pub mod tokenizer;
+
+use serde::Serialize;
+
+pub use crate::model::Task;
+pub use formats::{ParseOptions, parse};
+
+/// Most problems listed in an error; the rest are counted.
+pub const MAX_LISTED_PROBLEMS: usize = 20;
+
+/// One thing wrong with one line of a file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Problem {
+    /// 1-based line number in the file.
+    pub line: usize,
+    /// What is wrong, in words.
+    pub message: String,
+}
+
+/// A text and its label (classification).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TextExample {
+    /// The text to classify.
+    pub text: String,
+    /// Its label, as written in the file.
+    pub label: String,
+    /// Line where the example starts.
+    pub line: usize,
+}
+
+/// A sentence of words and one tag per word (NER), tags normalised to IOB2.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TokenExample {
+    /// The words.
+    pub tokens: Vec<String>,
+    /// `O`, `B-TYPE` or `I-TYPE` for each word.
+    pub tags: Vec<String>,
+    /// Line where the sentence starts.
+    pub line: usize,
+}
+
+/// The examples of one file.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "task", content = "examples", rename_all = "lowercase")]
+pub enum Examples {
+    /// Text classification examples.
+    Classify(Vec<TextExample>),
+    /// Token classification examples.
+    Ner(Vec<TokenExample>),
+}
+
+impl Examples {
+    /// The task these examples are for.
+    pub fn task(&self) -> Task {
+        match self {
+            Examples::Classify(_) => Task::Classify,
+            Examples::Ner(_) => Task::Ner,
+        }
+    }
+
+    /// Number of examples.
+    pub fn len(&self) -> usize {
+        match self {
+            Examples::Classify(v) => v.len(),
+            Examples::Ner(v) => v.len(),
+        }
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The labels of the examples (NER: every tag), in file order, with repeats.
+    pub fn label_occurrences(&self) -> Vec<&str> {
+        match self {
+            Examples::Classify(v) => v.iter().map(|e| e.label.as_str()).collect(),
+            Examples::Ner(v) => v
+                .iter()
+                .flat_map(|e| e.tags.iter().map(String::as_str))
+                .collect(),
+        }
+    }
+}
+
+/// A parsed file: its examples and every problem found, in line order.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Parsed {
+    /// File name, for messages.
+    pub file: String,
+    /// The valid examples.
+    pub examples: Examples,
+    /// Problems of the lines left out of `examples`.
+    pub problems: Vec<Problem>,
+    /// Things worth knowing that are not errors (e.g. "tags converted from IOB1").
+    pub notes: Vec<String>,
+}
+
+/// Why a data file cannot be used.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum DataError {
+    /// A problem with the file as a whole.
+    #[error("{file}: {message}")]
+    File {
+        /// File name.
+        file: String,
+        /// What is wrong.
+        message: String,
+    },
+    /// Some lines are malformed and skipping them was not asked for.
+    #[error("{}", describe_problems(.file, .problems, *.count))]
+    Invalid {
+        /// File name.
+        file: String,
+        /// The first problems, at most [`MAX_LISTED_PROBLEMS`].
+        problems: Vec<Problem>,
+        /// How many problems in all.
+        count: usize,
+    },
+}
+
+fn describe_problems(file: &str, problems: &[Problem], count: usize) -> String {
+    let mut s = format!(
+        "{file}: {count} problem{} found; fix the file or pass --skip-invalid to keep only the valid rows",
+        if count == 1 { "" } else { "s" }
+    );
+    for p in problems {
+        s.push_str(&format!("\n  line {}: {}", p.line, p.message));
+    }
+    if count > problems.len() {
+        s.push_str(&format!("\n  ... and {} more", count - problems.len()));
+    }
+    s
+}
+
+impl Parsed {
+    /// The examples if there were no problems, or if `skip_invalid`; an error listing the
+    /// problems otherwise. An empty result is always an error.
+    pub fn accept(self, skip_invalid: bool) -> Result<Parsed, DataError> {
+        if !self.problems.is_empty() && !skip_invalid {
+            return Err(DataError::Invalid {
+                count: self.problems.len(),
+                problems: self
+                    .problems
+                    .into_iter()
+                    .take(MAX_LISTED_PROBLEMS)
+                    .collect(),
+                file: self.file,
+            });
+        }
+        if self.examples.is_empty() {
+            return Err(DataError::File {
+                file: self.file,
+                message: "no valid examples".into(),
+            });
+        }
+        Ok(self)
+    }
+}
+
+/// Splits bytes into lines (`\n`, with an optional `\r`), numbered from 1, checking UTF-8 per line.
+pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, Result<&str, Problem>)> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let trailing_newline = bytes.last() == Some(&b'\n');
+    let mut parts: Vec<&[u8]> = bytes.split(|&b| b == b'\n').collect();
+    if trailing_newline {
+        parts.pop();
+    }
+    parts.into_iter().enumerate().map(|(i, raw)| {
+        let raw = raw.strip_suffix(b"\r").unwrap_or(raw);
+        let line = i + 1;
+        let text = std::str::from_utf8(raw).map_err(|e| Problem {
+            line,
+            message: format!("not valid UTF-8 (byte {} of the line)", e.valid_up_to() + 1),
+        });
+        (line, text)
+    })
+}

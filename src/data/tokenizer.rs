@@ -1,0 +1,244 @@
+//! Tokenization through Hugging Face `tokenizers`, with padding and truncation under our control.
+//!
+//! A `tokenizer.json` may switch on fixed padding and truncation (all-MiniLM-L6-v2's pads every
+//! text to 128): both are turned off here; batches are padded to their own longest sequence and
+//! sequences are cut at the caller's maximum length, keeping the final special token.
+
+use std::collections::HashMap;
+
+use tokenizers::models::wordpiece::WordPiece;
+use tokenizers::normalizers::BertNormalizer;
+use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
+use tokenizers::processors::bert::BertProcessing;
+use tokenizers::{Encoding, Tokenizer};
+
+/// Why a tokenizer cannot be built or used.
+#[derive(Debug, thiserror::Error)]
+pub enum TokenizerError {
+    /// `tokenizer.json` could not be read.
+    #[error("tokenizer.json is not a valid tokenizer: {0}")]
+    Json(String),
+    /// `vocab.txt` lacks a token the BERT recipe needs.
+    #[error("vocab.txt: {0}")]
+    Vocab(String),
+    /// The tokenizer failed on a text.
+    #[error("tokenization failed: {0}")]
+    Encode(String),
+}
+
+/// A text cut to at most the maximum length, as token ids.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Encoded {
+    /// Token ids, special tokens included.
+    pub ids: Vec<u32>,
+    /// For each token, the index of the word it came from; `None` for special tokens.
+    pub word_ids: Vec<Option<usize>>,
+    /// For each token, its character span in the text (for plain-text input).
+    pub offsets: Vec<(usize, usize)>,
+    /// Whether tokens were dropped to fit the maximum length.
+    pub truncated: bool,
+}
+
+/// A tokenizer with padding and truncation switched off.
+#[derive(Clone)]
+pub struct TextTokenizer {
+    inner: Tokenizer,
+    pad_id: u32,
+}
+
+impl std::fmt::Debug for TextTokenizer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "TextTokenizer(vocab {}, pad {})",
+            self.vocab_size(),
+            self.pad_id
+        )
+    }
+}
+
+impl TextTokenizer {
+    /// From the bytes of a `tokenizer.json`.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, TokenizerError> {
+        let mut inner =
+            Tokenizer::from_bytes(bytes).map_err(|e| TokenizerError::Json(e.to_string()))?;
+        let pad_id = inner
+            .get_padding()
+            .map(|p| p.pad_id)
+            .or_else(|| inner.token_to_id("[PAD]"))
+            .unwrap_or(0);
+        inner.with_padding(None);
+        inner
+            .with_truncation(None)
+            .map_err(|e| TokenizerError::Json(e.to_string()))?;
+        Ok(Self { inner, pad_id })
+    }
+
+    /// The BERT WordPiece recipe over a `vocab.txt` (one token per line, id = line index).
+    pub fn from_vocab(vocab_txt: &str, lowercase: bool) -> Result<Self, TokenizerError> {
+        let vocab: HashMap<String, u32> = vocab_txt
+            .lines()
+            .enumerate()
+            .map(|(i, t)| (t.trim_end_matches('\r').to_string(), i as u32))
+            .collect();
+        let id = |t: &str| {
+            vocab
+                .get(t)
+                .copied()
+                .ok_or_else(|| TokenizerError::Vocab(format!("no {t} token")))
+        };
+        let (cls, sep, pad) = (id("[CLS]")?, id("[SEP]")?, id("[PAD]")?);
+        id("[UNK]")?;
+        let table = WordPiece::read_bytes(vocab_txt.as_bytes())
+            .map_err(|e| TokenizerError::Vocab(e.to_string()))?;
+        let model = WordPiece::builder()
+            .vocab(table)
+            .unk_token("[UNK]".into())
+            .build()
+            .map_err(|e| TokenizerError::Vocab(e.to_string()))?;
+        let mut inner = Tokenizer::new(model);
+        inner
+            .with_normalizer(Some(BertNormalizer::new(true, true, None, lowercase)))
+            .map_err(|e| TokenizerError::Vocab(e.to_string()))?;
+        inner.with_pre_tokenizer(Some(BertPreTokenizer));
+        inner.with_post_processor(Some(BertProcessing::new(
+            ("[SEP]".into(), sep),
+            ("[CLS]".into(), cls),
+        )));
+        Ok(Self { inner, pad_id: pad })
+    }
+
+    /// Id used to pad batches.
+    pub fn pad_id(&self) -> u32 {
+        self.pad_id
+    }
+
+    /// Number of tokens in the vocabulary, added tokens included.
+    pub fn vocab_size(&self) -> usize {
+        self.inner.get_vocab_size(true)
+    }
+
+    /// Serialises as a `tokenizer.json` (padding and truncation off).
+    pub fn to_json(&self) -> Result<String, TokenizerError> {
+        self.inner
+            .to_string(true)
+            .map_err(|e| TokenizerError::Json(e.to_string()))
+    }
+
+    /// The token string of an id, for display.
+    pub fn token(&self, id: u32) -> String {
+        self.inner
+            .id_to_token(id)
+            .unwrap_or_else(|| format!("<{id}>"))
+    }
+
+    /// Encodes a text with special tokens, cut to `max_len` tokens.
+    pub fn encode(&self, text: &str, max_len: usize) -> Result<Encoded, TokenizerError> {
+        let e = self
+            .inner
+            .encode_char_offsets(text, true)
+            .map_err(|e| TokenizerError::Encode(e.to_string()))?;
+        Ok(truncate(&e, max_len))
+    }
+
+    /// Encodes pre-split words with special tokens, cut to `max_len` tokens; `word_ids` index
+    /// into `words`.
+    pub fn encode_words(
+        &self,
+        words: &[String],
+        max_len: usize,
+    ) -> Result<Encoded, TokenizerError> {
+        let refs: Vec<&str> = words.iter().map(String::as_str).collect();
+        let e = self
+            .inner
+            .encode_char_offsets(refs.as_slice(), true)
+            .map_err(|e| TokenizerError::Encode(e.to_string()))?;
+        Ok(truncate(&e, max_len))
+    }
+
+    /// Token ids exactly as the underlying tokenizer gives them, for parity checks.
+    pub fn raw_ids(
+        &self,
+        text: &str,
+        add_special_tokens: bool,
+    ) -> Result<Vec<u32>, TokenizerError> {
+        let e = self
+            .inner
+            .encode(text, add_special_tokens)
+            .map_err(|e| TokenizerError::Encode(e.to_string()))?;
+        Ok(e.get_ids().to_vec())
+    }
+}
+
+/// Keeps the first `max_len - 1` tokens and the final special token (or just the first
+/// `max_len` when the sequence does not end with one).
+fn truncate(e: &Encoding, max_len: usize) -> Encoded {
+    let ids = e.get_ids();
+    let words: Vec<Option<usize>> = e
+        .get_word_ids()
+        .iter()
+        .map(|w| w.map(|w| w as usize))
+        .collect();
+    let offsets = e.get_offsets().to_vec();
+    let n = ids.len();
+    let max_len = max_len.max(2);
+    if n <= max_len {
+        return Encoded {
+            ids: ids.to_vec(),
+            word_ids: words,
+            offsets,
+            truncated: false,
+        };
+    }
+    let ends_special = e.get_special_tokens_mask().last() == Some(&1);
+    let mut keep: Vec<usize> = (0..max_len).collect();
+    if ends_special {
+        keep[max_len - 1] = n - 1;
+    }
+    Encoded {
+        ids: keep.iter().map(|&i| ids[i]).collect(),
+        word_ids: keep.iter().map(|&i| words[i]).collect(),
+        offsets: keep.iter().map(|&i| offsets[i]).collect(),
+        truncated: true,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const VOCAB: &str = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\nthe\ncat\nsat\n##s\non\nmat\n.";
+
+    #[test]
+    fn vocab_txt_builds_the_bert_recipe() {
+        let t = TextTokenizer::from_vocab(VOCAB, true).unwrap();
+        let e = t.encode("The cats sat on the MAT.", 64).unwrap();
+        assert_eq!(e.ids, vec![2, 5, 6, 8, 7, 9, 5, 10, 11, 3]);
+        assert_eq!(e.word_ids[0], None);
+        assert_eq!(e.word_ids[3], Some(1)); // "##s" belongs to "cats"
+        assert!(!e.truncated);
+        assert_eq!(t.pad_id(), 0);
+    }
+
+    #[test]
+    fn truncation_keeps_the_final_separator() {
+        let t = TextTokenizer::from_vocab(VOCAB, true).unwrap();
+        let e = t.encode("the cat sat on the mat", 4).unwrap();
+        assert_eq!(e.ids, vec![2, 5, 6, 3]);
+        assert!(e.truncated);
+    }
+
+    #[test]
+    fn words_map_to_their_first_sub_token() {
+        let t = TextTokenizer::from_vocab(VOCAB, true).unwrap();
+        let words: Vec<String> = ["cats", "sat"].iter().map(|s| s.to_string()).collect();
+        let e = t.encode_words(&words, 16).unwrap();
+        assert_eq!(e.word_ids, vec![None, Some(0), Some(0), Some(1), None]);
+    }
+
+    #[test]
+    fn vocab_without_special_tokens_is_refused() {
+        let err = TextTokenizer::from_vocab("a\nb", true).unwrap_err();
+        assert!(err.to_string().contains("[CLS]"), "{err}");
+    }
+}

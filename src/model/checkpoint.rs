@@ -1,0 +1,462 @@
+//! Hugging Face checkpoints <-> burn modules: the only place that knows tensor names.
+//!
+//! | Hugging Face name (`bert.` prefix optional on load)            | burn field                         |
+//! |-----------------------------------------------------------------|------------------------------------|
+//! | `bert.embeddings.{word,position,token_type}_embeddings.weight`  | `bert.embeddings.*.weight`         |
+//! | `bert.embeddings.LayerNorm.{weight,bias}` (or `gamma`,`beta`)   | `bert.embeddings.layer_norm`       |
+//! | `bert.encoder.layer.{i}.attention.self.{query,key,value}.*`     | `bert.layers[i].attention.{q,k,v}` |
+//! | `bert.encoder.layer.{i}.attention.output.dense.*`               | `bert.layers[i].attention.output`  |
+//! | `bert.encoder.layer.{i}.attention.output.LayerNorm.*`           | `...attention.layer_norm`          |
+//! | `bert.encoder.layer.{i}.intermediate.dense.*`                   | `bert.layers[i].intermediate`      |
+//! | `bert.encoder.layer.{i}.output.dense.*`                         | `bert.layers[i].output`            |
+//! | `bert.encoder.layer.{i}.output.LayerNorm.*`                     | `bert.layers[i].layer_norm`        |
+//! | `bert.pooler.dense.*`                                           | `bert.pooler`                      |
+//! | `classifier.{weight,bias}`                                      | `classifier`                       |
+//!
+//! Linear weights are `[out, in]` in PyTorch and `[in, out]` in burn: they are transposed on the
+//! way in and out. Buffers such as `embeddings.position_ids` are skipped. Loading takes bytes;
+//! saving returns bytes, reading tensors back asynchronously so that it runs on WebGPU too.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use burn::module::Param;
+use burn::nn::{Embedding, LayerNorm, Linear};
+use burn::prelude::*;
+
+use super::bert::BertModel;
+use super::config::{BertConfig, ConfigError};
+use super::heads::{BertClassifier, Task};
+use super::safetensors::{SafeTensors, SafetensorsError, serialize};
+
+/// Why a checkpoint cannot be loaded.
+#[derive(Debug, thiserror::Error)]
+pub enum CheckpointError {
+    /// `config.json` is unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// `model.safetensors` is not a readable safetensors file.
+    #[error("model.safetensors: {0}")]
+    Safetensors(#[from] SafetensorsError),
+    /// Tensors the model needs are absent or have the wrong shape or type.
+    #[error("model.safetensors does not match config.json:\n  {}", .0.join("\n  "))]
+    Mismatch(Vec<String>),
+    /// More layers asked for than the checkpoint has.
+    #[error("asked to keep {asked} layers but the model has {available}")]
+    Layers {
+        /// Layers asked for.
+        asked: usize,
+        /// Layers in the config.
+        available: usize,
+    },
+}
+
+/// What loading found besides the tensors it used.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct LoadReport {
+    /// Tensors in the file that the model does not use (e.g. an MLM head `cls.*`).
+    pub unexpected: Vec<String>,
+    /// Parts initialised from scratch because the file has no usable weights for them.
+    pub initialised: Vec<String>,
+}
+
+/// How a tensor is laid out in the file relative to burn.
+#[derive(Clone, Copy, PartialEq)]
+enum Layout {
+    AsIs,
+    Transposed,
+}
+
+/// One named parameter of the model, to be read or written.
+enum Slot<'a> {
+    Matrix(&'a mut Param<Tensor<2>>, Layout),
+    Vector(&'a mut Param<Tensor<1>>),
+}
+
+/// Whether a group of tensors must be in the file or may start from scratch.
+#[derive(Clone, Copy, PartialEq)]
+enum Need {
+    Required,
+    Optional,
+}
+
+type Visit<'f> = dyn FnMut(&str, Need, Slot) + 'f;
+
+fn linear(f: &mut Visit, name: &str, need: Need, l: &mut Linear) {
+    f(
+        &format!("{name}.weight"),
+        need,
+        Slot::Matrix(&mut l.weight, Layout::Transposed),
+    );
+    if let Some(b) = l.bias.as_mut() {
+        f(&format!("{name}.bias"), need, Slot::Vector(b));
+    }
+}
+
+fn layer_norm(f: &mut Visit, name: &str, ln: &mut LayerNorm) {
+    f(
+        &format!("{name}.weight"),
+        Need::Required,
+        Slot::Vector(&mut ln.gamma),
+    );
+    if let Some(b) = ln.beta.as_mut() {
+        f(&format!("{name}.bias"), Need::Required, Slot::Vector(b));
+    }
+}
+
+fn embedding(f: &mut Visit, name: &str, e: &mut Embedding) {
+    f(
+        &format!("{name}.weight"),
+        Need::Required,
+        Slot::Matrix(&mut e.weight, Layout::AsIs),
+    );
+}
+
+/// Walks every parameter of the encoder under its Hugging Face name.
+fn walk_bert(bert: &mut BertModel, f: &mut Visit) {
+    let e = &mut bert.embeddings;
+    embedding(f, "bert.embeddings.word_embeddings", &mut e.word_embeddings);
+    embedding(
+        f,
+        "bert.embeddings.position_embeddings",
+        &mut e.position_embeddings,
+    );
+    embedding(
+        f,
+        "bert.embeddings.token_type_embeddings",
+        &mut e.token_type_embeddings,
+    );
+    layer_norm(f, "bert.embeddings.LayerNorm", &mut e.layer_norm);
+    for (i, layer) in bert.layers.iter_mut().enumerate() {
+        let p = format!("bert.encoder.layer.{i}");
+        let a = &mut layer.attention;
+        linear(
+            f,
+            &format!("{p}.attention.self.query"),
+            Need::Required,
+            &mut a.query,
+        );
+        linear(
+            f,
+            &format!("{p}.attention.self.key"),
+            Need::Required,
+            &mut a.key,
+        );
+        linear(
+            f,
+            &format!("{p}.attention.self.value"),
+            Need::Required,
+            &mut a.value,
+        );
+        linear(
+            f,
+            &format!("{p}.attention.output.dense"),
+            Need::Required,
+            &mut a.output,
+        );
+        layer_norm(
+            f,
+            &format!("{p}.attention.output.LayerNorm"),
+            &mut a.layer_norm,
+        );
+        linear(
+            f,
+            &format!("{p}.intermediate.dense"),
+            Need::Required,
+            &mut layer.intermediate,
+        );
+        linear(
+            f,
+            &format!("{p}.output.dense"),
+            Need::Required,
+            &mut layer.output,
+        );
+        layer_norm(f, &format!("{p}.output.LayerNorm"), &mut layer.layer_norm);
+    }
+    if let Some(pooler) = bert.pooler.as_mut() {
+        linear(f, "bert.pooler.dense", Need::Optional, pooler);
+    }
+}
+
+fn walk_classifier(model: &mut BertClassifier, f: &mut Visit) {
+    walk_bert(&mut model.bert, f);
+    linear(f, "classifier", Need::Optional, &mut model.classifier);
+}
+
+/// Names in the file that are buffers, not weights.
+fn is_buffer(name: &str) -> bool {
+    name.ends_with("position_ids")
+}
+
+/// The file's tensors, looked up by canonical (`bert.`-prefixed) name.
+struct Source<'a> {
+    file: SafeTensors<'a>,
+    has_prefix: bool,
+    used: BTreeSet<String>,
+    problems: Vec<String>,
+    initialised: BTreeSet<String>,
+}
+
+impl<'a> Source<'a> {
+    fn new(bytes: &'a [u8]) -> Result<Self, CheckpointError> {
+        let file = SafeTensors::parse(bytes)?;
+        let has_prefix = file.tensors.keys().any(|k| k.starts_with("bert."));
+        Ok(Self {
+            file,
+            has_prefix,
+            used: BTreeSet::new(),
+            problems: Vec::new(),
+            initialised: BTreeSet::new(),
+        })
+    }
+
+    /// The file's name for a canonical name, trying the old `gamma`/`beta` LayerNorm names.
+    fn file_name(&self, canonical: &str) -> Option<String> {
+        let base = match canonical.strip_prefix("bert.") {
+            Some(rest) if !self.has_prefix => rest.to_string(),
+            _ => canonical.to_string(),
+        };
+        let mut candidates = vec![base.clone()];
+        if base.contains("LayerNorm") {
+            candidates.push(base.replace("LayerNorm.weight", "LayerNorm.gamma"));
+            candidates.push(base.replace("LayerNorm.bias", "LayerNorm.beta"));
+        }
+        candidates
+            .into_iter()
+            .find(|c| self.file.tensors.contains_key(c))
+    }
+
+    /// The values of a tensor of the expected file shape, or a recorded problem.
+    fn read(&mut self, name: &str, need: Need, shape: &[usize]) -> Option<Vec<f32>> {
+        let Some(file_name) = self.file_name(name) else {
+            match need {
+                Need::Required => self.problems.push(format!("missing tensor {name}")),
+                Need::Optional => {
+                    self.initialised.insert(group_of(name));
+                }
+            }
+            return None;
+        };
+        self.used.insert(file_name.clone());
+        let view = &self.file.tensors[&file_name];
+        if view.shape != shape {
+            if need == Need::Optional {
+                self.initialised.insert(group_of(name));
+            } else {
+                self.problems.push(format!(
+                    "{file_name} has shape {:?}, expected {shape:?}",
+                    view.shape
+                ));
+            }
+            return None;
+        }
+        match view.to_f32() {
+            Some(values) => Some(values),
+            None => {
+                self.problems.push(format!(
+                    "{file_name} has dtype {:?}, expected a float type",
+                    view.dtype
+                ));
+                None
+            }
+        }
+    }
+
+    fn load(&mut self, name: &str, need: Need, slot: Slot) {
+        match slot {
+            Slot::Vector(param) => {
+                let device = param.val().device();
+                let [n] = param.val().dims();
+                if let Some(v) = self.read(name, need, &[n]) {
+                    *param =
+                        Param::from_tensor(Tensor::from_data(TensorData::new(v, [n]), &device));
+                }
+            }
+            Slot::Matrix(param, layout) => {
+                let device = param.val().device();
+                let [rows, cols] = param.val().dims();
+                let file_shape = match layout {
+                    Layout::AsIs => [rows, cols],
+                    Layout::Transposed => [cols, rows],
+                };
+                if let Some(v) = self.read(name, need, &file_shape) {
+                    let v = match layout {
+                        Layout::AsIs => v,
+                        Layout::Transposed => transpose(&v, cols, rows),
+                    };
+                    *param = Param::from_tensor(Tensor::from_data(
+                        TensorData::new(v, [rows, cols]),
+                        &device,
+                    ));
+                }
+            }
+        }
+    }
+
+    /// Unused tensors, leaving out buffers and the layers the caller chose to drop.
+    fn unexpected(&self, kept_layers: usize, available_layers: usize) -> Vec<String> {
+        let dropped: Vec<String> = (kept_layers..available_layers)
+            .map(|i| format!("encoder.layer.{i}."))
+            .collect();
+        self.file
+            .tensors
+            .keys()
+            .filter(|k| !self.used.contains(*k) && !is_buffer(k))
+            .filter(|k| !dropped.iter().any(|d| k.contains(d.as_str())))
+            .cloned()
+            .collect()
+    }
+}
+
+/// `bert.pooler.dense.weight` -> `bert.pooler`; `classifier.bias` -> `classifier`.
+fn group_of(name: &str) -> String {
+    name.trim_end_matches(".weight")
+        .trim_end_matches(".bias")
+        .trim_end_matches(".dense")
+        .to_string()
+}
+
+/// Row-major `[rows, cols]` -> `[cols, rows]`.
+fn transpose(v: &[f32], rows: usize, cols: usize) -> Vec<f32> {
+    let mut out = vec![0.0; v.len()];
+    for r in 0..rows {
+        for c in 0..cols {
+            out[c * rows + r] = v[r * cols + c];
+        }
+    }
+    out
+}
+
+/// The config with only the first `layers` encoder layers, if asked.
+pub fn truncate_layers(
+    config: &BertConfig,
+    layers: Option<usize>,
+) -> Result<BertConfig, CheckpointError> {
+    let mut config = config.clone();
+    if let Some(n) = layers {
+        if n == 0 || n > config.num_hidden_layers {
+            return Err(CheckpointError::Layers {
+                asked: n,
+                available: config.num_hidden_layers,
+            });
+        }
+        config.num_hidden_layers = n;
+    }
+    Ok(config)
+}
+
+/// Loads the encoder of any BERT checkpoint, e.g. for embeddings.
+///
+/// Returns the model and its (possibly layer-truncated) config.
+pub fn load_encoder(
+    config: &BertConfig,
+    weights: &[u8],
+    layers: Option<usize>,
+    device: &Device,
+) -> Result<(BertModel, BertConfig, LoadReport), CheckpointError> {
+    let kept = truncate_layers(config, layers)?;
+    let mut source = Source::new(weights)?;
+    let mut model = BertModel::init(&kept, false, device);
+    walk_bert(&mut model, &mut |name, need, slot| {
+        source.load(name, need, slot)
+    });
+    finish(source, &kept, config).map(|report| (model, kept, report))
+}
+
+/// Loads a checkpoint into a model with a `task` head of `num_labels` outputs.
+///
+/// The encoder must be in the file. The pooler and classifier are loaded when the file has them
+/// with matching shapes (a fine-tuned checkpoint) and start from scratch otherwise, which the
+/// report says.
+pub fn load_classifier(
+    config: &BertConfig,
+    weights: &[u8],
+    task: Task,
+    num_labels: usize,
+    layers: Option<usize>,
+    device: &Device,
+) -> Result<(BertClassifier, BertConfig, LoadReport), CheckpointError> {
+    let kept = truncate_layers(config, layers)?;
+    let mut source = Source::new(weights)?;
+    let bert = BertModel::init(&kept, task == Task::Classify, device);
+    let mut model = BertClassifier::new(bert, &kept, task, num_labels, device);
+    walk_classifier(&mut model, &mut |name, need, slot| {
+        source.load(name, need, slot)
+    });
+    finish(source, &kept, config).map(|report| (model, kept, report))
+}
+
+fn finish(
+    source: Source,
+    kept: &BertConfig,
+    original: &BertConfig,
+) -> Result<LoadReport, CheckpointError> {
+    if !source.problems.is_empty() {
+        return Err(CheckpointError::Mismatch(source.problems));
+    }
+    Ok(LoadReport {
+        unexpected: source.unexpected(kept.num_hidden_layers, original.num_hidden_layers),
+        initialised: source.initialised.into_iter().collect(),
+    })
+}
+
+/// The weights of a fine-tuned model as a Hugging Face `model.safetensors`.
+///
+/// Sync point: reads every parameter back from the device, asynchronously.
+pub async fn export_safetensors(model: &BertClassifier) -> Result<Vec<u8>, ReadbackError> {
+    let mut model = model.clone();
+    // (name, file layout of a matrix or None for a vector, value as a matrix)
+    let mut pending: Vec<(String, Option<Layout>, Tensor<2>)> = Vec::new();
+    walk_classifier(&mut model, &mut |name, _, slot| match slot {
+        Slot::Matrix(p, layout) => pending.push((name.to_string(), Some(layout), p.val())),
+        Slot::Vector(p) => pending.push((name.to_string(), None, p.val().unsqueeze::<2>())),
+    });
+    let mut tensors = BTreeMap::new();
+    for (name, layout, tensor) in pending {
+        let [rows, cols] = tensor.dims();
+        let values = read_f32(tensor).await?;
+        let entry = match layout {
+            Some(Layout::Transposed) => (vec![cols, rows], transpose(&values, rows, cols)),
+            Some(Layout::AsIs) => (vec![rows, cols], values),
+            None => (vec![cols], values),
+        };
+        tensors.insert(name, entry);
+    }
+    Ok(serialize(&tensors))
+}
+
+/// The `config.json` of an exported model: the encoder's config plus task and labels.
+pub fn export_config(config: &BertConfig, task: Task, labels: &[String]) -> String {
+    let mut config = config.clone();
+    config.architectures = Some(vec![task.architecture().to_string()]);
+    config.model_type = Some("bert".into());
+    config.set_labels(labels);
+    config.extra.remove("_name_or_path");
+    config.to_json()
+}
+
+/// The device failed to return a tensor: typically a lost GPU device or out of memory.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("reading results back from the device failed: {0}")]
+pub struct ReadbackError(pub String);
+
+/// Sync point: reads a tensor back as f32 values.
+pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadbackError> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|e| ReadbackError(format!("{e:?}")))?;
+    data.convert::<f32>()
+        .try_into_vec::<f32>()
+        .map_err(|e| ReadbackError(format!("{e:?}")))
+}
+
+/// Sync point: reads an integer tensor back as i64 values.
+pub async fn read_i64<const D: usize>(tensor: Tensor<D, Int>) -> Result<Vec<i64>, ReadbackError> {
+    let data = tensor
+        .into_data_async()
+        .await
+        .map_err(|e| ReadbackError(format!("{e:?}")))?;
+    data.convert::<i64>()
+        .try_into_vec::<i64>()
+        .map_err(|e| ReadbackError(format!("{e:?}")))
+}

@@ -1,0 +1,317 @@
+//! The schema of a Hugging Face BERT `config.json`, read as is.
+//!
+//! Field names and defaults are those of `transformers.BertConfig`. Fields Anneal does not use
+//! are kept in [`BertConfig::extra`] so that an exported `config.json` loses nothing.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The model types whose weights and architecture Anneal implements.
+pub const SUPPORTED_MODEL_TYPES: &[&str] = &["bert"];
+
+/// A BERT `config.json`.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BertConfig {
+    /// The architecture family; only `bert` is supported.
+    #[serde(default)]
+    pub model_type: Option<String>,
+    /// Number of rows of the word-embedding table.
+    pub vocab_size: usize,
+    /// Width of every hidden state.
+    pub hidden_size: usize,
+    /// Number of encoder layers.
+    pub num_hidden_layers: usize,
+    /// Number of attention heads per layer; divides `hidden_size`.
+    pub num_attention_heads: usize,
+    /// Width of the feed-forward block.
+    pub intermediate_size: usize,
+    /// Activation of the feed-forward block: `gelu` (erf form), `gelu_new`, or `relu`.
+    #[serde(default = "default_hidden_act")]
+    pub hidden_act: String,
+    /// Dropout after embeddings, attention output and feed-forward output. Default 0.1.
+    #[serde(default = "default_dropout")]
+    pub hidden_dropout_prob: f64,
+    /// Dropout on attention probabilities. Default 0.1.
+    #[serde(default = "default_dropout")]
+    pub attention_probs_dropout_prob: f64,
+    /// Rows of the position-embedding table, the longest input. Default 512.
+    #[serde(default = "default_max_positions")]
+    pub max_position_embeddings: usize,
+    /// Rows of the token-type (segment) table. Default 2.
+    #[serde(default = "default_type_vocab")]
+    pub type_vocab_size: usize,
+    /// Standard deviation of the normal initialisation of new weights. Default 0.02.
+    #[serde(default = "default_initializer_range")]
+    pub initializer_range: f64,
+    /// Epsilon of every LayerNorm. Default 1e-12.
+    #[serde(default = "default_layer_norm_eps")]
+    pub layer_norm_eps: f64,
+    /// Id of the padding token. Default 0.
+    #[serde(default)]
+    pub pad_token_id: usize,
+    /// Model classes this checkpoint is for, e.g. `BertForSequenceClassification`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub architectures: Option<Vec<String>>,
+    /// Label names by class index, present in fine-tuned checkpoints.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id2label: Option<BTreeMap<String, String>>,
+    /// Class index by label name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label2id: Option<BTreeMap<String, usize>>,
+    /// Every other field of the file, kept for export.
+    #[serde(flatten)]
+    pub extra: Map<String, Value>,
+}
+
+fn default_hidden_act() -> String {
+    "gelu".into()
+}
+fn default_dropout() -> f64 {
+    0.1
+}
+fn default_max_positions() -> usize {
+    512
+}
+fn default_type_vocab() -> usize {
+    2
+}
+fn default_initializer_range() -> f64 {
+    0.02
+}
+fn default_layer_norm_eps() -> f64 {
+    1e-12
+}
+
+/// Why a `config.json` cannot be used.
+#[derive(Debug, thiserror::Error, PartialEq)]
+pub enum ConfigError {
+    /// Not JSON, or a field has the wrong type or is missing.
+    #[error("config.json is not a valid BERT config: {0}")]
+    Invalid(String),
+    /// A `model_type` this build does not implement.
+    #[error(
+        "config.json has model_type \"{found}\", which Anneal does not support (supported: {})",
+        SUPPORTED_MODEL_TYPES.join(", ")
+    )]
+    UnsupportedModelType {
+        /// The value found in the file.
+        found: String,
+    },
+    /// Values that cannot describe a working model.
+    #[error("config.json: {0}")]
+    Inconsistent(String),
+}
+
+/// The activation of the feed-forward block.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Activation {
+    /// GELU in its exact erf form (`gelu` in Hugging Face).
+    Gelu,
+    /// GELU in its tanh approximation (`gelu_new`, `gelu_pytorch_tanh`).
+    GeluTanh,
+    /// ReLU.
+    Relu,
+}
+
+impl BertConfig {
+    /// Parses and validates `config.json` bytes.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, ConfigError> {
+        let config: Self =
+            serde_json::from_slice(bytes).map_err(|e| ConfigError::Invalid(e.to_string()))?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Serialises to pretty JSON, as Hugging Face writes it.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string_pretty(self).expect("a config is always serialisable")
+    }
+
+    /// A small random-weight BERT for tests and demos.
+    pub fn tiny(vocab_size: usize) -> Self {
+        Self {
+            model_type: Some("bert".into()),
+            vocab_size,
+            hidden_size: 32,
+            num_hidden_layers: 2,
+            num_attention_heads: 4,
+            intermediate_size: 64,
+            hidden_act: default_hidden_act(),
+            hidden_dropout_prob: 0.1,
+            attention_probs_dropout_prob: 0.1,
+            max_position_embeddings: 64,
+            type_vocab_size: 2,
+            initializer_range: 0.02,
+            layer_norm_eps: 1e-12,
+            pad_token_id: 0,
+            architectures: None,
+            id2label: None,
+            label2id: None,
+            extra: Map::new(),
+        }
+    }
+
+    /// Checks the model type and the dimensions.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        match self.model_type.as_deref() {
+            Some(t) if SUPPORTED_MODEL_TYPES.contains(&t) => {}
+            Some(t) => return Err(ConfigError::UnsupportedModelType { found: t.into() }),
+            None => {
+                let bert_arch = self
+                    .architectures
+                    .iter()
+                    .flatten()
+                    .any(|a| a.starts_with("Bert"));
+                if !bert_arch {
+                    return Err(ConfigError::Invalid(
+                        "no model_type field (expected \"bert\")".into(),
+                    ));
+                }
+            }
+        }
+        self.activation()?;
+        let positive = [
+            ("vocab_size", self.vocab_size),
+            ("hidden_size", self.hidden_size),
+            ("num_hidden_layers", self.num_hidden_layers),
+            ("num_attention_heads", self.num_attention_heads),
+            ("intermediate_size", self.intermediate_size),
+            ("max_position_embeddings", self.max_position_embeddings),
+            ("type_vocab_size", self.type_vocab_size),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(ConfigError::Inconsistent(format!(
+                    "{name} must be positive"
+                )));
+            }
+        }
+        if self.hidden_size % self.num_attention_heads != 0 {
+            return Err(ConfigError::Inconsistent(format!(
+                "hidden_size {} is not a multiple of num_attention_heads {}",
+                self.hidden_size, self.num_attention_heads
+            )));
+        }
+        for (name, p) in [
+            ("hidden_dropout_prob", self.hidden_dropout_prob),
+            (
+                "attention_probs_dropout_prob",
+                self.attention_probs_dropout_prob,
+            ),
+        ] {
+            if !(0.0..1.0).contains(&p) {
+                return Err(ConfigError::Inconsistent(format!(
+                    "{name} must be in [0, 1), found {p}"
+                )));
+            }
+        }
+        if !(self.layer_norm_eps > 0.0) {
+            return Err(ConfigError::Inconsistent(
+                "layer_norm_eps must be positive".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// The feed-forward activation named by `hidden_act`.
+    pub fn activation(&self) -> Result<Activation, ConfigError> {
+        match self.hidden_act.as_str() {
+            "gelu" => Ok(Activation::Gelu),
+            "gelu_new" | "gelu_pytorch_tanh" | "gelu_fast" => Ok(Activation::GeluTanh),
+            "relu" => Ok(Activation::Relu),
+            other => Err(ConfigError::Inconsistent(format!(
+                "hidden_act \"{other}\" is not supported (gelu, gelu_new, relu)"
+            ))),
+        }
+    }
+
+    /// Width of one attention head.
+    pub fn head_dim(&self) -> usize {
+        self.hidden_size / self.num_attention_heads
+    }
+
+    /// Label names in class order, if the config carries `id2label`.
+    pub fn labels(&self) -> Option<Vec<String>> {
+        let map = self.id2label.as_ref()?;
+        let mut pairs: Vec<(usize, &String)> = map
+            .iter()
+            .filter_map(|(k, v)| k.parse().ok().map(|i| (i, v)))
+            .collect();
+        pairs.sort();
+        let contiguous = pairs.iter().enumerate().all(|(i, (k, _))| i == *k);
+        (contiguous && !pairs.is_empty())
+            .then(|| pairs.into_iter().map(|(_, v)| v.clone()).collect())
+    }
+
+    /// Records the label names, as `id2label` and `label2id`.
+    pub fn set_labels(&mut self, labels: &[String]) {
+        self.id2label = Some(
+            labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (i.to_string(), l.clone()))
+                .collect(),
+        );
+        self.label2id = Some(
+            labels
+                .iter()
+                .enumerate()
+                .map(|(i, l)| (l.clone(), i))
+                .collect(),
+        );
+        self.extra.remove("num_labels");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MINILM: &str = r#"{"_name_or_path":"x","architectures":["BertModel"],
+        "attention_probs_dropout_prob":0.1,"gradient_checkpointing":false,"hidden_act":"gelu",
+        "hidden_dropout_prob":0.1,"hidden_size":384,"initializer_range":0.02,
+        "intermediate_size":1536,"layer_norm_eps":1e-12,"max_position_embeddings":512,
+        "model_type":"bert","num_attention_heads":12,"num_hidden_layers":6,"pad_token_id":0,
+        "position_embedding_type":"absolute","transformers_version":"4.8.2","type_vocab_size":2,
+        "use_cache":true,"vocab_size":30522}"#;
+
+    #[test]
+    fn reads_minilm_config_and_keeps_unknown_fields() {
+        let c = BertConfig::from_json(MINILM.as_bytes()).unwrap();
+        assert_eq!(
+            (c.hidden_size, c.num_hidden_layers, c.head_dim()),
+            (384, 6, 32)
+        );
+        assert_eq!(c.activation().unwrap(), Activation::Gelu);
+        let back: Value = serde_json::from_str(&c.to_json()).unwrap();
+        assert_eq!(back["position_embedding_type"], "absolute");
+        assert_eq!(back["transformers_version"], "4.8.2");
+    }
+
+    #[test]
+    fn refuses_other_model_types_by_name() {
+        let json = MINILM.replace("\"bert\"", "\"gpt2\"");
+        let err = BertConfig::from_json(json.as_bytes()).unwrap_err();
+        assert!(
+            err.to_string().contains("gpt2") && err.to_string().contains("bert"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn refuses_heads_that_do_not_divide_hidden() {
+        let json = MINILM.replace("\"num_attention_heads\":12", "\"num_attention_heads\":7");
+        let err = BertConfig::from_json(json.as_bytes()).unwrap_err();
+        assert!(matches!(err, ConfigError::Inconsistent(_)), "{err}");
+    }
+
+    #[test]
+    fn label_maps_round_trip() {
+        let mut c = BertConfig::tiny(10);
+        c.set_labels(&["neg".into(), "pos".into()]);
+        let c = BertConfig::from_json(c.to_json().as_bytes()).unwrap();
+        assert_eq!(c.labels().unwrap(), vec!["neg", "pos"]);
+    }
+}

@@ -1,0 +1,147 @@
+//! BERT's encoder: a stack of post-LayerNorm transformer layers.
+//!
+//! Mirrors `BertSelfAttention`, `BertSelfOutput`, `BertIntermediate`, `BertOutput` and
+//! `BertLayer` in Hugging Face `transformers/models/bert/modeling_bert.py` (eager attention).
+//! Attention is written out rather than fused so that dropout applies to the attention
+//! probabilities during training, as in PyTorch, and so the probabilities can be shown.
+
+use burn::nn::{
+    Dropout, DropoutConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig,
+};
+use burn::prelude::*;
+use burn::tensor::activation::{gelu, gelu_approximate, relu, softmax};
+
+use super::config::{Activation, BertConfig};
+
+/// A dense layer initialised as Hugging Face does: normal(0, std) weights, zero bias.
+pub(crate) fn dense(d_in: usize, d_out: usize, std: f64, device: &Device) -> Linear {
+    LinearConfig::new(d_in, d_out)
+        .with_initializer(Initializer::Normal { mean: 0.0, std })
+        .init(device)
+        .map_bias_to_zero()
+}
+
+trait ZeroBias {
+    fn map_bias_to_zero(self) -> Self;
+}
+
+impl ZeroBias for Linear {
+    fn map_bias_to_zero(mut self) -> Self {
+        self.bias = self.bias.map(|b| b.map(|t| t.zeros_like()));
+        self
+    }
+}
+
+/// Multi-head self-attention with its output projection and residual LayerNorm.
+#[derive(Module, Debug)]
+pub struct BertAttention {
+    /// `attention.self.query`.
+    pub query: Linear,
+    /// `attention.self.key`.
+    pub key: Linear,
+    /// `attention.self.value`.
+    pub value: Linear,
+    /// `attention.output.dense`.
+    pub output: Linear,
+    /// `attention.output.LayerNorm`.
+    pub layer_norm: LayerNorm,
+    /// Dropout on the attention probabilities.
+    pub attention_dropout: Dropout,
+    /// Dropout on the projected output.
+    pub dropout: Dropout,
+    /// Number of heads.
+    pub num_heads: usize,
+}
+
+impl BertAttention {
+    fn init(c: &BertConfig, device: &Device) -> Self {
+        let h = c.hidden_size;
+        let std = c.initializer_range;
+        Self {
+            query: dense(h, h, std, device),
+            key: dense(h, h, std, device),
+            value: dense(h, h, std, device),
+            output: dense(h, h, std, device),
+            layer_norm: LayerNormConfig::new(h)
+                .with_epsilon(c.layer_norm_eps)
+                .init(device),
+            attention_dropout: DropoutConfig::new(c.attention_probs_dropout_prob).init(),
+            dropout: DropoutConfig::new(c.hidden_dropout_prob).init(),
+            num_heads: c.num_attention_heads,
+        }
+    }
+
+    /// # Shapes
+    /// - `x`: `[batch, seq, hidden]`
+    /// - `mask_bias`: `[batch, 1, 1, seq]`, 0 where attended and a large negative number at padding
+    /// - output: `[batch, seq, hidden]` and the probabilities `[batch, heads, seq, seq]`
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> (Tensor<3>, Tensor<4>) {
+        let [batch, seq, hidden] = x.dims();
+        let head_dim = hidden / self.num_heads;
+        let heads = |t: Tensor<3>| {
+            t.reshape([batch, seq, self.num_heads, head_dim])
+                .swap_dims(1, 2) // [batch, heads, seq, head_dim]
+        };
+        let q = heads(self.query.forward(x.clone()));
+        let k = heads(self.key.forward(x.clone()));
+        let v = heads(self.value.forward(x.clone()));
+
+        let scores = q.matmul(k.swap_dims(2, 3)) / (head_dim as f64).sqrt(); // [batch, heads, seq, seq]
+        let probs = softmax(scores + mask_bias, 3);
+        let context = self.attention_dropout.forward(probs.clone()).matmul(v); // [batch, heads, seq, head_dim]
+        let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
+
+        let out = self.dropout.forward(self.output.forward(context));
+        (self.layer_norm.forward(out + x), probs)
+    }
+}
+
+/// One transformer layer: attention, then the feed-forward block, each with a residual.
+#[derive(Module, Debug)]
+pub struct BertLayer {
+    /// Self-attention block.
+    pub attention: BertAttention,
+    /// `intermediate.dense`: hidden → intermediate.
+    pub intermediate: Linear,
+    /// `output.dense`: intermediate → hidden.
+    pub output: Linear,
+    /// `output.LayerNorm`.
+    pub layer_norm: LayerNorm,
+    /// Dropout after the feed-forward block.
+    pub dropout: Dropout,
+    /// Feed-forward activation.
+    #[module(skip)]
+    pub activation: Activation,
+}
+
+impl BertLayer {
+    /// Random weights as Hugging Face initialises them.
+    pub fn init(c: &BertConfig, device: &Device) -> Self {
+        let std = c.initializer_range;
+        Self {
+            attention: BertAttention::init(c, device),
+            intermediate: dense(c.hidden_size, c.intermediate_size, std, device),
+            output: dense(c.intermediate_size, c.hidden_size, std, device),
+            layer_norm: LayerNormConfig::new(c.hidden_size)
+                .with_epsilon(c.layer_norm_eps)
+                .init(device),
+            dropout: DropoutConfig::new(c.hidden_dropout_prob).init(),
+            activation: c.activation().expect("validated config"),
+        }
+    }
+
+    /// # Shapes
+    /// - `x`: `[batch, seq, hidden]`, `mask_bias`: `[batch, 1, 1, seq]`
+    /// - output: `[batch, seq, hidden]` and attention probabilities `[batch, heads, seq, seq]`
+    pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> (Tensor<3>, Tensor<4>) {
+        let (x, probs) = self.attention.forward(x, mask_bias);
+        let h = self.intermediate.forward(x.clone());
+        let h = match self.activation {
+            Activation::Gelu => gelu(h),
+            Activation::GeluTanh => gelu_approximate(h),
+            Activation::Relu => relu(h),
+        };
+        let h = self.dropout.forward(self.output.forward(h));
+        (self.layer_norm.forward(h + x), probs)
+    }
+}

@@ -1,0 +1,165 @@
+//! Task heads over the encoder, equal to Hugging Face `BertForSequenceClassification`
+//! (pooler → dropout → linear) and `BertForTokenClassification` (dropout → linear).
+
+use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::prelude::*;
+use burn::tensor::activation::log_softmax;
+use serde::{Deserialize, Serialize};
+
+use super::bert::BertModel;
+use super::config::BertConfig;
+use super::encoder::dense;
+
+/// Which labels a model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// One label per text (sentiment, topic, spam).
+    Classify,
+    /// One label per word (named entities, BIO tags).
+    Ner,
+}
+
+impl Task {
+    /// The Hugging Face class that loads this task's checkpoints.
+    pub fn architecture(self) -> &'static str {
+        match self {
+            Task::Classify => "BertForSequenceClassification",
+            Task::Ner => "BertForTokenClassification",
+        }
+    }
+
+    /// The task of a checkpoint, from the `architectures` of its config.
+    pub fn from_architectures(config: &BertConfig) -> Option<Task> {
+        config
+            .architectures
+            .iter()
+            .flatten()
+            .find_map(|a| match a.as_str() {
+                "BertForSequenceClassification" => Some(Task::Classify),
+                "BertForTokenClassification" => Some(Task::Ner),
+                _ => None,
+            })
+    }
+}
+
+impl std::str::FromStr for Task {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "classify" | "classification" => Ok(Task::Classify),
+            "ner" | "token" => Ok(Task::Ner),
+            other => Err(format!("unknown task \"{other}\" (classify or ner)")),
+        }
+    }
+}
+
+/// A BERT encoder with a classification head.
+#[derive(Module, Debug)]
+pub struct BertClassifier {
+    /// The encoder; it has a pooler exactly when the task is [`Task::Classify`].
+    pub bert: BertModel,
+    /// `hidden_dropout_prob` before the classifier.
+    pub dropout: Dropout,
+    /// `classifier`: hidden → number of labels.
+    pub classifier: Linear,
+    /// The task, which decides pooled or per-token logits.
+    #[module(skip)]
+    pub task: Task,
+}
+
+/// The input of one batch, padded to its longest sequence.
+#[derive(Debug, Clone)]
+pub struct BatchTensors {
+    /// `[batch, seq]`.
+    pub input_ids: Tensor<2, Int>,
+    /// `[batch, seq]`, 1 for tokens and 0 for padding.
+    pub attention_mask: Tensor<2, Int>,
+    /// `[batch, seq]`, all zeros for single sentences.
+    pub token_type_ids: Tensor<2, Int>,
+}
+
+/// Index in a label tensor that the loss ignores, as PyTorch's `ignore_index`.
+pub const IGNORE_INDEX: i64 = -100;
+
+impl BertClassifier {
+    /// A new head with `num_labels` outputs over `bert`, initialised as Hugging Face does.
+    pub fn new(
+        bert: BertModel,
+        config: &BertConfig,
+        task: Task,
+        num_labels: usize,
+        device: &Device,
+    ) -> Self {
+        let mut bert = bert;
+        if task == Task::Ner {
+            bert.pooler = None;
+        }
+        Self {
+            bert,
+            dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
+            classifier: dense(
+                config.hidden_size,
+                num_labels,
+                config.initializer_range,
+                device,
+            ),
+            task,
+        }
+    }
+
+    /// Number of labels the head predicts.
+    pub fn num_labels(&self) -> usize {
+        self.classifier.weight.dims()[1]
+    }
+
+    /// Logits: `[batch, labels]` for [`Task::Classify`], `[batch, seq, labels]` flattened to
+    /// `[batch * seq, labels]` for [`Task::Ner`].
+    pub fn forward(&self, batch: &BatchTensors) -> Tensor<2> {
+        let out = self.bert.forward(
+            batch.input_ids.clone(),
+            batch.attention_mask.clone(),
+            batch.token_type_ids.clone(),
+            false,
+        );
+        match self.task {
+            Task::Classify => {
+                let pooled = out.pooled.expect("a classification model has a pooler");
+                self.classifier.forward(self.dropout.forward(pooled))
+            }
+            Task::Ner => {
+                let [batch, seq, hidden] = out.last_hidden_state.dims();
+                let h = self
+                    .dropout
+                    .forward(out.last_hidden_state)
+                    .reshape([batch * seq, hidden]);
+                self.classifier.forward(h)
+            }
+        }
+    }
+
+    /// Mean cross-entropy over the labels that are not [`IGNORE_INDEX`], and the logits.
+    ///
+    /// # Shapes
+    /// - `labels`: `[rows]`, matching the rows of [`forward`](Self::forward)'s logits
+    pub fn loss(&self, batch: &BatchTensors, labels: Tensor<1, Int>) -> (Tensor<1>, Tensor<2>) {
+        let logits = self.forward(batch);
+        (cross_entropy(logits.clone(), labels), logits)
+    }
+}
+
+/// Mean negative log-likelihood of `labels` under `logits`, skipping [`IGNORE_INDEX`].
+///
+/// # Shapes
+/// - `logits`: `[rows, classes]`, `labels`: `[rows]`; output `[1]`
+pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
+    let [rows, _] = logits.dims();
+    let keep = labels.clone().not_equal_elem(IGNORE_INDEX); // [rows]
+    let safe = labels
+        .mask_fill(keep.clone().bool_not(), 0)
+        .reshape([rows, 1]);
+    let picked = log_softmax(logits, 1).gather(1, safe).reshape([rows]); // [rows]
+    let weight = keep.float();
+    let count = weight.clone().sum().clamp_min(1.0);
+    (picked * weight).sum().neg() / count
+}

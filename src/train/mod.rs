@@ -1,0 +1,381 @@
+//! Fine-tuning: a flat, hand-written loop on an autodiff device, evaluation, and metrics.
+//!
+//! The loop is `async` so the browser worker can drive it between awaits; the command line
+//! blocks on it. Progress leaves only as [`Event`]s. Each step reads the loss back once (a
+//! sync point) to report it and to stop on a NaN or infinite loss.
+
+pub mod eval;
+pub mod metrics;
+pub mod prepare;
+pub mod schedule;
+
+use burn::module::{ModuleVisitor, Param};
+use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::prelude::*;
+use serde::{Deserialize, Serialize};
+use web_time::Instant;
+
+use crate::data::batch::{Batch, collate};
+use crate::data::features::Features;
+use crate::data::split::Rng;
+use crate::model::checkpoint::{ReadbackError, read_f32};
+use crate::model::{BatchTensors, BertClassifier, Task};
+pub use eval::{Evaluation, evaluate, predict_probabilities};
+
+/// Hyperparameters of a fine-tuning run. The defaults suit MiniLM-sized models on
+/// sentence-level data.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TrainConfig {
+    /// Passes over the training set. Default 3.
+    pub epochs: usize,
+    /// Examples per step. Default 32.
+    pub batch_size: usize,
+    /// Peak learning rate of AdamW. Default 1e-4.
+    pub lr: f64,
+    /// Share of the steps spent warming the learning rate up from 0. Default 0.1.
+    pub warmup_ratio: f64,
+    /// AdamW's decoupled weight decay. Default 0 (as Hugging Face's Trainer).
+    pub weight_decay: f64,
+    /// Gradients are scaled so that their global L2 norm is at most this. Default 1.0.
+    pub max_grad_norm: f64,
+    /// Seed of the epoch order (and of dropout where the backend allows). Default 42.
+    pub seed: u64,
+    /// Stop after this many epochs without a better validation score. Default: never.
+    pub patience: Option<usize>,
+}
+
+impl Default for TrainConfig {
+    fn default() -> Self {
+        Self {
+            epochs: 3,
+            batch_size: 32,
+            lr: 1e-4,
+            warmup_ratio: 0.1,
+            weight_decay: 0.0,
+            max_grad_norm: 1.0,
+            seed: 42,
+            patience: None,
+        }
+    }
+}
+
+/// What the loop reports.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum Event {
+    /// Training begins.
+    Started {
+        /// Optimizer steps in the whole run.
+        total_steps: usize,
+        /// Steps per epoch.
+        steps_per_epoch: usize,
+        /// Training examples.
+        train_examples: usize,
+        /// Validation examples.
+        valid_examples: usize,
+    },
+    /// One optimizer step was taken.
+    Step {
+        /// Steps done so far (1-based).
+        step: usize,
+        /// Steps in the run.
+        total_steps: usize,
+        /// Current epoch (1-based).
+        epoch: usize,
+        /// Mean loss of this step's batch.
+        loss: f64,
+        /// Learning rate used for this step.
+        lr: f64,
+        /// Training throughput since the start.
+        examples_per_s: f64,
+        /// Seconds this step took.
+        step_s: f64,
+        /// Estimated seconds left, evaluation excluded.
+        eta_s: f64,
+    },
+    /// An epoch ended and the model was evaluated.
+    Evaluated {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// Mean training loss over the epoch.
+        train_loss: f64,
+        /// Validation metrics.
+        evaluation: Evaluation,
+        /// Whether this is the best epoch so far (it is kept).
+        best: bool,
+    },
+    /// Training ended before its last epoch.
+    Stopped {
+        /// Why, in words.
+        reason: String,
+    },
+}
+
+/// What the loop returns.
+#[derive(Debug)]
+pub struct Outcome {
+    /// The kept model, on the inference device: the best epoch's, or the last good weights.
+    pub model: BertClassifier,
+    /// The epoch the model comes from (0 if training stopped before the first evaluation).
+    pub best_epoch: usize,
+    /// Evaluation of the kept model, if one was made.
+    pub evaluation: Option<Evaluation>,
+    /// Why training stopped early, if it did.
+    pub stopped: Option<String>,
+}
+
+/// Training data after tokenization.
+#[derive(Debug, Clone)]
+pub struct TrainData {
+    /// Training examples.
+    pub train: Vec<Features>,
+    /// Validation examples.
+    pub valid: Vec<Features>,
+    /// Label names in class order.
+    pub labels: Vec<String>,
+    /// Padding token id.
+    pub pad_id: u32,
+}
+
+/// Why the loop could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum TrainError {
+    /// The device failed (lost GPU, out of memory).
+    #[error(transparent)]
+    Device(#[from] ReadbackError),
+    /// Nothing to train on.
+    #[error("no training examples")]
+    Empty,
+}
+
+/// Batch arrays -> tensors on `device`; labels flattened to rows of the logits.
+pub fn to_tensors(batch: &Batch, device: &Device) -> (BatchTensors, Tensor<1, Int>) {
+    let shape = [batch.size, batch.seq];
+    let int2 =
+        |v: &Vec<i64>| Tensor::<2, Int>::from_data(TensorData::new(v.clone(), shape), device);
+    let tensors = BatchTensors {
+        input_ids: int2(&batch.input_ids),
+        attention_mask: int2(&batch.attention_mask),
+        token_type_ids: Tensor::<2, Int>::zeros(shape, device),
+    };
+    let labels = Tensor::<1, Int>::from_data(
+        TensorData::new(batch.labels.clone(), [batch.labels.len()]),
+        device,
+    );
+    (tensors, labels)
+}
+
+/// A new AdamW with PyTorch's defaults (betas 0.9/0.999, eps 1e-8) and the given decay.
+pub fn optimizer(weight_decay: f64) -> ModuleOptimizer {
+    AdamWConfig::new()
+        .with_epsilon(1e-8)
+        .with_weight_decay(weight_decay as f32)
+        .init()
+}
+
+/// One optimizer step: forward, backward, global-norm clipping, AdamW. Returns the updated
+/// model and the loss tensor, not read back.
+pub fn train_step(
+    model: BertClassifier,
+    optim: &mut ModuleOptimizer,
+    batch: &BatchTensors,
+    labels: Tensor<1, Int>,
+    lr: f64,
+    max_grad_norm: f64,
+) -> (BertClassifier, Tensor<1>) {
+    let (loss, _) = model.loss(batch, labels);
+    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    let grads = clip_global_norm(grads, &model, max_grad_norm);
+    let model = optim.step(lr, model, grads);
+    (model, loss.detach())
+}
+
+/// Scales all gradients by `min(1, max_norm / global_norm)`, as `torch.nn.utils.clip_grad_norm_`.
+/// The scale stays on the device: no readback.
+fn clip_global_norm(
+    mut grads: GradientsParams,
+    model: &BertClassifier,
+    max_norm: f64,
+) -> GradientsParams {
+    struct SquaredNorm<'a> {
+        grads: &'a GradientsParams,
+        total: Option<Tensor<1>>,
+    }
+    impl ModuleVisitor for SquaredNorm<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(g) = self.grads.get::<D>(param.id) {
+                let s = g.square().sum();
+                self.total = Some(match self.total.take() {
+                    Some(t) => t + s,
+                    None => s,
+                });
+            }
+        }
+    }
+    struct Scale<'a> {
+        grads: &'a mut GradientsParams,
+        factor: Tensor<1>,
+    }
+    impl ModuleVisitor for Scale<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            if let Some(g) = self.grads.remove::<D>(param.id) {
+                let factor = self.factor.clone().reshape([1; D]);
+                self.grads.register::<D>(param.id, g * factor);
+            }
+        }
+    }
+    let mut norm = SquaredNorm {
+        grads: &grads,
+        total: None,
+    };
+    model.visit(&mut norm);
+    let Some(total) = norm.total else {
+        return grads;
+    };
+    let factor = (total.sqrt() + 1e-6)
+        .recip()
+        .mul_scalar(max_norm)
+        .clamp_max(1.0);
+    model.visit(&mut Scale {
+        grads: &mut grads,
+        factor,
+    });
+    grads
+}
+
+/// Fine-tunes `model` (on an autodiff device) and returns the best epoch's model.
+///
+/// `should_stop` is asked before every step; returning true ends the run, keeping the best
+/// model so far.
+pub async fn fine_tune(
+    mut model: BertClassifier,
+    data: &TrainData,
+    config: &TrainConfig,
+    on_event: &mut dyn FnMut(Event),
+    should_stop: &mut dyn FnMut() -> bool,
+) -> Result<Outcome, TrainError> {
+    if data.train.is_empty() {
+        return Err(TrainError::Empty);
+    }
+    let device = model.classifier.weight.val().device();
+    let per_token = model.task == Task::Ner;
+    let steps_per_epoch = data.train.len().div_ceil(config.batch_size.max(1));
+    let total_steps = steps_per_epoch * config.epochs;
+    let warmup = schedule::warmup_steps(total_steps, config.warmup_ratio);
+    on_event(Event::Started {
+        total_steps,
+        steps_per_epoch,
+        train_examples: data.train.len(),
+        valid_examples: data.valid.len(),
+    });
+
+    let mut optim = optimizer(config.weight_decay);
+    let mut rng = Rng::new(config.seed);
+    let mut order: Vec<usize> = (0..data.train.len()).collect();
+    let mut best: Option<(usize, f64, BertClassifier, Evaluation)> = None;
+    let mut last_good = model.clone();
+    let mut epochs_without_gain = 0;
+    let (mut step, mut seen) = (0usize, 0usize);
+    let started = Instant::now();
+    let mut stopped = None;
+
+    'epochs: for epoch in 1..=config.epochs {
+        rng.shuffle(&mut order);
+        let mut loss_sum = 0.0;
+        let mut batches = 0usize;
+        for chunk in order.chunks(config.batch_size.max(1)) {
+            if should_stop() {
+                stopped = Some("stopped by request".to_string());
+                break 'epochs;
+            }
+            let step_start = Instant::now();
+            let features: Vec<&Features> = chunk.iter().map(|&i| &data.train[i]).collect();
+            let (tensors, labels) =
+                to_tensors(&collate(&features, data.pad_id, per_token), &device);
+            let lr = schedule::learning_rate(step, total_steps, warmup, config.lr);
+            let before = model.clone();
+            let (next, loss) = train_step(
+                model,
+                &mut optim,
+                &tensors,
+                labels,
+                lr,
+                config.max_grad_norm,
+            );
+            model = next;
+            // Sync point: the loss of this step, to report it and catch divergence.
+            let loss = read_f32(loss).await?[0] as f64;
+            if !loss.is_finite() {
+                stopped = Some(format!(
+                    "the loss became {loss} at step {} (epoch {epoch}); training stopped and the last \
+                     good weights were kept. Try a lower learning rate.",
+                    step + 1
+                ));
+                break 'epochs; // `last_good` is the model of the last finite loss
+            }
+            last_good = before;
+            step += 1;
+            seen += chunk.len();
+            loss_sum += loss;
+            batches += 1;
+            let elapsed = started.elapsed().as_secs_f64();
+            on_event(Event::Step {
+                step,
+                total_steps,
+                epoch,
+                loss,
+                lr,
+                examples_per_s: seen as f64 / elapsed.max(1e-9),
+                step_s: step_start.elapsed().as_secs_f64(),
+                eta_s: elapsed / step as f64 * (total_steps - step) as f64,
+            });
+        }
+        let evaluation = evaluate(
+            &model.valid(),
+            &data.valid,
+            &data.labels,
+            config.batch_size,
+            data.pad_id,
+        )
+        .await?;
+        let score = evaluation.score();
+        let improved = best.as_ref().is_none_or(|(_, s, _, _)| score > *s);
+        on_event(Event::Evaluated {
+            epoch,
+            train_loss: loss_sum / batches.max(1) as f64,
+            evaluation: evaluation.clone(),
+            best: improved,
+        });
+        if improved {
+            best = Some((epoch, score, model.valid(), evaluation));
+            epochs_without_gain = 0;
+        } else {
+            epochs_without_gain += 1;
+            if config.patience.is_some_and(|p| epochs_without_gain >= p) {
+                stopped = Some(format!(
+                    "no better validation score for {epochs_without_gain} epochs (early stopping)"
+                ));
+                break;
+            }
+        }
+    }
+    if let Some(reason) = &stopped {
+        on_event(Event::Stopped {
+            reason: reason.clone(),
+        });
+    }
+    Ok(match best {
+        Some((best_epoch, _, model, evaluation)) => Outcome {
+            model,
+            best_epoch,
+            evaluation: Some(evaluation),
+            stopped,
+        },
+        None => Outcome {
+            model: last_good.valid(),
+            best_epoch: 0,
+            evaluation: None,
+            stopped,
+        },
+    })
+}

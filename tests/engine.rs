@@ -1,0 +1,530 @@
+//! Integration tests of the engine and the `anneal` command: numerical parity with an
+//! independent numpy implementation, tokenizer parity with Python, fine-tuning that learns,
+//! export round trips, and the malformed-input corpus. One binary, as ripgrep's tests.
+
+mod common;
+
+use std::process::Command;
+
+use anneal::data::tokenizer::TextTokenizer;
+use anneal::data::{ParseOptions, parse};
+use anneal::model::checkpoint::{
+    export_config, export_safetensors, load_classifier, load_encoder, read_f32,
+};
+use anneal::model::{BertConfig, Task, mean_pool_normalized};
+use anneal::train::prepare::prepare;
+use anneal::train::{
+    Evaluation, Event, TrainConfig, evaluate, fine_tune, predict_probabilities, to_tensors,
+};
+use burn::prelude::*;
+use common::*;
+
+fn forward_hidden(
+    model_dir: &std::path::Path,
+    ids: &[Vec<i64>],
+    mask: &[Vec<i64>],
+) -> (Vec<f32>, Vec<f32>) {
+    let config =
+        BertConfig::from_json(&std::fs::read(model_dir.join("config.json")).unwrap()).unwrap();
+    let weights = std::fs::read(model_dir.join("model.safetensors")).unwrap();
+    let device = Device::flex();
+    let (model, _, _) = load_encoder(&config, &weights, None, &device).unwrap();
+    let (b, s) = (ids.len(), ids[0].len());
+    let flat =
+        |v: &[Vec<i64>]| Tensor::<2, Int>::from_data(TensorData::new(v.concat(), [b, s]), &device);
+    let out = model.forward(flat(ids), flat(mask), Tensor::zeros([b, s], &device), false);
+    let pooled = mean_pool_normalized(out.last_hidden_state.clone(), flat(mask));
+    (
+        pollster::block_on(read_f32(out.last_hidden_state)).unwrap(),
+        pollster::block_on(read_f32(pooled)).unwrap(),
+    )
+}
+
+fn check_parity(dir: &std::path::Path, ids: Vec<Vec<i64>>, mask: Vec<Vec<i64>>, tolerance: f64) {
+    let reference = numpy_reference(dir, &ids, &mask);
+    let (hidden, pooled) = forward_hidden(dir, &ids, &mask);
+    // Padding positions are compared too: BERT computes them, and so must we.
+    let expected: Vec<f64> = reference
+        .last_hidden_state
+        .iter()
+        .flatten()
+        .flatten()
+        .copied()
+        .collect();
+    let diff = max_diff(hidden.iter().map(|&x| x as f64), expected.iter().copied());
+    assert!(diff < tolerance, "hidden states differ by {diff}");
+    let expected: Vec<f64> = reference.mean_pooled.iter().flatten().copied().collect();
+    let diff = max_diff(pooled.iter().map(|&x| x as f64), expected);
+    assert!(diff < tolerance, "mean-pooled embeddings differ by {diff}");
+}
+
+#[test]
+fn tiny_random_bert_matches_numpy_reference() {
+    let dir = tiny_model_dir("parity-tiny", 3);
+    let ids = vec![vec![2, 5, 7, 12, 9, 3], vec![2, 20, 21, 3, 0, 0]];
+    let mask = vec![vec![1, 1, 1, 1, 1, 1], vec![1, 1, 1, 1, 0, 0]];
+    check_parity(&dir, ids, mask, 1e-4);
+}
+
+#[test]
+fn minilm_matches_numpy_reference() {
+    let dir = minilm();
+    let tok =
+        TextTokenizer::from_json(&std::fs::read(dir.join("tokenizer.json")).unwrap()).unwrap();
+    let a = tok.encode("A man is eating food.", 128).unwrap().ids;
+    let b = tok
+        .encode("Transformers fine-tuned in a browser tab, on WebGPU!", 128)
+        .unwrap()
+        .ids;
+    let seq = a.len().max(b.len());
+    let pad = |v: &[u32]| {
+        let mut ids: Vec<i64> = v.iter().map(|&x| x as i64).collect();
+        let mut mask = vec![1; ids.len()];
+        ids.resize(seq, 0);
+        mask.resize(seq, 0);
+        (ids, mask)
+    };
+    let ((ia, ma), (ib, mb)) = (pad(&a), pad(&b));
+    check_parity(&dir, vec![ia, ib], vec![ma, mb], 1e-4);
+}
+
+#[test]
+fn minilm_sentence_similarity_is_sentence_transformers() {
+    let dir = minilm();
+    let tok =
+        TextTokenizer::from_json(&std::fs::read(dir.join("tokenizer.json")).unwrap()).unwrap();
+    let embed = |text: &str| {
+        let ids: Vec<i64> = tok
+            .encode(text, 512)
+            .unwrap()
+            .ids
+            .iter()
+            .map(|&x| x as i64)
+            .collect();
+        let mask = vec![1; ids.len()];
+        forward_hidden(&dir, &[ids], &[mask]).1
+    };
+    let a = embed("A man is eating food.");
+    let b = embed("A man is eating a piece of bread.");
+    let cosine: f32 = a.iter().zip(&b).map(|(x, y)| x * y).sum();
+    assert!((cosine - 0.7553).abs() < 1e-4, "cosine {cosine}");
+}
+
+#[test]
+fn tokenizer_ids_equal_python_tokenizers() {
+    let dir = minilm();
+    let tok =
+        TextTokenizer::from_json(&std::fs::read(dir.join("tokenizer.json")).unwrap()).unwrap();
+    let fixture: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("tests/fixtures/tokenizer_parity.json")).unwrap(),
+    )
+    .unwrap();
+    let cases = fixture["cases"].as_array().unwrap();
+    assert!(cases.len() >= 15);
+    for case in cases {
+        let text = case["text"].as_str().unwrap();
+        let expected: Vec<u32> = serde_json::from_value(case["ids"].clone()).unwrap();
+        assert_eq!(tok.raw_ids(text, true).unwrap(), expected, "text {text:?}");
+    }
+}
+
+fn train_tiny(
+    task: Task,
+    file: &str,
+    data: &str,
+    epochs: usize,
+) -> (anneal::train::Outcome, Vec<f64>, Vec<String>, TextTokenizer) {
+    let dir = tiny_model_dir(&format!("train-{file}"), 1);
+    let tok = TextTokenizer::from_vocab(&vocab_txt(), true).unwrap();
+    let parsed = parse(file, data.as_bytes(), &ParseOptions::default())
+        .unwrap()
+        .accept(false)
+        .unwrap();
+    assert_eq!(parsed.examples.task(), task);
+    let prepared = prepare(parsed.examples, None, &tok, 32, 0.2, 5).unwrap();
+    let config = BertConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    let device = Device::flex().autodiff();
+    device.seed(42);
+    let weights = std::fs::read(dir.join("model.safetensors")).unwrap();
+    let (model, _, report) = load_classifier(
+        &config,
+        &weights,
+        task,
+        prepared.data.labels.len(),
+        None,
+        &device,
+    )
+    .unwrap();
+    assert!(
+        report.initialised.contains(&"classifier".to_string()),
+        "{report:?}"
+    );
+    let train_config = TrainConfig {
+        epochs,
+        batch_size: 16,
+        lr: 2e-3,
+        ..TrainConfig::default()
+    };
+    let mut losses = Vec::new();
+    let outcome = pollster::block_on(fine_tune(
+        model,
+        &prepared.data,
+        &train_config,
+        &mut |e| {
+            if let Event::Step { loss, .. } = e {
+                losses.push(loss)
+            }
+        },
+        &mut || false,
+    ))
+    .unwrap();
+    (outcome, losses, prepared.data.labels, tok)
+}
+
+#[test]
+fn fine_tuning_a_classifier_learns_and_round_trips_through_export() {
+    let (outcome, losses, labels, tok) =
+        train_tiny(Task::Classify, "s.csv", &synthetic_sentiment(240, 2), 10);
+    let head: f64 = losses[..5].iter().sum::<f64>() / 5.0;
+    let tail: f64 = losses[losses.len() - 5..].iter().sum::<f64>() / 5.0;
+    assert!(tail < head * 0.5, "loss did not fall: {head} -> {tail}");
+    let Some(Evaluation::Classify(report)) = &outcome.evaluation else {
+        panic!("no evaluation")
+    };
+    assert!(
+        report.accuracy >= 0.9,
+        "validation accuracy {}",
+        report.accuracy
+    );
+
+    // Export, reload, and get the same probabilities.
+    let bytes = pollster::block_on(export_safetensors(&outcome.model)).unwrap();
+    let config_json = export_config(&BertConfig::tiny(5 + WORDS.len()), Task::Classify, &labels);
+    let config = BertConfig::from_json(config_json.as_bytes()).unwrap();
+    assert_eq!(Task::from_architectures(&config), Some(Task::Classify));
+    assert_eq!(config.labels().unwrap(), labels);
+    let (reloaded, _, report) =
+        load_classifier(&config, &bytes, Task::Classify, 2, None, &Device::flex()).unwrap();
+    assert!(
+        report.initialised.is_empty() && report.unexpected.is_empty(),
+        "{report:?}"
+    );
+    let features = vec![anneal::data::features::Features {
+        ids: tok.encode("the film was great", 32).unwrap().ids,
+        labels: vec![0],
+    }];
+    let a = pollster::block_on(predict_probabilities(&outcome.model, &features, 8, 0)).unwrap();
+    let b = pollster::block_on(predict_probabilities(&reloaded, &features, 8, 0)).unwrap();
+    assert!(
+        max_diff(
+            a[0][0].iter().map(|&x| x as f64),
+            b[0][0].iter().map(|&x| x as f64)
+        ) < 1e-6
+    );
+    assert_eq!(labels[anneal::train::eval::argmax(&a[0][0])], "positive");
+}
+
+#[test]
+fn fine_tuning_a_tagger_learns_entities() {
+    let (outcome, _, labels, _) = train_tiny(Task::Ner, "n.conll", &synthetic_ner(200, 3), 4);
+    assert_eq!(labels, vec!["O", "B-LOC", "I-LOC", "B-PER", "I-PER"]);
+    let Some(Evaluation::Ner(report)) = &outcome.evaluation else {
+        panic!("no evaluation")
+    };
+    assert!(report.f1 >= 0.9, "entity F1 {}", report.f1);
+}
+
+#[test]
+fn a_diverging_run_stops_and_keeps_finite_weights() {
+    let dir = tiny_model_dir("nan", 1);
+    let tok = TextTokenizer::from_vocab(&vocab_txt(), true).unwrap();
+    let parsed = parse(
+        "s.csv",
+        synthetic_sentiment(64, 4).as_bytes(),
+        &ParseOptions::default(),
+    )
+    .unwrap();
+    let prepared = prepare(parsed.examples, None, &tok, 32, 0.25, 5).unwrap();
+    let config = BertConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+    let device = Device::flex().autodiff();
+    let weights = std::fs::read(dir.join("model.safetensors")).unwrap();
+    let (model, _, _) =
+        load_classifier(&config, &weights, Task::Classify, 2, None, &device).unwrap();
+    // A learning rate this large overflows the weights within a few steps.
+    let train_config = TrainConfig {
+        epochs: 3,
+        batch_size: 8,
+        lr: 1e30,
+        warmup_ratio: 0.0,
+        max_grad_norm: 1e30,
+        ..TrainConfig::default()
+    };
+    let outcome = pollster::block_on(fine_tune(
+        model,
+        &prepared.data,
+        &train_config,
+        &mut |_| {},
+        &mut || false,
+    ))
+    .unwrap();
+    let reason = outcome.stopped.expect("the run should stop");
+    assert!(reason.contains("last good weights"), "{reason}");
+    let eval = pollster::block_on(evaluate(
+        &outcome.model,
+        &prepared.data.valid,
+        &prepared.data.labels,
+        8,
+        0,
+    ))
+    .unwrap();
+    assert!(eval.score().is_finite());
+    let (t, _) = to_tensors(
+        &anneal::data::batch::collate(&[&prepared.data.valid[0]], 0, false),
+        &Device::flex(),
+    );
+    let logits = pollster::block_on(read_f32(outcome.model.forward(&t))).unwrap();
+    assert!(logits.iter().all(|x| x.is_finite()), "{logits:?}");
+}
+
+fn anneal(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_anneal"))
+        .args(args)
+        .output()
+        .expect("the anneal binary runs");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn corpus(dir: &str) -> Vec<(String, String)> {
+    let path = root()
+        .join("tests/fixtures")
+        .join(dir)
+        .join("expected.json");
+    let map: std::collections::BTreeMap<String, String> =
+        serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
+    map.into_iter().collect()
+}
+
+#[test]
+fn every_malformed_data_file_gets_its_clear_error() {
+    let cases = corpus("bad_data");
+    assert!(cases.len() >= 25);
+    for (file, phrase) in cases {
+        let path = root().join("tests/fixtures/bad_data").join(&file);
+        let (ok, stdout, stderr) = anneal(&["inspect", "--data", path.to_str().unwrap()]);
+        let all = format!("{stdout}{stderr}");
+        assert!(!ok, "{file}: inspect accepted it:\n{all}");
+        assert!(
+            all.contains(&phrase),
+            "{file}: expected {phrase:?} in:\n{all}"
+        );
+        assert!(!all.contains("panicked"), "{file}: panicked:\n{all}");
+    }
+}
+
+#[test]
+fn every_malformed_model_gets_its_clear_error() {
+    let cases = corpus("bad_models");
+    assert!(cases.len() >= 10);
+    for (name, phrase) in cases {
+        let dir = root().join("tests/fixtures/bad_models").join(&name);
+        let mut args = vec![
+            "bench",
+            "--model",
+            dir.to_str().unwrap(),
+            "--steps",
+            "1",
+            "--batch-size",
+            "1",
+            "--seq-len",
+            "4",
+            "--device",
+            "cpu",
+        ];
+        if name.contains("layers") {
+            args.extend(["--layers", "3"]);
+        }
+        let (ok, stdout, stderr) = anneal(&args);
+        let all = format!("{stdout}{stderr}");
+        assert!(!ok, "{name}: accepted:\n{all}");
+        assert!(
+            all.contains(&phrase),
+            "{name}: expected {phrase:?} in:\n{all}"
+        );
+        assert!(!all.contains("panicked"), "{name}: panicked:\n{all}");
+    }
+}
+
+#[test]
+fn the_command_line_fine_tunes_predicts_evaluates_and_embeds() {
+    let model = tiny_model_dir("cli-model", 5);
+    let work = temp_dir("cli-work");
+    let train = work.join("train.csv");
+    std::fs::write(&train, synthetic_sentiment(240, 8)).unwrap();
+    let out = work.join("out");
+    let (ok, _, stderr) = anneal(&[
+        "finetune",
+        "--model",
+        model.to_str().unwrap(),
+        "--train",
+        train.to_str().unwrap(),
+        "--epochs",
+        "8",
+        "--lr",
+        "2e-3",
+        "--batch-size",
+        "16",
+        "--max-len",
+        "32",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("held out 24 of 240"), "{stderr}");
+    for f in [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "training.json",
+    ] {
+        assert!(out.join(f).exists(), "{f} missing");
+    }
+
+    let (ok, stdout, stderr) = anneal(&[
+        "predict",
+        "--model",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "it was really great",
+        "awful film",
+    ]);
+    assert!(ok, "{stderr}");
+    let lines: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines[0]["label"], "positive", "{stdout}");
+    assert_eq!(lines[1]["label"], "negative", "{stdout}");
+    let p: f64 = lines[0]["scores"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|v| v.as_f64().unwrap())
+        .sum();
+    assert!((p - 1.0).abs() < 1e-5);
+
+    let test = work.join("test.jsonl");
+    let jsonl: String = synthetic_sentiment(40, 9)
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (t, y) = l.rsplit_once(',').unwrap();
+            format!("{}\n", serde_json::json!({"text": t, "label": y}))
+        })
+        .collect();
+    std::fs::write(&test, jsonl).unwrap();
+    let (ok, stdout, stderr) = anneal(&[
+        "evaluate",
+        "--model",
+        out.to_str().unwrap(),
+        "--data",
+        test.to_str().unwrap(),
+        "--json",
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{stderr}");
+    let report: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(report["task"], "classify");
+    assert_eq!(report["examples"], 40);
+    assert!(report["accuracy"].as_f64().unwrap() >= 0.9, "{report}");
+    for key in ["macro_f1", "micro_f1", "weighted_f1"] {
+        assert!(report[key].is_number(), "{key}");
+    }
+    assert_eq!(
+        report["confusion"]["labels"],
+        serde_json::json!(["negative", "positive"])
+    );
+    assert!(report["per_class"]["positive"]["support"].is_number());
+
+    let (ok, stdout, stderr) = anneal(&[
+        "embed",
+        "--model",
+        model.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "the movie",
+        "a plot",
+    ]);
+    assert!(ok, "{stderr}");
+    let rows: Vec<Vec<f64>> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!((rows.len(), rows[0].len()), (2, 32));
+    let norm: f64 = rows[0].iter().map(|x| x * x).sum::<f64>().sqrt();
+    assert!((norm - 1.0).abs() < 1e-4);
+}
+
+#[test]
+fn the_command_line_tags_entities_with_offsets() {
+    let model = tiny_model_dir("cli-ner-model", 6);
+    let work = temp_dir("cli-ner");
+    let train = work.join("train.conll");
+    std::fs::write(&train, synthetic_ner(200, 10)).unwrap();
+    let out = work.join("out");
+    let (ok, _, stderr) = anneal(&[
+        "finetune",
+        "--model",
+        model.to_str().unwrap(),
+        "--train",
+        train.to_str().unwrap(),
+        "--epochs",
+        "8",
+        "--lr",
+        "2e-3",
+        "--batch-size",
+        "16",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let (ok, stdout, stderr) = anneal(&[
+        "predict",
+        "--model",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "alice went to paris.",
+    ]);
+    assert!(ok, "{stderr}");
+    let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    let entities = v["entities"].as_array().unwrap();
+    let got: Vec<(String, String, u64, u64)> = entities
+        .iter()
+        .map(|e| {
+            (
+                e["text"].as_str().unwrap().into(),
+                e["label"].as_str().unwrap().into(),
+                e["start"].as_u64().unwrap(),
+                e["end"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        vec![
+            ("alice".into(), "PER".into(), 0, 5),
+            ("paris".into(), "LOC".into(), 14, 19)
+        ],
+        "{stdout}"
+    );
+}
