@@ -528,3 +528,24 @@ fn the_command_line_tags_entities_with_offsets() {
         "{stdout}"
     );
 }
+
+#[test]
+fn inputs_the_fuzzers_crashed_on_now_parse_without_panicking() {
+    let dir = root().join("tests/fixtures/fuzz_regressions");
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+        for name in ["a.csv", "a.tsv", "a.jsonl", "a.conll", "a.txt"] {
+            for task in [None, Some(Task::Classify), Some(Task::Ner)] {
+                let _ = parse(
+                    name,
+                    &bytes,
+                    &ParseOptions {
+                        task,
+                        ..ParseOptions::default()
+                    },
+                );
+            }
+        }
+        let _ = anneal::model::safetensors::SafeTensors::parse(&bytes);
+    }
+}

@@ -129,6 +129,15 @@ pub fn run(a: FinetuneArgs) -> Result<(), String> {
         )
         .expect("a valid template"),
     );
+    // A hidden bar (stderr not a terminal, e.g. in scripts and logs) drops `println`, so the
+    // per-epoch lines go straight to stderr there.
+    let say = |line: String| {
+        if bar.is_hidden() {
+            eprintln!("{line}")
+        } else {
+            bar.println(line)
+        }
+    };
     let mut history = Vec::new();
     let mut on_event = |event: Event| {
         match &event {
@@ -153,13 +162,13 @@ pub fn run(a: FinetuneArgs) -> Result<(), String> {
                 evaluation,
                 best,
             } => {
-                bar.println(format!(
+                say(format!(
                     "epoch {epoch}: train loss {train_loss:.4}, {}{}",
                     summary(evaluation),
                     if *best { " (best so far)" } else { "" }
                 ));
             }
-            Event::Stopped { reason } => bar.println(format!("stopped: {reason}")),
+            Event::Stopped { reason } => say(format!("stopped: {reason}")),
         }
         if !matches!(event, Event::Step { .. }) {
             history.push(event);

@@ -54,7 +54,7 @@ fn first_lines(bytes: &[u8], n: usize) -> Vec<String> {
 }
 
 fn looks_like_tag(s: &str) -> bool {
-    s == "O" || (s.len() > 2 && matches!(&s[..2], "B-" | "I-" | "E-" | "S-"))
+    s == "O" || (s.len() > 2 && ["B-", "I-", "E-", "S-"].iter().any(|p| s.starts_with(p)))
 }
 
 fn has_known_header(line: &str, delimiter: char) -> bool {
@@ -467,6 +467,18 @@ mod tests {
             classify("a.csv", &s).accept(true).unwrap().examples.len(),
             1
         );
+    }
+
+    #[test]
+    fn multibyte_text_where_a_tag_could_be_does_not_panic() {
+        // Found by the data_files fuzz target: a tag-position field starting with a 3-byte char.
+        for name in ["x.txt", "x.tsv", "x"] {
+            let _ = parse(
+                name,
+                "a \u{fffd}-(org\n".as_bytes(),
+                &ParseOptions::default(),
+            );
+        }
     }
 
     #[test]

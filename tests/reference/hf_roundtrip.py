@@ -47,6 +47,8 @@ def main():
             starts = [t.split("-", 1)[1] for t in tags if t.startswith("B-")]
             theirs = [e["label"] for e in mine["entities"]]
             print(json.dumps({"text": text, "transformers_entity_starts": starts, "anneal_entities": theirs}))
+            if starts != theirs:
+                sys.exit(f"FAIL: entities differ on {text!r}")
         else:
             enc = tok(text, truncation=True, max_length=128, return_tensors="pt")
             with torch.no_grad():
