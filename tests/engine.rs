@@ -549,3 +549,49 @@ fn inputs_the_fuzzers_crashed_on_now_parse_without_panicking() {
         let _ = anneal::model::safetensors::SafeTensors::parse(&bytes);
     }
 }
+
+#[test]
+fn malformed_rows_are_refused_or_skipped_and_listed() {
+    let model = tiny_model_dir("cli-skip-model", 2);
+    let work = temp_dir("cli-skip");
+    let train = work.join("train.csv");
+    let mut data = synthetic_sentiment(60, 3);
+    data.push_str("\"unterminated,positive\n");
+    std::fs::write(&train, data.replacen("\n", "\n,positive\n", 2)).unwrap();
+    let out = work.join("out");
+    let args = |skip: bool| {
+        let mut a = vec![
+            "finetune",
+            "--model",
+            model.to_str().unwrap(),
+            "--train",
+            train.to_str().unwrap(),
+            "--epochs",
+            "1",
+            "--device",
+            "cpu",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        if skip {
+            a.push("--skip-invalid");
+        }
+        a.into_iter().map(String::from).collect::<Vec<_>>()
+    };
+    let run = |a: Vec<String>| anneal(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    let (ok, _, stderr) = run(args(false));
+    assert!(!ok);
+    assert!(
+        stderr.contains("3 problems found")
+            && stderr.contains("line 2: empty text")
+            && stderr.contains("line 64: has 1 field")
+            && stderr.contains("--skip-invalid"),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(args(true));
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("skipped 3 invalid row(s)") && stderr.contains("line 2: empty text"),
+        "{stderr}"
+    );
+}

@@ -113,3 +113,57 @@ pub fn prepare(
         notes,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::TextExample;
+
+    const VOCAB: &str = "[PAD]\n[UNK]\n[CLS]\n[SEP]\n[MASK]\ngood\nbad\nfilm\n";
+
+    fn examples(rows: &[(&str, &str)]) -> Examples {
+        Examples::Classify(
+            rows.iter()
+                .enumerate()
+                .map(|(i, (t, l))| TextExample {
+                    text: t.to_string(),
+                    label: l.to_string(),
+                    line: i + 2,
+                })
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn reports_validation_only_labels_and_truncation() {
+        let tok = TextTokenizer::from_vocab(VOCAB, true).unwrap();
+        let train = examples(&[("good film", "pos"), ("bad film film film film", "neg")]);
+        let valid = examples(&[("good", "pos"), ("film", "meh")]);
+        let p = prepare(train, Some(valid), &tok, 4, 0.1, 1).unwrap();
+        assert_eq!(p.data.labels, vec!["meh", "neg", "pos"]);
+        let notes = p.notes.join("\n");
+        assert!(
+            notes.contains("meh appear only in the validation data"),
+            "{notes}"
+        );
+        assert!(
+            notes.contains("1 training example(s) are longer than 4 tokens and were cut (lines 3)"),
+            "{notes}"
+        );
+    }
+
+    #[test]
+    fn refuses_a_single_class() {
+        let tok = TextTokenizer::from_vocab(VOCAB, true).unwrap();
+        let err = prepare(
+            examples(&[("good", "pos"), ("bad", "pos")]),
+            None,
+            &tok,
+            8,
+            0.5,
+            1,
+        )
+        .unwrap_err();
+        assert!(err.0.contains("only one label (pos)"), "{err}");
+    }
+}
