@@ -298,6 +298,34 @@ fn anneal(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// `anneal finetune` of a tiny model on the CPU with settings that make it learn in seconds.
+fn finetune_tiny(
+    model: &std::path::Path,
+    train: &std::path::Path,
+    out: &std::path::Path,
+    extra: &[&str],
+) -> (bool, String, String) {
+    let mut args = vec![
+        "finetune",
+        "--model",
+        model.to_str().unwrap(),
+        "--train",
+        train.to_str().unwrap(),
+        "--epochs",
+        "8",
+        "--lr",
+        "2e-3",
+        "--batch-size",
+        "16",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ];
+    args.extend(extra);
+    anneal(&args)
+}
+
 fn corpus(dir: &str) -> Vec<(String, String)> {
     let path = root()
         .join("tests/fixtures")
@@ -365,25 +393,7 @@ fn the_command_line_fine_tunes_predicts_evaluates_and_embeds() {
     let train = work.join("train.csv");
     std::fs::write(&train, synthetic_sentiment(240, 8)).unwrap();
     let out = work.join("out");
-    let (ok, _, stderr) = anneal(&[
-        "finetune",
-        "--model",
-        model.to_str().unwrap(),
-        "--train",
-        train.to_str().unwrap(),
-        "--epochs",
-        "8",
-        "--lr",
-        "2e-3",
-        "--batch-size",
-        "16",
-        "--max-len",
-        "32",
-        "--device",
-        "cpu",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &["--max-len", "32"]);
     assert!(ok, "{stderr}");
     assert!(stderr.contains("held out 24 of 240"), "{stderr}");
     for f in [
@@ -479,23 +489,7 @@ fn the_command_line_tags_entities_with_offsets() {
     let train = work.join("train.conll");
     std::fs::write(&train, synthetic_ner(200, 10)).unwrap();
     let out = work.join("out");
-    let (ok, _, stderr) = anneal(&[
-        "finetune",
-        "--model",
-        model.to_str().unwrap(),
-        "--train",
-        train.to_str().unwrap(),
-        "--epochs",
-        "8",
-        "--lr",
-        "2e-3",
-        "--batch-size",
-        "16",
-        "--device",
-        "cpu",
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &[]);
     assert!(ok, "{stderr}");
     let (ok, stdout, stderr) = anneal(&[
         "predict",

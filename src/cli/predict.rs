@@ -13,6 +13,7 @@ use crate::model::checkpoint::{load_classifier, load_encoder, read_f32};
 use crate::model::{BertClassifier, Task, mean_pool_normalized};
 use crate::runtime::DeviceChoice;
 use crate::train::eval::argmax;
+use crate::train::metrics::Scores;
 use crate::train::{Evaluation, evaluate as score, predict_probabilities, to_tensors};
 
 #[derive(Args, Debug)]
@@ -145,16 +146,7 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
                 "examples {}  accuracy {:.4}  macro-F1 {:.4}  weighted-F1 {:.4}",
                 r.examples, r.accuracy, r.macro_f1, r.weighted_f1
             );
-            println!(
-                "{:<20} {:>9} {:>9} {:>9} {:>8}",
-                "label", "precision", "recall", "f1", "support"
-            );
-            for (label, s) in &r.per_class {
-                println!(
-                    "{label:<20} {:>9.4} {:>9.4} {:>9.4} {:>8}",
-                    s.precision, s.recall, s.f1, s.support
-                );
-            }
+            print_scores("label", &r.per_class);
             println!(
                 "confusion (rows true, columns predicted): {:?}",
                 r.confusion.labels
@@ -168,19 +160,24 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
                 "sentences {}  entity P {:.4}  R {:.4}  F1 {:.4}",
                 r.examples, r.precision, r.recall, r.f1
             );
-            println!(
-                "{:<20} {:>9} {:>9} {:>9} {:>8}",
-                "type", "precision", "recall", "f1", "support"
-            );
-            for (kind, s) in &r.per_type {
-                println!(
-                    "{kind:<20} {:>9.4} {:>9.4} {:>9.4} {:>8}",
-                    s.precision, s.recall, s.f1, s.support
-                );
-            }
+            print_scores("type", &r.per_type);
         }
     }
     Ok(())
+}
+
+/// A table of precision, recall, F1 and support, one row per class or entity type.
+fn print_scores(heading: &str, rows: &std::collections::BTreeMap<String, Scores>) {
+    println!(
+        "{heading:<20} {:>9} {:>9} {:>9} {:>8}",
+        "precision", "recall", "f1", "support"
+    );
+    for (name, s) in rows {
+        println!(
+            "{name:<20} {:>9.4} {:>9.4} {:>9.4} {:>8}",
+            s.precision, s.recall, s.f1, s.support
+        );
+    }
 }
 
 pub fn predict(a: PredictArgs) -> Result<(), String> {
