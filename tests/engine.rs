@@ -553,27 +553,7 @@ fn malformed_rows_are_refused_or_skipped_and_listed() {
     data.push_str("\"unterminated,positive\n");
     std::fs::write(&train, data.replacen("\n", "\n,positive\n", 2)).unwrap();
     let out = work.join("out");
-    let args = |skip: bool| {
-        let mut a = vec![
-            "finetune",
-            "--model",
-            model.to_str().unwrap(),
-            "--train",
-            train.to_str().unwrap(),
-            "--epochs",
-            "1",
-            "--device",
-            "cpu",
-            "--out",
-            out.to_str().unwrap(),
-        ];
-        if skip {
-            a.push("--skip-invalid");
-        }
-        a.into_iter().map(String::from).collect::<Vec<_>>()
-    };
-    let run = |a: Vec<String>| anneal(&a.iter().map(String::as_str).collect::<Vec<_>>());
-    let (ok, _, stderr) = run(args(false));
+    let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &[]);
     assert!(!ok);
     assert!(
         stderr.contains("3 problems found")
@@ -582,7 +562,7 @@ fn malformed_rows_are_refused_or_skipped_and_listed() {
             && stderr.contains("--skip-invalid"),
         "{stderr}"
     );
-    let (ok, _, stderr) = run(args(true));
+    let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &["--skip-invalid"]);
     assert!(ok, "{stderr}");
     assert!(
         stderr.contains("skipped 3 invalid row(s)") && stderr.contains("line 2: empty text"),
