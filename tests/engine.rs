@@ -569,3 +569,57 @@ fn malformed_rows_are_refused_or_skipped_and_listed() {
         "{stderr}"
     );
 }
+
+/// Loss before and after one SGD step equal PyTorch's (tests/reference/grad_parity.py): the
+/// gradients of every parameter, not only the forward pass, match transformers.
+#[test]
+fn gradients_match_pytorch() {
+    for (task, kind) in [("ner", Task::Ner), ("classify", Task::Classify)] {
+        let dir = root().join("tests/fixtures/grad_parity").join(task);
+        let expected: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+        let config =
+            BertConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
+        let weights = std::fs::read(dir.join("model.safetensors")).unwrap();
+        let device = Device::flex().autodiff();
+        let n = config.labels().unwrap().len();
+        let (model, _, report) =
+            load_classifier(&config, &weights, kind, n, None, &device).unwrap();
+        assert!(report.initialised.is_empty(), "{report:?}");
+        let ids: Vec<Vec<i64>> = serde_json::from_value(expected["input_ids"].clone()).unwrap();
+        let mask: Vec<Vec<i64>> =
+            serde_json::from_value(expected["attention_mask"].clone()).unwrap();
+        let labels: Vec<i64> = match kind {
+            Task::Ner => serde_json::from_value::<Vec<Vec<i64>>>(expected["labels"].clone())
+                .unwrap()
+                .concat(),
+            Task::Classify => serde_json::from_value(expected["labels"].clone()).unwrap(),
+        };
+        let (b, s) = (ids.len(), ids[0].len());
+        let int2 = |v: Vec<i64>| Tensor::<2, Int>::from_data(TensorData::new(v, [b, s]), &device);
+        let batch = anneal::model::BatchTensors {
+            input_ids: int2(ids.concat()),
+            attention_mask: int2(mask.concat()),
+            token_type_ids: Tensor::zeros([b, s], &device),
+        };
+        let labels =
+            Tensor::<1, Int>::from_data(TensorData::new(labels.clone(), [labels.len()]), &device);
+        let (loss, _) = model.loss(&batch, labels.clone());
+        let before = pollster::block_on(read_f32(loss.clone())).unwrap()[0] as f64;
+        let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &model);
+        let model = burn::optim::SgdConfig::new().init().step(1.0, model, grads);
+        let after = pollster::block_on(read_f32(model.loss(&batch, labels).0)).unwrap()[0] as f64;
+        let (want_before, want_after) = (
+            expected["loss"].as_f64().unwrap(),
+            expected["loss_after_sgd_step"].as_f64().unwrap(),
+        );
+        assert!(
+            (before - want_before).abs() < 1e-5,
+            "{task}: loss {before} vs PyTorch {want_before}"
+        );
+        assert!(
+            (after - want_after).abs() < 1e-4,
+            "{task}: loss after a step {after} vs PyTorch {want_after}"
+        );
+    }
+}
