@@ -623,3 +623,39 @@ fn gradients_match_pytorch() {
         );
     }
 }
+
+/// Entity-level scores equal seqeval's on random, partly ill-formed tag sequences
+/// (tests/reference/seqeval_parity.py).
+#[test]
+fn entity_metrics_match_seqeval() {
+    let v: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(root().join("tests/fixtures/seqeval_parity.json")).unwrap(),
+    )
+    .unwrap();
+    let gold: Vec<Vec<String>> = serde_json::from_value(v["gold"].clone()).unwrap();
+    let pred: Vec<Vec<String>> = serde_json::from_value(v["pred"].clone()).unwrap();
+    let r = anneal::train::metrics::ner_report(&gold, &pred);
+    for (ours, key) in [
+        (r.precision, "precision"),
+        (r.recall, "recall"),
+        (r.f1, "f1"),
+    ] {
+        assert!(
+            (ours - v[key].as_f64().unwrap()).abs() < 1e-12,
+            "{key}: {ours} vs {}",
+            v[key]
+        );
+    }
+    for (kind, s) in &r.per_type {
+        let want = &v["per_type"][kind];
+        assert!(
+            (s.f1 - want["f1"].as_f64().unwrap()).abs() < 1e-12,
+            "{kind}: {s:?} vs {want}"
+        );
+        assert_eq!(
+            s.support as u64,
+            want["support"].as_u64().unwrap(),
+            "{kind}"
+        );
+    }
+}
