@@ -3,14 +3,15 @@
 # (bench/pytorch_finetune.py), the same data splits and the same thread count, one after the
 # other on the same machine. Prints one JSON line per run; results also go to .cache/bench/.
 #
-#   [SEED=42] bench/finetune.sh classify|ner   (PYTHON: a python with torch, transformers, seqeval)
+#   [SEED=42] [MODEL=dir] [TAG=name] bench/finetune.sh classify|ner
+#   (PYTHON: a python with torch, transformers, seqeval; results in .cache/bench/$TAG, default seed-$SEED)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 task=${1:?classify or ner}
 anneal=${ANNEAL:-${CARGO_TARGET_DIR:-$HOME/.cache/anneal/target}/debug/anneal}
 python=${PYTHON:-python3}
-model=www/models/all-MiniLM-L6-v2
-out=.cache/bench/seed-${SEED:-42}
+model=${MODEL:-www/models/all-MiniLM-L6-v2}
+out=.cache/bench/${TAG:-seed-${SEED:-42}}
 mkdir -p "$out"
 threads=$(nproc)
 seed=${SEED:-42}
