@@ -449,14 +449,3 @@ pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, Rea
         .try_into_vec::<f32>()
         .map_err(|e| ReadbackError(format!("{e:?}")))
 }
-
-/// Sync point: reads an integer tensor back as i64 values.
-pub async fn read_i64<const D: usize>(tensor: Tensor<D, Int>) -> Result<Vec<i64>, ReadbackError> {
-    let data = tensor
-        .into_data_async()
-        .await
-        .map_err(|e| ReadbackError(format!("{e:?}")))?;
-    data.convert::<i64>()
-        .try_into_vec::<i64>()
-        .map_err(|e| ReadbackError(format!("{e:?}")))
-}
