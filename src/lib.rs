@@ -10,7 +10,10 @@
 //! - [`train`]: the fine-tuning loop, its learning-rate schedule, evaluation and metrics. It
 //!   reports progress only through [`train::Event`]s.
 //! - [`runtime`]: the only code that names a concrete device (Flex on the CPU, wgpu on a GPU).
+//! - [`protocol`]: the typed messages between the browser UI and its worker.
 //! - `cli` (feature `cli`): the native `anneal` command.
+//! - `worker` (feature `worker`, wasm): the Web Worker that owns the model, on WebGPU or Flex.
+//! - `ui` (feature `app`, wasm): the Leptos interface; it never links burn.
 //!
 //! # Invariants
 //!
@@ -22,10 +25,22 @@
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "engine")]
 pub mod data;
+#[cfg(feature = "engine")]
 pub mod model;
+#[cfg(feature = "engine")]
 pub mod runtime;
+#[cfg(feature = "engine")]
 pub mod train;
+
+pub mod protocol;
+#[cfg(all(feature = "web", target_family = "wasm"))]
+pub mod web;
 
 #[cfg(feature = "cli")]
 pub mod cli;
+#[cfg(all(feature = "worker", target_family = "wasm"))]
+pub mod worker;
+#[cfg(all(feature = "app", target_family = "wasm"))]
+pub mod ui;

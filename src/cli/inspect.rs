@@ -73,15 +73,7 @@ pub fn run(a: InspectArgs) -> Result<(), String> {
         }
         unusable.push(format!("{} problem(s)", parsed.problems.len()));
     }
-    if parsed.examples.is_empty() {
-        unusable.push("no valid examples".into());
-    }
-    if task == Task::Classify && counts.len() < 2 {
-        unusable.push("fewer than two labels".into());
-    }
-    if task == Task::Ner && !counts.keys().any(|t| t != "O") {
-        unusable.push("no entity tags".into());
-    }
+    unusable.extend(crate::data::unusable(&parsed.examples).into_iter().map(String::from));
     if unusable.is_empty() {
         println!("usable: yes");
         Ok(())

@@ -7,14 +7,13 @@ use serde_json::json;
 
 use super::model_dir::ModelDir;
 use super::{DataArgs, load_data, pick_device, texts};
-use crate::data::entities::{entities, split_words};
 use crate::data::features::{Features, encode};
 use crate::model::checkpoint::{load_classifier, load_encoder, read_f32};
-use crate::model::{BertClassifier, Task, mean_pool_normalized};
+use crate::model::{BertClassifier, mean_pool_normalized};
 use crate::runtime::DeviceChoice;
-use crate::train::eval::argmax;
+use crate::train::predict::{Prediction, predict_texts};
 use crate::train::metrics::Scores;
-use crate::train::{Evaluation, evaluate as score, predict_probabilities, to_tensors};
+use crate::train::{Evaluation, evaluate as score, to_tensors};
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -183,61 +182,22 @@ fn print_scores(heading: &str, rows: &std::collections::BTreeMap<String, Scores>
 pub fn predict(a: PredictArgs) -> Result<(), String> {
     let texts = texts(&a.input, &a.texts)?;
     let (dir, model, labels) = open_fine_tuned(&a.model, a.device)?;
-    let tok = &dir.tokenizer;
-    let mut features = Vec::new();
-    let mut words = Vec::new();
-    for text in &texts {
-        let (enc, w) = match model.task {
-            Task::Classify => (tok.encode(text, a.max_len), Vec::new()),
-            Task::Ner => {
-                let w = split_words(text);
-                let strings: Vec<String> = w.iter().map(|w| w.text.clone()).collect();
-                (tok.encode_words(&strings, a.max_len), w)
+    let predictions = pollster::block_on(predict_texts(
+        &model,
+        &dir.tokenizer,
+        &labels,
+        &texts,
+        a.max_len,
+    ))
+    .map_err(|e| e.to_string())?;
+    for (text, prediction) in texts.iter().zip(predictions) {
+        let line = match prediction {
+            Prediction::Classify { label, scores } => {
+                let scores: serde_json::Map<String, serde_json::Value> =
+                    scores.into_iter().map(|(l, v)| (l, json!(v))).collect();
+                json!({"text": text, "label": label, "scores": scores})
             }
-        };
-        let enc = enc.map_err(|e| e.to_string())?;
-        features.push((
-            Features {
-                ids: enc.ids,
-                labels: vec![0],
-            },
-            enc.word_ids,
-        ));
-        words.push(w);
-    }
-    let only: Vec<Features> = features.iter().map(|(f, _)| f.clone()).collect();
-    let probs = pollster::block_on(predict_probabilities(&model, &only, 32, tok.pad_id()))
-        .map_err(|e| e.to_string())?;
-    for (i, text) in texts.iter().enumerate() {
-        let line = match model.task {
-            Task::Classify => {
-                let p = &probs[i][0];
-                let scores: serde_json::Map<String, serde_json::Value> = labels
-                    .iter()
-                    .zip(p)
-                    .map(|(l, &v)| (l.clone(), json!(v)))
-                    .collect();
-                json!({"text": text, "label": labels[argmax(p)], "scores": scores})
-            }
-            Task::Ner => {
-                // Each word takes the prediction of its first sub-word; words cut off by the
-                // maximum length are tagged O.
-                let word_ids = &features[i].1;
-                let mut tags = vec!["O".to_string(); words[i].len()];
-                let mut scores = vec![0.0f32; words[i].len()];
-                let mut previous = None;
-                for (t, w) in word_ids.iter().enumerate() {
-                    if let Some(w) = *w {
-                        if Some(w) != previous {
-                            let best = argmax(&probs[i][t]);
-                            tags[w] = labels[best].clone();
-                            scores[w] = probs[i][t][best];
-                        }
-                    }
-                    previous = *w;
-                }
-                json!({"text": text, "entities": entities(text, &words[i], &tags, &scores)})
-            }
+            Prediction::Ner { entities } => json!({"text": text, "entities": entities}),
         };
         println!("{line}");
     }

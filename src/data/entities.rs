@@ -97,7 +97,7 @@ fn word(chars: &[char], start: usize, end: usize) -> Word {
 }
 
 /// A predicted entity in a text.
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, serde::Deserialize)]
 pub struct Entity {
     /// The entity's text, as in the input.
     pub text: String,

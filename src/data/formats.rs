@@ -131,6 +131,33 @@ pub fn parse(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed,
     Ok(parsed)
 }
 
+/// The column names of a CSV/TSV file's header or of a JSONL file's first object, for a
+/// column picker; empty for CoNLL and for files without a header.
+pub fn columns(name: &str, bytes: &[u8]) -> Vec<String> {
+    match detect(name, bytes, None) {
+        Format::Conll => Vec::new(),
+        Format::Jsonl => {
+            let first = first_lines(bytes, 1).pop().unwrap_or_default();
+            match serde_json::from_str::<Value>(&first) {
+                Ok(Value::Object(map)) if !map.contains_key("tokens") => {
+                    map.keys().cloned().collect()
+                }
+                _ => Vec::new(),
+            }
+        }
+        Format::Csv(delimiter) => csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .has_headers(false)
+            .flexible(true)
+            .from_reader(bytes)
+            .records()
+            .next()
+            .and_then(Result::ok)
+            .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
+            .unwrap_or_default(),
+    }
+}
+
 fn task_name(task: Task) -> &'static str {
     match task {
         Task::Classify => "classification (text, label)",

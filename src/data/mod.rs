@@ -92,6 +92,23 @@ impl Examples {
     }
 }
 
+/// Why examples cannot be trained on, line problems aside: none at all, a single label, or
+/// (NER) no entity tags. Empty when they can.
+pub fn unusable(examples: &Examples) -> Vec<&'static str> {
+    let labels: std::collections::BTreeSet<&str> =
+        examples.label_occurrences().into_iter().collect();
+    let mut out = Vec::new();
+    if examples.is_empty() {
+        out.push("no valid examples");
+    }
+    match examples.task() {
+        Task::Classify if labels.len() < 2 => out.push("fewer than two labels"),
+        Task::Ner if !labels.iter().any(|t| *t != "O") => out.push("no entity tags"),
+        _ => {}
+    }
+    out
+}
+
 /// A parsed file: its examples and every problem found, in line order.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parsed {

@@ -6,8 +6,12 @@
 
 pub mod eval;
 pub mod metrics;
+pub mod predict;
 pub mod prepare;
 pub mod schedule;
+
+use std::future::Future;
+use std::pin::Pin;
 
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
@@ -243,16 +247,51 @@ fn clip_global_norm(
     grads
 }
 
+/// A future the loop awaits, borrowed from its [`Control`].
+pub type Hook<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+/// How a caller steers a run between steps. The browser worker pauses here (the future
+/// resolves on resume) and saves each new best model off the device, so that a lost GPU
+/// loses nothing that was learned.
+pub trait Control {
+    /// Awaited before every step; resolving to `false` ends the run, keeping the best model.
+    fn proceed(&mut self) -> Hook<'_, bool>;
+    /// Awaited after an epoch that improved the validation score, with that model.
+    fn new_best<'a>(&'a mut self, _epoch: usize, _model: &'a BertClassifier) -> Hook<'a, ()> {
+        Box::pin(async {})
+    }
+}
+
+struct StopFlag<'a>(&'a mut dyn FnMut() -> bool);
+
+impl Control for StopFlag<'_> {
+    fn proceed(&mut self) -> Hook<'_, bool> {
+        let stop = (self.0)();
+        Box::pin(async move { !stop })
+    }
+}
+
 /// Fine-tunes `model` (on an autodiff device) and returns the best epoch's model.
 ///
 /// `should_stop` is asked before every step; returning true ends the run, keeping the best
 /// model so far.
 pub async fn fine_tune(
-    mut model: BertClassifier,
+    model: BertClassifier,
     data: &TrainData,
     config: &TrainConfig,
     on_event: &mut dyn FnMut(Event),
     should_stop: &mut dyn FnMut() -> bool,
+) -> Result<Outcome, TrainError> {
+    fine_tune_with(model, data, config, on_event, &mut StopFlag(should_stop)).await
+}
+
+/// [`fine_tune`] steered by a [`Control`].
+pub async fn fine_tune_with(
+    mut model: BertClassifier,
+    data: &TrainData,
+    config: &TrainConfig,
+    on_event: &mut dyn FnMut(Event),
+    control: &mut dyn Control,
 ) -> Result<Outcome, TrainError> {
     if data.train.is_empty() {
         return Err(TrainError::Empty);
@@ -284,7 +323,7 @@ pub async fn fine_tune(
         let mut loss_sum = 0.0;
         let mut batches = 0usize;
         for chunk in order.chunks(config.batch_size.max(1)) {
-            if should_stop() {
+            if !control.proceed().await {
                 stopped = Some("stopped by request".to_string());
                 break 'epochs;
             }
@@ -347,7 +386,9 @@ pub async fn fine_tune(
             best: improved,
         });
         if improved {
-            best = Some((epoch, score, model.valid(), evaluation));
+            let kept = model.valid();
+            control.new_best(epoch, &kept).await;
+            best = Some((epoch, score, kept, evaluation));
             epochs_without_gain = 0;
         } else {
             epochs_without_gain += 1;

@@ -1,0 +1,105 @@
+//! Predictions for raw texts: class probabilities, or entities with character offsets.
+//!
+//! NER words are split the way [`split_words`] does; each word takes the prediction of its first
+//! sub-word, and words cut off by the maximum length are tagged `O`.
+
+use serde::{Deserialize, Serialize};
+
+use super::eval::{argmax, predict_probabilities};
+use crate::data::entities::{Entity, entities, split_words};
+use crate::data::features::Features;
+use crate::data::tokenizer::{TextTokenizer, TokenizerError};
+use crate::model::checkpoint::ReadbackError;
+use crate::model::{BertClassifier, Task};
+
+/// The prediction for one text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "task", rename_all = "lowercase")]
+pub enum Prediction {
+    /// Text classification.
+    Classify {
+        /// The most probable label.
+        label: String,
+        /// Every label with its probability, in class order.
+        scores: Vec<(String, f32)>,
+    },
+    /// Entity recognition.
+    Ner {
+        /// The entities found, in text order.
+        entities: Vec<Entity>,
+    },
+}
+
+/// Why texts could not be predicted.
+#[derive(Debug, thiserror::Error)]
+pub enum PredictError {
+    /// The tokenizer failed.
+    #[error(transparent)]
+    Tokenizer(#[from] TokenizerError),
+    /// The device failed.
+    #[error(transparent)]
+    Device(#[from] ReadbackError),
+}
+
+/// Predicts every text with a fine-tuned model whose classes are `labels`.
+///
+/// Sync point: one readback per batch of 32.
+pub async fn predict_texts(
+    model: &BertClassifier,
+    tokenizer: &TextTokenizer,
+    labels: &[String],
+    texts: &[String],
+    max_len: usize,
+) -> Result<Vec<Prediction>, PredictError> {
+    let mut features = Vec::with_capacity(texts.len());
+    let mut word_ids = Vec::with_capacity(texts.len());
+    let mut words = Vec::with_capacity(texts.len());
+    for text in texts {
+        let (encoded, w) = match model.task {
+            Task::Classify => (tokenizer.encode(text, max_len)?, Vec::new()),
+            Task::Ner => {
+                let w = split_words(text);
+                let strings: Vec<String> = w.iter().map(|w| w.text.clone()).collect();
+                (tokenizer.encode_words(&strings, max_len)?, w)
+            }
+        };
+        features.push(Features {
+            ids: encoded.ids,
+            labels: vec![0],
+        });
+        word_ids.push(encoded.word_ids);
+        words.push(w);
+    }
+    let probs = predict_probabilities(model, &features, 32, tokenizer.pad_id()).await?;
+    Ok(texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| match model.task {
+            Task::Classify => {
+                let p = &probs[i][0];
+                Prediction::Classify {
+                    label: labels[argmax(p)].clone(),
+                    scores: labels.iter().cloned().zip(p.iter().copied()).collect(),
+                }
+            }
+            Task::Ner => {
+                let mut tags = vec!["O".to_string(); words[i].len()];
+                let mut scores = vec![0.0f32; words[i].len()];
+                let mut previous = None;
+                for (t, w) in word_ids[i].iter().enumerate() {
+                    if let Some(w) = *w
+                        && Some(w) != previous
+                    {
+                        let best = argmax(&probs[i][t]);
+                        tags[w] = labels[best].clone();
+                        scores[w] = probs[i][t][best];
+                    }
+                    previous = *w;
+                }
+                Prediction::Ner {
+                    entities: entities(text, &words[i], &tags, &scores),
+                }
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,139 @@
+//! Small shared pieces: explained terms, panel frames, number fields, bars and the loss chart.
+
+use leptos::prelude::*;
+
+use super::state::StepPoint;
+
+/// A term with its plain explanation, shown on hover and on keyboard focus.
+#[component]
+pub fn Tip(
+    /// The term.
+    term: &'static str,
+    /// What it means.
+    text: &'static str,
+) -> impl IntoView {
+    view! {
+        <span class="tip" tabindex="0" aria-label=format!("{term}: {text}")>
+            {term}
+            <span class="tip-text" role="tooltip">{text}</span>
+        </span>
+    }
+}
+
+/// A numbered panel with a title and a one-line purpose.
+#[component]
+pub fn Panel(
+    /// Anchor id.
+    id: &'static str,
+    /// Step number.
+    number: u8,
+    /// Title.
+    title: &'static str,
+    /// What the panel is for.
+    purpose: &'static str,
+    /// Contents.
+    children: Children,
+) -> impl IntoView {
+    view! {
+        <section class="panel" id=id aria-labelledby=format!("{id}-title")>
+            <header>
+                <span class="step-number" aria-hidden="true">{number}</span>
+                <div>
+                    <h2 id=format!("{id}-title")>{title}</h2>
+                    <p class="purpose">{purpose}</p>
+                </div>
+            </header>
+            {children()}
+        </section>
+    }
+}
+
+/// A horizontal bar for a value in 0..=1.
+#[component]
+pub fn Bar(
+    /// Label.
+    label: String,
+    /// Value in 0..=1.
+    value: f32,
+) -> impl IntoView {
+    let percent = (value.clamp(0.0, 1.0) * 100.0) as f64;
+    view! {
+        <div class="bar-row">
+            <span class="bar-label">{label}</span>
+            <span class="bar" role="meter" aria-valuemin="0" aria-valuemax="1" aria-valuenow=value.to_string()>
+                <span class="bar-fill" style=format!("width: {percent:.1}%")></span>
+            </span>
+            <span class="bar-value">{format!("{:.1}%", percent)}</span>
+        </div>
+    }
+}
+
+/// Exponential moving average, as TensorBoard's smoothing.
+pub fn smooth(points: &[StepPoint], weight: f64) -> Vec<StepPoint> {
+    let mut last = None;
+    points
+        .iter()
+        .map(|p| {
+            let v = match last {
+                None => p.loss,
+                Some(prev) => prev * weight + p.loss * (1.0 - weight),
+            };
+            last = Some(v);
+            StepPoint { step: p.step, loss: v }
+        })
+        .collect()
+}
+
+/// The training loss per step (thin line) and smoothed (thick line), as SVG.
+#[component]
+pub fn LossChart(
+    /// The points.
+    #[prop(into)]
+    points: Signal<Vec<StepPoint>>,
+) -> impl IntoView {
+    let (w, h, pad) = (600.0, 180.0, 30.0);
+    let paths = move || {
+        let pts = points.get();
+        if pts.len() < 2 {
+            return None;
+        }
+        let max_step = pts.last().map(|p| p.step).unwrap_or(1).max(2) as f64;
+        let finite: Vec<f64> = pts.iter().map(|p| p.loss).filter(|l| l.is_finite()).collect();
+        let hi = finite.iter().cloned().fold(f64::MIN, f64::max);
+        let lo = finite.iter().cloned().fold(f64::MAX, f64::min).min(hi - 1e-6);
+        let line = |ps: &[StepPoint]| {
+            ps.iter()
+                .filter(|p| p.loss.is_finite())
+                .map(|p| {
+                    let x = pad + (p.step as f64 - 1.0) / (max_step - 1.0) * (w - 2.0 * pad);
+                    let y = h - pad - (p.loss - lo) / (hi - lo) * (h - 2.0 * pad);
+                    format!("{x:.1},{y:.1}")
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        Some((line(&pts), line(&smooth(&pts, 0.9)), format!("{hi:.3}"), format!("{lo:.3}"), max_step))
+    };
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="training loss per step">
+            {move || match paths() {
+                None => view! {
+                    <text x="50%" y="50%" text-anchor="middle" class="chart-empty">
+                        "The loss curve appears here once training starts"
+                    </text>
+                }.into_any(),
+                Some((raw, smooth, hi, lo, steps)) => view! {
+                    <g>
+                        <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"></line>
+                        <line x1=pad y1=pad x2=pad y2=h - pad class="axis"></line>
+                        <text x=2 y=pad + 4.0 class="tick">{hi}</text>
+                        <text x=2 y=h - pad class="tick">{lo}</text>
+                        <text x=w - pad y=h - 8.0 text-anchor="end" class="tick">{format!("step {steps}")}</text>
+                        <polyline points=raw class="loss-raw"></polyline>
+                        <polyline points=smooth class="loss-smooth"></polyline>
+                    </g>
+                }.into_any(),
+            }}
+        </svg>
+    }
+}

@@ -1,0 +1,110 @@
+//! The Leptos interface. It never links burn: every computation is a message to the worker,
+//! and every answer lands in the [`state::Store`] the panels read.
+//!
+//! Text from files, models and predictions is always inserted as text nodes (never as HTML),
+//! so markup in someone's data shows as the characters it is.
+
+mod components;
+mod download;
+mod panels;
+mod state;
+mod worker;
+
+use leptos::prelude::*;
+
+use panels::{
+    data::DataPanel, evaluate::EvaluatePanel, export::ExportPanel, model::ModelPanel,
+    predict::PredictPanel, train::TrainPanel,
+};
+use state::{Store, human_bytes};
+
+const THEME_KEY: &str = "anneal.theme";
+
+fn set_theme(theme: &str) {
+    if let Some(document) = web_sys::window().and_then(|w| w.document())
+        && let Some(root) = document.document_element()
+    {
+        let _ = root.set_attribute("data-theme", theme);
+    }
+    if let Some(storage) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
+        let _ = storage.set_item(THEME_KEY, theme);
+    }
+}
+
+fn initial_theme() -> String {
+    let saved = web_sys::window()
+        .and_then(|w| w.local_storage().ok().flatten())
+        .and_then(|s| s.get_item(THEME_KEY).ok().flatten());
+    saved.unwrap_or_else(|| {
+        let dark = web_sys::window()
+            .and_then(|w| w.match_media("(prefers-color-scheme: dark)").ok().flatten())
+            .is_some_and(|m| m.matches());
+        if dark { "dark" } else { "light" }.into()
+    })
+}
+
+#[component]
+fn BackendInfo() -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <p class="backend" data-testid="backend-info" role="status">
+            {move || match store.backend.get() {
+                None => "starting the compute worker…".to_string(),
+                Some(b) if b.kind == "webgpu" => format!(
+                    "WebGPU · {}{}{} · max buffer {}",
+                    b.adapter,
+                    if b.is_fallback_adapter { " (software adapter: slow)" } else { "" },
+                    if b.shader_f16 { " · f16" } else { "" },
+                    human_bytes(b.max_buffer_size)
+                ),
+                Some(b) => format!("CPU · {}", b.adapter),
+            }}
+        </p>
+    }
+}
+
+#[component]
+fn App() -> impl IntoView {
+    let store = Store::new();
+    provide_context(store);
+    let theme = RwSignal::new(initial_theme());
+    Effect::new(move |_| set_theme(&theme.get()));
+    worker::start(store);
+    view! {
+        <header class="top">
+            <div>
+                <h1>"Anneal"</h1>
+                <p class="tagline">"Fine-tune a transformer on your own GPU, in this tab. Nothing you add leaves your machine."</p>
+            </div>
+            <BackendInfo />
+            <button class="theme" aria-label="switch between light and dark theme"
+                on:click=move |_| theme.update(|t| *t = if t == "dark" { "light".into() } else { "dark".into() })>
+                {move || if theme.get() == "dark" { "Light theme" } else { "Dark theme" }}
+            </button>
+        </header>
+        <nav class="steps" aria-label="steps">
+            <a href="#model">"1 Model"</a><a href="#data">"2 Data"</a><a href="#train">"3 Fine-tune"</a>
+            <a href="#evaluate">"4 Evaluate"</a><a href="#predict">"5 Try it"</a><a href="#export">"6 Export"</a>
+        </nav>
+        {move || store.fatal.get().map(|message| view! {
+            <div class="fatal" role="alert">
+                <b>"The compute worker stopped. "</b>{message}
+                <button on:click=move |_| store.fatal.set(None)>"Dismiss"</button>
+            </div>
+        })}
+        <main>
+            <ModelPanel />
+            <DataPanel />
+            <TrainPanel />
+            <EvaluatePanel />
+            <PredictPanel />
+            <ExportPanel />
+        </main>
+    }
+}
+
+/// Entry point of the `app` binary.
+pub fn main() {
+    console_error_panic_hook::set_once();
+    mount_to_body(App);
+}

@@ -1,0 +1,196 @@
+//! Data panel: a file (picked, dropped or pasted) or a sample, parsed by the worker, shown as a
+//! preview with its label distribution and every problem by line.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::HtmlInputElement;
+
+use crate::protocol::{ColumnChoice, ToWorker};
+use crate::ui::components::{Bar, Panel, Tip};
+use crate::ui::download;
+use crate::ui::state::Store;
+use crate::ui::worker::send_with;
+
+/// The last file given, kept to re-parse it with other columns.
+#[derive(Clone, Copy)]
+struct Source(StoredValue<Option<(String, Vec<u8>)>>);
+
+fn parse(source: Source, store: Store, columns: ColumnChoice) {
+    if let Some((name, bytes)) = source.0.get_value() {
+        store.data.set(None);
+        send_with(&ToWorker::ParseData { name, columns }, vec![bytes]);
+    }
+}
+
+fn use_bytes(source: Source, store: Store, name: String, bytes: Vec<u8>) {
+    source.0.set_value(Some((name, bytes)));
+    parse(source, store, ColumnChoice::default());
+}
+
+fn use_file(source: Source, store: Store, file: web_sys::File) {
+    spawn_local(async move {
+        match download::read(&file).await {
+            Ok(bytes) => use_bytes(source, store, file.name(), bytes),
+            Err(e) => store.data.set(Some(crate::protocol::DataSummary {
+                file: file.name(),
+                error: Some(e),
+                ..Default::default()
+            })),
+        }
+    });
+}
+
+fn use_sample(source: Source, store: Store, path: &'static str) {
+    spawn_local(async move {
+        let result = async {
+            let window = web_sys::window().ok_or("no window")?;
+            let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(path))
+                .await
+                .map_err(|e| format!("{path}: {e:?}"))?
+                .into();
+            if !response.ok() {
+                return Err(format!("{path}: the server answered {} (run scripts/app to fetch the samples)", response.status()));
+            }
+            let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
+                .await
+                .map_err(|e| format!("{e:?}"))?;
+            Ok::<_, String>(js_sys::Uint8Array::new(&buffer).to_vec())
+        }
+        .await;
+        let name = path.rsplit('/').next().unwrap_or(path).to_string();
+        match result {
+            Ok(bytes) => use_bytes(source, store, name, bytes),
+            Err(e) => store.data.set(Some(crate::protocol::DataSummary { file: name, error: Some(e), ..Default::default() })),
+        }
+    });
+}
+
+/// The data panel.
+#[component]
+pub fn DataPanel() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let source = Source(StoredValue::new(None));
+    let pasted = RwSignal::new(String::new());
+    let dragging = RwSignal::new(false);
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        if let Some(file) = download::files(ev.data_transfer().and_then(|d| d.files())).into_iter().next() {
+            use_file(source, store, file);
+        }
+    };
+    view! {
+        <Panel id="data" number=2 title="Data" purpose="Labeled examples of your task: texts with a label (sentiment, topic, spam) or words with entity tags (NER).">
+            <div class="dropzone" class:dragging=move || dragging.get()
+                on:dragover=move |ev| { ev.prevent_default(); dragging.set(true); }
+                on:dragleave=move |_| dragging.set(false)
+                on:drop=on_drop>
+                <p>"Drop a CSV, TSV, JSONL or CoNLL file here, or "</p>
+                <label class="file-button">
+                    "choose a file…"
+                    <input type="file" data-testid="data-file-input" accept=".csv,.tsv,.jsonl,.json,.conll,.txt,.iob,.bio"
+                        on:change=move |ev| {
+                            let input: HtmlInputElement = event_target(&ev);
+                            if let Some(file) = download::files(input.files()).into_iter().next() {
+                                use_file(source, store, file);
+                            }
+                            input.set_value("");
+                        } />
+                </label>
+                <p>"or try a sample: "
+                    <button data-testid="data-sample-sentiment" on:click=move |_| use_sample(source, store, "samples/rotten_tomatoes_small.csv")>
+                        "Movie review sentiment"
+                    </button>
+                    " "
+                    <button data-testid="data-sample-ner" on:click=move |_| use_sample(source, store, "samples/wnut16_train.conll")>
+                        "Named entities (WNUT-16)"
+                    </button>
+                </p>
+            </div>
+            <details>
+                <summary>"Paste text instead"</summary>
+                <textarea rows="5" class="wide" placeholder="text,label&#10;I loved it,positive&#10;Dull and long,negative"
+                    prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
+                <button disabled=move || pasted.get().trim().is_empty()
+                    on:click=move |_| use_bytes(source, store, "pasted.txt".into(), pasted.get_untracked().into_bytes())>"Use pasted text"</button>
+            </details>
+            <DataSummaryView source=source />
+        </Panel>
+    }
+}
+
+#[component]
+fn DataSummaryView(source: Source) -> impl IntoView {
+    let store = expect_context::<Store>();
+    move || {
+        let Some(d) = store.data.get() else {
+            return view! { <p class="empty">"No data yet. Each problem in a file is listed with its line number."</p> }.into_any();
+        };
+        let total: usize = d.labels.iter().map(|(_, n)| n).sum::<usize>().max(1);
+        let columns = d.columns.clone();
+        let pick = move |text: bool| {
+            move |ev: leptos::ev::Event| {
+                let value = event_target_value(&ev);
+                let mut choice = ColumnChoice::default();
+                let chosen = (!value.is_empty()).then_some(value);
+                if text { choice.text = chosen } else { choice.label = chosen }
+                parse(source, store, choice);
+            }
+        };
+        let options = move || columns.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view();
+        view! {
+            <div class="summary">
+                <h3>{d.file.clone()}</h3>
+                {d.error.clone().map(|e| view! { <p class="error" role="alert">{e}</p> })}
+                {(!d.columns.is_empty()).then(|| view! {
+                    <div class="row">
+                        <label>"Text column " <select on:change=pick(true)><option value="">"(detect)"</option>{options()}</select></label>
+                        <label>"Label column " <select on:change=pick(false)><option value="">"(detect)"</option>{options()}</select></label>
+                    </div>
+                })}
+                {(d.error.is_none()).then(|| view! {
+                    <p>{format!("{} valid examples · task: {}", d.examples, if d.task == "ner" { "named entity recognition" } else { "text classification" })}</p>
+                })}
+                <div class="labels">
+                    {d.labels.iter().map(|(l, n)| view! { <Bar label=format!("{l} ({n})") value=*n as f32 / total as f32 /> }).collect_view()}
+                </div>
+                <ul class="notes">{d.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+                <div data-testid="data-problems" class="problems">
+                    {if d.problems.is_empty() {
+                        view! { <p class="ok">"No problems found."</p> }.into_any()
+                    } else {
+                        view! {
+                            <p class="warn">{format!("{} problem(s). Training uses only the valid rows when the box below is ticked.", d.problems.len())}</p>
+                            <ul>{d.problems.iter().map(|(line, message)| view! { <li><b>{format!("line {line}: ")}</b>{message.clone()}</li> }).collect_view()}</ul>
+                        }.into_any()
+                    }}
+                </div>
+                <table class="preview">
+                    <thead><tr><th>"Line"</th><th>"Text"</th><th>{if d.task == "ner" { "Tags" } else { "Label" }}</th></tr></thead>
+                    <tbody>{d.preview.iter().map(|(line, text, label)| view! { <tr><td>{*line}</td><td>{text.clone()}</td><td>{label.clone()}</td></tr> }).collect_view()}</tbody>
+                </table>
+                <SplitControls />
+            </div>
+        }.into_any()
+    }
+}
+
+#[component]
+fn SplitControls() -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <div class="row">
+            <label>
+                <input type="checkbox" prop:checked=move || store.settings.get().skip_invalid
+                    on:change=move |ev| { let on = event_target_checked(&ev); store.settings.update(|s| s.skip_invalid = on); } />
+                " Continue with the valid rows"
+            </label>
+            <label>
+                <Tip term="Validation share" text="Examples held out of training to measure how well the model does on data it has not seen." />
+                <input type="range" min="0.05" max="0.5" step="0.05" prop:value=move || store.settings.get().valid_fraction.to_string()
+                    on:input=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { store.settings.update(|s| s.valid_fraction = v) } } />
+                {move || format!(" {:.0}%", store.settings.get().valid_fraction * 100.0)}
+            </label>
+        </div>
+    }
+}

@@ -1,0 +1,197 @@
+//! Model panel: the default model, local files or folder, a URL, a Hub id, saved models.
+
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use web_sys::HtmlInputElement;
+
+use crate::protocol::{ModelOrigin, ToWorker, training_memory_bytes};
+use crate::ui::components::{Panel, Tip};
+use crate::ui::download;
+use crate::ui::state::{Store, human_bytes};
+use crate::ui::worker::{send, send_with};
+
+/// Sends picked files (or a zip export) to the worker as a model.
+pub fn load_files(store: Store, files: Vec<web_sys::File>, keep_layers: Option<usize>) {
+    if files.is_empty() {
+        return;
+    }
+    store.model_busy.set(true);
+    store.model_status.set("reading your files…".into());
+    spawn_local(async move {
+        let mut names = Vec::new();
+        let mut bytes = Vec::new();
+        for file in files {
+            match download::read(&file).await {
+                Ok(b) => {
+                    // A folder pick gives "folder/file"; the worker names the model by it.
+                    let relative = js_sys::Reflect::get(&file, &"webkitRelativePath".into())
+                        .ok()
+                        .and_then(|v| v.as_string())
+                        .filter(|p| !p.is_empty());
+                    names.push(relative.unwrap_or_else(|| file.name()));
+                    bytes.push(b);
+                }
+                Err(e) => {
+                    store.model_busy.set(false);
+                    store.model_status.set(e);
+                    return;
+                }
+            }
+        }
+        store.model_status.set("loading the model…".into());
+        send_with(&ToWorker::LoadModel { origin: ModelOrigin::Files { names }, keep_layers }, bytes);
+    });
+}
+
+fn default_hub() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().search().ok())
+        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
+        .and_then(|p| p.get("hub"))
+        .unwrap_or_else(|| "https://huggingface.co".into())
+}
+
+/// The model panel.
+#[component]
+pub fn ModelPanel() -> impl IntoView {
+    let store = expect_context::<Store>();
+    let keep_layers = RwSignal::new(String::new());
+    let url = RwSignal::new(String::new());
+    let hub = RwSignal::new(default_hub());
+    let hub_id = RwSignal::new(String::new());
+    let revision = RwSignal::new("main".to_string());
+    let layers = move || keep_layers.get().trim().parse::<usize>().ok().filter(|&n| n > 0);
+    let load = move |origin: ModelOrigin| {
+        store.model_busy.set(true);
+        store.model_status.set("loading…".into());
+        send(&ToWorker::LoadModel { origin, keep_layers: layers() });
+    };
+    let on_files = move |ev: leptos::ev::Event| {
+        let input: HtmlInputElement = event_target(&ev);
+        load_files(store, download::files(input.files()), layers());
+        input.set_value("");
+    };
+    view! {
+        <Panel id="model" number=1 title="Model" purpose="Start from a pre-trained encoder: it already knows the language; fine-tuning teaches it your task.">
+            <div class="row">
+                <button data-testid="model-default" disabled=move || store.model_busy.get()
+                    on:click=move |_| load(ModelOrigin::Default)>
+                    "Use all-MiniLM-L6-v2 (default, 90 MB)"
+                </button>
+                <label class="file-button">
+                    "Open model files…"
+                    <input type="file" multiple data-testid="model-file-input"
+                        accept=".json,.safetensors,.txt,.zip" on:change=on_files />
+                </label>
+                <label class="file-button">
+                    "Open a model folder…"
+                    <input type="file" prop:webkitdirectory=true on:change=on_files />
+                </label>
+                <label>
+                    <Tip term="Keep layers" text="Use only the first N transformer layers: faster and lighter, usually a little less accurate. Empty keeps all." />
+                    <input type="number" min="1" class="narrow" placeholder="all"
+                        prop:value=move || keep_layers.get()
+                        on:input=move |ev| keep_layers.set(event_target_value(&ev)) />
+                </label>
+            </div>
+            <details>
+                <summary>"From a URL or the Hugging Face Hub"</summary>
+                <div class="row">
+                    <input type="url" placeholder="https://…/my-model/ (folder with config.json, model.safetensors, tokenizer.json)"
+                        class="wide" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev)) />
+                    <button disabled=move || store.model_busy.get() || url.get().trim().is_empty()
+                        on:click=move |_| load(ModelOrigin::Url { url: url.get_untracked().trim().to_string() })>"Load URL"</button>
+                </div>
+                <div class="row">
+                    <input placeholder="Hub model id, e.g. prajjwal1/bert-tiny" prop:value=move || hub_id.get()
+                        on:input=move |ev| hub_id.set(event_target_value(&ev)) />
+                    <input class="narrow" placeholder="revision" prop:value=move || revision.get()
+                        on:input=move |ev| revision.set(event_target_value(&ev)) />
+                    <input placeholder="hub address" prop:value=move || hub.get()
+                        on:input=move |ev| hub.set(event_target_value(&ev)) />
+                    <button disabled=move || store.model_busy.get() || hub_id.get().trim().is_empty()
+                        on:click=move |_| load(ModelOrigin::Hub {
+                            hub: hub.get_untracked(),
+                            id: hub_id.get_untracked(),
+                            revision: revision.get_untracked(),
+                        })>"Load from Hub"</button>
+                </div>
+                <p class="hint">"Downloads are kept in this browser and listed below."</p>
+            </details>
+            <p class="status" data-testid="model-status" role="status">{move || store.model_status.get()}</p>
+            {move || store.download.get().map(|(file, loaded, total)| view! {
+                <div class="download">
+                    <span>{format!("{file}: {}{}", human_bytes(loaded), total.map(|t| format!(" of {}", human_bytes(t))).unwrap_or_default())}</span>
+                    <progress max=total.unwrap_or(0).max(loaded).to_string() value=loaded.to_string()></progress>
+                </div>
+            })}
+            <ModelFacts />
+            <SavedModels />
+        </Panel>
+    }
+}
+
+#[component]
+fn ModelFacts() -> impl IntoView {
+    let store = expect_context::<Store>();
+    move || {
+        store.model.get().map(|m| {
+            let s = store.settings.get();
+            let memory = training_memory_bytes(&m, s.batch_size, s.max_len);
+            view! {
+                <dl class="facts">
+                    <dt><Tip term="Layers" text="Transformer blocks stacked on each other; each refines every word's representation using the others." /></dt>
+                    <dd>{format!("{} of {}", m.layers, m.total_layers)}</dd>
+                    <dt><Tip term="Hidden size" text="Numbers per word inside the model." /></dt><dd>{m.hidden}</dd>
+                    <dt>"Attention heads"</dt><dd>{m.heads}</dd>
+                    <dt><Tip term="Parameters" text="Learned numbers in the model; fine-tuning adjusts all of them." /></dt>
+                    <dd>{format!("{:.1} M", m.parameters as f64 / 1e6)}</dd>
+                    <dt>"Vocabulary"</dt><dd>{m.vocab}</dd>
+                    <dt><Tip term="Training memory" text="Rough estimate: weights, gradients, AdamW state, and activations at the chosen batch size and maximum length." /></dt>
+                    <dd>{format!("≈ {} at batch {} × {} tokens", human_bytes(memory), s.batch_size, s.max_len)}</dd>
+                </dl>
+                <ul class="notes">{m.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+            }
+        })
+    }
+}
+
+#[component]
+fn SavedModels() -> impl IntoView {
+    let store = expect_context::<Store>();
+    view! {
+        <h3>"Saved in this browser"</h3>
+        {move || {
+            let models = store.saved.get();
+            if models.is_empty() {
+                return view! { <p class="empty">"Nothing yet: downloaded and fine-tuned models appear here and survive a reload."</p> }.into_any();
+            }
+            view! {
+                <table class="saved">
+                    <thead><tr><th>"Name"</th><th>"Kind"</th><th>"Size"</th><th></th></tr></thead>
+                    <tbody>
+                        {models.into_iter().map(|m| {
+                            let (load_key, delete_key) = (m.key.clone(), m.key.clone());
+                            view! {
+                                <tr>
+                                    <td>{m.name.clone()}</td>
+                                    <td>{m.kind.clone()}</td>
+                                    <td>{human_bytes(m.bytes)}</td>
+                                    <td>
+                                        <button on:click=move |_| {
+                                            store.model_busy.set(true);
+                                            store.model_status.set("loading…".into());
+                                            send(&ToWorker::LoadModel { origin: ModelOrigin::Saved { key: load_key.clone() }, keep_layers: None });
+                                        }>"Load"</button>
+                                        <button class="danger" aria-label=format!("Delete {}", m.name)
+                                            on:click=move |_| send(&ToWorker::DeleteModel { key: delete_key.clone() })>"Delete"</button>
+                                    </td>
+                                </tr>
+                            }
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            }.into_any()
+        }}
+    }
+}

@@ -1,0 +1,237 @@
+"""End-to-end test of the built app in headless Chromium, driven over WebDriver.
+
+    python3 tests/e2e/app.py --mode webgpu|cpu --dist dist --out target/e2e
+
+`webgpu` runs Chromium with WebGPU on SwiftShader; `cpu` runs it without WebGPU, so the
+worker must fall back to burn's Flex backend. Each run: loads a tiny model through the fake
+Hub (download, cache list, delete) and from files, drops every malformed data file of the
+engine's corpus and checks its message, checks that markup in data stays text, trains one
+epoch, reads the metrics, predicts, exports, imports the export and predicts the same, and
+screenshots each panel into --out. The server is also the browser's proxy: any request that
+is not for 127.0.0.1 fails the test.
+"""
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+
+sys.path.insert(0, str(Path(__file__).parent))
+import fixtures  # noqa: E402
+import server  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def log(*args):
+    print("[e2e]", *args, flush=True)
+
+
+class App:
+    def __init__(self, driver):
+        self.d = driver
+
+    def el(self, testid):
+        return self.d.find_element(By.CSS_SELECTOR, f'[data-testid="{testid}"]')
+
+    def text(self, testid):
+        return self.el(testid).text
+
+    def wait(self, what, predicate, timeout=120):
+        end = time.time() + timeout
+        last = None
+        while time.time() < end:
+            try:
+                value = predicate()
+                if value:
+                    return value
+            except WebDriverException as e:  # element not there yet
+                last = e
+            time.sleep(0.25)
+        raise AssertionError(f"timed out after {timeout}s waiting for {what} ({last})\n{self.dump()}")
+
+    def dump(self):
+        lines = []
+        for entry in self.d.get_log("browser")[-30:]:
+            lines.append(f"  console: {entry['message'][:400]}")
+        try:
+            lines.append("  model-status: " + self.text("model-status"))
+            lines.append("  train-status: " + self.text("train-status"))
+        except WebDriverException:
+            pass
+        return "\n".join(lines)
+
+    def set_number(self, testid, value):
+        field = self.el(testid)
+        field.send_keys(Keys.CONTROL, "a")
+        field.send_keys(str(value), Keys.TAB)
+
+    def panel_text(self, panel):
+        return self.d.find_element(By.ID, panel).text
+
+
+def browser(mode, downloads, profile):
+    options = webdriver.ChromeOptions()
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    for arg in ["--headless=new", "--no-sandbox", f"--user-data-dir={profile}", "--disable-quic",
+                "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                "--disable-sync", "--disable-default-apps", "--disable-extensions",
+                "--window-size=1280,1600", "--disable-dev-shm-usage",
+                # Chromium's own traffic (autofill, sign-in, time, hints), so that what is left
+                # is the app's: every request must then be for 127.0.0.1.
+                "--disable-features=AutofillServerCommunication,OptimizationGuideModelDownloading,"
+                "OptimizationHintsFetching,OptimizationTargetPrediction,OptimizationHints,MediaRouter,"
+                "Translate,NetworkTimeServiceQuerying,CertificateTransparencyComponentUpdater,"
+                "AccountConsistency,SigninInterceptBubble,PrivacySandboxSettings4",
+                "--disable-client-side-phishing-detection", "--disable-domain-reliability",
+                "--no-pings", "--disable-breakpad", "--metrics-recording-only",
+                "--no-default-browser-check", "--password-store=basic", "--disable-sync",
+                "--disable-signin-promo", "--google-base-url=http://127.0.0.1:9",
+                "--variations-server-url=http://127.0.0.1:9", "--gaia-url=http://127.0.0.1:9",
+                "--gcm-checkin-url=http://127.0.0.1:9", "--gcm-registration-url=http://127.0.0.1:9",
+                "--gcm-mcs-endpoint=http://127.0.0.1:9"]:
+        options.add_argument(arg)
+    if mode == "webgpu":
+        options.add_argument("--enable-unsafe-webgpu")
+    options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
+                                              "download.prompt_for_download": False})
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return options
+
+
+def run(mode, dist, out):
+    work = Path(tempfile.mkdtemp(prefix="anneal-e2e-"))
+    fixtures_dir = work / "fixtures"
+    fixtures.main_to(fixtures_dir)
+    hub = work / "hub"
+    shutil.copytree(fixtures_dir / "tiny-bert", hub / "tiny" / "bert")
+    downloads = work / "downloads"
+    downloads.mkdir()
+    out.mkdir(parents=True, exist_ok=True)
+    srv, port, recorder = server.start(dist, hub)
+    options = browser(mode, downloads, work / "profile")
+    options.add_argument(f"--proxy-server=http://127.0.0.1:{port}")
+    options.add_argument("--proxy-bypass-list=<-loopback>")
+    driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"))
+    driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
+    app = App(driver)
+    try:
+        driver.get(f"http://127.0.0.1:{port}/?autoload=0")
+        backend = app.wait("the backend", lambda: app.text("backend-info") if "starting" not in app.text("backend-info") else None, 90)
+        log(mode, "backend:", backend)
+        if mode == "webgpu":
+            assert backend.startswith("WebGPU"), backend
+        else:
+            assert backend.startswith("CPU"), backend
+            assert "Running on the CPU" in app.panel_text("train"), "no CPU advice shown"
+
+        # The Hub layout, from a local server: download, keep, list, delete.
+        driver.find_element(By.CSS_SELECTOR, "#model details summary").click()
+        fields = driver.find_elements(By.CSS_SELECTOR, "#model details input")
+        hub_id, revision, hub_base = fields[1], fields[2], fields[3]
+        hub_id.send_keys("tiny/bert")
+        hub_base.send_keys(Keys.CONTROL, "a")
+        hub_base.send_keys(f"http://127.0.0.1:{port}/hub")
+        driver.find_element(By.XPATH, "//button[text()='Load from Hub']").click()
+        app.wait("the Hub model", lambda: "loaded bert" in app.text("model-status"), 90)
+        saved = app.wait("the cached download", lambda: "downloaded" in app.panel_text("model") and app.panel_text("model"))
+        assert "/hub/tiny/bert/resolve/main" in saved, saved
+        driver.find_element(By.CSS_SELECTOR, "#model table.saved button.danger").click()
+        app.wait("the cache entry to go", lambda: "/hub/tiny/bert" not in app.panel_text("model"))
+
+        # The model from files.
+        model_files = [fixtures_dir / "tiny-bert" / f for f in ("config.json", "model.safetensors", "vocab.txt")]
+        app.el("model-file-input").send_keys("\n".join(str(f) for f in model_files))
+        app.wait("the model from files", lambda: "loaded local-model" in app.text("model-status"), 90)
+
+        # Every malformed file of the engine's corpus shows its message.
+        corpus = ROOT / "tests/fixtures/bad_data"
+        expected = json.loads((corpus / "expected.json").read_text())
+        for name, phrase in expected.items():
+            app.el("data-file-input").send_keys(str(corpus / name))
+            app.wait(f"the message for {name}",
+                     lambda: name in app.panel_text("data") and phrase in app.panel_text("data"), 30)
+        log(mode, f"{len(expected)} malformed files: each message shown")
+
+        # Markup in data is shown as text.
+        app.el("data-file-input").send_keys(str(fixtures_dir / "markup.csv"))
+        app.wait("the markup preview", lambda: "<script>" in app.panel_text("data"), 30)
+        assert driver.execute_script("return window.__anneal_pwned === undefined"), "markup ran"
+        assert not driver.find_elements(By.CSS_SELECTOR, "#data table.preview b, #data table.preview img, #data table.preview script")
+
+        # Train one epoch on the small sentiment set.
+        app.el("data-file-input").send_keys(str(fixtures_dir / "sentiment.csv"))
+        app.wait("the data", lambda: "No problems found." in app.text("data-problems"), 30)
+        app.set_number("train-epochs", 1)
+        app.set_number("train-max-len", 16)
+        app.set_number("train-batch-size", 16)
+        app.set_number("train-lr", 0.001)
+        started = time.time()
+        app.el("train-start").click()
+        app.wait("training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
+        assert app.text("train-status") == "done", app.panel_text("train")
+        accuracy = float(app.text("metric-accuracy"))
+        macro_f1 = float(app.text("metric-macro-f1"))
+        assert 0.0 <= accuracy <= 1.0 and 0.0 <= macro_f1 <= 1.0
+        log(mode, f"trained one epoch in {time.time() - started:.1f}s: accuracy {accuracy}, macro-F1 {macro_f1}")
+        assert float(app.el("train-progress").get_attribute("value")) == 1.0
+
+        # Confusion cells open their examples.
+        driver.find_element(By.CSS_SELECTOR, "#evaluate table.confusion button.cell").click()
+        app.wait("the examples of a cell", lambda: "True " in app.panel_text("evaluate"), 10)
+
+        # Predict as you type.
+        sentence = "the film was really good"
+        app.el("predict-input").send_keys(sentence)
+        first = app.wait("a prediction", lambda: "%" in app.text("predict-output") and app.text("predict-output"), 60)
+        log(mode, "prediction:", first.replace("\n", " | "))
+
+        # Export, import the export, predict the same.
+        app.el("export-model").click()
+        zip_path = app.wait("the exported zip", lambda: next((p for p in downloads.glob("*.zip")), None), 120)
+        app.wait("the download to complete", lambda: not list(downloads.glob("*.crdownload")), 60)
+        for panel in ("model", "data", "train", "evaluate", "predict", "export"):
+            driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", panel)
+            driver.find_element(By.ID, panel).screenshot(str(out / f"{mode}-{panel}.png"))
+        app.el("import-model-input").send_keys(str(zip_path))
+        app.wait("the imported model", lambda: f"loaded {zip_path.stem}" in app.text("model-status"), 90)
+        app.el("predict-input").send_keys(Keys.CONTROL, "a")
+        app.el("predict-input").send_keys(Keys.DELETE)
+        app.wait("the output to clear", lambda: True, 1)
+        app.el("predict-input").send_keys(sentence)
+        time.sleep(1.0)
+        second = app.wait("the same prediction", lambda: app.text("predict-output") == first and first, 60)
+        log(mode, "imported export predicts the same:", second.replace("\n", " | "))
+    finally:
+        logs = driver.get_log("browser")
+        (out / f"{mode}-console.log").write_text("\n".join(e["message"] for e in logs))
+        driver.quit()
+        srv.shutdown()
+    requests = [f"{m} {u}" for m, u in recorder.requests]
+    (out / f"{mode}-requests.txt").write_text("\n".join(requests) + "\n")
+    assert recorder.requests, "the recorder saw no requests: the proxy is not in the path"
+    assert not recorder.leaks, f"requests outside 127.0.0.1: {recorder.leaks}"
+    log(mode, f"{len(recorder.requests)} requests recorded, all to 127.0.0.1")
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("--mode", choices=["webgpu", "cpu"], required=True)
+    p.add_argument("--dist", type=Path, default=ROOT / "dist")
+    p.add_argument("--out", type=Path, default=ROOT / "target/e2e")
+    a = p.parse_args()
+    run(a.mode, a.dist.resolve(), a.out.resolve())
+    log(a.mode, "passed")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,104 @@
+"""The browser test's only server, on 127.0.0.1: it serves the built app (`dist/`), a fake
+Hugging Face Hub (`/hub/{id}/resolve/{revision}/{file}` from a folder), and is also the
+browser's HTTP proxy, so every request the browser makes (page, worker, prefetches, anything
+Chromium itself tries) passes through here and is recorded. Requests for any other host are
+refused and listed as leaks.
+"""
+import http.server
+import json
+import os
+import threading
+import urllib.parse
+from pathlib import Path
+
+
+class Recorder:
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.requests = []  # (method, url)
+        self.leaks = []
+
+    def add(self, method, url, leak):
+        with self.lock:
+            self.requests.append((method, url))
+            if leak:
+                self.leaks.append((method, url))
+
+
+def make_handler(dist: Path, hub: Path, recorder: Recorder, port: int):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def do_CONNECT(self):
+            host = self.path.rsplit(":", 1)[0]
+            recorder.add("CONNECT", self.path, host not in ("127.0.0.1", "localhost"))
+            self.send_response(403)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def do_GET(self):
+            self.serve(head=False)
+
+        def do_HEAD(self):
+            self.serve(head=True)
+
+        def do_POST(self):
+            recorder.add("POST", self.path, True)
+            self.send_error(403)
+
+        def serve(self, head):
+            url = urllib.parse.urlsplit(self.path)
+            host = url.hostname or "127.0.0.1"
+            full = self.path if url.scheme else f"http://127.0.0.1:{port}{self.path}"
+            local = host in ("127.0.0.1", "localhost")
+            recorder.add(self.command, full, not local)
+            if not local:
+                self.send_error(403, "outside 127.0.0.1")
+                return
+            if url.port not in (None, port):
+                self.send_error(502, "nothing serves that port")
+                return
+            path = urllib.parse.unquote(url.path)
+            if path.startswith("/hub/"):
+                parts = path[len("/hub/"):].split("/")
+                # {owner}/{name}/resolve/{revision}/{file}
+                if len(parts) == 5 and parts[2] == "resolve":
+                    file = hub / parts[0] / parts[1] / parts[4]
+                else:
+                    file = Path("/nonexistent")
+            else:
+                file = dist / (path.lstrip("/") or "index.html")
+                if file.is_dir():
+                    file = file / "index.html"
+            try:
+                file.resolve().relative_to(dist.resolve() if not path.startswith("/hub/") else hub.resolve())
+            except ValueError:
+                self.send_error(404)
+                return
+            if not file.is_file():
+                self.send_error(404)
+                return
+            body = file.read_bytes()
+            kind = {".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm",
+                    ".css": "text/css", ".json": "application/json"}.get(file.suffix, "application/octet-stream")
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.send_header("Access-Control-Allow-Origin", "*")
+            self.end_headers()
+            if not head:
+                self.wfile.write(body)
+
+    return Handler
+
+
+def start(dist: Path, hub: Path):
+    recorder = Recorder()
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), None)
+    port = server.server_address[1]
+    server.RequestHandlerClass = make_handler(dist, hub, recorder, port)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, port, recorder
