@@ -90,19 +90,30 @@ def browser(mode, downloads, profile):
                 "--disable-features=AutofillServerCommunication,OptimizationGuideModelDownloading,"
                 "OptimizationHintsFetching,OptimizationTargetPrediction,OptimizationHints,MediaRouter,"
                 "Translate,NetworkTimeServiceQuerying,CertificateTransparencyComponentUpdater,"
-                "AccountConsistency,SigninInterceptBubble,PrivacySandboxSettings4",
+                "AccountConsistency,SigninInterceptBubble,PrivacySandboxSettings4,"
+                "SafeBrowsingDownloadProtection,OptimizationGuideOnDeviceModel,OnDeviceModelService,"
+                "DownloadBubble,DownloadBubbleV2,SafeBrowsingDeepScanning,FileTypePolicies,"
+                "DownloadWarningSurvey,DownloadsLocationChange",
                 "--disable-client-side-phishing-detection", "--disable-domain-reliability",
                 "--no-pings", "--disable-breakpad", "--metrics-recording-only",
                 "--no-default-browser-check", "--password-store=basic", "--disable-sync",
                 "--disable-signin-promo", "--google-base-url=http://127.0.0.1:9",
                 "--variations-server-url=http://127.0.0.1:9", "--gaia-url=http://127.0.0.1:9",
                 "--gcm-checkin-url=http://127.0.0.1:9", "--gcm-registration-url=http://127.0.0.1:9",
-                "--gcm-mcs-endpoint=http://127.0.0.1:9"]:
+                "--gcm-mcs-endpoint=http://127.0.0.1:9",
+                "--component-updater=url-source=http://127.0.0.1:9",
+                "--safebrowsing-disable-download-protection", "--safebrowsing-disable-auto-update",
+                ]:
         options.add_argument(arg)
     if mode == "webgpu":
         options.add_argument("--enable-unsafe-webgpu")
     options.add_experimental_option("prefs", {"download.default_directory": str(downloads),
-                                              "download.prompt_for_download": False})
+                                              "download.prompt_for_download": False,
+                                              "safebrowsing.enabled": False,
+                                              "safebrowsing.disable_download_protection": True,
+                                              # Typing would fetch a spelling dictionary.
+                                              "browser.enable_spellchecking": False,
+                                              "spellcheck.dictionaries": []})
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     return options
 

@@ -8,6 +8,7 @@ import http.server
 import json
 import os
 import threading
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -21,6 +22,7 @@ class Recorder:
     def add(self, method, url, leak):
         with self.lock:
             self.requests.append((method, url))
+            print(f"[e2e] {time.strftime('%H:%M:%S')} {method} {url[:100]}", flush=True)
             if leak:
                 self.leaks.append((method, url))
 

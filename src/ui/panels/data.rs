@@ -109,7 +109,7 @@ pub fn DataPanel() -> impl IntoView {
             </div>
             <details>
                 <summary>"Paste text instead"</summary>
-                <textarea rows="5" class="wide" placeholder="text,label&#10;I loved it,positive&#10;Dull and long,negative"
+                <textarea rows="5" class="wide" spellcheck="false" placeholder="text,label&#10;I loved it,positive&#10;Dull and long,negative"
                     prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
                 <button disabled=move || pasted.get().trim().is_empty()
                     on:click=move |_| use_bytes(source, store, "pasted.txt".into(), pasted.get_untracked().into_bytes())>"Use pasted text"</button>

@@ -61,7 +61,7 @@ pub fn PredictPanel() -> impl IntoView {
     view! {
         <Panel id="predict" number=5 title="Try it" purpose="Type a text and see what the fine-tuned model says, as you type.">
             {move || (!ready()).then(|| view! { <p class="empty">"Fine-tune a model (or import one in Export) to try it here."</p> })}
-            <textarea data-testid="predict-input" rows="3" class="wide" placeholder="Type a sentence…"
+            <textarea data-testid="predict-input" rows="3" spellcheck="false" class="wide" placeholder="Type a sentence…"
                 aria-label="text to predict" prop:value=move || text.get() on:input=on_input></textarea>
             <div data-testid="predict-output" class="prediction" aria-live="polite">
                 {move || store.prediction.get().map(|(_, view)| match view {
