@@ -40,7 +40,7 @@ pub mod web;
 
 #[cfg(feature = "cli")]
 pub mod cli;
-#[cfg(all(feature = "worker", target_family = "wasm"))]
-pub mod worker;
 #[cfg(all(feature = "app", target_family = "wasm"))]
 pub mod ui;
+#[cfg(all(feature = "worker", target_family = "wasm"))]
+pub mod worker;

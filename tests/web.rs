@@ -42,10 +42,22 @@ const VOCAB: usize = 40;
 
 fn batch() -> Vec<Features> {
     vec![
-        Features { ids: vec![2, 7, 9, 11, 3], labels: vec![1] },
-        Features { ids: vec![2, 12, 30, 3], labels: vec![0] },
-        Features { ids: vec![2, 5, 6, 8, 21, 33, 3], labels: vec![1] },
-        Features { ids: vec![2, 17, 3], labels: vec![0] },
+        Features {
+            ids: vec![2, 7, 9, 11, 3],
+            labels: vec![1],
+        },
+        Features {
+            ids: vec![2, 12, 30, 3],
+            labels: vec![0],
+        },
+        Features {
+            ids: vec![2, 5, 6, 8, 21, 33, 3],
+            labels: vec![1],
+        },
+        Features {
+            ids: vec![2, 17, 3],
+            labels: vec![0],
+        },
     ]
 }
 
@@ -90,7 +102,10 @@ async fn forward_on_webgpu_matches_the_cpu() {
         .zip(&outputs[1])
         .map(|(a, b)| (a - b).abs())
         .fold(0.0f32, f32::max);
-    assert!(diff < 1e-4, "WebGPU and CPU logits differ by {diff}: {outputs:?}");
+    assert!(
+        diff < 1e-4,
+        "WebGPU and CPU logits differ by {diff}: {outputs:?}"
+    );
 }
 
 /// Eight AdamW steps on one batch, dropout off: the loss falls on WebGPU, and step by step it
@@ -105,8 +120,9 @@ async fn training_steps_on_webgpu_match_the_cpu_and_lower_the_loss() {
     let b = collate(&refs, 0, false);
     let mut runs = Vec::new();
     for device in [Device::flex().autodiff(), gpu().await.autodiff()] {
-        let (mut model, _, _) = load_classifier(&config, &weights, Task::Classify, 2, None, &device)
-            .expect("tiny weights load");
+        let (mut model, _, _) =
+            load_classifier(&config, &weights, Task::Classify, 2, None, &device)
+                .expect("tiny weights load");
         let (tensors, labels) = to_tensors(&b, &device);
         let mut optim = optimizer(0.0);
         let mut losses = Vec::new();
@@ -119,8 +135,14 @@ async fn training_steps_on_webgpu_match_the_cpu_and_lower_the_loss() {
     }
     let (cpu, webgpu) = (&runs[0], &runs[1]);
     assert!(webgpu.iter().all(|l| l.is_finite()), "{webgpu:?}");
-    assert!(webgpu[7] < webgpu[0] * 0.5, "the loss should fall: {webgpu:?}");
+    assert!(
+        webgpu[7] < webgpu[0] * 0.5,
+        "the loss should fall: {webgpu:?}"
+    );
     for (step, (a, b)) in cpu.iter().zip(webgpu).enumerate() {
-        assert!((a - b).abs() < 1e-3, "step {step}: CPU {a} vs WebGPU {b}\n{cpu:?}\n{webgpu:?}");
+        assert!(
+            (a - b).abs() < 1e-3,
+            "step {step}: CPU {a} vs WebGPU {b}\n{cpu:?}\n{webgpu:?}"
+        );
     }
 }

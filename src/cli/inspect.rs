@@ -73,7 +73,11 @@ pub fn run(a: InspectArgs) -> Result<(), String> {
         }
         unusable.push(format!("{} problem(s)", parsed.problems.len()));
     }
-    unusable.extend(crate::data::unusable(&parsed.examples).into_iter().map(String::from));
+    unusable.extend(
+        crate::data::unusable(&parsed.examples)
+            .into_iter()
+            .map(String::from),
+    );
     if unusable.is_empty() {
         println!("usable: yes");
         Ok(())

@@ -11,8 +11,8 @@ use crate::data::features::{Features, encode};
 use crate::model::checkpoint::{load_classifier, load_encoder, read_f32};
 use crate::model::{BertClassifier, mean_pool_normalized};
 use crate::runtime::DeviceChoice;
-use crate::train::predict::{Prediction, predict_texts};
 use crate::train::metrics::Scores;
+use crate::train::predict::{Prediction, predict_texts};
 use crate::train::{Evaluation, evaluate as score, to_tensors};
 
 #[derive(Args, Debug)]

@@ -54,8 +54,8 @@ impl ModelFiles {
                 .map_err(|e| format!("{source}/tokenizer.json: {e}"))?;
             (t, Some(bytes))
         } else if let Some(vocab) = files.remove("vocab.txt") {
-            let vocab = String::from_utf8(vocab)
-                .map_err(|_| format!("{source}/vocab.txt: not UTF-8"))?;
+            let vocab =
+                String::from_utf8(vocab).map_err(|_| format!("{source}/vocab.txt: not UTF-8"))?;
             let lowercase = files
                 .get("tokenizer_config.json")
                 .and_then(|b| serde_json::from_slice::<serde_json::Value>(b).ok())

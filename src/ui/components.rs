@@ -79,7 +79,10 @@ pub fn smooth(points: &[StepPoint], weight: f64) -> Vec<StepPoint> {
                 Some(prev) => prev * weight + p.loss * (1.0 - weight),
             };
             last = Some(v);
-            StepPoint { step: p.step, loss: v }
+            StepPoint {
+                step: p.step,
+                loss: v,
+            }
         })
         .collect()
 }
@@ -98,9 +101,17 @@ pub fn LossChart(
             return None;
         }
         let max_step = pts.last().map(|p| p.step).unwrap_or(1).max(2) as f64;
-        let finite: Vec<f64> = pts.iter().map(|p| p.loss).filter(|l| l.is_finite()).collect();
+        let finite: Vec<f64> = pts
+            .iter()
+            .map(|p| p.loss)
+            .filter(|l| l.is_finite())
+            .collect();
         let hi = finite.iter().cloned().fold(f64::MIN, f64::max);
-        let lo = finite.iter().cloned().fold(f64::MAX, f64::min).min(hi - 1e-6);
+        let lo = finite
+            .iter()
+            .cloned()
+            .fold(f64::MAX, f64::min)
+            .min(hi - 1e-6);
         let line = |ps: &[StepPoint]| {
             ps.iter()
                 .filter(|p| p.loss.is_finite())
@@ -112,7 +123,13 @@ pub fn LossChart(
                 .collect::<Vec<_>>()
                 .join(" ")
         };
-        Some((line(&pts), line(&smooth(&pts, 0.9)), format!("{hi:.3}"), format!("{lo:.3}"), max_step))
+        Some((
+            line(&pts),
+            line(&smooth(&pts, 0.9)),
+            format!("{hi:.3}"),
+            format!("{lo:.3}"),
+            max_step,
+        ))
     };
     view! {
         <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="training loss per step">

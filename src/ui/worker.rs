@@ -14,16 +14,32 @@ use crate::protocol::{FromWorker, ModelOrigin, ToWorker, TrainUpdate};
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
+    /// Requests made before the worker listens (it drops messages that arrive while its wasm
+    /// is still loading), sent when it says it listens.
+    static PENDING: RefCell<Option<Vec<(JsValue, js_sys::Array)>>> = const { RefCell::new(None) };
+}
+
+fn post(data: &JsValue, transfer: &js_sys::Array) {
+    WORKER.with(|w| {
+        if let Some(worker) = w.borrow().as_ref() {
+            let _ = worker.post_message_with_transfer(data, transfer);
+        }
+    });
 }
 
 /// Sends a request with byte attachments.
 pub fn send_with(message: &ToWorker, attachments: Vec<Vec<u8>>) {
     let (data, transfer) = crate::web::encode(message, attachments);
-    WORKER.with(|w| {
-        if let Some(worker) = w.borrow().as_ref() {
-            let _ = worker.post_message_with_transfer(&data, &transfer);
+    let queued = PENDING.with(|p| match p.borrow_mut().as_mut() {
+        Some(queue) => {
+            queue.push((data.clone(), transfer.clone()));
+            true
         }
+        None => false,
     });
+    if !queued {
+        post(&data, &transfer);
+    }
 }
 
 /// Sends a request.
@@ -47,15 +63,22 @@ pub fn start(store: Store) {
     let worker = match Worker::new("./worker_loader.js") {
         Ok(w) => w,
         Err(e) => {
-            store.fatal.set(Some(format!("could not start the worker: {e:?}")));
+            store
+                .fatal
+                .set(Some(format!("could not start the worker: {e:?}")));
             return;
         }
     };
+    PENDING.with(|p| *p.borrow_mut() = Some(Vec::new()));
     let onmessage = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         if event.data().as_string().as_deref() == Some("listening") {
+            let queued = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
             let prefer_cpu = query("backend").as_deref() == Some("cpu");
             send(&ToWorker::Start { prefer_cpu });
             send(&ToWorker::ListModels);
+            for (data, transfer) in queued {
+                post(&data, &transfer);
+            }
             return;
         }
         match crate::web::decode::<FromWorker>(&event.data()) {
@@ -90,7 +113,11 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
                 });
             }
         }
-        FromWorker::Download { file, loaded, total } => {
+        FromWorker::Download {
+            file,
+            loaded,
+            total,
+        } => {
             store.download.set(Some((file, loaded, total)));
         }
         FromWorker::ModelLoaded { model } => {
@@ -114,9 +141,19 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
             });
             let settings = store.settings.get_untracked();
             store.record_run(RunRecord {
-                started: js_sys::Date::new_0().to_locale_string("en-GB", &JsValue::UNDEFINED).into(),
-                model: store.model.get_untracked().map(|m| m.name).unwrap_or_default(),
-                data: store.data.get_untracked().map(|d| d.file).unwrap_or_default(),
+                started: js_sys::Date::new_0()
+                    .to_locale_string("en-GB", &JsValue::UNDEFINED)
+                    .into(),
+                model: store
+                    .model
+                    .get_untracked()
+                    .map(|m| m.name)
+                    .unwrap_or_default(),
+                data: store
+                    .data
+                    .get_untracked()
+                    .map(|d| d.file)
+                    .unwrap_or_default(),
                 settings,
                 losses: thin(&store.losses.get_untracked(), 300),
                 epochs: store
@@ -134,12 +171,18 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
         }
         FromWorker::Prediction { id, result } => {
             store.predict_message.set(String::new());
-            if store.prediction.get_untracked().is_none_or(|(old, _)| id >= old) {
+            if store
+                .prediction
+                .get_untracked()
+                .is_none_or(|(old, _)| id >= old)
+            {
                 store.prediction.set(Some((id, result)));
             }
         }
         FromWorker::BatchPredicted { count, csv, jsonl } => {
-            store.predict_message.set(format!("{count} texts predicted"));
+            store
+                .predict_message
+                .set(format!("{count} texts predicted"));
             store.batch.set(Some((count, csv, jsonl)));
         }
         FromWorker::Exported { file_name } => {
@@ -156,7 +199,9 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
             "load_model" => {
                 store.model_busy.set(false);
                 store.download.set(None);
-                store.model_status.set(format!("could not load the model: {message}"));
+                store
+                    .model_status
+                    .set(format!("could not load the model: {message}"));
             }
             "train" => {
                 store.status.set(RunStatus::Failed);
@@ -168,13 +213,18 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
         },
         FromWorker::Fatal { message } => {
             store.fatal.set(Some(message.clone()));
-            if matches!(store.status.get_untracked(), RunStatus::Running | RunStatus::Paused) {
+            if matches!(
+                store.status.get_untracked(),
+                RunStatus::Running | RunStatus::Paused
+            ) {
                 store.status.set(RunStatus::Failed);
                 store.status_message.set(message);
             }
             store.model.set(None);
             store.model_busy.set(false);
-            store.model_status.set("the worker restarted: load a model again".into());
+            store
+                .model_status
+                .set("the worker restarted: load a model again".into());
             start(store);
         }
     }
@@ -182,7 +232,13 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
 
 fn training(store: Store, update: TrainUpdate) {
     match update {
-        TrainUpdate::Started { total_steps, train_examples, valid_examples, notes, .. } => {
+        TrainUpdate::Started {
+            total_steps,
+            train_examples,
+            valid_examples,
+            notes,
+            ..
+        } => {
             store.progress.set(Progress {
                 total: total_steps,
                 notes,
@@ -190,7 +246,16 @@ fn training(store: Store, update: TrainUpdate) {
                 ..Default::default()
             });
         }
-        TrainUpdate::Step { step, total_steps, epoch, loss, lr, examples_per_s, step_s, eta_s } => {
+        TrainUpdate::Step {
+            step,
+            total_steps,
+            epoch,
+            loss,
+            lr,
+            examples_per_s,
+            step_s,
+            eta_s,
+        } => {
             store.progress.update(|p| {
                 p.step = step;
                 p.total = total_steps;
@@ -202,8 +267,15 @@ fn training(store: Store, update: TrainUpdate) {
             });
             store.losses.update(|l| l.push(StepPoint { step, loss }));
         }
-        TrainUpdate::Evaluated { epoch, train_loss, report, best } => {
-            store.epochs.update(|e| e.push((epoch, train_loss, report, best)));
+        TrainUpdate::Evaluated {
+            epoch,
+            train_loss,
+            report,
+            best,
+        } => {
+            store
+                .epochs
+                .update(|e| e.push((epoch, train_loss, report, best)));
         }
         TrainUpdate::Paused { paused } => store.status.set(if paused {
             RunStatus::Paused

@@ -35,9 +35,11 @@ async fn probe() -> Result<BackendInfo, String> {
         .await
         .map_err(|e| format!("requestAdapter failed: {e:?}"))?;
     if adapter.is_null() || adapter.is_undefined() {
-        return Err("WebGPU is present but offers no adapter (it may be disabled, or the GPU is \
+        return Err(
+            "WebGPU is present but offers no adapter (it may be disabled, or the GPU is \
                     blocklisted)"
-            .into());
+                .into(),
+        );
     }
     let info = get(&adapter, "info");
     let name: Vec<String> = ["vendor", "architecture", "device", "description"]
@@ -53,12 +55,17 @@ async fn probe() -> Result<BackendInfo, String> {
         .and_then(|has| has.call1(&features, &JsValue::from_str("shader-f16")).ok())
         .and_then(|v| v.as_bool())
         .unwrap_or(false);
-    let fallback = get(&info, "isFallbackAdapter").as_bool()
+    let fallback = get(&info, "isFallbackAdapter")
+        .as_bool()
         .or_else(|| get(&adapter, "isFallbackAdapter").as_bool())
         .unwrap_or(false);
     Ok(BackendInfo {
         kind: "webgpu".into(),
-        adapter: if name.is_empty() { "unnamed adapter".into() } else { name.join(" / ") },
+        adapter: if name.is_empty() {
+            "unnamed adapter".into()
+        } else {
+            name.join(" / ")
+        },
         fallback_reason: None,
         is_fallback_adapter: fallback,
         shader_f16: has_f16,

@@ -35,7 +35,10 @@ pub(crate) fn post(message: &FromWorker, attachments: Vec<Vec<u8>>) {
 /// Turns what a panic says into what a person can act on.
 fn explain_fatal(message: &str) -> String {
     let lower = message.to_lowercase();
-    let advice = if lower.contains("out of memory") || lower.contains("outofmemory") || lower.contains("allocation") {
+    let advice = if lower.contains("out of memory")
+        || lower.contains("outofmemory")
+        || lower.contains("allocation")
+    {
         "The GPU ran out of memory. Try a smaller batch size, a shorter maximum length, or \
          keeping fewer layers."
     } else if lower.contains("lost") {
@@ -44,7 +47,9 @@ fn explain_fatal(message: &str) -> String {
     } else {
         "The worker stopped on an internal error."
     };
-    format!("{advice} The best model of the last run is kept in the browser (Model panel, saved models). Details: {message}")
+    format!(
+        "{advice} The best model of the last run is kept in the browser (Model panel, saved models). Details: {message}"
+    )
 }
 
 /// Entry point of the `worker` binary.

@@ -13,7 +13,9 @@ use super::{device, post, scope, store};
 use crate::data::entities::spans;
 use crate::data::split::{label_counts, split_validation};
 use crate::data::{Examples, ParseOptions, Parsed, Task, parse};
-use crate::model::checkpoint::{export_config, export_safetensors, load_classifier, truncate_layers};
+use crate::model::checkpoint::{
+    export_config, export_safetensors, load_classifier, truncate_layers,
+};
 use crate::model::{BertClassifier, BertConfig, IGNORE_INDEX, ModelFiles, archive, load_encoder};
 use crate::protocol::{
     BackendInfo, DataSummary, FromWorker, ModelInfo, ModelOrigin, PredictionView, Report,
@@ -22,7 +24,9 @@ use crate::protocol::{
 use crate::train::eval::argmax;
 use crate::train::predict::{Prediction, predict_texts};
 use crate::train::prepare::prepare;
-use crate::train::{Control, Evaluation, Event, Hook, TrainConfig, fine_tune_with, predict_probabilities};
+use crate::train::{
+    Control, Evaluation, Event, Hook, TrainConfig, fine_tune_with, predict_probabilities,
+};
 
 /// A model ready to predict: fine-tuned here or imported.
 struct Tuned {
@@ -43,6 +47,9 @@ pub struct Session {
     data: Option<Rc<Parsed>>,
     tuned: Option<Rc<Tuned>>,
     run: Option<Rc<RunControl>>,
+    /// Requests that arrived while the device was starting, answered once it is up.
+    waiting: Vec<(ToWorker, Vec<Vec<u8>>)>,
+    starting: bool,
 }
 
 #[derive(Default)]
@@ -65,18 +72,46 @@ fn fail(request: &str, message: impl Into<String>) {
 
 /// Answers one request; long ones continue as local futures.
 pub fn handle(session: Shared, request: ToWorker, attachments: Vec<Vec<u8>>) {
+    let needs_device = !matches!(
+        request,
+        ToWorker::Start { .. } | ToWorker::ListModels | ToWorker::DeleteModel { .. }
+    );
+    {
+        let mut s = session.borrow_mut();
+        if needs_device && s.device.is_none() && s.starting {
+            s.waiting.push((request, attachments));
+            return;
+        }
+    }
     match request {
-        ToWorker::Start { prefer_cpu } => spawn_local(async move {
-            if session.borrow().device.is_none() {
-                let (device, backend) = device::start(prefer_cpu).await;
+        ToWorker::Start { prefer_cpu } => {
+            // Set before the first await, so that requests arriving meanwhile wait.
+            let first = {
                 let mut s = session.borrow_mut();
-                s.device = Some(device);
-                s.backend = backend;
-            }
-            let backend = session.borrow().backend.clone();
-            post(&FromWorker::Ready { backend }, Vec::new());
-        }),
-        ToWorker::LoadModel { origin, keep_layers } => spawn_local(async move {
+                let first = s.device.is_none() && !s.starting;
+                s.starting |= first;
+                first
+            };
+            spawn_local(async move {
+                if first {
+                    let (device, backend) = device::start(prefer_cpu).await;
+                    let mut s = session.borrow_mut();
+                    s.device = Some(device);
+                    s.backend = backend;
+                    s.starting = false;
+                }
+                let backend = session.borrow().backend.clone();
+                post(&FromWorker::Ready { backend }, Vec::new());
+                let waiting = std::mem::take(&mut session.borrow_mut().waiting);
+                for (request, attachments) in waiting {
+                    handle(session.clone(), request, attachments);
+                }
+            })
+        }
+        ToWorker::LoadModel {
+            origin,
+            keep_layers,
+        } => spawn_local(async move {
             if let Err(message) = load_model(&session, origin, keep_layers, attachments).await {
                 fail("load_model", message);
             }
@@ -185,8 +220,17 @@ async fn load_model(
             ("all-MiniLM-L6-v2".to_string(), base, files)
         }
         ModelOrigin::Url { url } => {
-            let base = if url.ends_with('/') { url } else { format!("{url}/") };
-            let name = base.trim_end_matches('/').rsplit('/').next().unwrap_or("model").to_string();
+            let base = if url.ends_with('/') {
+                url
+            } else {
+                format!("{url}/")
+            };
+            let name = base
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("model")
+                .to_string();
             let files = fetch_folder(&base, true).await?;
             (name, base, files)
         }
@@ -195,7 +239,11 @@ async fn load_model(
             if id.is_empty() || id.contains("..") || id.split('/').count() > 2 {
                 return Err(format!("\"{id}\" is not a Hub model id (like owner/name)"));
             }
-            let base = format!("{}/{id}/resolve/{}/", hub.trim_end_matches('/'), revision.trim());
+            let base = format!(
+                "{}/{id}/resolve/{}/",
+                hub.trim_end_matches('/'),
+                revision.trim()
+            );
             let files = fetch_folder(&base, true).await?;
             let name = id.rsplit('/').next().unwrap_or(&id).to_string();
             (name, format!("{id} ({base})"), files)
@@ -216,14 +264,24 @@ async fn load_model(
                 .iter()
                 .find_map(|n| n.strip_suffix(".zip").or_else(|| n.strip_suffix(".ZIP")))
                 .map(|n| n.rsplit('/').next().unwrap_or(n).to_string())
-                .or_else(|| names.iter().find_map(|n| n.rsplit_once('/').map(|(dir, _)| dir.rsplit('/').next().unwrap_or(dir).to_string())))
+                .or_else(|| {
+                    names.iter().find_map(|n| {
+                        n.rsplit_once('/')
+                            .map(|(dir, _)| dir.rsplit('/').next().unwrap_or(dir).to_string())
+                    })
+                })
                 .unwrap_or_else(|| "local-model".into());
             let source = format!("your files ({})", names.join(", "));
             (name, source, files)
         }
         ModelOrigin::Saved { key } => {
             let files = store::load_folder(&key).await?;
-            let name = key.trim_end_matches('/').rsplit('/').next().unwrap_or("saved").to_string();
+            let name = key
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("saved")
+                .to_string();
             (name, key, files)
         }
     };
@@ -233,9 +291,15 @@ async fn load_model(
     let fine_tuned = files.fine_tuned().ok();
     let parameters;
     if let Some((task, labels)) = &fine_tuned {
-        let (model, config, report) =
-            load_classifier(&files.config, &files.weights, *task, labels.len(), keep_layers, &device)
-                .map_err(|e| format!("{source}: {e}"))?;
+        let (model, config, report) = load_classifier(
+            &files.config,
+            &files.weights,
+            *task,
+            labels.len(),
+            keep_layers,
+            &device,
+        )
+        .map_err(|e| format!("{source}: {e}"))?;
         if !report.initialised.is_empty() {
             return Err(format!(
                 "{source}: the checkpoint lacks trained weights for {}",
@@ -245,7 +309,11 @@ async fn load_model(
         parameters = model.num_params() as u64;
         notes.push(format!(
             "fine-tuned for {} with labels {}: ready to predict, or to fine-tune further",
-            if *task == Task::Ner { "entity recognition" } else { "classification" },
+            if *task == Task::Ner {
+                "entity recognition"
+            } else {
+                "classification"
+            },
             labels.join(", ")
         ));
         session.borrow_mut().tuned = Some(Rc::new(Tuned {
@@ -257,8 +325,9 @@ async fn load_model(
             max_len: 128.min(files.config.max_position_embeddings),
         }));
     } else {
-        let (encoder, _, report) = load_encoder(&files.config, &files.weights, keep_layers, &device)
-            .map_err(|e| format!("{source}: {e}"))?;
+        let (encoder, _, report) =
+            load_encoder(&files.config, &files.weights, keep_layers, &device)
+                .map_err(|e| format!("{source}: {e}"))?;
         parameters = encoder.num_params() as u64;
         if !report.unexpected.is_empty() {
             notes.push(format!(
@@ -418,7 +487,11 @@ fn report(evaluation: &Evaluation) -> Report {
             accuracy: r.accuracy,
             macro_f1: r.macro_f1,
             weighted_f1: r.weighted_f1,
-            per_class: r.per_class.iter().map(|(k, v)| (k.clone(), scores(v))).collect(),
+            per_class: r
+                .per_class
+                .iter()
+                .map(|(k, v)| (k.clone(), scores(v)))
+                .collect(),
             labels: r.confusion.labels.clone(),
             matrix: r.confusion.matrix.clone(),
         },
@@ -428,7 +501,11 @@ fn report(evaluation: &Evaluation) -> Report {
             recall: r.recall,
             f1: r.f1,
             token_accuracy: r.token_accuracy,
-            per_type: r.per_type.iter().map(|(k, v)| (k.clone(), scores(v))).collect(),
+            per_type: r
+                .per_type
+                .iter()
+                .map(|(k, v)| (k.clone(), scores(v)))
+                .collect(),
         },
     }
 }
@@ -500,15 +577,21 @@ fn now_stamp() -> String {
 
 async fn train(session: &Shared, settings: TrainSettings) -> Result<(), String> {
     let device = device_of(session)?;
-    let (files, keep_layers, base_name) = session
+    let (files, keep_layers, base_name) =
+        session.borrow().base.clone().ok_or("load a model first")?;
+    let parsed = session
         .borrow()
-        .base
+        .data
         .clone()
-        .ok_or("load a model first")?;
-    let parsed = session.borrow().data.clone().ok_or("load a data file first")?;
-    let parsed = (*parsed).clone().accept(settings.skip_invalid).map_err(|e| e.to_string())?;
+        .ok_or("load a data file first")?;
+    let parsed = (*parsed)
+        .clone()
+        .accept(settings.skip_invalid)
+        .map_err(|e| e.to_string())?;
     if settings.epochs == 0 || settings.batch_size == 0 || settings.max_len < 8 {
-        return Err("epochs and batch size must be at least 1, the maximum length at least 8".into());
+        return Err(
+            "epochs and batch size must be at least 1, the maximum length at least 8".into(),
+        );
     }
     if !(settings.lr.is_finite() && settings.lr > 0.0) {
         return Err("the learning rate must be a positive number".into());
@@ -517,7 +600,9 @@ async fn train(session: &Shared, settings: TrainSettings) -> Result<(), String> 
     let (train_examples, valid_examples) =
         split_validation(parsed.examples, settings.valid_fraction, settings.seed);
     if valid_examples.is_empty() {
-        return Err("the validation split is empty: use more data or a larger validation share".into());
+        return Err(
+            "the validation split is empty: use more data or a larger validation share".into(),
+        );
     }
     let prepared = prepare(
         train_examples,
@@ -547,7 +632,10 @@ async fn train(session: &Shared, settings: TrainSettings) -> Result<(), String> 
     )
     .map_err(|e| e.to_string())?;
     if !report_load.initialised.is_empty() {
-        notes.push(format!("new from scratch: {}", report_load.initialised.join(", ")));
+        notes.push(format!(
+            "new from scratch: {}",
+            report_load.initialised.join(", ")
+        ));
     }
     let run = Rc::new(RunControl::default());
     session.borrow_mut().run = Some(run.clone());
@@ -573,19 +661,43 @@ async fn train(session: &Shared, settings: TrainSettings) -> Result<(), String> 
     let mut notes = Some(notes);
     let mut on_event = |event: Event| {
         let update = match event {
-            Event::Started { total_steps, steps_per_epoch, train_examples, valid_examples } => {
-                TrainUpdate::Started {
-                    total_steps,
-                    steps_per_epoch,
-                    train_examples,
-                    valid_examples,
-                    notes: notes.take().unwrap_or_default(),
-                }
-            }
-            Event::Step { step, total_steps, epoch, loss, lr, examples_per_s, step_s, eta_s } => {
-                TrainUpdate::Step { step, total_steps, epoch, loss, lr, examples_per_s, step_s, eta_s }
-            }
-            Event::Evaluated { epoch, train_loss, evaluation, best } => TrainUpdate::Evaluated {
+            Event::Started {
+                total_steps,
+                steps_per_epoch,
+                train_examples,
+                valid_examples,
+            } => TrainUpdate::Started {
+                total_steps,
+                steps_per_epoch,
+                train_examples,
+                valid_examples,
+                notes: notes.take().unwrap_or_default(),
+            },
+            Event::Step {
+                step,
+                total_steps,
+                epoch,
+                loss,
+                lr,
+                examples_per_s,
+                step_s,
+                eta_s,
+            } => TrainUpdate::Step {
+                step,
+                total_steps,
+                epoch,
+                loss,
+                lr,
+                examples_per_s,
+                step_s,
+                eta_s,
+            },
+            Event::Evaluated {
+                epoch,
+                train_loss,
+                evaluation,
+                best,
+            } => TrainUpdate::Evaluated {
                 epoch,
                 train_loss,
                 report: report(&evaluation),
@@ -605,7 +717,14 @@ async fn train(session: &Shared, settings: TrainSettings) -> Result<(), String> 
             format!("{e}. The GPU may have run out of memory or been lost: try a smaller batch size or maximum length.{kept}")
         })?;
     // The validation examples with the kept model's answers, for the Evaluate panel.
-    let examples = match predict_probabilities(&outcome.model, &data.valid, train_config.batch_size, data.pad_id).await {
+    let examples = match predict_probabilities(
+        &outcome.model,
+        &data.valid,
+        train_config.batch_size,
+        data.pad_id,
+    )
+    .await
+    {
         Ok(probs) if data.valid.len() == valid_examples.len() => {
             valid_answers(&valid_examples, &data.valid, &probs, &data.labels)
         }
@@ -670,7 +789,11 @@ fn valid_answers(
                         .filter(|s| s.end <= e.tokens.len())
                         .map(|s| format!("{} ({})", e.tokens[s.start..s.end].join(" "), s.kind))
                         .collect();
-                    if list.is_empty() { "(none)".to_string() } else { list.join(", ") }
+                    if list.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        list.join(", ")
+                    }
                 };
                 ValidExample {
                     line: e.line,
@@ -684,7 +807,10 @@ fn valid_answers(
     }
 }
 
-async fn predict(session: &Shared, texts: Vec<String>) -> Result<Vec<(String, PredictionView)>, String> {
+async fn predict(
+    session: &Shared,
+    texts: Vec<String>,
+) -> Result<Vec<(String, PredictionView)>, String> {
     if session.borrow().run.is_some() {
         return Err("training is in progress; predictions use the model once it finishes".into());
     }
@@ -693,9 +819,15 @@ async fn predict(session: &Shared, texts: Vec<String>) -> Result<Vec<(String, Pr
         .tuned
         .clone()
         .ok_or("no fine-tuned model yet: train one, or import an exported model")?;
-    let predictions = predict_texts(&tuned.model, &tuned.files.tokenizer, &tuned.labels, &texts, tuned.max_len)
-        .await
-        .map_err(|e| e.to_string())?;
+    let predictions = predict_texts(
+        &tuned.model,
+        &tuned.files.tokenizer,
+        &tuned.labels,
+        &texts,
+        tuned.max_len,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
     Ok(texts
         .into_iter()
         .zip(predictions)
@@ -707,7 +839,10 @@ async fn predict(session: &Shared, texts: Vec<String>) -> Result<Vec<(String, Pr
                 }
                 Prediction::Ner { entities } => PredictionView::Ner {
                     text: text.clone(),
-                    entities: entities.into_iter().map(|e| (e.start, e.end, e.label, e.score)).collect(),
+                    entities: entities
+                        .into_iter()
+                        .map(|e| (e.start, e.end, e.label, e.score))
+                        .collect(),
                 },
             };
             (text, view)
@@ -734,11 +869,20 @@ fn texts_of(name: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
             .collect::<Result<_, _>>()?
     } else if lower.ends_with(".csv") || lower.ends_with(".tsv") {
         let delimiter = if lower.ends_with(".tsv") { b'\t' } else { b',' };
-        let mut reader = csv::ReaderBuilder::new().delimiter(delimiter).flexible(true).from_reader(bytes);
-        let headers = reader.headers().map_err(|e| format!("{name}: {e}"))?.clone();
+        let mut reader = csv::ReaderBuilder::new()
+            .delimiter(delimiter)
+            .flexible(true)
+            .from_reader(bytes);
+        let headers = reader
+            .headers()
+            .map_err(|e| format!("{name}: {e}"))?
+            .clone();
         let column = headers
             .iter()
-            .position(|h| ["text", "sentence", "review", "content"].contains(&h.trim().to_lowercase().as_str()))
+            .position(|h| {
+                ["text", "sentence", "review", "content"]
+                    .contains(&h.trim().to_lowercase().as_str())
+            })
             .unwrap_or(0);
         reader
             .records()
@@ -748,7 +892,11 @@ fn texts_of(name: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
             })
             .collect::<Result<_, _>>()?
     } else {
-        content.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect()
+        content
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect()
     };
     if texts.is_empty() {
         return Err(format!("{name}: no texts found"));
@@ -781,14 +929,24 @@ async fn predict_file(session: &Shared, name: &str, bytes: &[u8]) -> Result<From
                 }
                 let mut sorted = scores.clone();
                 sorted.sort_by(|a, b| a.0.cmp(&b.0));
-                csv.push_str(&format!("{},{},{:.6}", csv_field(text), csv_field(&scores[0].0), scores[0].1));
+                csv.push_str(&format!(
+                    "{},{},{:.6}",
+                    csv_field(text),
+                    csv_field(&scores[0].0),
+                    scores[0].1
+                ));
                 for (_, p) in &sorted {
                     csv.push_str(&format!(",{p:.6}"));
                 }
                 csv.push('\n');
-                let map: serde_json::Map<String, serde_json::Value> =
-                    sorted.iter().map(|(l, p)| (l.clone(), serde_json::json!(p))).collect();
-                jsonl.push_str(&serde_json::json!({"text": text, "label": scores[0].0, "scores": map}).to_string());
+                let map: serde_json::Map<String, serde_json::Value> = sorted
+                    .iter()
+                    .map(|(l, p)| (l.clone(), serde_json::json!(p)))
+                    .collect();
+                jsonl.push_str(
+                    &serde_json::json!({"text": text, "label": scores[0].0, "scores": map})
+                        .to_string(),
+                );
             }
             PredictionView::Ner { entities, .. } => {
                 if i == 0 {
@@ -803,9 +961,19 @@ async fn predict_file(session: &Shared, name: &str, bytes: &[u8]) -> Result<From
                     .collect();
                 let shown: Vec<String> = list
                     .iter()
-                    .map(|v| format!("{} ({})", v["text"].as_str().unwrap_or(""), v["label"].as_str().unwrap_or("")))
+                    .map(|v| {
+                        format!(
+                            "{} ({})",
+                            v["text"].as_str().unwrap_or(""),
+                            v["label"].as_str().unwrap_or("")
+                        )
+                    })
                     .collect();
-                csv.push_str(&format!("{},{}\n", csv_field(text), csv_field(&shown.join("; "))));
+                csv.push_str(&format!(
+                    "{},{}\n",
+                    csv_field(text),
+                    csv_field(&shown.join("; "))
+                ));
                 jsonl.push_str(&serde_json::json!({"text": text, "entities": list}).to_string());
             }
         }
@@ -821,7 +989,9 @@ async fn export(session: &Shared) -> Result<(String, Vec<u8>), String> {
         .clone()
         .ok_or("no fine-tuned model to export yet")?;
     let task = tuned.model.task;
-    let weights = export_safetensors(&tuned.model).await.map_err(|e| e.to_string())?;
+    let weights = export_safetensors(&tuned.model)
+        .await
+        .map_err(|e| e.to_string())?;
     let config = export_config(&tuned.config, task, &tuned.labels);
     let tokenizer = tuned.files.tokenizer_json()?;
     let zip = archive::write(

@@ -79,11 +79,22 @@ async fn read_body(response: &Response, file: &str) -> Result<Vec<u8>, String> {
         let loaded = bytes.len() as u64;
         if loaded - reported >= 1 << 20 {
             reported = loaded;
-            post(&FromWorker::Download { file: file.into(), loaded, total }, Vec::new());
+            post(
+                &FromWorker::Download {
+                    file: file.into(),
+                    loaded,
+                    total,
+                },
+                Vec::new(),
+            );
         }
     }
     post(
-        &FromWorker::Download { file: file.into(), loaded: bytes.len() as u64, total },
+        &FromWorker::Download {
+            file: file.into(),
+            loaded: bytes.len() as u64,
+            total,
+        },
         Vec::new(),
     );
     Ok(bytes)
@@ -94,7 +105,9 @@ async fn read_body(response: &Response, file: &str) -> Result<Vec<u8>, String> {
 pub async fn fetch(url: &str, file: &str, keep: bool) -> Result<Option<Vec<u8>>, String> {
     let cache = if keep { cache().await.ok() } else { None };
     if let Some(cache) = &cache {
-        let hit = JsFuture::from(cache.match_with_str(url)).await.unwrap_or_default();
+        let hit = JsFuture::from(cache.match_with_str(url))
+            .await
+            .unwrap_or_default();
         if let Ok(response) = hit.dyn_into::<Response>() {
             return read_body(&response, file).await.map(Some);
         }
@@ -135,8 +148,8 @@ async fn put(cache: &Cache, url: &str, bytes: &[u8]) -> Result<(), String> {
     let init = ResponseInit::new();
     init.set_headers(&headers);
     let body = Uint8Array::from(bytes);
-    let response = Response::new_with_opt_buffer_source_and_init(Some(&body), &init)
-        .map_err(js_error)?;
+    let response =
+        Response::new_with_opt_buffer_source_and_init(Some(&body), &init).map_err(js_error)?;
     JsFuture::from(cache.put_with_str(url, &response))
         .await
         .map(|_| ())
@@ -166,7 +179,9 @@ pub async fn load_folder(folder: &str) -> Result<BTreeMap<String, Vec<u8>>, Stri
         if let Some(file) = url.strip_prefix(folder)
             && !file.contains('/')
         {
-            let hit = JsFuture::from(cache.match_with_str(&url)).await.unwrap_or_default();
+            let hit = JsFuture::from(cache.match_with_str(&url))
+                .await
+                .unwrap_or_default();
             if let Ok(response) = hit.dyn_into::<Response>() {
                 files.insert(file.to_string(), read_body(&response, file).await?);
             }
@@ -197,7 +212,9 @@ pub async fn list() -> Result<Vec<SavedModel>, String> {
         let Some((folder, _)) = url.rsplit_once('/') else {
             continue;
         };
-        let hit = JsFuture::from(cache.match_with_str(&url)).await.unwrap_or_default();
+        let hit = JsFuture::from(cache.match_with_str(&url))
+            .await
+            .unwrap_or_default();
         let size = hit
             .dyn_into::<Response>()
             .ok()
@@ -218,7 +235,12 @@ pub async fn list() -> Result<Vec<SavedModel>, String> {
             };
             SavedModel {
                 name,
-                kind: if fine_tuned { "fine-tuned" } else { "downloaded" }.into(),
+                kind: if fine_tuned {
+                    "fine-tuned"
+                } else {
+                    "downloaded"
+                }
+                .into(),
                 bytes,
                 key,
             }

@@ -178,6 +178,13 @@ def run(mode, dist, out):
         assert driver.execute_script("return window.__anneal_pwned === undefined"), "markup ran"
         assert not driver.find_elements(By.CSS_SELECTOR, "#data table.preview b, #data table.preview img, #data table.preview script")
 
+        # The one-click samples.
+        app.el("data-sample-ner").click()
+        app.wait("the NER sample", lambda: "named entity recognition" in app.panel_text("data"), 60)
+        app.el("data-sample-sentiment").click()
+        app.wait("the sentiment sample", lambda: "text classification" in app.panel_text("data")
+                 and "rotten_tomatoes" in app.panel_text("data"), 60)
+
         # Train one epoch on the small sentiment set.
         app.el("data-file-input").send_keys(str(fixtures_dir / "sentiment.csv"))
         app.wait("the data", lambda: "No problems found." in app.text("data-problems"), 30)
@@ -187,6 +194,15 @@ def run(mode, dist, out):
         app.set_number("train-lr", 0.001)
         started = time.time()
         app.el("train-start").click()
+        if mode == "webgpu":  # steps take seconds on SwiftShader: time to pause and resume
+            app.wait("the first step", lambda: app.el("train-progress").get_attribute("value") not in ("0", None), 300)
+            app.el("train-pause").click()
+            app.wait("the pause", lambda: app.text("train-status") == "paused", 60)
+            paused_at = app.el("train-progress").get_attribute("value")
+            time.sleep(3)
+            assert app.el("train-progress").get_attribute("value") == paused_at, "steps went on while paused"
+            app.el("train-pause").click()
+            app.wait("the resume", lambda: app.text("train-status") in ("running", "done"), 60)
         app.wait("training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
         assert app.text("train-status") == "done", app.panel_text("train")
         accuracy = float(app.text("metric-accuracy"))
@@ -209,9 +225,15 @@ def run(mode, dist, out):
         app.el("export-model").click()
         zip_path = app.wait("the exported zip", lambda: next((p for p in downloads.glob("*.zip")), None), 120)
         app.wait("the download to complete", lambda: not list(downloads.glob("*.crdownload")), 60)
+        shutil.copy(zip_path, out / f"{mode}-export.zip")
         for panel in ("model", "data", "train", "evaluate", "predict", "export"):
             driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", panel)
             driver.find_element(By.ID, panel).screenshot(str(out / f"{mode}-{panel}.png"))
+        # The fine-tuned model and the run survive a reload.
+        driver.refresh()
+        app.wait("the kept fine-tuned model", lambda: any(
+            "fine-tuned" in r.text for r in driver.find_elements(By.CSS_SELECTOR, "#model table.saved tr")), 60)
+        assert "Past runs (1)" in app.panel_text("train"), app.panel_text("train")
         app.el("import-model-input").send_keys(str(zip_path))
         app.wait("the imported model", lambda: f"loaded {zip_path.stem}" in app.text("model-status"), 90)
         app.el("predict-input").send_keys(Keys.CONTROL, "a")

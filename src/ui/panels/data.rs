@@ -44,23 +44,33 @@ fn use_sample(source: Source, store: Store, path: &'static str) {
     spawn_local(async move {
         let result = async {
             let window = web_sys::window().ok_or("no window")?;
-            let response: web_sys::Response = wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(path))
-                .await
-                .map_err(|e| format!("{path}: {e:?}"))?
-                .into();
+            let response: web_sys::Response =
+                wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(path))
+                    .await
+                    .map_err(|e| format!("{path}: {e:?}"))?
+                    .into();
             if !response.ok() {
-                return Err(format!("{path}: the server answered {} (run scripts/app to fetch the samples)", response.status()));
+                return Err(format!(
+                    "{path}: the server answered {} (run scripts/app to fetch the samples)",
+                    response.status()
+                ));
             }
-            let buffer = wasm_bindgen_futures::JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
-                .await
-                .map_err(|e| format!("{e:?}"))?;
+            let buffer = wasm_bindgen_futures::JsFuture::from(
+                response.array_buffer().map_err(|e| format!("{e:?}"))?,
+            )
+            .await
+            .map_err(|e| format!("{e:?}"))?;
             Ok::<_, String>(js_sys::Uint8Array::new(&buffer).to_vec())
         }
         .await;
         let name = path.rsplit('/').next().unwrap_or(path).to_string();
         match result {
             Ok(bytes) => use_bytes(source, store, name, bytes),
-            Err(e) => store.data.set(Some(crate::protocol::DataSummary { file: name, error: Some(e), ..Default::default() })),
+            Err(e) => store.data.set(Some(crate::protocol::DataSummary {
+                file: name,
+                error: Some(e),
+                ..Default::default()
+            })),
         }
     });
 }
@@ -75,7 +85,10 @@ pub fn DataPanel() -> impl IntoView {
     let on_drop = move |ev: web_sys::DragEvent| {
         ev.prevent_default();
         dragging.set(false);
-        if let Some(file) = download::files(ev.data_transfer().and_then(|d| d.files())).into_iter().next() {
+        if let Some(file) = download::files(ev.data_transfer().and_then(|d| d.files()))
+            .into_iter()
+            .next()
+        {
             use_file(source, store, file);
         }
     };
@@ -133,11 +146,20 @@ fn DataSummaryView(source: Source) -> impl IntoView {
                 let value = event_target_value(&ev);
                 let mut choice = ColumnChoice::default();
                 let chosen = (!value.is_empty()).then_some(value);
-                if text { choice.text = chosen } else { choice.label = chosen }
+                if text {
+                    choice.text = chosen
+                } else {
+                    choice.label = chosen
+                }
                 parse(source, store, choice);
             }
         };
-        let options = move || columns.iter().map(|c| view! { <option value=c.clone()>{c.clone()}</option> }).collect_view();
+        let options = move || {
+            columns
+                .iter()
+                .map(|c| view! { <option value=c.clone()>{c.clone()}</option> })
+                .collect_view()
+        };
         view! {
             <div class="summary">
                 <h3>{d.file.clone()}</h3>

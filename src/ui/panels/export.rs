@@ -14,7 +14,8 @@ use crate::ui::worker::send;
 #[component]
 pub fn ExportPanel() -> impl IntoView {
     let store = expect_context::<Store>();
-    let ready = move || store.result.get().is_some() || store.model.get().is_some_and(|m| m.task.is_some());
+    let ready =
+        move || store.result.get().is_some() || store.model.get().is_some_and(|m| m.task.is_some());
     view! {
         <Panel id="export" number=6 title="Export" purpose="Take the model home: a zip of config.json, model.safetensors and tokenizer.json that Python transformers loads as is.">
             <div class="row">

@@ -39,7 +39,13 @@ pub fn load_files(store: Store, files: Vec<web_sys::File>, keep_layers: Option<u
             }
         }
         store.model_status.set("loading the model…".into());
-        send_with(&ToWorker::LoadModel { origin: ModelOrigin::Files { names }, keep_layers }, bytes);
+        send_with(
+            &ToWorker::LoadModel {
+                origin: ModelOrigin::Files { names },
+                keep_layers,
+            },
+            bytes,
+        );
     });
 }
 
@@ -60,11 +66,21 @@ pub fn ModelPanel() -> impl IntoView {
     let hub = RwSignal::new(default_hub());
     let hub_id = RwSignal::new(String::new());
     let revision = RwSignal::new("main".to_string());
-    let layers = move || keep_layers.get().trim().parse::<usize>().ok().filter(|&n| n > 0);
+    let layers = move || {
+        keep_layers
+            .get()
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .filter(|&n| n > 0)
+    };
     let load = move |origin: ModelOrigin| {
         store.model_busy.set(true);
         store.model_status.set("loading…".into());
-        send(&ToWorker::LoadModel { origin, keep_layers: layers() });
+        send(&ToWorker::LoadModel {
+            origin,
+            keep_layers: layers(),
+        });
     };
     let on_files = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);

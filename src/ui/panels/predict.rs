@@ -23,14 +23,25 @@ fn highlight(text: &str, entities: &[(usize, usize, String, f32)]) -> impl IntoV
         if start < at {
             continue;
         }
-        pieces.push(view! { <span>{chars[at..start].iter().collect::<String>()}</span> }.into_any());
-        let label_class = format!("entity entity-{}", label.to_lowercase().chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>());
-        pieces.push(view! {
-            <mark class=label_class title=format!("{label}, {:.0}% sure", score * 100.0)>
-                {chars[start..end].iter().collect::<String>()}
-                <small>{format!(" {label} {:.0}%", score * 100.0)}</small>
-            </mark>
-        }.into_any());
+        pieces
+            .push(view! { <span>{chars[at..start].iter().collect::<String>()}</span> }.into_any());
+        let label_class = format!(
+            "entity entity-{}",
+            label
+                .to_lowercase()
+                .chars()
+                .filter(|c| c.is_ascii_alphanumeric())
+                .collect::<String>()
+        );
+        pieces.push(
+            view! {
+                <mark class=label_class title=format!("{label}, {:.0}% sure", score * 100.0)>
+                    {chars[start..end].iter().collect::<String>()}
+                    <small>{format!(" {label} {:.0}%", score * 100.0)}</small>
+                </mark>
+            }
+            .into_any(),
+        );
         at = end;
     }
     pieces.push(view! { <span>{chars[at..].iter().collect::<String>()}</span> }.into_any());
@@ -57,7 +68,8 @@ pub fn PredictPanel() -> impl IntoView {
             Duration::from_millis(250),
         );
     };
-    let ready = move || store.result.get().is_some() || store.model.get().is_some_and(|m| m.task.is_some());
+    let ready =
+        move || store.result.get().is_some() || store.model.get().is_some_and(|m| m.task.is_some());
     view! {
         <Panel id="predict" number=5 title="Try it" purpose="Type a text and see what the fine-tuned model says, as you type.">
             {move || (!ready()).then(|| view! { <p class="empty">"Fine-tune a model (or import one in Export) to try it here."</p> })}

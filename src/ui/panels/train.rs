@@ -45,15 +45,23 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(v: &str) -> Option<T> {
 pub fn TrainPanel() -> impl IntoView {
     let store = expect_context::<Store>();
     let running = move || matches!(store.status.get(), RunStatus::Running | RunStatus::Paused);
-    let can_start = move || !running() && store.model.get().is_some() && store.data.get().is_some_and(|d| d.error.is_none());
+    let can_start = move || {
+        !running()
+            && store.model.get().is_some()
+            && store.data.get().is_some_and(|d| d.error.is_none())
+    };
     let start = move |_| {
         store.status.set(RunStatus::Running);
-        store.status_message.set("preparing the data and compiling GPU kernels…".into());
+        store
+            .status_message
+            .set("preparing the data and compiling GPU kernels…".into());
         store.losses.set(Vec::new());
         store.epochs.set(Vec::new());
         store.progress.set(Progress::default());
         store.result.set(None);
-        send(&ToWorker::Train { settings: store.settings.get_untracked() });
+        send(&ToWorker::Train {
+            settings: store.settings.get_untracked(),
+        });
     };
     view! {
         <Panel id="train" number=3 title="Fine-tune" purpose="Adjust every weight of the model a little, many times, so that it gets your examples right.">
