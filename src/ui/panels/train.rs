@@ -71,6 +71,13 @@ pub fn TrainPanel() -> impl IntoView {
                     "Training is much slower here: keep 1–2 layers (Model panel) and a maximum length of 32 to finish in minutes."
                 </p>
             })}
+            {move || store.backend.get().filter(|b| b.kind == "webgpu" && b.is_fallback_adapter).map(|_| view! {
+                <p class="warn" role="note">
+                    "This browser's WebGPU adapter is a software emulation (no GPU acceleration): a full model can take hours per epoch. "
+                    <a href="?backend=cpu">"Use the CPU backend"</a>
+                    " (faster here), or keep 1–2 layers and a maximum length of 32."
+                </p>
+            })}
             <div class="settings">
                 <Setting term="Epochs" testid="train-epochs" step="1" text="Passes over all training examples. More can fit better, or start memorising."
                     get={|s| s.epochs.to_string()} set={|s, v| positive(v).map(|x| s.epochs = x).is_some()} />
