@@ -98,6 +98,7 @@ def main():
                 break
             time.sleep(0.5)
         result["status"] = app.text("train-status")
+        result["message"] = driver.find_element(By.CSS_SELECTOR, "#train p.status").text
         result["epoch_s"] = epoch_times
         result["step_s"] = step_times
         result["wall_s"] = round(time.time() - started, 1)
