@@ -2,8 +2,8 @@
 
 use burn::nn::Linear;
 use burn::prelude::*;
-use burn::tensor::activation::tanh;
 
+use super::activation::tanh;
 use super::config::BertConfig;
 use super::embeddings::BertEmbeddings;
 use super::encoder::{BertLayer, dense};

@@ -9,8 +9,9 @@ use burn::nn::{
     Dropout, DropoutConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig,
 };
 use burn::prelude::*;
-use burn::tensor::activation::{gelu, gelu_approximate, relu, softmax};
+use burn::tensor::activation::{relu, softmax};
 
+use super::activation::{gelu, gelu_tanh};
 use super::config::{Activation, BertConfig};
 
 /// A dense layer initialised as Hugging Face does: normal(0, std) weights, zero bias.
@@ -138,7 +139,7 @@ impl BertLayer {
         let h = self.intermediate.forward(x.clone());
         let h = match self.activation {
             Activation::Gelu => gelu(h),
-            Activation::GeluTanh => gelu_approximate(h),
+            Activation::GeluTanh => gelu_tanh(h),
             Activation::Relu => relu(h),
         };
         let h = self.dropout.forward(self.output.forward(h));

@@ -4,6 +4,7 @@
 //! Nothing here knows about files, devices by name, or the web: configs and weights come in as
 //! bytes, and [`checkpoint`] is the only module that knows Hugging Face tensor names.
 
+pub mod activation;
 pub mod archive;
 pub mod bert;
 pub mod checkpoint;

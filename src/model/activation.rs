@@ -1,0 +1,119 @@
+//! Activations written out from elementary tensor ops, so that autodiff differentiates them
+//! exactly and no GPU is asked for `tanh` of a large number.
+//!
+//! Why not burn's own: on the cubecl backends (WebGPU, Vulkan, CUDA) burn 0.22 differentiates
+//! exact GELU with the derivative of its *tanh approximation*, which calls
+//! `tanh(0.0357 x³ + 0.798 x)`, and outside macOS cubecl emits WGSL's plain `tanh`. SwiftShader
+//! (Chromium's WebGPU without a GPU) returns NaN for `tanh` of 89 and more, where `eˣ`
+//! overflows, so GELU inputs above ~13 got NaN gradients. all-MiniLM-L6-v2 has such inputs in
+//! its first layer: every fine-tuning step on SwiftShader failed (BENCHMARKS.md has the
+//! bisection; tests/web.rs checks it). Written out, exact GELU's gradient is `Φ(x) + x φ(x)`
+//! through `erf`'s derivative `exp(-x²)`, which only underflows to 0: the same formula as
+//! PyTorch's and burn's Flex backend.
+
+use std::f64::consts::FRAC_1_SQRT_2;
+
+use burn::prelude::*;
+use burn::tensor::activation;
+
+/// Beyond this, `tanh` is ±1 in f32 (it rounds to 1 from about 9.01), so clamping to it changes
+/// no value and only zeroes gradients that are below 1e-12 anyway.
+const TANH_BOUND: f64 = 15.0;
+
+/// `tanh(x)`, computed on `x` clamped to ±15: the same values in f32, and safe on GPUs whose
+/// `tanh` overflows to NaN for large inputs.
+pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    activation::tanh(x.clamp(-TANH_BOUND, TANH_BOUND))
+}
+
+/// Exact GELU, `x Φ(x) = x (1 + erf(x / √2)) / 2` (Hugging Face `gelu`).
+pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    let cdf = x
+        .clone()
+        .mul_scalar(FRAC_1_SQRT_2)
+        .erf()
+        .add_scalar(1.0)
+        .mul_scalar(0.5);
+    x * cdf
+}
+
+/// GELU's tanh approximation, `x (1 + tanh(√(2/π) (x + 0.044715 x³))) / 2` (Hugging Face
+/// `gelu_new`, `gelu_pytorch_tanh`).
+pub fn gelu_tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    const SQRT_2_OVER_PI: f64 = 0.797_884_560_802_865_4;
+    let inner =
+        (x.clone().powi_scalar(3).mul_scalar(0.044715) + x.clone()).mul_scalar(SQRT_2_OVER_PI);
+    let cdf = tanh(inner).add_scalar(1.0).mul_scalar(0.5);
+    x * cdf
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::TensorData;
+
+    fn inputs() -> Vec<f32> {
+        (-60..=60).map(|i| i as f32 * 0.5).collect()
+    }
+
+    fn values(t: Tensor<1>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    /// Φ(x) + x φ(x): the derivative of exact GELU.
+    fn gelu_derivative(x: f64) -> f64 {
+        let cdf = 0.5 * (1.0 + erf_f64(x * FRAC_1_SQRT_2));
+        let pdf = (-0.5 * x * x).exp() / (2.0 * std::f64::consts::PI).sqrt();
+        cdf + x * pdf
+    }
+
+    /// erf (std has none on stable Rust): Abramowitz–Stegun 7.1.26 in f64, error below 1.5e-7,
+    /// far under the tolerance used.
+    fn erf_f64(x: f64) -> f64 {
+        let t = 1.0 / (1.0 + 0.327_591_1 * x.abs());
+        let y = 1.0
+            - (((((1.061_405_429 * t - 1.453_152_027) * t) + 1.421_413_741) * t - 0.284_496_736)
+                * t
+                + 0.254_829_592)
+                * t
+                * (-x * x).exp();
+        if x < 0.0 { -y } else { y }
+    }
+
+    #[test]
+    fn written_out_activations_equal_burns() {
+        let device = Device::flex();
+        let xs = inputs();
+        let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &device);
+        let pairs = [
+            (values(gelu(x.clone())), values(activation::gelu(x.clone()))),
+            (
+                values(gelu_tanh(x.clone())),
+                values(activation::gelu_approximate(x.clone())),
+            ),
+            (values(tanh(x.clone())), values(activation::tanh(x.clone()))),
+        ];
+        for (ours, burns) in pairs {
+            for ((a, b), x) in ours.iter().zip(&burns).zip(&xs) {
+                assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "x={x}: {a} vs {b}");
+            }
+        }
+    }
+
+    #[test]
+    fn exact_gelu_gradient_is_phi_plus_x_pdf_even_for_large_inputs() {
+        let device = Device::flex().autodiff();
+        let xs = inputs();
+        let x =
+            Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &device).require_grad();
+        let grads = gelu(x.clone()).sum().backward();
+        let got = values(x.grad(&grads).unwrap());
+        for (g, x) in got.iter().zip(&xs) {
+            let want = gelu_derivative(*x as f64) as f32;
+            assert!(
+                g.is_finite() && (g - want).abs() < 1e-5,
+                "x={x}: {g} vs {want}"
+            );
+        }
+    }
+}
