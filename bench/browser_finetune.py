@@ -50,6 +50,8 @@ def main():
     p.add_argument("--max-steps", type=int, default=0, help="cancel after this many steps")
     p.add_argument("--lr", default="0.0001")
     p.add_argument("--max-len", type=int, default=64)
+    p.add_argument("--model", type=Path, help="a model folder to load from files instead of the default")
+    p.add_argument("--layers", type=int, default=0, help="keep only the first N layers (0: all)")
     a = p.parse_args()
     work = Path(tempfile.mkdtemp(prefix="anneal-bench-"))
     data = work / "rotten_tomatoes_500.csv"
@@ -58,13 +60,21 @@ def main():
     options = e2e.browser(a.mode, work, work / "profile")
     driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver")))
     app = e2e.App(driver)
-    result = {"mode": a.mode, "epochs": a.epochs, "lr": a.lr, "max_len": a.max_len, "batch_size": 16,
+    result = {"mode": a.mode, "model": str(a.model or "default"), "layers": a.layers or "all", "epochs": a.epochs, "lr": a.lr, "max_len": a.max_len, "batch_size": 16,
               "train_examples": 400, "valid_examples": 100}
     try:
         query = "?backend=cpu" if a.mode == "cpu" else ""
         driver.get(f"http://127.0.0.1:{port}/{query}")
         t0 = time.time()
         app.wait("the default model", lambda: "loaded all-MiniLM-L6-v2" in app.text("model-status"), 600)
+        if a.layers:
+            keep = driver.find_element(By.CSS_SELECTOR, "#model input[type=number]")
+            keep.send_keys(str(a.layers))
+        if a.model or a.layers:
+            model = a.model or ROOT / "dist/models/all-MiniLM-L6-v2"
+            files = [model / f for f in ("config.json", "model.safetensors", "tokenizer.json")]
+            app.el("model-file-input").send_keys("\n".join(str(f.resolve()) for f in files))
+            app.wait("the model from files", lambda: "loaded local-model" in app.text("model-status"), 600)
         result["backend"] = app.text("backend-info")
         result["model_load_s"] = round(time.time() - t0, 1)
         app.el("data-file-input").send_keys(str(data))

@@ -135,9 +135,13 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
         FromWorker::Training { update } => training(store, update),
         FromWorker::Finished { result } => {
             store.status.set(RunStatus::Done);
+            let kept = match result.best_epoch {
+                0 => "no epoch finished, so the weights of the last good step were kept".into(),
+                n => format!("kept epoch {n}"),
+            };
             store.status_message.set(match &result.stopped {
-                Some(reason) => format!("stopped: {reason}; kept epoch {}", result.best_epoch),
-                None => format!("finished; kept epoch {}", result.best_epoch),
+                Some(reason) => format!("stopped: {reason}; {kept}"),
+                None => format!("finished; {kept}"),
             });
             let settings = store.settings.get_untracked();
             store.record_run(RunRecord {
