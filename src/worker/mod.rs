@@ -4,7 +4,8 @@
 //! Requests run as local futures on the worker's event loop, so a `Pause` or `Cancel` that
 //! arrives during training is handled between steps (each step awaits its loss readback).
 //! A panic (a lost device, an out-of-memory abort deep in wgpu) posts a `Fatal` message before
-//! the instance dies; the UI then starts a fresh worker and offers the last saved model.
+//! the instance dies, and so does any request that fails because the GPU device is gone; the
+//! UI then starts a fresh worker (with a new device) and offers the last saved model.
 
 mod device;
 mod session;
@@ -32,7 +33,25 @@ pub(crate) fn post(message: &FromWorker, attachments: Vec<Vec<u8>>) {
     }
 }
 
-/// Turns what a panic says into what a person can act on.
+/// Whether an error says the GPU device is gone: lost (driver reset, GPU process crash),
+/// destroyed, out of memory, or poisoned by such an earlier failure. Nothing more can run on
+/// it, so the worker must be replaced to get a new device.
+pub(crate) fn device_failed(message: &str) -> bool {
+    let lower = message.to_lowercase();
+    [
+        "device is poisoned",
+        "device lost",
+        "device was lost",
+        "instance reference no longer exists",
+        "out of memory",
+        "outofmemory",
+        "destroyed",
+    ]
+    .iter()
+    .any(|sign| lower.contains(sign))
+}
+
+/// Turns what a panic or a device error says into what a person can act on.
 fn explain_fatal(message: &str) -> String {
     let lower = message.to_lowercase();
     let advice = if lower.contains("out of memory")
@@ -41,27 +60,33 @@ fn explain_fatal(message: &str) -> String {
     {
         "The GPU ran out of memory. Try a smaller batch size, a shorter maximum length, or \
          keeping fewer layers."
-    } else if lower.contains("lost") {
-        "The GPU device was lost (the driver reset it, or the tab was in the background too \
-         long). Reload the page to start a new device."
+    } else if lower.contains("lost") || lower.contains("poisoned") || lower.contains("instance") {
+        "The GPU device was lost (the driver reset it, the browser's GPU process crashed, or the \
+         tab was in the background too long). The worker restarts with a new device."
     } else {
         "The worker stopped on an internal error."
     };
     format!(
-        "{advice} The best model of the last run is kept in the browser (Model panel, saved models). Details: {message}"
+        "{advice} Every run's best epoch is saved in this browser as soon as it is found (Model \
+         panel, saved models). Details: {message}"
     )
+}
+
+/// Tells the UI that this worker cannot go on; the UI replaces it with a fresh one.
+pub(crate) fn fatal(message: &str) {
+    post(
+        &FromWorker::Fatal {
+            message: explain_fatal(message),
+        },
+        Vec::new(),
+    );
 }
 
 /// Entry point of the `worker` binary.
 pub fn main() {
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
-        post(
-            &FromWorker::Fatal {
-                message: explain_fatal(&info.to_string()),
-            },
-            Vec::new(),
-        );
+        fatal(&info.to_string());
     }));
     let session = Rc::new(RefCell::new(Session::default()));
     let onmessage = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {

@@ -60,11 +60,16 @@ struct RunControl {
 
 type Shared = Rc<RefCell<Session>>;
 
+/// Reports a failed request; one that failed because the GPU device is gone is fatal.
 fn fail(request: &str, message: impl Into<String>) {
+    let message = message.into();
+    if super::device_failed(&message) {
+        return super::fatal(&message);
+    }
     post(
         &FromWorker::Failed {
             request: request.into(),
-            message: message.into(),
+            message,
         },
         Vec::new(),
     );
@@ -555,7 +560,13 @@ impl Control for WorkerControl {
                 Err(e) => Err(e.to_string()),
             };
             match saved {
-                Ok(key) => self.saved = Some(key),
+                Ok(key) => {
+                    self.saved = Some(key);
+                    // The Model panel lists it at once: it survives whatever happens next.
+                    if let Ok(models) = store::list().await {
+                        post(&FromWorker::Models { models }, Vec::new());
+                    }
+                }
                 Err(e) => self.save_error = Some(e),
             }
         })
@@ -709,12 +720,9 @@ async fn train(session: &Shared, settings: TrainSettings) -> Result<(), String> 
     };
     let outcome = fine_tune_with(model, &data, &train_config, &mut on_event, &mut control)
         .await
-        .map_err(|e| {
-            let kept = match &control.saved {
-                Some(_) => format!(" The best model so far is kept in the browser as {save_as}."),
-                None => String::new(),
-            };
-            format!("{e}. The GPU may have run out of memory or been lost: try a smaller batch size or maximum length.{kept}")
+        .map_err(|e| match &control.saved {
+            Some(_) => format!("{e}. The best model so far is saved in this browser as {save_as}."),
+            None => e.to_string(),
         })?;
     // The validation examples with the kept model's answers, for the Evaluate panel.
     let examples = match predict_probabilities(

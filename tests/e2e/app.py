@@ -118,6 +118,36 @@ def browser(mode, downloads, profile):
     return options
 
 
+def saved_models(driver):
+    return [r.text for r in driver.find_elements(By.CSS_SELECTOR, "#model table.saved tbody tr")]
+
+
+def lost_device(driver, app, fixtures_dir, out):
+    """Crashes Chromium's GPU process in the middle of a run (DevTools' Browser.crashGpuProcess,
+    a real device loss): the run fails with a message that says so, a fresh worker starts with a
+    new device, and the best epoch found before the loss is still saved."""
+    before = saved_models(driver)
+    app.el("data-file-input").send_keys(str(fixtures_dir / "sentiment.csv"))
+    app.wait("the data", lambda: "No problems found." in app.text("data-problems"), 30)
+    app.set_number("train-epochs", 40)
+    driver.execute_script("arguments[0].click()", app.el("train-start"))
+    app.wait("a first epoch", lambda: driver.find_elements(By.CSS_SELECTOR, "#train table.epochs tbody tr"), 300)
+    app.wait("its model to be saved", lambda: len(saved_models(driver)) > len(before), 60)
+    driver.execute_cdp_cmd("Browser.crashGpuProcess", {})
+    app.wait("the run to fail", lambda: app.text("train-status") == "failed", 120)
+    message = driver.find_element(By.CSS_SELECTOR, "#train p.status").text
+    assert "The GPU device was lost" in message, message
+    alert = driver.find_element(By.CSS_SELECTOR, "div.fatal[role=alert]").text
+    assert "The GPU device was lost" in alert, alert
+    backend = app.wait("a new worker and device", lambda: (t := app.text("backend-info")) and "starting" not in t and t, 90)
+    after = saved_models(driver)
+    assert len(after) == len(before) + 1, (before, after)
+    driver.execute_script("window.scrollTo(0, 0)")
+    driver.save_screenshot(str(out / "webgpu-lost-device.png"))
+    log("webgpu", f"lost device: run failed with the message, new worker on {backend!r}, "
+        f"the epoch saved before the loss is listed")
+
+
 def run(mode, dist, out):
     work = Path(tempfile.mkdtemp(prefix="anneal-e2e-"))
     fixtures_dir = work / "fixtures"
@@ -243,6 +273,9 @@ def run(mode, dist, out):
         time.sleep(1.0)
         second = app.wait("the same prediction", lambda: app.text("predict-output") == first and first, 60)
         log(mode, "imported export predicts the same:", second.replace("\n", " | "))
+
+        if mode == "webgpu":
+            lost_device(driver, app, fixtures_dir, out)
     finally:
         logs = driver.get_log("browser")
         (out / f"{mode}-console.log").write_text("\n".join(e["message"] for e in logs))
