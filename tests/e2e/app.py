@@ -148,6 +148,29 @@ def lost_device(driver, app, fixtures_dir, out):
         f"the epoch saved before the loss is listed")
 
 
+def ner(mode, driver, app, fixtures_dir):
+    """Entity recognition from a base model: one epoch, the entity-level F1, and entity spans
+    predicted as you type."""
+    files = [fixtures_dir / "tiny-bert" / f for f in ("config.json", "model.safetensors", "vocab.txt")]
+    app.el("model-file-input").send_keys("\n".join(str(f) for f in files))
+    app.wait("the base model", lambda: "loaded local-model" in app.text("model-status"), 90)
+    app.el("data-file-input").send_keys(str(fixtures_dir / "ner.conll"))
+    app.wait("the NER data", lambda: "named entity recognition" in app.panel_text("data")
+             and "No problems found." in app.text("data-problems"), 30)
+    app.set_number("train-epochs", 1)
+    app.set_number("train-lr", 0.001)
+    driver.execute_script("arguments[0].click()", app.el("train-start"))
+    app.wait("NER training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
+    assert app.text("train-status") == "done", app.panel_text("train")
+    entity_f1 = float(app.text("metric-entity-f1"))
+    assert 0.0 <= entity_f1 <= 1.0, entity_f1
+    app.el("predict-input").send_keys(Keys.CONTROL, "a")
+    app.el("predict-input").send_keys(Keys.DELETE)
+    app.el("predict-input").send_keys("alice went to london .")
+    shown = app.wait("entity spans", lambda: "alice" in app.text("predict-output") and app.text("predict-output"), 60)
+    log(mode, f"NER: one epoch, entity-level F1 {entity_f1}; prediction: {shown!r}")
+
+
 def run(mode, dist, out):
     work = Path(tempfile.mkdtemp(prefix="anneal-e2e-"))
     fixtures_dir = work / "fixtures"
@@ -276,6 +299,7 @@ def run(mode, dist, out):
 
         if mode == "webgpu":
             lost_device(driver, app, fixtures_dir, out)
+        ner(mode, driver, app, fixtures_dir)
     finally:
         logs = driver.get_log("browser")
         (out / f"{mode}-console.log").write_text("\n".join(e["message"] for e in logs))

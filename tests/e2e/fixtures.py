@@ -73,6 +73,20 @@ def sentiment(n, rng):
     return "\n".join(rows) + "\n"
 
 
+def ner(n, rng):
+    """CoNLL sentences such as "alice went to paris ." with PER and LOC entities."""
+    people, places = ["alice", "bob"], ["paris", "london"]
+    sentences = []
+    for _ in range(n):
+        who, where = rng.choice(people), rng.choice(places)
+        words = [(who, "B-PER"), (rng.choice(["went", "was"]), "O"), (rng.choice(["to", "in"]), "O"),
+                 (where, "B-LOC"), (".", "O")]
+        if rng.random() < 0.5:
+            words = [(rng.choice(["bob", "alice"]), "B-PER"), ("met", "O")] + words
+        sentences.append("\n".join(f"{w}\t{t}" for w, t in words))
+    return "\n\n".join(sentences) + "\n"
+
+
 def main():
     main_to(Path(sys.argv[1]))
 
@@ -93,6 +107,7 @@ def main_to(out):
     (model / "vocab.txt").write_text("\n".join(vocab) + "\n")
     (model / "model.safetensors").write_bytes(safetensors(tensors(len(vocab)), rng))
     (out / "sentiment.csv").write_text(sentiment(240, rng))
+    (out / "ner.conll").write_text(ner(120, rng))
     # Markup in data must show as text, never run or render.
     evil = ['"<script>window.__anneal_pwned = 1</script> good film",positive',
             '"<img src=x onerror=window.__anneal_pwned=2> <b>bold</b> awful plot",negative']
