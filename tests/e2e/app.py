@@ -149,8 +149,9 @@ def lost_device(driver, app, fixtures_dir, out):
 
 
 def ner(mode, driver, app, fixtures_dir):
-    """Entity recognition from a base model: one epoch, the entity-level F1, and entity spans
-    predicted as you type."""
+    """Entity recognition from a base model: one epoch, the entity-level F1, and a typed sentence
+    answered in the entity view (after one epoch of a tiny model the spans found vary from run
+    to run, so only the answer is checked, not which entities it holds)."""
     files = [fixtures_dir / "tiny-bert" / f for f in ("config.json", "model.safetensors", "vocab.txt")]
     app.el("model-file-input").send_keys("\n".join(str(f) for f in files))
     app.wait("the base model", lambda: "loaded local-model" in app.text("model-status"), 90)
@@ -167,7 +168,7 @@ def ner(mode, driver, app, fixtures_dir):
     app.el("predict-input").send_keys(Keys.CONTROL, "a")
     app.el("predict-input").send_keys(Keys.DELETE)
     app.el("predict-input").send_keys("alice went to london .")
-    shown = app.wait("entity spans", lambda: "alice" in app.text("predict-output") and app.text("predict-output"), 60)
+    shown = app.wait("the entity view", lambda: "alice" in app.text("predict-output") and app.text("predict-output"), 60)
     log(mode, f"NER: one epoch, entity-level F1 {entity_f1}; prediction: {shown!r}")
 
 
