@@ -324,6 +324,28 @@ pub struct DataSummary {
     pub error: Option<String>,
 }
 
+/// One optimizer step as the training loop reports it: the engine's `train::Event::Step`, the
+/// worker's `TrainUpdate::Step` and the UI's progress all carry this one value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepStats {
+    /// Steps done so far (1-based).
+    pub step: usize,
+    /// Steps in the run.
+    pub total_steps: usize,
+    /// Current epoch (1-based).
+    pub epoch: usize,
+    /// Mean loss of this step's batch.
+    pub loss: f64,
+    /// Learning rate used for this step.
+    pub lr: f64,
+    /// Training throughput since the start.
+    pub examples_per_s: f64,
+    /// Seconds this step took.
+    pub step_s: f64,
+    /// Estimated seconds left, evaluation excluded.
+    pub eta_s: f64,
+}
+
 /// Progress of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
@@ -342,24 +364,7 @@ pub enum TrainUpdate {
         notes: Vec<String>,
     },
     /// A step was taken.
-    Step {
-        /// Step (1-based).
-        step: usize,
-        /// Steps in all.
-        total_steps: usize,
-        /// Epoch (1-based).
-        epoch: usize,
-        /// Loss of the step's batch.
-        loss: f64,
-        /// Learning rate used.
-        lr: f64,
-        /// Throughput.
-        examples_per_s: f64,
-        /// Seconds of this step.
-        step_s: f64,
-        /// Seconds left, estimated.
-        eta_s: f64,
-    },
+    Step(StepStats),
     /// An epoch was evaluated.
     Evaluated {
         /// Epoch (1-based).

@@ -171,8 +171,8 @@ fn train_tiny(
         &prepared.data,
         &train_config,
         &mut |e| {
-            if let Event::Step { loss, .. } = e {
-                losses.push(loss)
+            if let Event::Step(s) = e {
+                losses.push(s.loss)
             }
         },
         &mut || false,

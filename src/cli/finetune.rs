@@ -142,18 +142,12 @@ pub fn run(a: FinetuneArgs) -> Result<(), String> {
     let mut on_event = |event: Event| {
         match &event {
             Event::Started { total_steps, .. } => bar.set_length(*total_steps as u64),
-            Event::Step {
-                step,
-                epoch,
-                loss,
-                lr,
-                examples_per_s,
-                ..
-            } => {
-                bar.set_position(*step as u64);
-                bar.set_prefix(epoch.to_string());
+            Event::Step(s) => {
+                bar.set_position(s.step as u64);
+                bar.set_prefix(s.epoch.to_string());
                 bar.set_message(format!(
-                    "loss {loss:.4}  lr {lr:.2e}  {examples_per_s:.1} ex/s"
+                    "loss {:.4}  lr {:.2e}  {:.1} ex/s",
+                    s.loss, s.lr, s.examples_per_s
                 ));
             }
             Event::Evaluated {
@@ -170,7 +164,7 @@ pub fn run(a: FinetuneArgs) -> Result<(), String> {
             }
             Event::Stopped { reason } => say(format!("stopped: {reason}")),
         }
-        if !matches!(event, Event::Step { .. }) {
+        if !matches!(event, Event::Step(_)) {
             history.push(event);
         }
     };

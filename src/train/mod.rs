@@ -24,6 +24,7 @@ use crate::data::features::Features;
 use crate::data::split::Rng;
 use crate::model::checkpoint::{ReadbackError, read_f32};
 use crate::model::{BatchTensors, BertClassifier, Task};
+use crate::protocol::StepStats;
 pub use eval::{Evaluation, evaluate, predict_probabilities};
 
 /// Hyperparameters of a fine-tuning run. The defaults suit MiniLM-sized models on
@@ -79,24 +80,7 @@ pub enum Event {
         valid_examples: usize,
     },
     /// One optimizer step was taken.
-    Step {
-        /// Steps done so far (1-based).
-        step: usize,
-        /// Steps in the run.
-        total_steps: usize,
-        /// Current epoch (1-based).
-        epoch: usize,
-        /// Mean loss of this step's batch.
-        loss: f64,
-        /// Learning rate used for this step.
-        lr: f64,
-        /// Training throughput since the start.
-        examples_per_s: f64,
-        /// Seconds this step took.
-        step_s: f64,
-        /// Estimated seconds left, evaluation excluded.
-        eta_s: f64,
-    },
+    Step(StepStats),
     /// An epoch ended and the model was evaluated.
     Evaluated {
         /// The epoch (1-based).
@@ -358,7 +342,7 @@ pub async fn fine_tune_with(
             loss_sum += loss;
             batches += 1;
             let elapsed = started.elapsed().as_secs_f64();
-            on_event(Event::Step {
+            on_event(Event::Step(StepStats {
                 step,
                 total_steps,
                 epoch,
@@ -367,7 +351,7 @@ pub async fn fine_tune_with(
                 examples_per_s: seen as f64 / elapsed.max(1e-9),
                 step_s: step_start.elapsed().as_secs_f64(),
                 eta_s: elapsed / step as f64 * (total_steps - step) as f64,
-            });
+            }));
         }
         let evaluation = evaluate(
             &model.valid(),

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::protocol::{
-    BackendInfo, DataSummary, ModelInfo, PredictionView, Report, RunResult, SavedModel,
+    BackendInfo, DataSummary, ModelInfo, PredictionView, Report, RunResult, SavedModel, StepStats,
     TrainSettings,
 };
 
@@ -49,20 +49,10 @@ pub struct StepPoint {
 /// Live progress of the current run.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Progress {
-    /// Steps done.
-    pub step: usize,
     /// Steps in all.
     pub total: usize,
-    /// Current epoch.
-    pub epoch: usize,
-    /// Throughput.
-    pub examples_per_s: f64,
-    /// Last step's seconds.
-    pub step_s: f64,
-    /// Seconds left.
-    pub eta_s: f64,
-    /// Learning rate of the last step.
-    pub lr: f64,
+    /// The last step taken.
+    pub last: StepStats,
     /// Notes from preparing the data.
     pub notes: Vec<String>,
     /// Training/validation sizes.

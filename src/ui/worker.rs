@@ -250,26 +250,17 @@ fn training(store: Store, update: TrainUpdate) {
                 ..Default::default()
             });
         }
-        TrainUpdate::Step {
-            step,
-            total_steps,
-            epoch,
-            loss,
-            lr,
-            examples_per_s,
-            step_s,
-            eta_s,
-        } => {
+        TrainUpdate::Step(stats) => {
             store.progress.update(|p| {
-                p.step = step;
-                p.total = total_steps;
-                p.epoch = epoch;
-                p.lr = lr;
-                p.examples_per_s = examples_per_s;
-                p.step_s = step_s;
-                p.eta_s = eta_s;
+                p.total = stats.total_steps;
+                p.last = stats;
             });
-            store.losses.update(|l| l.push(StepPoint { step, loss }));
+            store.losses.update(|l| {
+                l.push(StepPoint {
+                    step: stats.step,
+                    loss: stats.loss,
+                })
+            });
         }
         TrainUpdate::Evaluated {
             epoch,

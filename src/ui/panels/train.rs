@@ -125,14 +125,14 @@ fn ProgressView() -> impl IntoView {
     view! {
         {move || {
             let p = store.progress.get();
-            let fraction = if p.total == 0 { 0.0 } else { p.step as f64 / p.total as f64 };
+            let fraction = if p.total == 0 { 0.0 } else { p.last.step as f64 / p.total as f64 };
             view! {
                 <div class="progress">
                     <progress data-testid="train-progress" max="1" value=fraction.to_string()
                         aria-label="training progress"></progress>
-                    <span>{format!("{:.0}% · step {} of {} · epoch {}", fraction * 100.0, p.step, p.total, p.epoch)}</span>
-                    <span>{format!(" · ETA {}", human_seconds(p.eta_s))}</span>
-                    <span>{format!(" · {:.1} examples/s · {:.2} s/step · lr {:.2e}", p.examples_per_s, p.step_s, p.lr)}</span>
+                    <span>{format!("{:.0}% · step {} of {} · epoch {}", fraction * 100.0, p.last.step, p.total, p.last.epoch)}</span>
+                    <span>{format!(" · ETA {}", human_seconds(p.last.eta_s))}</span>
+                    <span>{format!(" · {:.1} examples/s · {:.2} s/step · lr {:.2e}", p.last.examples_per_s, p.last.step_s, p.last.lr)}</span>
                 </div>
                 <ul class="notes">{p.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
             }
