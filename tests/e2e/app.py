@@ -7,11 +7,17 @@ worker must fall back to burn's Flex backend. Each run: loads a tiny model throu
 Hub (download, cache list, delete) and from files, drops every malformed data file of the
 engine's corpus and checks its message, checks that markup in data stays text, trains one
 epoch, reads the metrics, predicts, exports, imports the export and predicts the same, and
-screenshots each panel into --out. The server is also the browser's proxy: any request that
-is not for 127.0.0.1 fails the test.
+screenshots each panel into --out.
+
+Privacy: the server is also the browser's proxy and refuses every request that is not for
+127.0.0.1, so nothing leaves the machine. A request that the app made (its page, workers, or
+anything they start, told apart from Chromium's own start-up traffic over DevTools by
+`netwatch.py`) for any other host fails the test; a probe page first shows that such a request,
+from the page and from a worker, is caught.
 """
 import argparse
 import json
+import re
 import shutil
 import sys
 import tempfile
@@ -26,6 +32,7 @@ from selenium.webdriver.common.keys import Keys
 
 sys.path.insert(0, str(Path(__file__).parent))
 import fixtures  # noqa: E402
+import netwatch  # noqa: E402
 import server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -181,14 +188,17 @@ def run(mode, dist, out):
     downloads = work / "downloads"
     downloads.mkdir()
     out.mkdir(parents=True, exist_ok=True)
-    srv, port, recorder = server.start(dist, hub)
+    srv, port, recorder = server.start(dist, hub, netwatch.PROBE_FILES)
     options = browser(mode, downloads, work / "profile")
     options.add_argument(f"--proxy-server=http://127.0.0.1:{port}")
     options.add_argument("--proxy-bypass-list=<-loopback>")
     driver = webdriver.Chrome(options=options, service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"))
     driver.execute_cdp_cmd("Page.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)})
     app = App(driver)
+    watch = netwatch.NetWatch(driver.capabilities["goog:chromeOptions"]["debuggerAddress"])
     try:
+        netwatch.probe(driver, watch, port)
+        log(mode, "privacy check: a probe page's outside requests, from the page and from a worker, are caught")
         driver.get(f"http://127.0.0.1:{port}/?autoload=0")
         backend = app.wait("the backend", lambda: app.text("backend-info") if "starting" not in app.text("backend-info") else None, 90)
         log(mode, "backend:", backend)
@@ -222,15 +232,31 @@ def run(mode, dist, out):
         expected = json.loads((corpus / "expected.json").read_text())
         for name, phrase in expected.items():
             app.el("data-file-input").send_keys(str(corpus / name))
-            app.wait(f"the message for {name}",
-                     lambda: name in app.panel_text("data") and phrase in app.panel_text("data"), 30)
-        log(mode, f"{len(expected)} malformed files: each message shown")
+            shown = app.wait(f"the message for {name}",
+                             lambda: name in (t := app.panel_text("data")) and phrase in t and t, 30)
+            # The browser words each remedy in its own terms, never as a command-line flag.
+            flag = re.search(r"--[a-z]", shown)
+            assert not flag, f"{name}: the Data panel shows a command-line flag: {shown}"
+        log(mode, f"{len(expected)} malformed files: each message shown, none naming a command-line flag")
 
         # Markup in data is shown as text.
         app.el("data-file-input").send_keys(str(fixtures_dir / "markup.csv"))
         app.wait("the markup preview", lambda: "<script>" in app.panel_text("data"), 30)
         assert driver.execute_script("return window.__anneal_pwned === undefined"), "markup ran"
         assert not driver.find_elements(By.CSS_SELECTOR, "#data table.preview b, #data table.preview img, #data table.preview script")
+
+        # A file with a bad row is refused at the start of a run unless the person says to
+        # train on the valid rows, and the refusal says so in the browser's terms.
+        bad_row = fixtures_dir / "one-bad-row.csv"
+        bad_row.write_text((fixtures_dir / "sentiment.csv").read_text() + ",positive\n")
+        app.el("data-file-input").send_keys(str(bad_row))
+        app.wait("the bad row", lambda: "1 problem(s)" in app.text("data-problems"), 30)
+        app.wait("start to be possible", lambda: app.el("train-start").is_enabled(), 30)
+        app.el("train-start").click()
+        app.wait("the refusal", lambda: app.text("train-status") == "failed", 60)
+        refusal = driver.find_element(By.CSS_SELECTOR, "#train p.status").text
+        assert "Continue with the valid rows" in refusal and not re.search(r"--[a-z]", refusal), refusal
+        log(mode, "a file with a bad row is refused in the browser's words:", refusal.splitlines()[0])
 
         # The one-click samples.
         app.el("data-sample-ner").click()
@@ -304,13 +330,26 @@ def run(mode, dist, out):
     finally:
         logs = driver.get_log("browser")
         (out / f"{mode}-console.log").write_text("\n".join(e["message"] for e in logs))
+        watch.close()
         driver.quit()
         srv.shutdown()
+    # What the proxy saw: everything the browser asked for, Chromium's own requests included
+    # (all refused when not for 127.0.0.1).
     requests = [f"{m} {u}" for m, u in recorder.requests]
     (out / f"{mode}-requests.txt").write_text("\n".join(requests) + "\n")
     assert recorder.requests, "the recorder saw no requests: the proxy is not in the path"
-    assert not recorder.leaks, f"requests outside 127.0.0.1: {recorder.leaks}"
-    log(mode, f"{len(recorder.requests)} requests recorded, all to 127.0.0.1")
+    # What the app's page and workers asked for, by target.
+    app_requests = [f"{kind} {url}" for kind, url in watch.seen()]
+    (out / f"{mode}-app-requests.txt").write_text("\n".join(app_requests) + "\n")
+    assert app_requests, "DevTools reported no request of the app: the privacy check is blind"
+    assert not watch.errors, f"the DevTools watcher failed: {watch.errors}"
+    leaks = watch.leaks()
+    assert not leaks, f"the app made requests outside 127.0.0.1: {leaks}"
+    own = sorted({u for m, u in recorder.leaks if "leak-from-" not in u})
+    if own:
+        log(mode, f"Chromium's own requests outside 127.0.0.1, refused by the proxy (not the app's): {own}")
+    log(mode, f"{len(app_requests)} requests of the app's page and workers, all to 127.0.0.1; "
+        f"{len(recorder.requests)} through the proxy")
     shutil.rmtree(work, ignore_errors=True)
 
 

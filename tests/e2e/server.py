@@ -1,8 +1,10 @@
 """The browser test's only server, on 127.0.0.1: it serves the built app (`dist/`), a fake
-Hugging Face Hub (`/hub/{id}/resolve/{revision}/{file}` from a folder), and is also the
-browser's HTTP proxy, so every request the browser makes (page, worker, prefetches, anything
-Chromium itself tries) passes through here and is recorded. Requests for any other host are
-refused and listed as leaks.
+Hugging Face Hub (`/hub/{id}/resolve/{revision}/{file}` from a folder), the privacy check's
+probe pages (`/__e2e/...`, see `netwatch.py`), and is also the browser's HTTP proxy, so every
+request the browser makes (page, worker, prefetches, anything Chromium itself tries) passes
+through here and is recorded. Requests for any other host are refused, so nothing leaves the
+machine; which of them the app made (a test failure) is told by `netwatch.py`, not here,
+because Chromium's own start-up traffic changes from build to build.
 """
 import http.server
 import json
@@ -27,7 +29,7 @@ class Recorder:
                 self.leaks.append((method, url))
 
 
-def make_handler(dist: Path, hub: Path, recorder: Recorder, port: int):
+def make_handler(dist: Path, hub: Path, recorder: Recorder, port: int, extra: dict):
     class Handler(http.server.BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
 
@@ -64,6 +66,9 @@ def make_handler(dist: Path, hub: Path, recorder: Recorder, port: int):
                 self.send_error(502, "nothing serves that port")
                 return
             path = urllib.parse.unquote(url.path)
+            if path in extra:
+                kind, text = extra[path]
+                return self.send_body(text.encode(), kind, head)
             if path.startswith("/hub/"):
                 parts = path[len("/hub/"):].split("/")
                 # {owner}/{name}/resolve/{revision}/{file}
@@ -83,9 +88,11 @@ def make_handler(dist: Path, hub: Path, recorder: Recorder, port: int):
             if not file.is_file():
                 self.send_error(404)
                 return
-            body = file.read_bytes()
             kind = {".html": "text/html", ".js": "text/javascript", ".wasm": "application/wasm",
                     ".css": "text/css", ".json": "application/json"}.get(file.suffix, "application/octet-stream")
+            self.send_body(file.read_bytes(), kind, head)
+
+        def send_body(self, body, kind, head):
             self.send_response(200)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(body)))
@@ -97,10 +104,11 @@ def make_handler(dist: Path, hub: Path, recorder: Recorder, port: int):
     return Handler
 
 
-def start(dist: Path, hub: Path):
+def start(dist: Path, hub: Path, extra: dict | None = None):
+    """Serves on a free port of 127.0.0.1; `extra` maps paths to (content type, text)."""
     recorder = Recorder()
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), None)
     port = server.server_address[1]
-    server.RequestHandlerClass = make_handler(dist, hub, recorder, port)
+    server.RequestHandlerClass = make_handler(dist, hub, recorder, port, extra or {})
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, port, recorder
