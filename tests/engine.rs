@@ -1,17 +1,20 @@
 //! Integration tests of the engine and the `anneal` command: numerical parity with an
 //! independent numpy implementation, tokenizer parity with Python, fine-tuning that learns,
 //! export round trips, and the malformed-input corpus. One binary, as ripgrep's tests.
+//!
+//! Native only: it drives the `anneal` binary and `anneal::cli` (feature `cli`).
+
+#![cfg(feature = "cli")]
 
 mod common;
 
 use std::process::Command;
 
+use anneal::checkpoint::{export_config, export_safetensors, load_classifier, load_encoder};
 use anneal::data::tokenizer::TextTokenizer;
 use anneal::data::{ParseOptions, parse};
-use anneal::model::checkpoint::{
-    export_config, export_safetensors, load_classifier, load_encoder, read_f32,
-};
 use anneal::model::{BertConfig, Task, mean_pool_normalized};
+use anneal::runtime::readback::read_f32;
 use anneal::train::prepare::prepare;
 use anneal::train::{
     Evaluation, Event, TrainConfig, evaluate, fine_tune, predict_probabilities, to_tensors,
@@ -540,7 +543,7 @@ fn inputs_the_fuzzers_crashed_on_now_parse_without_panicking() {
                 );
             }
         }
-        let _ = anneal::model::safetensors::SafeTensors::parse(&bytes);
+        let _ = anneal::checkpoint::safetensors::SafeTensors::parse(&bytes);
     }
 }
 
@@ -657,5 +660,324 @@ fn entity_metrics_match_seqeval() {
             want["support"].as_u64().unwrap(),
             "{kind}"
         );
+    }
+}
+
+/// The model files of a folder, as the worker holds them after a load.
+fn model_files(dir: &std::path::Path) -> anneal::checkpoint::ModelFiles {
+    let files = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            let name = p.file_name().unwrap().to_string_lossy().to_string();
+            (name, std::fs::read(&p).unwrap())
+        })
+        .collect();
+    anneal::checkpoint::ModelFiles::from_files("test-model", files).unwrap()
+}
+
+/// `anneal finetune ARGS` for a tiny model and a training file, as the process would see them.
+fn finetune_args(model: &std::path::Path, train: &std::path::Path, extra: &[&str]) -> Vec<String> {
+    let mut args: Vec<String> = ["anneal", "finetune", "--model"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    args.push(model.display().to_string());
+    args.extend(["--train".to_string(), train.display().to_string()]);
+    args.extend(["--out".to_string(), "unused".to_string()]);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    args
+}
+
+#[test]
+fn the_command_line_and_the_worker_plan_the_same_run() {
+    use anneal::data::DataError;
+    use anneal::protocol::{ColumnChoice, TrainSettings};
+    use anneal::train::recipe::RecipeError;
+    use anneal::worker::plan::{plan_run, read_data};
+
+    let model = tiny_model_dir("plan-model", 4);
+    let files = model_files(&model);
+    let work = temp_dir("plan");
+    let train = work.join("train.csv");
+    // One bad row: both shells skip it only when told to.
+    let data = synthetic_sentiment(50, 5) + ",positive\n";
+    std::fs::write(&train, &data).unwrap();
+    let (summary, parsed) = read_data("train.csv", data.as_bytes(), ColumnChoice::default());
+    let parsed = parsed.expect("usable");
+    assert_eq!((summary.rows, summary.examples), (51, 50));
+    let positions = files.config.max_position_embeddings;
+
+    // The defaults (the browser lowers the length to a model's shorter position table, as the
+    // command line does), then settings given in both shells' terms.
+    let defaults = TrainSettings {
+        max_len: TrainSettings::default().max_len.min(positions),
+        skip_invalid: true,
+        ..TrainSettings::default()
+    };
+    let chosen = TrainSettings {
+        epochs: 2,
+        batch_size: 8,
+        lr: 3e-4,
+        max_len: 16,
+        valid_fraction: 0.2,
+        seed: 7,
+        skip_invalid: true,
+        ..TrainSettings::default()
+    };
+    let flags = [
+        "--epochs",
+        "2",
+        "--batch-size",
+        "8",
+        "--lr",
+        "3e-4",
+        "--max-len",
+        "16",
+        "--valid-fraction",
+        "0.2",
+        "--seed",
+        "7",
+    ];
+    for (settings, extra) in [(&defaults, vec![]), (&chosen, flags.to_vec())] {
+        let mut extra = extra;
+        extra.push("--skip-invalid");
+        let cli = anneal::cli::finetune_plan(finetune_args(&model, &train, &extra)).unwrap();
+        let worker = plan_run(&parsed, &files, settings).unwrap();
+        assert_eq!(cli.config, worker.config);
+        assert_eq!(cli.max_len, worker.max_len);
+        assert_eq!(cli.data.labels, worker.data.labels);
+        assert_eq!(cli.data.train, worker.data.train);
+        assert_eq!(cli.data.valid, worker.data.valid);
+        assert_eq!(cli.valid_examples, worker.valid_examples);
+        assert_eq!(cli.total_steps(), worker.total_steps());
+        assert_eq!(cli.notes, worker.notes);
+    }
+    let worker = plan_run(&parsed, &files, &chosen).unwrap();
+    // 50 rows, 20% held out per label, batches of 8: the steps follow from the split.
+    assert_eq!(worker.data.train.len() + worker.data.valid.len(), 50);
+    assert_eq!(
+        worker.total_steps(),
+        2 * worker.data.train.len().div_ceil(8)
+    );
+
+    // Without --skip-invalid, both refuse the file the same way.
+    let cli = anneal::cli::finetune_plan(finetune_args(&model, &train, &[])).unwrap_err();
+    let strict = TrainSettings {
+        skip_invalid: false,
+        ..defaults
+    };
+    let worker = plan_run(&parsed, &files, &strict).unwrap_err();
+    // The same problems; each shell names the file as it knows it (a path, a picked name).
+    let problems = |e: &RecipeError| match e {
+        RecipeError::Data(DataError::Invalid {
+            problems, count, ..
+        }) => (problems.clone(), *count),
+        other => panic!("not the data refused: {other:?}"),
+    };
+    match &cli {
+        anneal::cli::PlanFailure::Recipe(cli) => assert_eq!(problems(cli), problems(&worker)),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(problems(&worker).0[0].line, 52);
+}
+
+#[test]
+fn each_invalid_setting_gets_the_same_typed_error_from_the_command_line_and_the_worker() {
+    use anneal::cli::PlanFailure;
+    use anneal::protocol::{ColumnChoice, TrainSettings};
+    use anneal::train::recipe::RecipeError;
+    use anneal::worker::plan::{plan_run, read_data};
+    use anneal::worker::to_proto::recipe_error;
+
+    let model = tiny_model_dir("settings-model", 4);
+    let files = model_files(&model);
+    let work = temp_dir("settings");
+    let train = work.join("train.csv");
+    let data = synthetic_sentiment(30, 5);
+    std::fs::write(&train, &data).unwrap();
+    let parsed = read_data("train.csv", data.as_bytes(), ColumnChoice::default())
+        .1
+        .unwrap();
+    let base = TrainSettings {
+        max_len: 64,
+        ..TrainSettings::default()
+    };
+    type Change = fn(&mut TrainSettings);
+    let cases: [(&[&str], Change, &str, &str); 8] = [
+        (
+            &["--batch-size", "0"],
+            |s| s.batch_size = 0,
+            "--batch-size must be at least 1",
+            "Batch size must be at least 1",
+        ),
+        (
+            &["--epochs", "0"],
+            |s| s.epochs = 0,
+            "--epochs must be at least 1",
+            "Epochs must be at least 1",
+        ),
+        (
+            &["--lr", "0"],
+            |s| s.lr = 0.0,
+            "--lr must be a number above 0",
+            "Learning rate must be a number above 0",
+        ),
+        (
+            &["--lr=-1e-4"],
+            |s| s.lr = -1e-4,
+            "--lr must be a number above 0",
+            "Learning rate must be a number above 0",
+        ),
+        (
+            &["--lr", "NaN"],
+            |s| s.lr = f64::NAN,
+            "found NaN",
+            "found NaN",
+        ),
+        (
+            &["--max-len", "65"],
+            |s| s.max_len = 65,
+            "--max-len must be between 8 and 64 tokens",
+            "Max length must be between 8 and 64 tokens",
+        ),
+        (
+            &["--valid-fraction", "0"],
+            |s| s.valid_fraction = 0.0,
+            "--valid-fraction must be above 0 and below 1",
+            "Validation share must be above 0 and below 1",
+        ),
+        (
+            &["--valid-fraction", "1"],
+            |s| s.valid_fraction = 1.0,
+            "--valid-fraction must be above 0 and below 1",
+            "Validation share must be above 0 and below 1",
+        ),
+    ];
+    for (flags, change, cli_words, browser_words) in cases {
+        let mut settings = base.clone();
+        change(&mut settings);
+        let worker = match plan_run(&parsed, &files, &settings) {
+            Err(RecipeError::Settings(e)) => e,
+            other => panic!("{flags:?}: the worker accepted or failed otherwise: {other:?}"),
+        };
+        let cli = match anneal::cli::finetune_plan(finetune_args(&model, &train, flags)) {
+            Err(PlanFailure::Recipe(RecipeError::Settings(e))) => e,
+            other => panic!("{flags:?}: the command line accepted or failed otherwise: {other:?}"),
+        };
+        // Debug, not ==, so that NaN compares equal to NaN.
+        assert_eq!(format!("{cli:?}"), format!("{worker:?}"), "{flags:?}");
+        let browser = recipe_error(&RecipeError::Settings(worker));
+        assert!(
+            browser.contains(browser_words) && !browser.contains("--"),
+            "{browser}"
+        );
+        let mut args: Vec<String> = finetune_args(&model, &train, flags);
+        args.remove(0);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (ok, _, stderr) = anneal(&args);
+        assert!(!ok && stderr.contains(cli_words), "{flags:?}: {stderr}");
+    }
+}
+
+/// Which top-level folders of `src/` each may import (`use crate::...` or a `crate::` path),
+/// top-down: nothing runs back up and there is no cycle. ARCHITECTURE.md states the same.
+const LAYERS: &[(&str, &[&str])] = &[
+    ("shared", &[]),
+    ("model", &["shared"]),
+    ("data", &["shared"]),
+    ("runtime", &["shared"]),
+    ("checkpoint", &["shared", "model", "data", "runtime"]),
+    (
+        "train",
+        &["shared", "model", "data", "runtime", "checkpoint"],
+    ),
+    (
+        "infer",
+        &["shared", "model", "data", "runtime", "checkpoint", "train"],
+    ),
+    ("protocol", &["shared"]),
+    (
+        "worker",
+        &[
+            "shared",
+            "model",
+            "data",
+            "runtime",
+            "checkpoint",
+            "train",
+            "infer",
+            "protocol",
+        ],
+    ),
+    (
+        "cli",
+        &[
+            "shared",
+            "model",
+            "data",
+            "runtime",
+            "checkpoint",
+            "train",
+            "infer",
+        ],
+    ),
+    ("ui", &["shared", "protocol"]),
+];
+
+#[test]
+fn folders_import_only_the_folders_above_them() {
+    fn sources(path: &std::path::Path, out: &mut Vec<std::path::PathBuf>) {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(path).unwrap() {
+                sources(&entry.unwrap().path(), out);
+            }
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path.to_path_buf());
+        }
+    }
+    let src = root().join("src");
+    let mut seen = Vec::new();
+    for entry in std::fs::read_dir(&src).unwrap() {
+        let path = entry.unwrap().path();
+        let stem = path.file_stem().unwrap().to_string_lossy().to_string();
+        if ["lib", "bin"].contains(&stem.as_str()) {
+            continue;
+        }
+        let (_, allowed) = LAYERS
+            .iter()
+            .find(|(name, _)| *name == stem)
+            .unwrap_or_else(|| panic!("src/{stem} is not in LAYERS: give it its place"));
+        let mut files = Vec::new();
+        sources(&path, &mut files);
+        for file in files {
+            let text = std::fs::read_to_string(&file).unwrap();
+            for (n, line) in text.lines().enumerate() {
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                for (at, _) in line.match_indices("crate::") {
+                    let used: String = line[at + 7..]
+                        .chars()
+                        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                        .collect();
+                    assert!(
+                        used == stem || allowed.contains(&used.as_str()),
+                        "{}:{}: src/{stem} may not use crate::{used} (allowed: {allowed:?})",
+                        file.display(),
+                        n + 1
+                    );
+                }
+            }
+        }
+        seen.push(stem);
+    }
+    assert!(seen.len() >= 10, "{seen:?}");
+    // The order of LAYERS is a topological order: each folder uses only earlier ones.
+    for (i, (name, allowed)) in LAYERS.iter().enumerate() {
+        for a in *allowed {
+            let j = LAYERS.iter().position(|(n, _)| n == a).unwrap();
+            assert!(j < i, "{name} uses {a}, which comes after it");
+        }
     }
 }

@@ -11,15 +11,16 @@
 //! the tests share it. The MiniLM test fetches the default model from the runner's server, which
 //! serves the crate's folder (`scripts/assets.py` puts the model in `www/models/`).
 
-#![cfg(target_arch = "wasm32")]
+#![cfg(all(target_arch = "wasm32", feature = "worker"))]
 
 use std::cell::RefCell;
 
+use anneal::checkpoint::{export_safetensors, load_classifier};
 use anneal::data::batch::collate;
 use anneal::data::features::Features;
 use anneal::model::activation::{gelu, tanh};
-use anneal::model::checkpoint::{export_safetensors, load_classifier, read_f32};
 use anneal::model::{BertClassifier, BertConfig, BertModel, Task};
+use anneal::runtime::readback::read_f32;
 use anneal::train::{optimizer, to_tensors, train_step};
 use burn::module::{ModuleVisitor, Param};
 use burn::optim::GradientsParams;

@@ -1,7 +1,7 @@
 //! Any bytes as a safetensors file: parsing and converting every tensor must return, never panic.
 #![no_main]
 
-use anneal::model::safetensors::SafeTensors;
+use anneal::checkpoint::safetensors::SafeTensors;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|bytes: &[u8]| {

@@ -7,7 +7,8 @@
 use std::collections::BTreeMap;
 
 use crate::data::tokenizer::TextTokenizer;
-use crate::model::{BertConfig, Task};
+use crate::model::BertConfig;
+use crate::shared::Task;
 
 /// File names a model folder may contain that Anneal reads.
 pub const MODEL_FILES: [&str; 5] = [

@@ -1,5 +1,10 @@
 //! Hugging Face checkpoints <-> burn modules: the only place that knows tensor names.
 //!
+//! Rooms: this file (the name table below, loading with a [`LoadReport`], export),
+//! [`safetensors`] (the format's bytes, checked before any tensor is built), [`folder`] (a
+//! model's files checked together: config, weights, tokenizer) and [`zip`] (a model folder
+//! as one file, for the browser's import and export).
+//!
 //! | Hugging Face name (`bert.` prefix optional on load)            | burn field                         |
 //! |-----------------------------------------------------------------|------------------------------------|
 //! | `bert.embeddings.{word,position,token_type}_embeddings.weight`  | `bert.embeddings.*.weight`         |
@@ -23,10 +28,18 @@ use burn::module::Param;
 use burn::nn::{Embedding, LayerNorm, Linear};
 use burn::prelude::*;
 
-use super::bert::BertModel;
-use super::config::{BertConfig, ConfigError};
-use super::heads::{BertClassifier, Task};
-use super::safetensors::{SafeTensors, SafetensorsError, serialize};
+pub mod folder;
+pub mod safetensors;
+pub mod zip;
+
+pub use folder::ModelFiles;
+
+use crate::model::bert::BertModel;
+use crate::model::config::{BertConfig, ConfigError};
+use crate::model::heads::BertClassifier;
+use crate::runtime::readback::{ReadbackError, read_f32};
+use crate::shared::Task;
+use safetensors::{SafeTensors, SafetensorsError, serialize};
 
 /// Why a checkpoint cannot be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -432,20 +445,4 @@ pub fn export_config(config: &BertConfig, task: Task, labels: &[String]) -> Stri
     config.set_labels(labels);
     config.extra.remove("_name_or_path");
     config.to_json()
-}
-
-/// The device failed to return a tensor: typically a lost GPU device or out of memory.
-#[derive(Debug, Clone, thiserror::Error)]
-#[error("reading results back from the device failed: {0}")]
-pub struct ReadbackError(pub String);
-
-/// Sync point: reads a tensor back as f32 values.
-pub async fn read_f32<const D: usize>(tensor: Tensor<D>) -> Result<Vec<f32>, ReadbackError> {
-    let data = tensor
-        .into_data_async()
-        .await
-        .map_err(|e| ReadbackError(format!("{e:?}")))?;
-    data.convert::<f32>()
-        .try_into_vec::<f32>()
-        .map_err(|e| ReadbackError(format!("{e:?}")))
 }

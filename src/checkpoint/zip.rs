@@ -1,135 +1,73 @@
-//! Zip archives of model folders: the browser's export and import format.
+//! Zip archives of model folders: the browser's export and import format, through the `zip`
+//! crate (zip-rs), so that a folder zipped by any operating system's "compress" (deflate)
+//! reads as well as Anneal's own exports.
 //!
-//! Written uncompressed ("stored"): safetensors weights barely compress, and a stored zip
-//! costs no code size in the worker. Reading accepts stored entries, which covers Anneal's own
-//! exports; compressed zips from elsewhere get a message asking to unzip and pick the files.
-//! Folder prefixes inside the archive are dropped, so `my-model/config.json` reads as
-//! `config.json`.
+//! Written uncompressed ("stored"): safetensors weights barely compress, and storing keeps an
+//! export of a 90 MB model fast in a browser. Read: stored and deflated entries, each checked
+//! against its CRC-32 by the crate. On top, the checks a hostile archive needs here: an entry's
+//! declared size is capped before anything is allocated (a zip bomb gets a message, not an
+//! out-of-memory), folders inside the archive are dropped (`my-model/config.json` reads as
+//! `config.json`), and the macOS metadata a Finder zip adds (`__MACOSX/`, `._*`) is skipped.
 
 use std::collections::BTreeMap;
+use std::io::{Cursor, Read, Write};
 
-fn crc32(bytes: &[u8]) -> u32 {
-    let mut table = [0u32; 256];
-    for (i, slot) in table.iter_mut().enumerate() {
-        let mut c = i as u32;
-        for _ in 0..8 {
-            c = if c & 1 != 0 {
-                0xEDB8_8320 ^ (c >> 1)
-            } else {
-                c >> 1
-            };
-        }
-        *slot = c;
-    }
-    !bytes.iter().fold(!0u32, |c, &b| {
-        table[((c ^ b as u32) & 0xFF) as usize] ^ (c >> 8)
-    })
-}
+use zip::write::SimpleFileOptions;
+use zip::{CompressionMethod, DateTime, ZipArchive, ZipWriter};
+
+/// The largest entry read: a bigger one is refused before it is inflated. 4 GiB is the wasm32
+/// address space, and larger than any checkpoint a browser tab can train.
+const MAX_ENTRY: u64 = 4 << 30;
 
 /// Writes `files` (name, bytes) as a stored zip, each under `folder/`.
 pub fn write(folder: &str, files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut out = Vec::new();
-    let mut central = Vec::new();
+    let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
     for (name, bytes) in files {
-        let path = format!("{folder}/{name}");
-        let crc = crc32(bytes);
-        let offset = out.len() as u32;
-        let size = bytes.len() as u32;
-        let header = |signature: u32, central: bool| {
-            let mut h = Vec::new();
-            h.extend_from_slice(&signature.to_le_bytes());
-            if central {
-                h.extend_from_slice(&20u16.to_le_bytes()); // made by
-            }
-            h.extend_from_slice(&20u16.to_le_bytes()); // version needed
-            h.extend_from_slice(&0x0800u16.to_le_bytes()); // UTF-8 names
-            h.extend_from_slice(&0u16.to_le_bytes()); // stored
-            h.extend_from_slice(&0u32.to_le_bytes()); // time and date
-            h.extend_from_slice(&crc.to_le_bytes());
-            h.extend_from_slice(&size.to_le_bytes());
-            h.extend_from_slice(&size.to_le_bytes());
-            h.extend_from_slice(&(path.len() as u16).to_le_bytes());
-            h.extend_from_slice(&0u16.to_le_bytes()); // extra
-            if central {
-                h.extend_from_slice(&[0; 6]); // comment length, disk, internal attributes
-                h.extend_from_slice(&0u32.to_le_bytes()); // external attributes
-                h.extend_from_slice(&offset.to_le_bytes());
-            }
-            h.extend_from_slice(path.as_bytes());
-            h
-        };
-        out.extend(header(0x0403_4b50, false));
-        out.extend_from_slice(bytes);
-        central.extend(header(0x0201_4b50, true));
+        // No clock in a wasm worker: the entries carry zip's earliest date, 1980-01-01.
+        let options = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Stored)
+            .last_modified_time(DateTime::default())
+            .large_file(bytes.len() as u64 >= u32::MAX as u64);
+        zip.start_file(format!("{folder}/{name}"), options)
+            .expect("writing a zip to memory cannot fail");
+        zip.write_all(bytes)
+            .expect("writing a zip to memory cannot fail");
     }
-    let (start, length) = (out.len() as u32, central.len() as u32);
-    out.extend(central);
-    out.extend_from_slice(&0x0605_4b50u32.to_le_bytes());
-    out.extend_from_slice(&[0; 4]); // disk numbers
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&(files.len() as u16).to_le_bytes());
-    out.extend_from_slice(&length.to_le_bytes());
-    out.extend_from_slice(&start.to_le_bytes());
-    out.extend_from_slice(&0u16.to_le_bytes());
-    out
-}
-
-fn u16_at(b: &[u8], at: usize) -> Option<usize> {
-    b.get(at..at + 2)
-        .map(|s| u16::from_le_bytes([s[0], s[1]]) as usize)
-}
-
-fn u32_at(b: &[u8], at: usize) -> Option<usize> {
-    b.get(at..at + 4)
-        .map(|s| u32::from_le_bytes([s[0], s[1], s[2], s[3]]) as usize)
+    zip.finish()
+        .expect("writing a zip to memory cannot fail")
+        .into_inner()
 }
 
 /// Reads the files of a zip by base name. Errors say what is wrong, for `name`.
 pub fn read(name: &str, bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, String> {
-    let bad = |what: &str| format!("{name}: not a readable zip ({what})");
-    let end = (0..bytes.len().saturating_sub(21))
-        .rev()
-        .find(|&i| u32_at(bytes, i) == Some(0x0605_4b50))
-        .ok_or_else(|| bad("no end of central directory"))?;
-    let count = u16_at(bytes, end + 10).ok_or_else(|| bad("truncated"))?;
-    let mut at = u32_at(bytes, end + 16).ok_or_else(|| bad("truncated"))?;
+    let mut archive = ZipArchive::new(Cursor::new(bytes))
+        .map_err(|e| format!("{name}: not a readable zip ({e})"))?;
     let mut files = BTreeMap::new();
-    for _ in 0..count {
-        if u32_at(bytes, at) != Some(0x0201_4b50) {
-            return Err(bad("broken central directory"));
-        }
-        let field = |o: usize| u16_at(bytes, at + o).ok_or_else(|| bad("truncated"));
-        let method = field(10)?;
-        let crc = u32_at(bytes, at + 16).ok_or_else(|| bad("truncated"))? as u32;
-        let size = u32_at(bytes, at + 20).ok_or_else(|| bad("truncated"))?;
-        let (name_len, extra, comment) = (field(28)?, field(30)?, field(32)?);
-        let local = u32_at(bytes, at + 42).ok_or_else(|| bad("truncated"))?;
-        let path = bytes
-            .get(at + 46..at + 46 + name_len)
-            .ok_or_else(|| bad("truncated"))?;
-        let path = String::from_utf8_lossy(path).to_string();
-        at += 46 + name_len + extra + comment;
-        if path.ends_with('/') {
+    for i in 0..archive.len() {
+        let mut entry = archive
+            .by_index(i)
+            .map_err(|e| format!("{name}: entry {i}: {e}"))?;
+        let path = entry
+            .name()
+            .map_err(|e| format!("{name}: entry {i}: {e}"))?
+            .to_string();
+        let base = path.rsplit('/').next().unwrap_or(&path).to_string();
+        if entry.is_dir() || path.starts_with("__MACOSX/") || base.starts_with("._") {
             continue;
         }
-        let base = path.rsplit('/').next().unwrap_or(&path).to_string();
-        if method != 0 {
+        if entry.size() > MAX_ENTRY {
             return Err(format!(
-                "{name}: {path} is compressed; Anneal reads uncompressed zips (its own exports). \
-                 Unzip it and pick the files instead"
+                "{name}: {path} would be {} bytes unpacked, more than a browser tab can hold",
+                entry.size()
             ));
         }
-        let data_at = local
-            + 30
-            + u16_at(bytes, local + 26).ok_or_else(|| bad("truncated"))?
-            + u16_at(bytes, local + 28).ok_or_else(|| bad("truncated"))?;
-        let data = bytes
-            .get(data_at..data_at + size)
-            .ok_or_else(|| bad(&format!("{path} runs past the end")))?;
-        if crc32(data) != crc {
-            return Err(bad(&format!("{path} fails its checksum")));
-        }
-        files.insert(base, data.to_vec());
+        let mut data = Vec::with_capacity(entry.size() as usize);
+        entry
+            .by_ref()
+            .take(MAX_ENTRY)
+            .read_to_end(&mut data)
+            .map_err(|e| format!("{name}: {path}: {e}"))?;
+        files.insert(base, data);
     }
     Ok(files)
 }
@@ -137,11 +75,6 @@ pub fn read(name: &str, bytes: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, Strin
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn crc_matches_the_standard_check_value() {
-        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
-    }
 
     #[test]
     fn round_trip_drops_the_folder() {
@@ -152,14 +85,41 @@ mod tests {
     }
 
     #[test]
+    fn a_folder_compressed_by_an_operating_system_reads() {
+        // What "compress" in a file manager makes: deflated entries, a folder entry, and
+        // (from macOS) resource forks under __MACOSX/.
+        let mut zip = ZipWriter::new(Cursor::new(Vec::new()));
+        let deflated = SimpleFileOptions::default()
+            .compression_method(CompressionMethod::Deflated)
+            .last_modified_time(DateTime::default());
+        zip.add_directory("my-model/", deflated).unwrap();
+        let config = br#"{"model_type": "bert", "hidden_size": 4}"#.repeat(50);
+        zip.start_file("my-model/config.json", deflated).unwrap();
+        zip.write_all(&config).unwrap();
+        zip.start_file("__MACOSX/my-model/._config.json", deflated)
+            .unwrap();
+        zip.write_all(b"resource fork").unwrap();
+        let bytes = zip.finish().unwrap().into_inner();
+        assert!(bytes.len() < config.len(), "the entry is compressed");
+        let files = read("my-model.zip", &bytes).unwrap();
+        assert_eq!(files.keys().collect::<Vec<_>>(), vec!["config.json"]);
+        assert_eq!(files["config.json"], config);
+    }
+
+    #[test]
     fn corrupt_archives_are_errors_not_panics() {
         let zip = write("m", &[("a", b"hello")]);
         for cut in 0..zip.len() {
             let _ = read("m.zip", &zip[..cut]);
         }
+        let at = zip
+            .windows(5)
+            .position(|w| w == b"hello")
+            .expect("the stored data");
         let mut flipped = zip.clone();
-        flipped[35] ^= 0xFF; // inside the stored data of "a"
-        assert!(read("m.zip", &flipped).unwrap_err().contains("checksum"));
+        flipped[at + 2] ^= 0xFF;
+        let err = read("m.zip", &flipped).unwrap_err();
+        assert!(err.to_lowercase().contains("checksum"), "{err}");
         assert!(read("x.zip", b"not a zip").is_err());
     }
 }

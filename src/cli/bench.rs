@@ -9,11 +9,12 @@ use web_time::Instant;
 
 use super::model_dir::ModelDir;
 use super::pick_device;
+use crate::checkpoint::load_classifier;
 use crate::data::batch::Batch;
 use crate::data::split::Rng;
 use crate::model::Task;
-use crate::model::checkpoint::{load_classifier, read_f32};
 use crate::runtime::DeviceChoice;
+use crate::runtime::readback::read_f32;
 use crate::train::{optimizer, to_tensors, train_step};
 
 #[derive(Args, Debug)]

@@ -6,13 +6,15 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::model_dir::ModelDir;
-use super::{DataArgs, load_data, pick_device, write};
-use crate::model::checkpoint::{export_config, export_safetensors, load_classifier};
+use super::{DataArgs, data_error, pick_device, read_data, report_skipped, write};
+use crate::checkpoint::{export_config, export_safetensors};
+use crate::model::{BertClassifier, BertConfig};
 use crate::runtime::DeviceChoice;
-use crate::train::prepare::prepare;
-use crate::train::{Evaluation, Event, TrainConfig, fine_tune};
+use crate::shared::{Setting, TrainSettings};
+use crate::train::recipe::{self, Plan, RecipeError};
+use crate::train::{Evaluation, Event, Outcome, fine_tune};
 
-#[derive(Args, Debug)]
+#[derive(Args, Debug, Clone)]
 pub struct FinetuneArgs {
     /// Pre-trained model folder (config.json, model.safetensors, tokenizer.json or vocab.txt).
     #[arg(long)]
@@ -26,29 +28,33 @@ pub struct FinetuneArgs {
     #[command(flatten)]
     data: DataArgs,
     /// Passes over the training data.
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = DEFAULTS.epochs)]
     epochs: usize,
     /// Examples per optimizer step.
-    #[arg(long, default_value_t = 32)]
+    #[arg(long, default_value_t = DEFAULTS.batch_size)]
     batch_size: usize,
     /// Peak learning rate (linear warm-up over 10% of the steps, then linear decay).
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(long, default_value_t = DEFAULTS.lr)]
     lr: f64,
-    /// Longest input in tokens; longer examples are cut (and counted).
-    #[arg(long, default_value_t = 128)]
-    max_len: usize,
+    /// Longest input in tokens; longer examples are cut (and counted). [default: 128, or the
+    /// model's position table when that is shorter]
+    #[arg(long)]
+    max_len: Option<usize>,
     /// Keep only the first N encoder layers (faster, smaller).
     #[arg(long)]
     layers: Option<usize>,
     /// Seed of the split, the order of examples and the new head.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = DEFAULTS.seed)]
     seed: u64,
     /// Stop after this many epochs without a better validation score.
     #[arg(long)]
     patience: Option<usize>,
     /// AdamW weight decay.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(long, default_value_t = DEFAULTS.weight_decay)]
     weight_decay: f64,
+    /// Share of the training data held out for validation when --valid is not given.
+    #[arg(long, default_value_t = DEFAULTS.valid_fraction)]
+    valid_fraction: f64,
     /// auto (a real GPU if present), cpu, or gpu.
     #[arg(long, default_value = "auto")]
     device: DeviceChoice,
@@ -60,68 +66,144 @@ pub struct FinetuneArgs {
     out: PathBuf,
 }
 
-pub fn run(a: FinetuneArgs) -> Result<(), String> {
-    let dir = ModelDir::open(&a.model)?;
-    let train = load_data(&a.train, &a.data.options(None), a.skip_invalid)?;
+/// The one set of defaults ([`TrainSettings::default`]), for clap.
+const DEFAULTS: TrainSettings = TrainSettings::DEFAULT;
+
+impl FinetuneArgs {
+    /// The settings these flags ask for, for a model whose position table has `positions`.
+    fn settings(&self, positions: usize) -> TrainSettings {
+        TrainSettings {
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            lr: self.lr,
+            max_len: self.max_len.unwrap_or(DEFAULTS.max_len.min(positions)),
+            weight_decay: self.weight_decay,
+            valid_fraction: self.valid_fraction,
+            seed: self.seed,
+            patience: self.patience,
+            skip_invalid: self.skip_invalid,
+            ..TrainSettings::default()
+        }
+    }
+}
+
+/// The flag that sets a setting.
+fn flag(setting: Setting) -> &'static str {
+    match setting {
+        Setting::Epochs => "--epochs",
+        Setting::BatchSize => "--batch-size",
+        Setting::LearningRate => "--lr",
+        Setting::MaxLen => "--max-len",
+        Setting::Warmup => "the warm-up share",
+        Setting::WeightDecay => "--weight-decay",
+        Setting::ValidFraction => "--valid-fraction",
+        Setting::Patience => "--patience",
+    }
+}
+
+/// A recipe error in the command line's terms.
+fn recipe_error(e: &RecipeError) -> String {
+    match e {
+        RecipeError::Settings(s) => format!("{} {s}", flag(s.setting())),
+        RecipeError::Data(d) => data_error(d),
+        RecipeError::Prepare(p) => p.to_string(),
+    }
+}
+
+/// Why `finetune` could not plan a run: the recipe's typed error, or a file that could not be
+/// read (already in words).
+#[derive(Debug, Clone, PartialEq)]
+pub enum PlanFailure {
+    /// The recipe refused the settings or the data.
+    Recipe(RecipeError),
+    /// A file could not be read or parsed.
+    Other(String),
+}
+
+impl PlanFailure {
+    /// The message for the terminal.
+    pub fn message(&self) -> String {
+        match self {
+            PlanFailure::Recipe(e) => recipe_error(e),
+            PlanFailure::Other(m) => m.clone(),
+        }
+    }
+}
+
+/// The model folder and the run's plan, from the flags: what `run` trains, and what a test
+/// compares with the worker's plan for the same file and settings.
+pub(super) fn plan_for(a: &FinetuneArgs) -> Result<(ModelDir, Plan), PlanFailure> {
+    let dir = ModelDir::open(&a.model).map_err(PlanFailure::Other)?;
+    let settings = a.settings(dir.config.max_position_embeddings);
+    // Settings first: a wrong flag is reported before any file is read.
+    settings
+        .validate(Some(dir.config.max_position_embeddings))
+        .map_err(|e| PlanFailure::Recipe(e.into()))?;
+    let read = |path, task| read_data(path, &a.data.options(task)).map_err(PlanFailure::Other);
+    let train = read(&a.train, None)?;
     let task = train.examples.task();
     let valid = match &a.valid {
-        Some(p) => Some(load_data(p, &a.data.options(Some(task)), a.skip_invalid)?.examples),
+        Some(p) => Some(read(p, Some(task))?),
         None => None,
     };
     for note in &train.notes {
         eprintln!("{}: {note}", train.file);
     }
-    let prepared = prepare(
-        train.examples,
-        valid,
-        &dir.tokenizer,
-        a.max_len,
-        0.1,
-        a.seed,
-    )
-    .map_err(|e| e.to_string())?;
-    for note in &prepared.notes {
+    let skipped: Vec<_> = std::iter::once(&train)
+        .chain(&valid)
+        .map(|p| (p.file.clone(), p.problems.clone()))
+        .collect();
+    let plan = recipe::plan(train, valid, &dir, &settings).map_err(PlanFailure::Recipe)?;
+    for (file, problems) in &skipped {
+        report_skipped(file, problems);
+    }
+    Ok((dir, plan))
+}
+
+pub fn run(a: FinetuneArgs) -> Result<(), String> {
+    let (dir, plan) = plan_for(&a).map_err(|e| e.message())?;
+    for note in &plan.notes {
         eprintln!("note: {note}");
     }
-    let data = prepared.data;
     let picked = pick_device(a.device)?;
     let device = picked.device.autodiff();
     burn::prelude::Device::seed(&device, a.seed);
-    let (model, config, report) = load_classifier(
-        &dir.config,
-        &dir.weights,
-        task,
-        data.labels.len(),
-        a.layers,
-        &device,
-    )
-    .map_err(|e| format!("{}: {e}", dir.path.display()))?;
-    if !report.unexpected.is_empty() {
-        eprintln!(
-            "note: the checkpoint has {} tensor(s) this model does not use: {}",
-            report.unexpected.len(),
-            abbreviate(&report.unexpected)
-        );
-    }
-    for part in &report.initialised {
-        eprintln!("note: {part} starts from scratch (not in the checkpoint)");
+    let (model, config, notes) = recipe::load(&plan, &dir, a.layers, &device)
+        .map_err(|e| format!("{}: {e}", dir.path.display()))?;
+    for note in &notes {
+        eprintln!("note: {note}");
     }
     eprintln!(
         "fine-tuning {} layers on {} examples ({} for validation), {} labels",
         config.num_hidden_layers,
-        data.train.len(),
-        data.valid.len(),
-        data.labels.len()
+        plan.data.train.len(),
+        plan.data.valid.len(),
+        plan.data.labels.len()
     );
-    let train_config = TrainConfig {
-        epochs: a.epochs,
-        batch_size: a.batch_size,
-        lr: a.lr,
-        weight_decay: a.weight_decay,
-        seed: a.seed,
-        patience: a.patience,
-        ..TrainConfig::default()
-    };
+    let (outcome, history) = train_with_progress(model, &plan)?;
+    save(
+        &a,
+        &dir,
+        &plan,
+        &config,
+        &outcome,
+        history,
+        &picked.description,
+    )?;
+    match &outcome.evaluation {
+        Some(e) => eprintln!("kept epoch {}: {}", outcome.best_epoch, summary(e)),
+        None => eprintln!("kept the last good weights (no completed epoch)"),
+    }
+    eprintln!("saved to {}", a.out.display());
+    Ok(())
+}
+
+/// Runs the loop with a progress bar (steps, loss, learning rate, throughput) and a line per
+/// epoch; returns the outcome and every event but the steps, for `training.json`.
+fn train_with_progress(
+    model: BertClassifier,
+    plan: &Plan,
+) -> Result<(Outcome, Vec<Event>), String> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
@@ -170,32 +252,46 @@ pub fn run(a: FinetuneArgs) -> Result<(), String> {
     };
     let outcome = pollster::block_on(fine_tune(
         model,
-        &data,
-        &train_config,
+        &plan.data,
+        &plan.config,
         &mut on_event,
         &mut || false,
     ))
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
+    Ok((outcome, history))
+}
 
+/// Writes the fine-tuned model as a Hugging Face folder, with `training.json` (settings,
+/// per-epoch metrics, the kept epoch).
+fn save(
+    a: &FinetuneArgs,
+    dir: &ModelDir,
+    plan: &Plan,
+    config: &BertConfig,
+    outcome: &Outcome,
+    history: Vec<Event>,
+    device: &str,
+) -> Result<(), String> {
+    let (task, data) = (plan.task, &plan.data);
     std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
     let weights =
         pollster::block_on(export_safetensors(&outcome.model)).map_err(|e| e.to_string())?;
     write(&a.out.join("model.safetensors"), weights)?;
     write(
         &a.out.join("config.json"),
-        export_config(&config, task, &data.labels),
+        export_config(config, task, &data.labels),
     )?;
-    copy_tokenizer(&dir, &a.out)?;
+    copy_tokenizer(dir, &a.out)?;
     let record = serde_json::json!({
         "base_model": a.model.display().to_string(),
         "train": a.train.display().to_string(),
         "task": task,
         "labels": data.labels,
-        "config": train_config,
-        "max_len": a.max_len,
+        "config": plan.config,
+        "max_len": plan.max_len,
         "layers": config.num_hidden_layers,
-        "device": picked.description,
+        "device": device,
         "best_epoch": outcome.best_epoch,
         "evaluation": outcome.evaluation,
         "stopped": outcome.stopped,
@@ -204,21 +300,7 @@ pub fn run(a: FinetuneArgs) -> Result<(), String> {
     write(
         &a.out.join("training.json"),
         serde_json::to_string_pretty(&record).expect("json values"),
-    )?;
-    match &outcome.evaluation {
-        Some(e) => eprintln!("kept epoch {}: {}", outcome.best_epoch, summary(e)),
-        None => eprintln!("kept the last good weights (no completed epoch)"),
-    }
-    eprintln!("saved to {}", a.out.display());
-    Ok(())
-}
-
-fn abbreviate(names: &[String]) -> String {
-    let mut s = names.iter().take(4).cloned().collect::<Vec<_>>().join(", ");
-    if names.len() > 4 {
-        s.push_str(", ...");
-    }
-    s
+    )
 }
 
 /// One line of validation metrics.

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::model_dir::ModelDir;
-use super::{DataArgs, read};
+use super::{DataArgs, data_error, read};
 use crate::data::features::encode;
 use crate::data::split::{label_counts, label_names};
 use crate::data::{MAX_LISTED_PROBLEMS, Task};
@@ -28,8 +28,8 @@ pub struct InspectArgs {
 pub fn run(a: InspectArgs) -> Result<(), String> {
     let bytes = read(&a.data)?;
     let name = a.data.display().to_string();
-    let parsed =
-        crate::data::parse(&name, &bytes, &a.data_args.options(None)).map_err(|e| e.to_string())?;
+    let parsed = crate::data::parse(&name, &bytes, &a.data_args.options(None))
+        .map_err(|e| data_error(&e))?;
     let task = parsed.examples.task();
     println!("file: {name}");
     println!(
@@ -43,6 +43,14 @@ pub fn run(a: InspectArgs) -> Result<(), String> {
         println!("note: {note}");
     }
     println!("examples: {}", parsed.examples.len());
+    println!("{}", parsed.counts());
+    let multiline = parsed.multiline_notes();
+    if !multiline.is_empty() {
+        println!("rows over several lines: {}", multiline.len());
+        for line in &multiline {
+            println!("  {line}");
+        }
+    }
     let counts = label_counts(&parsed.examples);
     println!("{}:", if task == Task::Ner { "tags" } else { "labels" });
     for (label, n) in &counts {

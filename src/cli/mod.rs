@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::data::{ParseOptions, Parsed, Task};
+use crate::data::{DataError, ParseOptions, Parsed, Task};
 use crate::runtime::DeviceChoice;
 
 /// Fine-tune BERT-family models on your own labeled data.
@@ -63,6 +63,25 @@ impl DataArgs {
     }
 }
 
+pub use finetune::PlanFailure;
+
+/// The run `anneal finetune ARGS...` would train (its split, labels, encoded examples and
+/// steps), without loading weights or training: for comparing the command line's recipe with
+/// the browser worker's.
+pub fn finetune_plan<I, T>(args: I) -> Result<crate::train::recipe::Plan, PlanFailure>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(|e| PlanFailure::Other(e.to_string()))?;
+    match cli.command {
+        Command::Finetune(a) => finetune::plan_for(&a).map(|(_, plan)| plan),
+        other => Err(PlanFailure::Other(format!(
+            "not a finetune command: {other:?}"
+        ))),
+    }
+}
+
 /// Runs the command line; the error is the message for the user.
 pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
@@ -103,13 +122,47 @@ fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
     std::fs::write(path, bytes).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))
 }
 
-/// Reads and parses a data file, reporting skipped lines on stderr.
-fn load_data(path: &Path, options: &ParseOptions, skip_invalid: bool) -> Result<Parsed, String> {
+/// A data error in the command line's terms: what to fix, and the flag that gets around it.
+fn data_error(e: &DataError) -> String {
+    match e {
+        DataError::NoColumn { which, .. } => format!("{e} (or name it with --{which}-column)"),
+        DataError::Invalid { .. } => {
+            let mut lines = e.to_string();
+            let first = lines.find('\n').unwrap_or(lines.len());
+            lines.insert_str(
+                first,
+                "; fix the file or pass --skip-invalid to keep only the valid rows",
+            );
+            lines
+        }
+        DataError::File { .. } => e.to_string(),
+    }
+}
+
+/// Reads and parses a data file, saying on stderr how many rows it has and which run over
+/// several lines.
+fn read_data(path: &Path, options: &ParseOptions) -> Result<Parsed, String> {
     let bytes = read(path)?;
     let name = path.display().to_string();
-    let parsed = crate::data::parse(&name, &bytes, options).map_err(|e| e.to_string())?;
+    let parsed = crate::data::parse(&name, &bytes, options).map_err(|e| data_error(&e))?;
+    eprintln!("{name}: {}", parsed.counts());
+    for line in parsed.multiline_notes() {
+        eprintln!("{name}: {line}");
+    }
+    Ok(parsed)
+}
+
+/// Reads, parses and accepts a data file, listing the skipped rows on stderr.
+fn load_data(path: &Path, options: &ParseOptions, skip_invalid: bool) -> Result<Parsed, String> {
+    let parsed = read_data(path, options)?;
     let skipped = parsed.problems.clone();
-    let parsed = parsed.accept(skip_invalid).map_err(|e| e.to_string())?;
+    let parsed = parsed.accept(skip_invalid).map_err(|e| data_error(&e))?;
+    report_skipped(&parsed.file, &skipped);
+    Ok(parsed)
+}
+
+/// Lists the rows a run leaves out.
+fn report_skipped(name: &str, skipped: &[crate::data::Problem]) {
     if !skipped.is_empty() {
         eprintln!("{name}: skipped {} invalid row(s):", skipped.len());
         for p in skipped.iter().take(crate::data::MAX_LISTED_PROBLEMS) {
@@ -122,7 +175,6 @@ fn load_data(path: &Path, options: &ParseOptions, skip_invalid: bool) -> Result<
             );
         }
     }
-    Ok(parsed)
 }
 
 /// Texts from arguments, or one per line of a file.

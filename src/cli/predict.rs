@@ -3,16 +3,17 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use serde_json::json;
 
 use super::model_dir::ModelDir;
 use super::{DataArgs, load_data, pick_device, texts};
+use crate::checkpoint::{load_classifier, load_encoder};
 use crate::data::features::{Features, encode};
-use crate::model::checkpoint::{load_classifier, load_encoder, read_f32};
+use crate::infer::predict_texts;
+use crate::infer::rows::json_row;
 use crate::model::{BertClassifier, mean_pool_normalized};
 use crate::runtime::DeviceChoice;
+use crate::runtime::readback::read_f32;
 use crate::train::metrics::Scores;
-use crate::train::predict::{Prediction, predict_texts};
 use crate::train::{Evaluation, evaluate as score, to_tensors};
 
 #[derive(Args, Debug)]
@@ -190,16 +191,8 @@ pub fn predict(a: PredictArgs) -> Result<(), String> {
         a.max_len,
     ))
     .map_err(|e| e.to_string())?;
-    for (text, prediction) in texts.iter().zip(predictions) {
-        let line = match prediction {
-            Prediction::Classify { label, scores } => {
-                let scores: serde_json::Map<String, serde_json::Value> =
-                    scores.into_iter().map(|(l, v)| (l, json!(v))).collect();
-                json!({"text": text, "label": label, "scores": scores})
-            }
-            Prediction::Ner { entities } => json!({"text": text, "entities": entities}),
-        };
-        println!("{line}");
+    for (text, prediction) in texts.iter().zip(&predictions) {
+        println!("{}", json_row(text, prediction));
     }
     Ok(())
 }

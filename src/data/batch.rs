@@ -1,7 +1,7 @@
 //! Padding a group of examples into one batch, to the longest sequence of the group.
 
 use super::features::Features;
-use crate::model::IGNORE_INDEX;
+use crate::shared::IGNORE_INDEX;
 
 /// A padded batch as flat row-major arrays, ready to become tensors.
 #[derive(Debug, Clone, PartialEq)]

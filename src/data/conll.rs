@@ -62,6 +62,7 @@ fn finish(
     name: &str,
     sentences: Vec<(usize, Vec<String>, Vec<String>)>,
     problems: Vec<Problem>,
+    rows: usize,
 ) -> Parsed {
     let raw: Vec<Vec<String>> = sentences.iter().map(|(_, _, t)| t.clone()).collect();
     let scheme = scheme(&raw);
@@ -82,6 +83,8 @@ fn finish(
         examples: Examples::Ner(examples),
         problems,
         notes,
+        rows,
+        multiline: Vec::new(),
     }
 }
 
@@ -91,8 +94,11 @@ pub fn parse_conll(name: &str, bytes: &[u8]) -> Parsed {
     let mut problems = Vec::new();
     // The sentence being read: start line, tokens, tags, and whether a line of it was bad.
     let mut current: (usize, Vec<String>, Vec<String>, bool) = (0, vec![], vec![], false);
-    let flush = |current: &mut (usize, Vec<String>, Vec<String>, bool), sentences: &mut Vec<_>| {
+    let mut rows = 0;
+    let mut flush = |current: &mut (usize, Vec<String>, Vec<String>, bool),
+                     sentences: &mut Vec<_>| {
         let (line, tokens, tags, bad) = std::mem::take(current);
+        rows += usize::from(!tokens.is_empty() || bad);
         if !tokens.is_empty() && !bad {
             sentences.push((line, tokens, tags));
         }
@@ -136,7 +142,7 @@ pub fn parse_conll(name: &str, bytes: &[u8]) -> Parsed {
         current.2.push(tag.to_string());
     }
     flush(&mut current, &mut sentences);
-    finish(name, sentences, problems)
+    finish(name, sentences, problems, rows)
 }
 
 fn string_list(obj: &serde_json::Map<String, Value>, keys: &[&str]) -> Result<Vec<String>, String> {
@@ -163,15 +169,18 @@ fn string_list(obj: &serde_json::Map<String, Value>, keys: &[&str]) -> Result<Ve
 pub fn parse_jsonl_ner(name: &str, bytes: &[u8]) -> Parsed {
     let mut sentences = Vec::new();
     let mut problems = Vec::new();
+    let mut rows = 0;
     for (line, text) in lines(bytes) {
         let text = match text {
             Ok(t) if t.trim().is_empty() => continue,
             Ok(t) => t,
             Err(p) => {
+                rows += 1;
                 problems.push(p);
                 continue;
             }
         };
+        rows += 1;
         let result = (|| {
             let obj = match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(o)) => o,
@@ -194,7 +203,7 @@ pub fn parse_jsonl_ner(name: &str, bytes: &[u8]) -> Parsed {
             Err(message) => problems.push(Problem { line, message }),
         }
     }
-    finish(name, sentences, problems)
+    finish(name, sentences, problems, rows)
 }
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use super::tokenizer::{TextTokenizer, TokenizerError};
 use super::{Examples, Problem};
-use crate::model::IGNORE_INDEX;
+use crate::shared::IGNORE_INDEX;
 
 /// One example ready for batching.
 #[derive(Debug, Clone, PartialEq)]

@@ -1,24 +1,12 @@
-//! Classification files (CSV, TSV, JSONL) and the choice of reader for any data file.
-//!
-//! CSV follows RFC 4180 (quoted fields, embedded newlines, doubled quotes), with or without a
-//! byte-order mark and with LF or CRLF line ends. The text and label columns are found by their
-//! header names unless the caller names them.
+//! The choice of reader for any data file, and JSONL classification files. CSV and TSV are
+//! [`super::delimited`]'s, CoNLL and JSONL NER [`super::conll`]'s. The text and label columns
+//! (keys) are found by their names unless the caller names them.
 
 use serde_json::Value;
 
-use super::{DataError, Examples, Parsed, Problem, Task, TextExample, conll, lines};
+use super::{DataError, Examples, Parsed, Problem, Task, TextExample, conll, delimited, lines};
 
-/// Header names taken as the text column, in order of preference.
-pub const TEXT_COLUMNS: &[&str] = &["text", "sentence", "review", "content", "document"];
-/// Header names taken as the label column, in order of preference.
-pub const LABEL_COLUMNS: &[&str] = &[
-    "label",
-    "labels",
-    "category",
-    "class",
-    "sentiment",
-    "target",
-];
+pub use crate::shared::{LABEL_COLUMNS, TEXT_COLUMNS};
 
 /// How to read a data file.
 #[derive(Debug, Clone, Default)]
@@ -105,7 +93,13 @@ pub fn parse(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed,
     }
     let format = detect(name, bytes, options.task);
     let parsed = match format {
-        Format::Csv(delimiter) => parse_csv(name, bytes, delimiter, options)?,
+        Format::Csv(delimiter) => delimited::parse(
+            name,
+            bytes,
+            delimiter,
+            options.text_column.as_deref(),
+            options.label_column.as_deref(),
+        )?,
         Format::Conll => conll::parse_conll(name, bytes),
         Format::Jsonl => {
             let first = first_lines(bytes, 1).pop().unwrap_or_default();
@@ -165,146 +159,6 @@ fn task_name(task: Task) -> &'static str {
     }
 }
 
-/// Finds a column: the one named, or the first header among the known names.
-fn find_column(
-    headers: &[String],
-    asked: Option<&str>,
-    known: &[&str],
-    what: &str,
-    flag: &str,
-) -> Result<usize, String> {
-    let lower: Vec<String> = headers.iter().map(|h| h.trim().to_lowercase()).collect();
-    if let Some(asked) = asked {
-        return lower
-            .iter()
-            .position(|h| *h == asked.trim().to_lowercase())
-            .ok_or_else(|| {
-                format!(
-                    "no column named \"{asked}\" (columns: {})",
-                    headers.join(", ")
-                )
-            });
-    }
-    known
-        .iter()
-        .find_map(|k| lower.iter().position(|h| h == k))
-        .ok_or_else(|| {
-            format!(
-                "no {what} column found: the header has {}; expected one of {} (or name it with {flag})",
-                if headers.is_empty() { "no columns".into() } else { headers.join(", ") },
-                known.join(", ")
-            )
-        })
-}
-
-fn parse_csv(
-    name: &str,
-    bytes: &[u8],
-    delimiter: u8,
-    options: &ParseOptions,
-) -> Result<Parsed, DataError> {
-    let file_error = |message: String| DataError::File {
-        file: name.to_string(),
-        message,
-    };
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(bytes);
-    let headers: Vec<String> = reader
-        .byte_headers()
-        .map_err(|e| file_error(format!("line 1: cannot read the header: {e}")))?
-        .iter()
-        .map(|h| String::from_utf8_lossy(h).into_owned())
-        .collect();
-    let text_at = find_column(
-        &headers,
-        options.text_column.as_deref(),
-        TEXT_COLUMNS,
-        "text",
-        "--text-column",
-    )
-    .map_err(|m| file_error(m))?;
-    let label_at = find_column(
-        &headers,
-        options.label_column.as_deref(),
-        LABEL_COLUMNS,
-        "label",
-        "--label-column",
-    )
-    .map_err(|m| file_error(m))?;
-
-    let mut examples = Vec::new();
-    let mut problems = Vec::new();
-    let mut record = csv::ByteRecord::new();
-    // Lines are counted from byte offsets: the csv crate's own line count skips CRLF endings,
-    // and after a CRLF its record offset points at the `\n`, which belongs to the line before.
-    let newlines: Vec<usize> = bytes
-        .iter()
-        .enumerate()
-        .filter(|(_, b)| **b == b'\n')
-        .map(|(i, _)| i)
-        .collect();
-    let line_of = |p: &csv::Position| newlines.partition_point(|&n| n <= p.byte() as usize) + 1;
-    loop {
-        let line = line_of(reader.position());
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(line, line_of);
-                problems.push(Problem {
-                    line,
-                    message: format!("unreadable CSV: {e}"),
-                });
-                if matches!(e.kind(), csv::ErrorKind::Io(_)) {
-                    break;
-                }
-                continue;
-            }
-        }
-        let line = record.position().map_or(line, line_of);
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue; // a blank line
-        }
-        let field = |at: usize, what: &str| -> Result<String, String> {
-            let raw = record.get(at).ok_or_else(|| {
-                format!(
-                    "has {} field{}, so no {what} (column {})",
-                    record.len(),
-                    if record.len() == 1 { "" } else { "s" },
-                    at + 1
-                )
-            })?;
-            let s =
-                std::str::from_utf8(raw).map_err(|_| format!("the {what} is not valid UTF-8"))?;
-            if s.trim().is_empty() {
-                return Err(format!("empty {what}"));
-            }
-            Ok(s.to_string())
-        };
-        match (field(text_at, "text"), field(label_at, "label")) {
-            (Ok(text), Ok(label)) => examples.push(TextExample {
-                text,
-                label: label.trim().to_string(),
-                line,
-            }),
-            (Err(m), _) | (_, Err(m)) => problems.push(Problem { line, message: m }),
-        }
-    }
-    Ok(Parsed {
-        file: name.to_string(),
-        examples: Examples::Classify(examples),
-        problems,
-        notes: vec![format!(
-            "text column \"{}\", label column \"{}\"",
-            headers[text_at], headers[label_at]
-        )],
-    })
-}
-
 fn json_label(v: &Value) -> Result<String, String> {
     match v {
         Value::String(s) if !s.trim().is_empty() => Ok(s.trim().to_string()),
@@ -332,15 +186,18 @@ fn pick_key<'a>(
 fn parse_jsonl(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed, DataError> {
     let mut examples = Vec::new();
     let mut problems = Vec::new();
+    let mut rows = 0;
     for (line, text) in lines(bytes) {
         let text = match text {
             Ok(t) if t.trim().is_empty() => continue,
             Ok(t) => t,
             Err(p) => {
+                rows += 1;
                 problems.push(p);
                 continue;
             }
         };
+        rows += 1;
         let mut problem = |message: String| problems.push(Problem { line, message });
         let obj = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(o)) => o,
@@ -396,6 +253,8 @@ fn parse_jsonl(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parse
         examples: Examples::Classify(examples),
         problems,
         notes: vec![],
+        rows,
+        multiline: Vec::new(),
     })
 }
 
@@ -418,51 +277,6 @@ mod tests {
     }
 
     #[test]
-    fn csv_with_bom_crlf_quotes_and_embedded_newlines() {
-        let p = classify(
-            "a.csv",
-            "\u{feff}id,Review,Sentiment\r\n1,\"Good, \"\"really\"\"\r\ngood\",pos\r\n2,bad,neg\r\n",
-        );
-        assert!(p.problems.is_empty(), "{:?}", p.problems);
-        assert_eq!(
-            texts(&p),
-            vec![
-                ("Good, \"really\"\r\ngood".into(), "pos".into(), 2),
-                ("bad".into(), "neg".into(), 4)
-            ]
-        );
-    }
-
-    #[test]
-    fn csv_problems_name_their_lines() {
-        let p = classify("a.csv", "text,label\nok,1\nmissing label\n,0\nfine,0\n");
-        let lines: Vec<usize> = p.problems.iter().map(|p| p.line).collect();
-        assert_eq!(lines, vec![3, 4]);
-        assert_eq!(texts(&p).len(), 2);
-    }
-
-    #[test]
-    fn unknown_columns_are_a_file_error_naming_them() {
-        let err = parse("a.csv", b"foo,bar\n1,2\n", &ParseOptions::default()).unwrap_err();
-        let msg = err.to_string();
-        assert!(
-            msg.contains("foo, bar") && msg.contains("--text-column"),
-            "{msg}"
-        );
-    }
-
-    #[test]
-    fn columns_can_be_named() {
-        let opts = ParseOptions {
-            text_column: Some("body".into()),
-            label_column: Some("y".into()),
-            ..Default::default()
-        };
-        let p = parse("a.tsv", b"y\tbody\n1\thello\n", &opts).unwrap();
-        assert_eq!(texts(&p), vec![("hello".into(), "1".into(), 2)]);
-    }
-
-    #[test]
     fn jsonl_integer_and_string_labels() {
         let p = classify(
             "a.jsonl",
@@ -473,27 +287,6 @@ mod tests {
             vec![("a".into(), "1".into(), 1), ("b".into(), "x".into(), 3)]
         );
         assert_eq!(p.problems[0].line, 4);
-    }
-
-    #[test]
-    fn accept_lists_at_most_twenty_problems() {
-        let mut s = String::from("text,label\n");
-        for _ in 0..30 {
-            s.push_str(",x\n");
-        }
-        s.push_str("ok,y\n");
-        let err = classify("a.csv", &s).accept(false).unwrap_err();
-        match &err {
-            DataError::Invalid {
-                problems, count, ..
-            } => assert_eq!((problems.len(), *count), (20, 30)),
-            other => panic!("{other:?}"),
-        }
-        assert!(err.to_string().contains("and 10 more"));
-        assert_eq!(
-            classify("a.csv", &s).accept(true).unwrap().examples.len(),
-            1
-        );
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod batch;
 pub mod conll;
+pub mod delimited;
 pub mod entities;
 pub mod features;
 pub mod formats;
@@ -11,7 +12,7 @@ pub mod tokenizer;
 
 use serde::Serialize;
 
-pub use crate::model::Task;
+pub use crate::shared::Task;
 pub use formats::{ParseOptions, parse};
 
 /// Most problems listed in an error; the rest are counted.
@@ -109,7 +110,23 @@ pub fn unusable(examples: &Examples) -> Vec<&'static str> {
     out
 }
 
+/// A row that runs over several lines of the file: a quoted CSV field holding line breaks.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MultiLine {
+    /// The row's first line (the line its example or problem is named by).
+    pub first: usize,
+    /// Its last line.
+    pub last: usize,
+    /// Set when the row looks like several rows read as one: a line inside it ends the way a
+    /// row does (a delimiter and a label), so a closing quote is probably missing.
+    pub warning: Option<String>,
+}
+
 /// A parsed file: its examples and every problem found, in line order.
+///
+/// Every line of the file is accounted for: it starts an example, is a listed problem, lies
+/// inside a [`MultiLine`] row, is the header, a `-DOCSTART-` or a blank line, or (CoNLL) is a
+/// token line of a sentence.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Parsed {
     /// File name, for messages.
@@ -120,6 +137,40 @@ pub struct Parsed {
     pub problems: Vec<Problem>,
     /// Things worth knowing that are not errors (e.g. "tags converted from IOB1").
     pub notes: Vec<String>,
+    /// Rows read (sentences for NER), valid or not; blank lines and a header are not rows.
+    pub rows: usize,
+    /// Rows that run over several lines, in file order.
+    pub multiline: Vec<MultiLine>,
+}
+
+impl Parsed {
+    /// "N rows read: K kept, S skipped" (sentences for NER).
+    pub fn counts(&self) -> String {
+        let unit = match self.examples.task() {
+            Task::Classify => "rows",
+            Task::Ner => "sentences",
+        };
+        let kept = self.examples.len();
+        format!(
+            "{} {unit} read: {kept} kept, {} skipped",
+            self.rows,
+            self.rows.saturating_sub(kept)
+        )
+    }
+
+    /// One line per row that spans lines: where it runs, and the warning when it has one.
+    pub fn multiline_notes(&self) -> Vec<String> {
+        self.multiline
+            .iter()
+            .map(|m| match &m.warning {
+                Some(w) => format!("lines {}-{}: {w}", m.first, m.last),
+                None => format!(
+                    "lines {}-{} are one row: a quoted field holds line breaks",
+                    m.first, m.last
+                ),
+            })
+            .collect()
+    }
 }
 
 /// Why a data file cannot be used.
@@ -133,7 +184,20 @@ pub enum DataError {
         /// What is wrong.
         message: String,
     },
-    /// Some lines are malformed and skipping them was not asked for.
+    /// No header names the text (or label) column, and none was named.
+    #[error("{file}: no {which} column found: the header has {}; expected one of {}", list_or_none(.found), .expected.join(", "))]
+    NoColumn {
+        /// File name.
+        file: String,
+        /// `"text"` or `"label"`.
+        which: &'static str,
+        /// The header's columns.
+        found: Vec<String>,
+        /// The names looked for.
+        expected: Vec<String>,
+    },
+    /// Some lines are malformed and skipping them was not asked for. Each shell adds how to
+    /// train on the valid rows in its own terms.
     #[error("{}", describe_problems(.file, .problems, *.count))]
     Invalid {
         /// File name.
@@ -145,9 +209,17 @@ pub enum DataError {
     },
 }
 
+fn list_or_none(items: &[String]) -> String {
+    if items.is_empty() {
+        "no columns".into()
+    } else {
+        items.join(", ")
+    }
+}
+
 fn describe_problems(file: &str, problems: &[Problem], count: usize) -> String {
     let mut s = format!(
-        "{file}: {count} problem{} found; fix the file or pass --skip-invalid to keep only the valid rows",
+        "{file}: {count} problem{} found",
         if count == 1 { "" } else { "s" }
     );
     for p in problems {

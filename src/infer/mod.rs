@@ -1,16 +1,21 @@
-//! Predictions for raw texts: class probabilities, or entities with character offsets.
+//! Inference with a fine-tuned model: predictions for raw texts (class probabilities, or
+//! entities with character offsets), the texts of a file to predict ([`texts`]), and the rows
+//! they are written out as ([`rows`]), the same for the command line and the browser.
 //!
 //! NER words are split the way [`split_words`] does; each word takes the prediction of its first
 //! sub-word, and words cut off by the maximum length are tagged `O`.
 
+pub mod rows;
+pub mod texts;
+
 use serde::{Deserialize, Serialize};
 
-use super::eval::{argmax, predict_probabilities};
 use crate::data::entities::{Entity, entities, split_words};
 use crate::data::features::Features;
 use crate::data::tokenizer::{TextTokenizer, TokenizerError};
-use crate::model::checkpoint::ReadbackError;
 use crate::model::{BertClassifier, Task};
+use crate::runtime::readback::ReadbackError;
+use crate::train::eval::{argmax, predict_probabilities};
 
 /// The prediction for one text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

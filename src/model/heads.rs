@@ -4,21 +4,11 @@
 use burn::nn::{Dropout, DropoutConfig, Linear};
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
-use serde::{Deserialize, Serialize};
 
 use super::bert::BertModel;
 use super::config::BertConfig;
 use super::encoder::dense;
-
-/// Which labels a model predicts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Task {
-    /// One label per text (sentiment, topic, spam).
-    Classify,
-    /// One label per word (named entities, BIO tags).
-    Ner,
-}
+use crate::shared::{IGNORE_INDEX, Task};
 
 impl Task {
     /// The Hugging Face class that loads this task's checkpoints.
@@ -40,17 +30,6 @@ impl Task {
                 "BertForTokenClassification" => Some(Task::Ner),
                 _ => None,
             })
-    }
-}
-
-impl std::str::FromStr for Task {
-    type Err = String;
-    fn from_str(s: &str) -> Result<Self, String> {
-        match s {
-            "classify" | "classification" => Ok(Task::Classify),
-            "ner" | "token" => Ok(Task::Ner),
-            other => Err(format!("unknown task \"{other}\" (classify or ner)")),
-        }
     }
 }
 
@@ -78,9 +57,6 @@ pub struct BatchTensors {
     /// `[batch, seq]`, all zeros for single sentences.
     pub token_type_ids: Tensor<2, Int>,
 }
-
-/// Index in a label tensor that the loss ignores, as PyTorch's `ignore_index`.
-pub const IGNORE_INDEX: i64 = -100;
 
 impl BertClassifier {
     /// A new head with `num_labels` outputs over `bert`, initialised as Hugging Face does.

@@ -36,8 +36,3 @@ pub fn decode<T: DeserializeOwned>(data: &JsValue) -> Result<(T, Vec<Vec<u8>>), 
         .collect();
     Ok((message, attachments))
 }
-
-/// Bytes as a `Uint8Array` (copied).
-pub fn bytes_to_js(bytes: &[u8]) -> Uint8Array {
-    Uint8Array::from(bytes)
-}

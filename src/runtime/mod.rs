@@ -1,5 +1,7 @@
 //! The only code that names a concrete device: burn's Flex backend on the CPU, or wgpu on a GPU.
 
+pub mod readback;
+
 use burn::prelude::Device;
 
 /// Which device to run on.

@@ -7,8 +7,8 @@ use super::metrics::{ClassificationReport, NerReport, classification_report, ner
 use super::to_tensors;
 use crate::data::batch::collate;
 use crate::data::features::Features;
-use crate::model::checkpoint::{ReadbackError, read_f32};
 use crate::model::{BertClassifier, IGNORE_INDEX, Task};
+use crate::runtime::readback::{ReadbackError, read_f32};
 
 /// Metrics of one evaluation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -6,19 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::{Deserialize, Serialize};
 
 use crate::data::entities::{Span, spans};
-
-/// Precision, recall, F1 and support of one class or entity type.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
-pub struct Scores {
-    /// Of the predicted, the share that is right.
-    pub precision: f64,
-    /// Of the true, the share that is found.
-    pub recall: f64,
-    /// Harmonic mean of precision and recall.
-    pub f1: f64,
-    /// Number of true instances.
-    pub support: usize,
-}
+pub use crate::shared::Scores;
 
 impl Scores {
     fn from_counts(tp: usize, predicted: usize, actual: usize) -> Self {

@@ -6,8 +6,8 @@
 
 pub mod eval;
 pub mod metrics;
-pub mod predict;
 pub mod prepare;
+pub mod recipe;
 pub mod schedule;
 
 use std::future::Future;
@@ -22,9 +22,9 @@ use web_time::Instant;
 use crate::data::batch::{Batch, collate};
 use crate::data::features::Features;
 use crate::data::split::Rng;
-use crate::model::checkpoint::{ReadbackError, read_f32};
 use crate::model::{BatchTensors, BertClassifier, Task};
-use crate::protocol::StepStats;
+use crate::runtime::readback::{ReadbackError, read_f32};
+use crate::shared::StepStats;
 pub use eval::{Evaluation, evaluate, predict_probabilities};
 
 /// Hyperparameters of a fine-tuning run. The defaults suit MiniLM-sized models on

@@ -16,6 +16,8 @@ pub struct Prepared {
     pub data: TrainData,
     /// The task of the examples.
     pub task: Task,
+    /// The validation examples as read, in the order of `data.valid`.
+    pub valid_examples: Examples,
     /// Warnings and facts worth showing (truncation, labels only in validation, the split).
     pub notes: Vec<String>,
 }
@@ -65,6 +67,11 @@ pub fn prepare(
             (t, v)
         }
     };
+    if valid.is_empty() {
+        return Err(PrepareError(
+            "the validation split is empty: use more data or a larger validation share".into(),
+        ));
+    }
     let ner = task == Task::Ner;
     let train_labels: BTreeSet<&str> = train.label_occurrences().into_iter().collect();
     let valid_labels: BTreeSet<&str> = valid.label_occurrences().into_iter().collect();
@@ -110,6 +117,7 @@ pub fn prepare(
             pad_id: tokenizer.pad_id(),
         },
         task,
+        valid_examples: valid,
         notes,
     })
 }

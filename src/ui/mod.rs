@@ -12,6 +12,7 @@ mod worker;
 
 use leptos::prelude::*;
 
+use crate::protocol::Backend;
 use panels::{
     data::DataPanel, evaluate::EvaluatePanel, export::ExportPanel, model::ModelPanel,
     predict::PredictPanel, train::TrainPanel,
@@ -50,7 +51,7 @@ fn BackendInfo() -> impl IntoView {
         <p class="backend" data-testid="backend-info" role="status">
             {move || match store.backend.get() {
                 None => "starting the compute worker…".to_string(),
-                Some(b) if b.kind == "webgpu" => format!(
+                Some(b) if b.kind == Backend::WebGpu => format!(
                     "WebGPU · {}{}{} · max buffer {}",
                     b.adapter,
                     if b.is_fallback_adapter { " (software adapter: slow)" } else { "" },

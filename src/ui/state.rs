@@ -99,6 +99,8 @@ pub struct Store {
     pub saved: RwSignal<Vec<SavedModel>>,
     /// The parsed data.
     pub data: RwSignal<Option<DataSummary>>,
+    /// Data panel message (a file the worker could not take).
+    pub data_message: RwSignal<String>,
     /// Settings of the next run.
     pub settings: RwSignal<TrainSettings>,
     /// Status of the run.
@@ -148,6 +150,7 @@ impl Store {
             download: RwSignal::new(None),
             saved: RwSignal::new(Vec::new()),
             data: RwSignal::new(None),
+            data_message: RwSignal::new(String::new()),
             settings: RwSignal::new(TrainSettings::default()),
             status: RwSignal::new(RunStatus::Idle),
             status_message: RwSignal::new(String::new()),

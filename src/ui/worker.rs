@@ -10,7 +10,7 @@ use web_sys::{MessageEvent, Worker};
 
 use super::download;
 use super::state::{Progress, RunRecord, RunStatus, StepPoint, Store, thin};
-use crate::protocol::{FromWorker, ModelOrigin, ToWorker, TrainUpdate};
+use crate::protocol::{FromWorker, ModelOrigin, RequestKind, RunResult, ToWorker, TrainUpdate};
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
@@ -29,7 +29,7 @@ fn post(data: &JsValue, transfer: &js_sys::Array) {
 
 /// Sends a request with byte attachments.
 pub fn send_with(message: &ToWorker, attachments: Vec<Vec<u8>>) {
-    let (data, transfer) = crate::web::encode(message, attachments);
+    let (data, transfer) = crate::protocol::wire::encode(message, attachments);
     let queued = PENDING.with(|p| match p.borrow_mut().as_mut() {
         Some(queue) => {
             queue.push((data.clone(), transfer.clone()));
@@ -71,17 +71,7 @@ pub fn start(store: Store) {
     };
     PENDING.with(|p| *p.borrow_mut() = Some(Vec::new()));
     let onmessage = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
-        if event.data().as_string().as_deref() == Some("listening") {
-            let queued = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
-            let prefer_cpu = query("backend").as_deref() == Some("cpu");
-            send(&ToWorker::Start { prefer_cpu });
-            send(&ToWorker::ListModels);
-            for (data, transfer) in queued {
-                post(&data, &transfer);
-            }
-            return;
-        }
-        match crate::web::decode::<FromWorker>(&event.data()) {
+        match crate::protocol::wire::decode::<FromWorker>(&event.data()) {
             Ok((message, attachments)) => receive(store, message, attachments),
             Err(e) => web_sys::console::error_1(&format!("anneal: {e}").into()),
         }
@@ -102,6 +92,15 @@ pub fn start(store: Store) {
 
 fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
     match message {
+        FromWorker::Listening => {
+            let queued = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
+            let prefer_cpu = query("backend").as_deref() == Some("cpu");
+            send(&ToWorker::Start { prefer_cpu });
+            send(&ToWorker::ListModels);
+            for (data, transfer) in queued {
+                post(&data, &transfer);
+            }
+        }
         FromWorker::Ready { backend } => {
             store.backend.set(Some(backend));
             if query("autoload").as_deref() != Some("0") && store.model.get_untracked().is_none() {
@@ -127,52 +126,18 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
             if model.task.is_some() {
                 store.predict_message.set(String::new());
             }
+            // As on the command line: the default length, or the model's position table when
+            // that is shorter.
+            store
+                .settings
+                .update(|s| s.max_len = s.max_len.min(model.max_positions));
             store.model.set(Some(model));
             send(&ToWorker::ListModels);
         }
         FromWorker::Models { models } => store.saved.set(models),
         FromWorker::DataParsed { data } => store.data.set(Some(data)),
         FromWorker::Training { update } => training(store, update),
-        FromWorker::Finished { result } => {
-            store.status.set(RunStatus::Done);
-            let kept = match result.best_epoch {
-                0 => "no epoch finished, so the weights of the last good step were kept".into(),
-                n => format!("kept epoch {n}"),
-            };
-            store.status_message.set(match &result.stopped {
-                Some(reason) => format!("stopped: {reason}; {kept}"),
-                None => format!("finished; {kept}"),
-            });
-            let settings = store.settings.get_untracked();
-            store.record_run(RunRecord {
-                started: js_sys::Date::new_0()
-                    .to_locale_string("en-GB", &JsValue::UNDEFINED)
-                    .into(),
-                model: store
-                    .model
-                    .get_untracked()
-                    .map(|m| m.name)
-                    .unwrap_or_default(),
-                data: store
-                    .data
-                    .get_untracked()
-                    .map(|d| d.file)
-                    .unwrap_or_default(),
-                settings,
-                losses: thin(&store.losses.get_untracked(), 300),
-                epochs: store
-                    .epochs
-                    .get_untracked()
-                    .iter()
-                    .map(|(e, l, r, _)| (*e, *l, r.score()))
-                    .collect(),
-                report: result.report.clone(),
-                outcome: result.stopped.clone().unwrap_or_else(|| "finished".into()),
-                saved_as: result.saved_as.clone(),
-            });
-            store.result.set(Some(result));
-            send(&ToWorker::ListModels);
-        }
+        FromWorker::Finished { result } => finished(store, result),
         FromWorker::Prediction { id, result } => {
             store.predict_message.set(String::new());
             if store
@@ -199,39 +164,92 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
                 ));
             }
         }
-        FromWorker::Failed { request, message } => match request.as_str() {
-            "load_model" => {
-                store.model_busy.set(false);
-                store.download.set(None);
-                store
-                    .model_status
-                    .set(format!("could not load the model: {message}"));
-            }
-            "train" => {
-                store.status.set(RunStatus::Failed);
-                store.status_message.set(message);
-            }
-            "predict" | "predict_file" => store.predict_message.set(message),
-            "export" => store.export_message.set(message),
-            _ => store.model_status.set(message),
-        },
-        FromWorker::Fatal { message } => {
-            store.fatal.set(Some(message.clone()));
-            if matches!(
-                store.status.get_untracked(),
-                RunStatus::Running | RunStatus::Paused
-            ) {
-                store.status.set(RunStatus::Failed);
-                store.status_message.set(message);
-            }
-            store.model.set(None);
+        FromWorker::Failed { request, message } => failed(store, request, message),
+        FromWorker::Fatal { message } => fatal(store, message),
+    }
+}
+
+/// A run ended: its status line, the run kept in the history, the result for Evaluate.
+fn finished(store: Store, result: RunResult) {
+    store.status.set(RunStatus::Done);
+    let kept = match result.best_epoch {
+        0 => "no epoch finished, so the weights of the last good step were kept".into(),
+        n => format!("kept epoch {n}"),
+    };
+    store.status_message.set(match &result.stopped {
+        Some(reason) => format!("stopped: {reason}; {kept}"),
+        None => format!("finished; {kept}"),
+    });
+    let settings = store.settings.get_untracked();
+    store.record_run(RunRecord {
+        started: js_sys::Date::new_0()
+            .to_locale_string("en-GB", &JsValue::UNDEFINED)
+            .into(),
+        model: store
+            .model
+            .get_untracked()
+            .map(|m| m.name)
+            .unwrap_or_default(),
+        data: store
+            .data
+            .get_untracked()
+            .map(|d| d.file)
+            .unwrap_or_default(),
+        settings,
+        losses: thin(&store.losses.get_untracked(), 300),
+        epochs: store
+            .epochs
+            .get_untracked()
+            .iter()
+            .map(|(e, l, r, _)| (*e, *l, r.score()))
+            .collect(),
+        report: result.report.clone(),
+        outcome: result.stopped.clone().unwrap_or_else(|| "finished".into()),
+        saved_as: result.saved_as.clone(),
+    });
+    store.result.set(Some(result));
+    send(&ToWorker::ListModels);
+}
+
+/// A request failed: the message goes where that request's panel shows it.
+fn failed(store: Store, request: RequestKind, message: String) {
+    match request {
+        RequestKind::LoadModel => {
             store.model_busy.set(false);
+            store.download.set(None);
             store
                 .model_status
-                .set("the worker restarted: load a model again".into());
-            start(store);
+                .set(format!("could not load the model: {message}"));
+        }
+        RequestKind::Train | RequestKind::Steer => {
+            store.status.set(RunStatus::Failed);
+            store.status_message.set(message);
+        }
+        RequestKind::Predict | RequestKind::PredictFile => store.predict_message.set(message),
+        RequestKind::Export => store.export_message.set(message),
+        RequestKind::ParseData => store.data_message.set(message),
+        RequestKind::Start | RequestKind::ListModels | RequestKind::DeleteModel => {
+            store.model_status.set(message)
         }
     }
+}
+
+/// The worker cannot go on: say so, fail a run in progress, and start a fresh worker.
+fn fatal(store: Store, message: String) {
+    store.fatal.set(Some(message.clone()));
+    if matches!(
+        store.status.get_untracked(),
+        RunStatus::Running | RunStatus::Paused
+    ) {
+        store.status.set(RunStatus::Failed);
+        store.status_message.set(message);
+    }
+    store.model.set(None);
+    store.model_busy.set(false);
+    store
+        .model_status
+        .set("the worker restarted: load a model again".into());
+    start(store);
 }
 
 fn training(store: Store, update: TrainUpdate) {

@@ -7,7 +7,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use burn::prelude::Device;
 
-use crate::protocol::BackendInfo;
+use crate::protocol::{Backend, BackendInfo};
 
 fn get(target: &JsValue, key: &str) -> JsValue {
     Reflect::get(target, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
@@ -60,7 +60,7 @@ async fn probe() -> Result<BackendInfo, String> {
         .or_else(|| get(&adapter, "isFallbackAdapter").as_bool())
         .unwrap_or(false);
     Ok(BackendInfo {
-        kind: "webgpu".into(),
+        kind: Backend::WebGpu,
         adapter: if name.is_empty() {
             "unnamed adapter".into()
         } else {
@@ -80,7 +80,7 @@ fn cpu(reason: String) -> (Device, BackendInfo) {
     (
         Device::flex(),
         BackendInfo {
-            kind: "cpu".into(),
+            kind: Backend::Cpu,
             adapter: "burn Flex (CPU, one thread, in WebAssembly)".into(),
             fallback_reason: Some(reason),
             ..Default::default()

@@ -12,8 +12,8 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, Headers, Request, Response, ResponseInit};
 
-use super::{post, scope};
-use crate::protocol::{FromWorker, SavedModel};
+use super::entry::{post, scope};
+use crate::protocol::{FromWorker, SavedKind, SavedModel};
 
 const CACHE: &str = "anneal-models";
 const SAVED: &str = "anneal-saved/";
@@ -236,11 +236,10 @@ pub async fn list() -> Result<Vec<SavedModel>, String> {
             SavedModel {
                 name,
                 kind: if fine_tuned {
-                    "fine-tuned"
+                    SavedKind::FineTuned
                 } else {
-                    "downloaded"
-                }
-                .into(),
+                    SavedKind::Downloaded
+                },
                 bytes,
                 key,
             }

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
-use anneal::model::safetensors::{SafeTensors, serialize};
+use anneal::checkpoint::safetensors::{SafeTensors, serialize};
 use anneal::model::{BertClassifier, BertConfig, BertModel, Task};
 use burn::prelude::*;
 
@@ -50,7 +50,7 @@ pub fn tiny_model_dir(name: &str, seed: u64) -> PathBuf {
     device.seed(seed);
     let bert = BertModel::init(&config, true, &device);
     let model = BertClassifier::new(bert, &config, Task::Classify, 2, &device);
-    let bytes = pollster::block_on(anneal::model::checkpoint::export_safetensors(&model)).unwrap();
+    let bytes = pollster::block_on(anneal::checkpoint::export_safetensors(&model)).unwrap();
     let parsed = SafeTensors::parse(&bytes).unwrap();
     let encoder: BTreeMap<String, (Vec<usize>, Vec<f32>)> = parsed
         .tensors

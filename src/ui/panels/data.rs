@@ -5,7 +5,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
-use crate::protocol::{ColumnChoice, ToWorker};
+use crate::protocol::{ColumnChoice, RowSpan, Task, ToWorker};
 use crate::ui::components::{Bar, Panel, Tip};
 use crate::ui::download;
 use crate::ui::state::Store;
@@ -18,6 +18,7 @@ struct Source(StoredValue<Option<(String, Vec<u8>)>>);
 fn parse(source: Source, store: Store, columns: ColumnChoice) {
     if let Some((name, bytes)) = source.0.get_value() {
         store.data.set(None);
+        store.data_message.set(String::new());
         send_with(&ToWorker::ParseData { name, columns }, vec![bytes]);
     }
 }
@@ -137,8 +138,13 @@ fn DataSummaryView(source: Source) -> impl IntoView {
     let store = expect_context::<Store>();
     move || {
         let Some(d) = store.data.get() else {
+            let message = store.data_message.get();
+            if !message.is_empty() {
+                return view! { <p class="error" role="alert">{message}</p> }.into_any();
+            }
             return view! { <p class="empty">"No data yet. Each problem in a file is listed with its line number."</p> }.into_any();
         };
+        let ner = d.task == Some(Task::Ner);
         let total: usize = d.labels.iter().map(|(_, n)| n).sum::<usize>().max(1);
         let columns = d.columns.clone();
         let pick = move |text: bool| {
@@ -171,8 +177,9 @@ fn DataSummaryView(source: Source) -> impl IntoView {
                     </div>
                 })}
                 {(d.error.is_none()).then(|| view! {
-                    <p>{format!("{} valid examples · task: {}", d.examples, if d.task == "ner" { "named entity recognition" } else { "text classification" })}</p>
+                    <p data-testid="data-counts">{format!("{} {unit} read: {} kept, {} skipped · task: {}", d.rows, d.examples, d.rows.saturating_sub(d.examples), d.task.map_or("", Task::describe), unit = if ner { "sentences" } else { "rows" })}</p>
                 })}
+                <MultiLineRows spans=d.multiline.clone() />
                 <div class="labels">
                     {d.labels.iter().map(|(l, n)| view! { <Bar label=format!("{l} ({n})") value=*n as f32 / total as f32 /> }).collect_view()}
                 </div>
@@ -183,18 +190,34 @@ fn DataSummaryView(source: Source) -> impl IntoView {
                     } else {
                         view! {
                             <p class="warn">{format!("{} problem(s). Training uses only the valid rows when the box below is ticked.", d.problems.len())}</p>
-                            <ul>{d.problems.iter().map(|(line, message)| view! { <li><b>{format!("line {line}: ")}</b>{message.clone()}</li> }).collect_view()}</ul>
+                            <ul>{d.problems.iter().map(|p| view! { <li><b>{format!("line {}: ", p.line)}</b>{p.message.clone()}</li> }).collect_view()}</ul>
                         }.into_any()
                     }}
                 </div>
                 <table class="preview">
-                    <thead><tr><th>"Line"</th><th>"Text"</th><th>{if d.task == "ner" { "Tags" } else { "Label" }}</th></tr></thead>
-                    <tbody>{d.preview.iter().map(|(line, text, label)| view! { <tr><td>{*line}</td><td>{text.clone()}</td><td>{label.clone()}</td></tr> }).collect_view()}</tbody>
+                    <thead><tr><th>"Line"</th><th>"Text"</th><th>{if ner { "Tags" } else { "Label" }}</th></tr></thead>
+                    <tbody>{d.preview.iter().map(|r| view! { <tr><td>{r.line}</td><td>{r.text.clone()}</td><td>{r.label.clone()}</td></tr> }).collect_view()}</tbody>
                 </table>
                 <SplitControls />
             </div>
         }.into_any()
     }
+}
+
+/// Rows that run over several lines: where each runs, and a warning where it looks like rows
+/// swallowed by a quote that never closes.
+#[component]
+fn MultiLineRows(spans: Vec<RowSpan>) -> impl IntoView {
+    (!spans.is_empty()).then(|| {
+        let items = spans
+            .into_iter()
+            .map(|s| match s.warning {
+                Some(w) => view! { <li class="warn"><b>{format!("lines {}-{}: ", s.first, s.last)}</b>{w}</li> }.into_any(),
+                None => view! { <li>{format!("lines {}-{} are one row: a quoted field holds line breaks", s.first, s.last)}</li> }.into_any(),
+            })
+            .collect_view();
+        view! { <ul data-testid="data-multiline" class="notes">{items}</ul> }
+    })
 }
 
 #[component]

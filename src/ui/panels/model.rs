@@ -191,7 +191,7 @@ fn SavedModels() -> impl IntoView {
                             view! {
                                 <tr>
                                     <td>{m.name.clone()}</td>
-                                    <td>{m.kind.clone()}</td>
+                                    <td>{m.kind.word()}</td>
                                     <td>{human_bytes(m.bytes)}</td>
                                     <td>
                                         <button on:click=move |_| {

@@ -7,18 +7,24 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
-use crate::protocol::{PredictionView, ToWorker};
+use crate::protocol::{EntitySpan, PredictionView, ToWorker};
 use crate::ui::components::{Bar, Panel};
 use crate::ui::download;
 use crate::ui::state::Store;
 use crate::ui::worker::{send, send_with};
 
 /// The text split into plain and entity pieces, by character offsets.
-fn highlight(text: &str, entities: &[(usize, usize, String, f32)]) -> impl IntoView {
+fn highlight(text: &str, entities: &[EntitySpan]) -> impl IntoView {
     let chars: Vec<char> = text.chars().collect();
     let mut pieces = Vec::new();
     let mut at = 0;
-    for (start, end, label, score) in entities {
+    for EntitySpan {
+        start,
+        end,
+        label,
+        score,
+    } in entities
+    {
         let (start, end) = ((*start).min(chars.len()), (*end).min(chars.len()));
         if start < at {
             continue;

@@ -3,15 +3,21 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{ToWorker, TrainSettings};
+use crate::protocol::{Backend, Setting, ToWorker, TrainSettings, setting_label, setting_message};
 use crate::ui::components::{LossChart, Panel, Tip};
 use crate::ui::state::{Progress, RunStatus, Store, human_seconds};
 use crate::ui::worker::send;
 
-/// A number input bound to one setting.
+/// The model's position table, once a model is loaded: the longest maximum length.
+fn positions(store: Store) -> Option<usize> {
+    store.model.get().map(|m| m.max_positions)
+}
+
+/// A number input bound to one setting. `set` only parses; whether the value is in range is
+/// [`TrainSettings::validate`]'s to say, the same check the worker and the command line make.
 #[component]
-fn Setting(
-    term: &'static str,
+fn SettingField(
+    setting: Setting,
     text: &'static str,
     testid: &'static str,
     step: &'static str,
@@ -19,25 +25,27 @@ fn Setting(
     set: fn(&mut TrainSettings, &str) -> bool,
 ) -> impl IntoView {
     let store = expect_context::<Store>();
-    let invalid = RwSignal::new(false);
+    let error = RwSignal::new(None::<String>);
+    let term = setting_label(setting);
     view! {
         <label class="setting">
             <Tip term=term text=text />
-            <input type="number" step=step data-testid=testid class:invalid=move || invalid.get()
+            <input type="number" step=step data-testid=testid class:invalid=move || error.get().is_some()
                 prop:value=move || get(&store.settings.get())
                 on:change=move |ev| {
                     let value = event_target_value(&ev);
                     let mut next = store.settings.get_untracked();
-                    let ok = set(&mut next, value.trim());
-                    invalid.set(!ok);
-                    if ok { store.settings.set(next) }
+                    let problem = if set(&mut next, value.trim()) {
+                        next.validate(positions(store)).err().filter(|e| e.setting() == setting).map(|e| setting_message(&e))
+                    } else {
+                        Some(format!("{term} must be a number"))
+                    };
+                    if problem.is_none() { store.settings.set(next) }
+                    error.set(problem);
                 } />
+            {move || error.get().map(|e| view! { <span class="field-error" role="alert">{e}</span> })}
         </label>
     }
-}
-
-fn positive<T: std::str::FromStr + PartialOrd + Default>(v: &str) -> Option<T> {
-    v.parse::<T>().ok().filter(|x| *x > T::default())
 }
 
 /// The train panel.
@@ -45,10 +53,19 @@ fn positive<T: std::str::FromStr + PartialOrd + Default>(v: &str) -> Option<T> {
 pub fn TrainPanel() -> impl IntoView {
     let store = expect_context::<Store>();
     let running = move || matches!(store.status.get(), RunStatus::Running | RunStatus::Paused);
+    let settings_error = move || {
+        store
+            .settings
+            .get()
+            .validate(positions(store))
+            .err()
+            .map(|e| setting_message(&e))
+    };
     let can_start = move || {
         !running()
             && store.model.get().is_some()
             && store.data.get().is_some_and(|d| d.error.is_none())
+            && settings_error().is_none()
     };
     let start = move |_| {
         store.status.set(RunStatus::Running);
@@ -65,13 +82,13 @@ pub fn TrainPanel() -> impl IntoView {
     };
     view! {
         <Panel id="train" number=3 title="Fine-tune" purpose="Adjust every weight of the model a little, many times, so that it gets your examples right.">
-            {move || store.backend.get().filter(|b| b.kind == "cpu").map(|b| view! {
+            {move || store.backend.get().filter(|b| b.kind == Backend::Cpu).map(|b| view! {
                 <p class="warn" role="note">
                     {format!("Running on the CPU: {}. ", b.fallback_reason.unwrap_or_default())}
                     "Training is much slower here: keep 1–2 layers (Model panel) and a maximum length of 32 to finish in minutes."
                 </p>
             })}
-            {move || store.backend.get().filter(|b| b.kind == "webgpu" && b.is_fallback_adapter).map(|_| view! {
+            {move || store.backend.get().filter(|b| b.kind == Backend::WebGpu && b.is_fallback_adapter).map(|_| view! {
                 <p class="warn" role="note">
                     "This browser's WebGPU adapter is a software emulation (no GPU acceleration): a full model can take hours per epoch. "
                     <a href="?backend=cpu">"Use the CPU backend"</a>
@@ -79,20 +96,23 @@ pub fn TrainPanel() -> impl IntoView {
                 </p>
             })}
             <div class="settings">
-                <Setting term="Epochs" testid="train-epochs" step="1" text="Passes over all training examples. More can fit better, or start memorising."
-                    get={|s| s.epochs.to_string()} set={|s, v| positive(v).map(|x| s.epochs = x).is_some()} />
-                <Setting term="Batch size" testid="train-batch-size" step="1" text="Examples per step. Larger is smoother and faster per example but needs more memory."
-                    get={|s| s.batch_size.to_string()} set={|s, v| positive(v).map(|x| s.batch_size = x).is_some()} />
-                <Setting term="Learning rate" testid="train-lr" step="0.00001" text="How big each weight update is. Too high and the loss jumps around; too low and it barely moves. 2e-5 to 1e-4 suits fine-tuning."
-                    get={|s| s.lr.to_string()} set={|s, v| positive(v).filter(|x: &f64| x.is_finite() && *x < 1.0).map(|x| s.lr = x).is_some()} />
-                <Setting term="Max length" testid="train-max-len" step="8" text="Longest input in tokens (word pieces); longer texts are cut. Shorter is faster."
-                    get={|s| s.max_len.to_string()} set={|s, v| positive(v).filter(|x: &usize| *x >= 8).map(|x| s.max_len = x).is_some()} />
-                <Setting term="Warm-up" testid="train-warmup" step="0.05" text="Share of steps over which the learning rate rises from 0, which keeps the first updates from wrecking the pre-trained weights."
-                    get={|s| s.warmup_ratio.to_string()} set={|s, v| v.parse::<f64>().ok().filter(|x| (0.0..1.0).contains(x)).map(|x| s.warmup_ratio = x).is_some()} />
-                <Setting term="Weight decay" testid="train-weight-decay" step="0.01" text="Pulls weights slightly towards zero each step, a guard against memorising."
-                    get={|s| s.weight_decay.to_string()} set={|s, v| v.parse::<f64>().ok().filter(|x| (0.0..1.0).contains(x)).map(|x| s.weight_decay = x).is_some()} />
-                <Setting term="Seed" testid="train-seed" step="1" text="Fixes the validation split and the example order, so a run can be repeated."
-                    get={|s| s.seed.to_string()} set={|s, v| v.parse().ok().map(|x| s.seed = x).is_some()} />
+                <SettingField setting=Setting::Epochs testid="train-epochs" step="1" text="Passes over all training examples. More can fit better, or start memorising."
+                    get={|s| s.epochs.to_string()} set={|s, v| v.parse().map(|x| s.epochs = x).is_ok()} />
+                <SettingField setting=Setting::BatchSize testid="train-batch-size" step="1" text="Examples per step. Larger is smoother and faster per example but needs more memory."
+                    get={|s| s.batch_size.to_string()} set={|s, v| v.parse().map(|x| s.batch_size = x).is_ok()} />
+                <SettingField setting=Setting::LearningRate testid="train-lr" step="0.00001" text="How big each weight update is. Too high and the loss jumps around; too low and it barely moves. 2e-5 to 1e-4 suits fine-tuning."
+                    get={|s| s.lr.to_string()} set={|s, v| v.parse().map(|x| s.lr = x).is_ok()} />
+                <SettingField setting=Setting::MaxLen testid="train-max-len" step="8" text="Longest input in tokens (word pieces); longer texts are cut. Batches are padded only to their longest text, so a short text costs no more."
+                    get={|s| s.max_len.to_string()} set={|s, v| v.parse().map(|x| s.max_len = x).is_ok()} />
+                <SettingField setting=Setting::Warmup testid="train-warmup" step="0.05" text="Share of steps over which the learning rate rises from 0, which keeps the first updates from wrecking the pre-trained weights."
+                    get={|s| s.warmup_ratio.to_string()} set={|s, v| v.parse().map(|x| s.warmup_ratio = x).is_ok()} />
+                <SettingField setting=Setting::WeightDecay testid="train-weight-decay" step="0.01" text="Pulls weights slightly towards zero each step, a guard against memorising."
+                    get={|s| s.weight_decay.to_string()} set={|s, v| v.parse().map(|x| s.weight_decay = x).is_ok()} />
+                <label class="setting">
+                    <Tip term="Seed" text="Fixes the validation split and the example order, so a run can be repeated." />
+                    <input type="number" step="1" data-testid="train-seed" prop:value=move || store.settings.get().seed.to_string()
+                        on:change=move |ev| { if let Ok(x) = event_target_value(&ev).trim().parse() { store.settings.update(|s| s.seed = x) } } />
+                </label>
             </div>
             <div class="row">
                 <button class="primary" data-testid="train-start" disabled=move || !can_start() on:click=start>"Start training"</button>
@@ -104,10 +124,11 @@ pub fn TrainPanel() -> impl IntoView {
                 <span>"Status: " <b data-testid="train-status" role="status">{move || store.status.get().word()}</b></span>
             </div>
             {move || (!can_start() && !running()).then(|| view! {
-                <p class="hint">{match (store.model.get().is_some(), store.data.get().is_some_and(|d| d.error.is_none())) {
-                    (false, _) => "Load a model to start.",
-                    (_, false) => "Add data to start.",
-                    _ => "",
+                <p class="hint">{match (store.model.get().is_some(), store.data.get().is_some_and(|d| d.error.is_none()), settings_error()) {
+                    (false, _, _) => "Load a model to start.".to_string(),
+                    (_, false, _) => "Add data to start.".to_string(),
+                    (_, _, Some(e)) => e,
+                    _ => String::new(),
                 }}</p>
             })}
             <p class="status">{move || store.status_message.get()}</p>

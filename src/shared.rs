@@ -1,0 +1,326 @@
+//! The engine-free vocabulary that every part of Anneal speaks, the browser UI included: the
+//! task, the label that losses skip, the data columns looked for, and the fine-tuning
+//! settings with their one set of defaults and their one `validate()`.
+//!
+//! Architecture invariant: this module depends on serde and thiserror only, so the UI (which
+//! never links burn) compiles it, and `model/`, `data/` and `train/` can all use it without
+//! importing each other.
+
+use serde::{Deserialize, Serialize};
+
+/// Which labels a model predicts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Task {
+    /// One label per text (sentiment, topic, spam).
+    Classify,
+    /// One label per word (named entities, BIO tags).
+    Ner,
+}
+
+impl Task {
+    /// What the task is called in sentences.
+    pub fn describe(self) -> &'static str {
+        match self {
+            Task::Classify => "text classification",
+            Task::Ner => "named entity recognition",
+        }
+    }
+}
+
+impl std::str::FromStr for Task {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "classify" | "classification" => Ok(Task::Classify),
+            "ner" | "token" => Ok(Task::Ner),
+            other => Err(format!("unknown task \"{other}\" (classify or ner)")),
+        }
+    }
+}
+
+/// The label of a sub-word that the loss and the metrics skip (padding, and every sub-word of
+/// a word after its first), as Hugging Face's `-100`.
+pub const IGNORE_INDEX: i64 = -100;
+
+/// Header names (or JSONL keys) taken as the text column, in order of preference.
+pub const TEXT_COLUMNS: &[&str] = &["text", "sentence", "review", "content", "document"];
+/// Header names (or JSONL keys) taken as the label column, in order of preference.
+pub const LABEL_COLUMNS: &[&str] = &[
+    "label",
+    "labels",
+    "category",
+    "class",
+    "sentiment",
+    "target",
+];
+
+/// Fine-tuning settings: one type for the command line, the browser's Train panel and the
+/// worker, with one set of defaults (the README's table says why each is what it is).
+///
+/// Missing fields take their defaults when read (runs kept by an older version).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TrainSettings {
+    /// Passes over the training data. Default 3.
+    pub epochs: usize,
+    /// Examples per optimizer step. Default 32, the recipe that matched PyTorch's accuracy
+    /// (BENCHMARKS.md).
+    pub batch_size: usize,
+    /// Peak learning rate of AdamW. Default 1e-4.
+    pub lr: f64,
+    /// Longest input in tokens, special tokens included; longer ones are cut. Default 128.
+    /// Batches are padded only to their longest example, so short texts cost no more.
+    pub max_len: usize,
+    /// Share of the steps spent warming the learning rate up from 0. Default 0.1.
+    pub warmup_ratio: f64,
+    /// AdamW's decoupled weight decay. Default 0 (as Hugging Face's Trainer).
+    pub weight_decay: f64,
+    /// Share of the data held out for validation when no validation file is given.
+    /// Default 0.1.
+    pub valid_fraction: f64,
+    /// Seed of the split, the example order and the new head. Default 42.
+    pub seed: u64,
+    /// Stop after this many epochs without a better validation score. Default: never.
+    pub patience: Option<usize>,
+    /// Train on the valid rows of a file with problems instead of refusing it. Default: no,
+    /// nothing is left out unless the person says so.
+    pub skip_invalid: bool,
+}
+
+impl Default for TrainSettings {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+impl TrainSettings {
+    /// The defaults, as a constant (for clap's `default_value_t`).
+    pub const DEFAULT: TrainSettings = TrainSettings {
+        epochs: 3,
+        batch_size: 32,
+        lr: 1e-4,
+        max_len: 128,
+        warmup_ratio: 0.1,
+        weight_decay: 0.0,
+        valid_fraction: 0.1,
+        seed: 42,
+        patience: None,
+        skip_invalid: false,
+    };
+}
+
+/// One optimizer step as the training loop reports it: the engine's `train::Event::Step`, the
+/// worker's `TrainUpdate::Step`, the UI's progress and the CLI's progress bar all carry this
+/// one value.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct StepStats {
+    /// Steps done so far (1-based).
+    pub step: usize,
+    /// Steps in the run.
+    pub total_steps: usize,
+    /// Current epoch (1-based).
+    pub epoch: usize,
+    /// Mean loss of this step's batch.
+    pub loss: f64,
+    /// Learning rate used for this step.
+    pub lr: f64,
+    /// Training throughput since the start.
+    pub examples_per_s: f64,
+    /// Seconds this step took.
+    pub step_s: f64,
+    /// Estimated seconds left, evaluation excluded.
+    pub eta_s: f64,
+}
+
+/// Precision, recall, F1 and support of one class or entity type.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, Default)]
+pub struct Scores {
+    /// Of the predicted, the share that is right.
+    pub precision: f64,
+    /// Of the true, the share that is found.
+    pub recall: f64,
+    /// Harmonic mean of precision and recall.
+    pub f1: f64,
+    /// Number of true instances.
+    pub support: usize,
+}
+
+/// The shortest maximum length: `[CLS]`, `[SEP]` and a few words.
+pub const MIN_MAX_LEN: usize = 8;
+
+/// Which setting an error is about, so that each shell names it in its own terms (a flag on
+/// the command line, a field in the browser).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Setting {
+    /// [`TrainSettings::epochs`].
+    Epochs,
+    /// [`TrainSettings::batch_size`].
+    BatchSize,
+    /// [`TrainSettings::lr`].
+    LearningRate,
+    /// [`TrainSettings::max_len`].
+    MaxLen,
+    /// [`TrainSettings::warmup_ratio`].
+    Warmup,
+    /// [`TrainSettings::weight_decay`].
+    WeightDecay,
+    /// [`TrainSettings::valid_fraction`].
+    ValidFraction,
+    /// [`TrainSettings::patience`].
+    Patience,
+}
+
+/// A setting out of its range. The message names no shell's spelling of the setting; the
+/// shell prefixes its own (`--batch-size`, "Batch size").
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SettingsError {
+    /// Zero epochs.
+    #[error("must be at least 1")]
+    Epochs,
+    /// A batch of zero examples.
+    #[error("must be at least 1")]
+    BatchSize,
+    /// Zero, negative, infinite or NaN, or so large that every step would wreck the weights.
+    #[error("must be a number above 0 and below 1, found {0}")]
+    LearningRate(f64),
+    /// Shorter than [`MIN_MAX_LEN`] or longer than the model's position table.
+    #[error(
+        "must be between {MIN_MAX_LEN} and {positions} tokens (the model's position table), found {asked}"
+    )]
+    MaxLen {
+        /// What was asked.
+        asked: usize,
+        /// The model's `max_position_embeddings`.
+        positions: usize,
+    },
+    /// Outside `[0, 1)`.
+    #[error("must be at least 0 and below 1, found {0}")]
+    Warmup(f64),
+    /// Outside `[0, 1)`.
+    #[error("must be at least 0 and below 1, found {0}")]
+    WeightDecay(f64),
+    /// Outside `(0, 1)`.
+    #[error("must be above 0 and below 1, found {0}")]
+    ValidFraction(f64),
+    /// Zero epochs of patience.
+    #[error("must be at least 1")]
+    Patience,
+}
+
+impl Setting {
+    /// The setting in words, as a sentence's subject ("the batch size").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Setting::Epochs => "the number of epochs",
+            Setting::BatchSize => "the batch size",
+            Setting::LearningRate => "the learning rate",
+            Setting::MaxLen => "the maximum length",
+            Setting::Warmup => "the warm-up share",
+            Setting::WeightDecay => "the weight decay",
+            Setting::ValidFraction => "the validation share",
+            Setting::Patience => "the patience",
+        }
+    }
+}
+
+impl SettingsError {
+    /// The setting it is about.
+    pub fn setting(&self) -> Setting {
+        match self {
+            SettingsError::Epochs => Setting::Epochs,
+            SettingsError::BatchSize => Setting::BatchSize,
+            SettingsError::LearningRate(_) => Setting::LearningRate,
+            SettingsError::MaxLen { .. } => Setting::MaxLen,
+            SettingsError::Warmup(_) => Setting::Warmup,
+            SettingsError::WeightDecay(_) => Setting::WeightDecay,
+            SettingsError::ValidFraction(_) => Setting::ValidFraction,
+            SettingsError::Patience => Setting::Patience,
+        }
+    }
+}
+
+impl TrainSettings {
+    /// Checks every setting; `positions` is the model's position table (`None` before a model
+    /// is loaded, when only the lower bound of the length is checked).
+    pub fn validate(&self, positions: Option<usize>) -> Result<(), SettingsError> {
+        let unit = |x: f64| x.is_finite() && (0.0..1.0).contains(&x);
+        if self.epochs == 0 {
+            return Err(SettingsError::Epochs);
+        }
+        if self.batch_size == 0 {
+            return Err(SettingsError::BatchSize);
+        }
+        if !(unit(self.lr) && self.lr > 0.0) {
+            return Err(SettingsError::LearningRate(self.lr));
+        }
+        let limit = positions.unwrap_or(usize::MAX);
+        if self.max_len < MIN_MAX_LEN || self.max_len > limit {
+            return Err(SettingsError::MaxLen {
+                asked: self.max_len,
+                positions: limit,
+            });
+        }
+        if !unit(self.warmup_ratio) {
+            return Err(SettingsError::Warmup(self.warmup_ratio));
+        }
+        if !unit(self.weight_decay) {
+            return Err(SettingsError::WeightDecay(self.weight_decay));
+        }
+        if !(unit(self.valid_fraction) && self.valid_fraction > 0.0) {
+            return Err(SettingsError::ValidFraction(self.valid_fraction));
+        }
+        if self.patience == Some(0) {
+            return Err(SettingsError::Patience);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with(change: impl FnOnce(&mut TrainSettings)) -> Result<(), SettingsError> {
+        let mut s = TrainSettings::default();
+        change(&mut s);
+        s.validate(Some(512))
+    }
+
+    #[test]
+    fn the_defaults_are_valid() {
+        assert_eq!(TrainSettings::default().validate(Some(512)), Ok(()));
+        assert_eq!(TrainSettings::default().validate(None), Ok(()));
+    }
+
+    #[test]
+    fn each_setting_out_of_range_names_itself() {
+        let cases: Vec<(Result<(), SettingsError>, Setting)> = vec![
+            (with(|s| s.epochs = 0), Setting::Epochs),
+            (with(|s| s.batch_size = 0), Setting::BatchSize),
+            (with(|s| s.lr = 0.0), Setting::LearningRate),
+            (with(|s| s.lr = -1e-4), Setting::LearningRate),
+            (with(|s| s.lr = f64::NAN), Setting::LearningRate),
+            (with(|s| s.lr = f64::INFINITY), Setting::LearningRate),
+            (with(|s| s.max_len = 513), Setting::MaxLen),
+            (with(|s| s.max_len = 4), Setting::MaxLen),
+            (with(|s| s.warmup_ratio = 1.0), Setting::Warmup),
+            (with(|s| s.weight_decay = -0.1), Setting::WeightDecay),
+            (with(|s| s.valid_fraction = 0.0), Setting::ValidFraction),
+            (with(|s| s.valid_fraction = 1.0), Setting::ValidFraction),
+            (
+                with(|s| s.valid_fraction = f64::NAN),
+                Setting::ValidFraction,
+            ),
+            (with(|s| s.patience = Some(0)), Setting::Patience),
+        ];
+        for (result, setting) in cases {
+            assert_eq!(result.map_err(|e| e.setting()), Err(setting));
+        }
+        let err = with(|s| s.max_len = 1000).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "must be between 8 and 512 tokens (the model's position table), found 1000"
+        );
+    }
+}

@@ -1,0 +1,139 @@
+//! The fine-tuning recipe, in one place for every shell: check the settings, accept the data,
+//! hold out a validation share, build the label map, tokenise and align, then load the
+//! checkpoint with a new head. The `anneal finetune` command and the browser worker both call
+//! [`plan`] and [`load`], so the same file and settings give the same split, labels and steps
+//! wherever they run (a test holds them to it).
+
+use burn::prelude::Device;
+
+use super::TrainConfig;
+use super::prepare::{PrepareError, prepare};
+use crate::checkpoint::{CheckpointError, ModelFiles, load_classifier};
+use crate::data::{DataError, Examples, Parsed};
+use crate::model::{BertClassifier, BertConfig};
+use crate::shared::{SettingsError, Task, TrainSettings};
+
+/// A run, decided before any weight is loaded: the data as the model will see it and the loop's
+/// configuration.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    /// The task of the data.
+    pub task: Task,
+    /// Encoded training and validation examples, the label names in class order.
+    pub data: super::TrainData,
+    /// The validation examples as read, in the order of `data.valid`.
+    pub valid_examples: Examples,
+    /// What preparing noticed (the split, cut examples, labels only in validation).
+    pub notes: Vec<String>,
+    /// The loop's configuration.
+    pub config: TrainConfig,
+    /// Longest input in tokens.
+    pub max_len: usize,
+}
+
+impl Plan {
+    /// Optimizer steps per epoch.
+    pub fn steps_per_epoch(&self) -> usize {
+        self.data.train.len().div_ceil(self.config.batch_size)
+    }
+
+    /// Optimizer steps in the whole run (fewer if it stops early).
+    pub fn total_steps(&self) -> usize {
+        self.steps_per_epoch() * self.config.epochs
+    }
+}
+
+/// Why a run cannot start. Each shell words the remedy in its own terms.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum RecipeError {
+    /// A setting out of range.
+    #[error("{} {}", .0.setting().describe(), .0)]
+    Settings(#[from] SettingsError),
+    /// The data file has problems (and skipping them was not asked for), or no examples.
+    #[error(transparent)]
+    Data(#[from] DataError),
+    /// The data cannot train a model (one label, no validation examples, ...).
+    #[error(transparent)]
+    Prepare(#[from] PrepareError),
+}
+
+/// Checks `settings` against the model and turns parsed files into a [`Plan`]. Without a
+/// validation file, `settings.valid_fraction` of the training data is held out (stratified by
+/// label, seeded).
+pub fn plan(
+    train: Parsed,
+    valid: Option<Parsed>,
+    files: &ModelFiles,
+    settings: &TrainSettings,
+) -> Result<Plan, RecipeError> {
+    settings.validate(Some(files.config.max_position_embeddings))?;
+    let train = train.accept(settings.skip_invalid)?;
+    let valid = valid.map(|v| v.accept(settings.skip_invalid)).transpose()?;
+    let prepared = prepare(
+        train.examples,
+        valid.map(|v| v.examples),
+        &files.tokenizer,
+        settings.max_len,
+        settings.valid_fraction,
+        settings.seed,
+    )?;
+    let config = TrainConfig {
+        epochs: settings.epochs,
+        batch_size: settings.batch_size,
+        lr: settings.lr,
+        warmup_ratio: settings.warmup_ratio,
+        weight_decay: settings.weight_decay,
+        seed: settings.seed,
+        patience: settings.patience,
+        ..TrainConfig::default()
+    };
+    Ok(Plan {
+        task: prepared.task,
+        data: prepared.data,
+        valid_examples: prepared.valid_examples,
+        notes: prepared.notes,
+        config,
+        max_len: settings.max_len,
+    })
+}
+
+/// The pre-trained encoder of `files` (its first `keep_layers` layers) with a new head for the
+/// plan's task and labels, on `device`; and what loading noticed, in words.
+pub fn load(
+    plan: &Plan,
+    files: &ModelFiles,
+    keep_layers: Option<usize>,
+    device: &Device,
+) -> Result<(BertClassifier, BertConfig, Vec<String>), CheckpointError> {
+    let (model, config, report) = load_classifier(
+        &files.config,
+        &files.weights,
+        plan.task,
+        plan.data.labels.len(),
+        keep_layers,
+        device,
+    )?;
+    let mut notes = Vec::new();
+    if !report.unexpected.is_empty() {
+        let mut names = report
+            .unexpected
+            .iter()
+            .take(4)
+            .cloned()
+            .collect::<Vec<_>>();
+        if report.unexpected.len() > 4 {
+            names.push("...".into());
+        }
+        notes.push(format!(
+            "the checkpoint has {} tensor(s) this model does not use: {}",
+            report.unexpected.len(),
+            names.join(", ")
+        ));
+    }
+    for part in &report.initialised {
+        notes.push(format!(
+            "{part} starts from scratch (not in the checkpoint)"
+        ));
+    }
+    Ok((model, config, notes))
+}

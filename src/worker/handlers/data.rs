@@ -1,0 +1,16 @@
+//! `ParseData`: a labeled file parsed, summarised for the Data panel, and kept for training
+//! when it can be trained on.
+
+use std::rc::Rc;
+
+use super::super::entry::post;
+use super::super::plan::read_data;
+use super::super::state::Shared;
+use crate::protocol::{ColumnChoice, FromWorker};
+
+/// Parses `bytes` (a file called `name`) with the columns the person picked, if any.
+pub(in crate::worker) fn parse(session: &Shared, name: &str, bytes: &[u8], columns: ColumnChoice) {
+    let (data, usable) = read_data(name, bytes, columns);
+    session.borrow_mut().data = usable.map(Rc::new);
+    post(&FromWorker::DataParsed { data }, Vec::new());
+}

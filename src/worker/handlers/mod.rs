@@ -1,0 +1,8 @@
+//! One file per request family; each turns a request into engine calls and its answer into
+//! messages (through [`super::to_proto`]).
+
+pub(super) mod data;
+pub(super) mod export;
+pub(super) mod model;
+pub(super) mod predict;
+pub(super) mod train;

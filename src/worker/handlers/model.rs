@@ -1,0 +1,183 @@
+//! `LoadModel`: a model's files fetched (bundled default, folder URL, Hub), unpacked (picked
+//! files, a zip) or read from the browser's cache, checked, and put on the device; a
+//! fine-tuned checkpoint is ready to predict at once.
+
+use std::collections::BTreeMap;
+use std::rc::Rc;
+
+use burn::module::Module;
+use burn::prelude::Device;
+
+use super::super::entry::post;
+use super::super::origin::{Arrival, resolve};
+use super::super::state::{Base, Shared, Tuned, device_of};
+use super::super::store;
+use crate::checkpoint::{
+    ModelFiles, load_classifier, load_encoder, truncate_layers, zip as archive,
+};
+use crate::protocol::{FromWorker, ModelInfo, ModelOrigin};
+
+/// Loads a model and tells the UI what it is.
+pub(in crate::worker) async fn load(
+    session: &Shared,
+    origin: ModelOrigin,
+    keep_layers: Option<usize>,
+    attachments: Vec<Vec<u8>>,
+) -> Result<(), String> {
+    let device = device_of(session)?;
+    let resolved = resolve(origin, &store::absolute("models/all-MiniLM-L6-v2/"))?;
+    let (name, source) = (resolved.name, resolved.source);
+    let files = match resolved.arrival {
+        Arrival::Folder { base, keep } => fetch_folder(&base, keep).await?,
+        Arrival::Attached { names } => unpack(&names, attachments)?,
+        Arrival::Saved { key } => store::load_folder(&key).await?,
+    };
+    let files = Rc::new(ModelFiles::from_files(&source, files)?);
+    let kept = truncate_layers(&files.config, keep_layers).map_err(|e| format!("{source}: {e}"))?;
+    let (parameters, mut notes) = check(session, &files, keep_layers, &device, &name, &source)?;
+    if kept.num_hidden_layers < files.config.num_hidden_layers {
+        notes.push(format!(
+            "kept the first {} of {} layers: faster, usually a little less accurate",
+            kept.num_hidden_layers, files.config.num_hidden_layers
+        ));
+    }
+    let fine_tuned = files.fine_tuned().ok();
+    let info = ModelInfo {
+        name: name.clone(),
+        source,
+        layers: kept.num_hidden_layers,
+        total_layers: files.config.num_hidden_layers,
+        hidden: kept.hidden_size,
+        heads: kept.num_attention_heads,
+        intermediate: kept.intermediate_size,
+        vocab: kept.vocab_size,
+        max_positions: kept.max_position_embeddings,
+        parameters,
+        task: fine_tuned.as_ref().map(|(t, _)| *t),
+        labels: fine_tuned.map(|(_, l)| l).unwrap_or_default(),
+        notes,
+    };
+    session.borrow_mut().base = Some(Base {
+        files,
+        keep_layers,
+        name,
+    });
+    post(&FromWorker::ModelLoaded { model: info }, Vec::new());
+    Ok(())
+}
+
+/// Builds the model on the device to check its weights and count them: a fine-tuned
+/// checkpoint becomes the model to predict with, a base encoder only says what it holds. The
+/// parameter count and notes for the Model panel.
+fn check(
+    session: &Shared,
+    files: &Rc<ModelFiles>,
+    keep_layers: Option<usize>,
+    device: &Device,
+    name: &str,
+    source: &str,
+) -> Result<(u64, Vec<String>), String> {
+    let mut notes = Vec::new();
+    let parameters;
+    if let Ok((task, labels)) = files.fine_tuned() {
+        let (model, config, report) = load_classifier(
+            &files.config,
+            &files.weights,
+            task,
+            labels.len(),
+            keep_layers,
+            device,
+        )
+        .map_err(|e| format!("{source}: {e}"))?;
+        if !report.initialised.is_empty() {
+            return Err(format!(
+                "{source}: the checkpoint lacks trained weights for {}",
+                report.initialised.join(", ")
+            ));
+        }
+        parameters = model.num_params() as u64;
+        notes.push(format!(
+            "fine-tuned for {} with labels {}: ready to predict, or to fine-tune further",
+            task.describe(),
+            labels.join(", ")
+        ));
+        session.borrow_mut().tuned = Some(Rc::new(Tuned {
+            name: name.to_string(),
+            model,
+            config,
+            labels,
+            files: files.clone(),
+            max_len: 128.min(files.config.max_position_embeddings),
+        }));
+    } else {
+        // Built on the training device only to check the weights and count them: a check on
+        // Flex would grow the worker's wasm memory by the model's size for good.
+        let (encoder, _, report) = load_encoder(&files.config, &files.weights, keep_layers, device)
+            .map_err(|e| format!("{source}: {e}"))?;
+        parameters = encoder.num_params() as u64;
+        if !report.unexpected.is_empty() {
+            notes.push(format!(
+                "{} tensor(s) in the file are not used (e.g. {})",
+                report.unexpected.len(),
+                report.unexpected[0]
+            ));
+        }
+        session.borrow_mut().tuned = None;
+    }
+    Ok((parameters, notes))
+}
+
+/// The picked files by base name, zips unpacked. Every name must have arrived.
+fn unpack(
+    names: &[String],
+    attachments: Vec<Vec<u8>>,
+) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    if attachments.len() != names.len() {
+        let missing: Vec<&str> = names
+            .iter()
+            .skip(attachments.len())
+            .map(String::as_str)
+            .collect();
+        return Err(format!(
+            "{} of {} files arrived (missing: {}); pick them again",
+            attachments.len(),
+            names.len(),
+            missing.join(", ")
+        ));
+    }
+    let mut files = BTreeMap::new();
+    for (file, bytes) in names.iter().zip(attachments) {
+        if file.to_lowercase().ends_with(".zip") {
+            files.extend(archive::read(file, &bytes)?);
+        } else {
+            let base = file.rsplit('/').next().unwrap_or(file).to_string();
+            files.insert(base, bytes);
+        }
+    }
+    Ok(files)
+}
+
+/// The files of a model folder at `base`: config and weights required, the tokenizer as
+/// tokenizer.json or else vocab.txt (+ tokenizer_config.json).
+async fn fetch_folder(base: &str, keep: bool) -> Result<BTreeMap<String, Vec<u8>>, String> {
+    let mut files = BTreeMap::new();
+    for file in ["config.json", "model.safetensors"] {
+        let bytes = store::fetch(&format!("{base}{file}"), file, keep)
+            .await?
+            .ok_or_else(|| format!("{base}{file}: not found (404)"))?;
+        files.insert(file.to_string(), bytes);
+    }
+    match store::fetch(&format!("{base}tokenizer.json"), "tokenizer.json", keep).await? {
+        Some(bytes) => {
+            files.insert("tokenizer.json".into(), bytes);
+        }
+        None => {
+            for file in ["vocab.txt", "tokenizer_config.json"] {
+                if let Some(bytes) = store::fetch(&format!("{base}{file}"), file, keep).await? {
+                    files.insert(file.to_string(), bytes);
+                }
+            }
+        }
+    }
+    Ok(files)
+}

@@ -1,0 +1,179 @@
+//! `Train`: the recipe's plan from the loaded model and data, the loop with progress as
+//! messages, pause and cancel between steps, each new best epoch kept in the browser's cache at
+//! once (a lost device or a closed tab loses nothing learned), and the result for the
+//! Evaluate panel.
+
+use std::rc::Rc;
+
+use wasm_bindgen_futures::JsFuture;
+
+use super::super::entry::{post, scope};
+use super::super::plan::plan_run;
+use super::super::state::{Base, RunControl, Shared, Tuned, device_of};
+use super::super::store;
+use super::super::to_proto::{recipe_error, report, train_update, valid_answers};
+use crate::checkpoint::{export_config, export_safetensors};
+use crate::model::BertClassifier;
+use crate::protocol::{FromWorker, RunResult, TrainSettings};
+use crate::shared::Task;
+use crate::train::recipe;
+use crate::train::{Control, Event, Hook, fine_tune_with, predict_probabilities};
+
+/// Fine-tunes the loaded model on the parsed data: the recipe's plan, then the loop, with
+/// progress as messages and every new best epoch kept in the browser.
+pub(in crate::worker) async fn run(
+    session: &Shared,
+    settings: TrainSettings,
+) -> Result<(), String> {
+    let device = device_of(session)?;
+    let Base {
+        files,
+        keep_layers,
+        name: base_name,
+    } = session.borrow().base.clone().ok_or("load a model first")?;
+    let parsed = session
+        .borrow()
+        .data
+        .clone()
+        .ok_or("load a data file first")?;
+    let plan = plan_run(&parsed, &files, &settings).map_err(|e| recipe_error(&e))?;
+    let (model, config, loaded) =
+        recipe::load(&plan, &files, keep_layers, &device.autodiff()).map_err(|e| e.to_string())?;
+    let mut notes = plan.notes.clone();
+    notes.extend(loaded);
+    let (data, train_config, max_len) = (&plan.data, &plan.config, plan.max_len);
+    let valid_examples = &plan.valid_examples;
+    let run = Rc::new(RunControl::default());
+    session.borrow_mut().run = Some(run.clone());
+    let task = match plan.task {
+        Task::Classify => "classify",
+        Task::Ner => "ner",
+    };
+    let save_as = format!("{base_name}-{task}-{}", now_stamp());
+    let mut control = WorkerControl {
+        run,
+        config_json: export_config(&config, plan.task, &data.labels),
+        tokenizer_json: files.tokenizer_json()?,
+        save_as: save_as.clone(),
+        saved: None,
+        save_error: None,
+    };
+    let mut notes = Some(notes);
+    let mut on_event = |event: Event| {
+        if let Some(update) = train_update(event, &mut notes) {
+            post(&FromWorker::Training { update }, Vec::new());
+        }
+    };
+    let outcome = fine_tune_with(model, data, train_config, &mut on_event, &mut control)
+        .await
+        .map_err(|e| match &control.saved {
+            Some(_) => format!("{e}. The best model so far is saved in this browser as {save_as}."),
+            None => e.to_string(),
+        })?;
+    // The validation examples with the kept model's answers, for the Evaluate panel.
+    let examples = match predict_probabilities(
+        &outcome.model,
+        &data.valid,
+        train_config.batch_size,
+        data.pad_id,
+    )
+    .await
+    {
+        Ok(probs) if data.valid.len() == valid_examples.len() => {
+            valid_answers(valid_examples, &data.valid, &probs, &data.labels)
+        }
+        _ => Vec::new(),
+    };
+    if outcome.evaluation.is_none() && control.saved.is_none() {
+        control.new_best(0, &outcome.model).await;
+    }
+    let result = RunResult {
+        best_epoch: outcome.best_epoch,
+        report: outcome.evaluation.as_ref().map(report),
+        stopped: outcome.stopped.clone(),
+        examples,
+        saved_as: control.saved.clone(),
+        save_error: control.save_error.clone(),
+    };
+    session.borrow_mut().tuned = Some(Rc::new(Tuned {
+        name: save_as,
+        model: outcome.model,
+        config,
+        labels: data.labels.clone(),
+        files,
+        max_len,
+    }));
+    post(&FromWorker::Finished { result }, Vec::new());
+    Ok(())
+}
+
+/// Steers the loop from the UI's messages, and keeps each new best model in the browser so
+/// that a lost device or a closed tab loses nothing that was learned.
+struct WorkerControl {
+    run: Rc<RunControl>,
+    save_as: String,
+    config_json: String,
+    tokenizer_json: Vec<u8>,
+    saved: Option<String>,
+    save_error: Option<String>,
+}
+
+async fn sleep_ms(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
+    });
+    let _ = JsFuture::from(promise).await;
+}
+
+impl Control for WorkerControl {
+    fn proceed(&mut self) -> Hook<'_, bool> {
+        Box::pin(async move {
+            while self.run.paused.get() && !self.run.cancelled.get() {
+                sleep_ms(100).await;
+            }
+            !self.run.cancelled.get()
+        })
+    }
+
+    fn new_best<'a>(&'a mut self, _epoch: usize, model: &'a BertClassifier) -> Hook<'a, ()> {
+        Box::pin(async move {
+            let saved = match export_safetensors(model).await {
+                Ok(weights) => {
+                    store::save(
+                        &self.save_as,
+                        &[
+                            ("config.json", self.config_json.as_bytes()),
+                            ("model.safetensors", &weights),
+                            ("tokenizer.json", &self.tokenizer_json),
+                        ],
+                    )
+                    .await
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            match saved {
+                Ok(key) => {
+                    self.saved = Some(key);
+                    // The Model panel lists it at once: it survives whatever happens next.
+                    if let Ok(models) = store::list().await {
+                        post(&FromWorker::Models { models }, Vec::new());
+                    }
+                }
+                Err(e) => self.save_error = Some(e),
+            }
+        })
+    }
+}
+
+fn now_stamp() -> String {
+    let d = js_sys::Date::new_0();
+    format!(
+        "{:04}{:02}{:02}-{:02}{:02}{:02}",
+        d.get_full_year(),
+        d.get_month() + 1,
+        d.get_date(),
+        d.get_hours(),
+        d.get_minutes(),
+        d.get_seconds()
+    )
+}

@@ -1,0 +1,78 @@
+//! What the worker holds between requests: the device, the base model's files, the parsed
+//! data, a run in progress and the model ready to predict.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use burn::prelude::Device;
+
+use super::entry::post;
+use crate::checkpoint::ModelFiles;
+use crate::data::Parsed;
+use crate::model::{BertClassifier, BertConfig};
+use crate::protocol::{BackendInfo, FromWorker, RequestKind, ToWorker};
+
+/// A model ready to predict: fine-tuned here or imported.
+pub(super) struct Tuned {
+    /// The name it is saved and exported under.
+    pub name: String,
+    /// The model.
+    pub model: BertClassifier,
+    /// Its config (layers kept).
+    pub config: BertConfig,
+    /// Its labels, in class order.
+    pub labels: Vec<String>,
+    /// The files it came from (the tokenizer).
+    pub files: Rc<ModelFiles>,
+    /// Longest input for predictions.
+    pub max_len: usize,
+}
+
+/// The loaded base model: its files, the layers to keep, its name.
+#[derive(Clone)]
+pub(super) struct Base {
+    pub files: Rc<ModelFiles>,
+    pub keep_layers: Option<usize>,
+    pub name: String,
+}
+
+/// Pause and cancel flags of the run in progress, set by requests between steps.
+#[derive(Default)]
+pub(super) struct RunControl {
+    pub paused: Cell<bool>,
+    pub cancelled: Cell<bool>,
+}
+
+/// Everything the worker holds.
+#[derive(Default)]
+pub(super) struct Session {
+    pub device: Option<Device>,
+    pub backend: BackendInfo,
+    pub base: Option<Base>,
+    pub data: Option<Rc<Parsed>>,
+    pub tuned: Option<Rc<Tuned>>,
+    pub run: Option<Rc<RunControl>>,
+    /// Requests that arrived while the device was starting, answered once it is up.
+    pub waiting: Vec<(ToWorker, Vec<Vec<u8>>)>,
+    pub starting: bool,
+}
+
+pub(super) type Shared = Rc<RefCell<Session>>;
+
+/// The device, once started.
+pub(super) fn device_of(session: &Shared) -> Result<Device, String> {
+    session
+        .borrow()
+        .device
+        .clone()
+        .ok_or_else(|| "the device is not started yet".to_string())
+}
+
+/// Reports a failed request; one that failed because the GPU device is gone is fatal.
+pub(super) fn fail(request: RequestKind, message: impl Into<String>) {
+    let message = message.into();
+    if super::fatal::device_failed(&message) {
+        return super::entry::fatal(&message);
+    }
+    post(&FromWorker::Failed { request, message }, Vec::new());
+}

@@ -1,0 +1,351 @@
+//! The engine's values as the browser's messages: a parsed file as a [`DataSummary`], scores
+//! as a [`Report`], predictions as [`PredictionView`]s, and engine errors in the browser's
+//! words (a field to change or a box to tick, never a command-line flag). Pure, so it is
+//! tested natively.
+
+use std::collections::BTreeMap;
+
+use crate::data::entities::spans;
+use crate::data::features::Features;
+use crate::data::split::label_counts;
+use crate::data::{DataError, Examples, Parsed};
+use crate::infer::Prediction;
+use crate::protocol::{
+    DataSummary, EntitySpan, LineProblem, PredictionView, PreviewRow, Report, RowSpan, TrainUpdate,
+    ValidExample, setting_message,
+};
+use crate::shared::IGNORE_INDEX;
+use crate::train::eval::argmax;
+use crate::train::recipe::RecipeError;
+use crate::train::{Evaluation, Event};
+
+/// Examples shown in the Data panel's preview.
+pub const PREVIEW_ROWS: usize = 20;
+/// Problems listed in the Data panel; the rest are counted.
+pub const LISTED_PROBLEMS: usize = 200;
+
+/// A data error as the Data and Train panels say it.
+pub fn data_error(e: &DataError) -> String {
+    match e {
+        DataError::NoColumn { which, .. } => {
+            format!("{e}. Pick the {which} column above.")
+        }
+        DataError::Invalid { .. } => {
+            let mut text = e.to_string();
+            let first = text.find('\n').unwrap_or(text.len());
+            text.insert_str(
+                first,
+                ". Fix the file, or tick \"Continue with the valid rows\" (Data panel) to train on the others",
+            );
+            text
+        }
+        DataError::File { .. } => e.to_string(),
+    }
+}
+
+/// Why a run cannot start, as the Train panel says it.
+pub fn recipe_error(e: &RecipeError) -> String {
+    match e {
+        RecipeError::Settings(s) => setting_message(s),
+        RecipeError::Data(d) => data_error(d),
+        RecipeError::Prepare(p) => p.to_string(),
+    }
+}
+
+/// The Data panel's summary of a file, and the parsed file when it can be trained on.
+pub fn summary(
+    name: &str,
+    bytes: &[u8],
+    parsed: Result<Parsed, DataError>,
+) -> (DataSummary, Option<Parsed>) {
+    let columns = crate::data::formats::columns(name, bytes);
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(e) => {
+            let summary = DataSummary {
+                file: name.into(),
+                columns,
+                error: Some(data_error(&e)),
+                ..Default::default()
+            };
+            return (summary, None);
+        }
+    };
+    let mut notes = parsed.notes.clone();
+    if parsed.problems.len() > LISTED_PROBLEMS {
+        notes.push(format!(
+            "{} problems in all; the first {LISTED_PROBLEMS} are listed",
+            parsed.problems.len()
+        ));
+    }
+    let unusable = crate::data::unusable(&parsed.examples);
+    let error = (!unusable.is_empty())
+        .then(|| format!("{name}: not usable for training: {}", unusable.join("; ")));
+    let summary = DataSummary {
+        file: name.into(),
+        task: Some(parsed.examples.task()),
+        examples: parsed.examples.len(),
+        rows: parsed.rows,
+        multiline: parsed
+            .multiline
+            .iter()
+            .map(|m| RowSpan {
+                first: m.first,
+                last: m.last,
+                warning: m.warning.clone(),
+            })
+            .collect(),
+        columns,
+        preview: preview(&parsed.examples),
+        labels: label_list(&parsed.examples),
+        problems: parsed
+            .problems
+            .iter()
+            .take(LISTED_PROBLEMS)
+            .map(|p| LineProblem {
+                line: p.line,
+                message: p.message.clone(),
+            })
+            .collect(),
+        notes,
+        error,
+    };
+    let usable = summary.error.is_none().then_some(parsed);
+    (summary, usable)
+}
+
+fn preview(examples: &Examples) -> Vec<PreviewRow> {
+    match examples {
+        Examples::Classify(v) => v
+            .iter()
+            .take(PREVIEW_ROWS)
+            .map(|e| PreviewRow {
+                line: e.line,
+                text: e.text.clone(),
+                label: e.label.clone(),
+            })
+            .collect(),
+        Examples::Ner(v) => v
+            .iter()
+            .take(PREVIEW_ROWS)
+            .map(|e| PreviewRow {
+                line: e.line,
+                text: e.tokens.join(" "),
+                label: e.tags.join(" "),
+            })
+            .collect(),
+    }
+}
+
+/// Label (or entity type) counts, most frequent first.
+fn label_list(examples: &Examples) -> Vec<(String, usize)> {
+    let mut labels: Vec<(String, usize)> = match examples {
+        Examples::Classify(_) => label_counts(examples).into_iter().collect(),
+        Examples::Ner(v) => {
+            let mut counts = BTreeMap::new();
+            for e in v {
+                for s in spans(&e.tags) {
+                    *counts.entry(s.kind).or_insert(0) += 1;
+                }
+            }
+            counts.into_iter().collect()
+        }
+    };
+    labels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+    labels
+}
+
+/// Validation scores for the panels.
+pub fn report(evaluation: &Evaluation) -> Report {
+    match evaluation {
+        Evaluation::Classify(r) => Report::Classify {
+            examples: r.examples,
+            accuracy: r.accuracy,
+            macro_f1: r.macro_f1,
+            weighted_f1: r.weighted_f1,
+            per_class: r.per_class.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+            labels: r.confusion.labels.clone(),
+            matrix: r.confusion.matrix.clone(),
+        },
+        Evaluation::Ner(r) => Report::Ner {
+            examples: r.examples,
+            precision: r.precision,
+            recall: r.recall,
+            f1: r.f1,
+            token_accuracy: r.token_accuracy,
+            per_type: r.per_type.iter().map(|(k, v)| (k.clone(), *v)).collect(),
+        },
+    }
+}
+
+/// A training event as the Train panel's update; the notes go with the first. A stop is
+/// reported with the run's result instead, so it has none.
+pub fn train_update(event: Event, notes: &mut Option<Vec<String>>) -> Option<TrainUpdate> {
+    Some(match event {
+        Event::Started {
+            total_steps,
+            steps_per_epoch,
+            train_examples,
+            valid_examples,
+        } => TrainUpdate::Started {
+            total_steps,
+            steps_per_epoch,
+            train_examples,
+            valid_examples,
+            notes: notes.take().unwrap_or_default(),
+        },
+        Event::Step(stats) => TrainUpdate::Step(stats),
+        Event::Evaluated {
+            epoch,
+            train_loss,
+            evaluation,
+            best,
+        } => TrainUpdate::Evaluated {
+            epoch,
+            train_loss,
+            report: report(&evaluation),
+            best,
+        },
+        Event::Stopped { .. } => return None,
+    })
+}
+
+/// The validation examples with the kept model's answers, for the confusion matrix's cells and
+/// the list of errors. `probs` holds each example's probabilities per position.
+pub fn valid_answers(
+    examples: &Examples,
+    features: &[Features],
+    probs: &[Vec<Vec<f32>>],
+    labels: &[String],
+) -> Vec<ValidExample> {
+    match examples {
+        Examples::Classify(v) => v
+            .iter()
+            .zip(probs)
+            .map(|(e, p)| {
+                let best = argmax(&p[0]);
+                ValidExample {
+                    line: e.line,
+                    text: e.text.clone(),
+                    gold: e.label.clone(),
+                    predicted: labels[best].clone(),
+                    confidence: p[0][best],
+                }
+            })
+            .collect(),
+        Examples::Ner(v) => v
+            .iter()
+            .zip(features)
+            .zip(probs)
+            .map(|((e, f), p)| {
+                let predicted: Vec<String> = (0..f.labels.len())
+                    .filter(|&t| f.labels[t] != IGNORE_INDEX)
+                    .map(|t| labels[argmax(&p[t])].clone())
+                    .collect();
+                let show = |tags: &[String]| {
+                    let list: Vec<String> = spans(tags)
+                        .into_iter()
+                        .filter(|s| s.end <= e.tokens.len())
+                        .map(|s| format!("{} ({})", e.tokens[s.start..s.end].join(" "), s.kind))
+                        .collect();
+                    if list.is_empty() {
+                        "(none)".to_string()
+                    } else {
+                        list.join(", ")
+                    }
+                };
+                ValidExample {
+                    line: e.line,
+                    text: e.tokens.join(" "),
+                    gold: show(&e.tags),
+                    predicted: show(&predicted),
+                    confidence: 0.0,
+                }
+            })
+            .collect(),
+    }
+}
+
+/// A prediction as the Try-it panel shows it: labels most probable first, or entity spans.
+pub fn prediction_view(text: &str, prediction: Prediction) -> PredictionView {
+    match prediction {
+        Prediction::Classify { mut scores, .. } => {
+            scores.sort_by(|a, b| b.1.total_cmp(&a.1));
+            PredictionView::Classify { scores }
+        }
+        Prediction::Ner { entities } => PredictionView::Ner {
+            text: text.to_string(),
+            entities: entities
+                .into_iter()
+                .map(|e| EntitySpan {
+                    start: e.start,
+                    end: e.end,
+                    label: e.label,
+                    score: e.score,
+                })
+                .collect(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::{ParseOptions, parse};
+    use crate::shared::{Setting, SettingsError};
+
+    fn summarize(name: &str, text: &str) -> DataSummary {
+        let bytes = text.as_bytes();
+        summary(name, bytes, parse(name, bytes, &ParseOptions::default())).0
+    }
+
+    #[test]
+    fn a_summary_counts_rows_and_names_problems_and_multi_line_rows() {
+        let s = summarize(
+            "a.csv",
+            "text,label\ngood,pos\n\"two\nlines\",neg\nbad, really,neg\n",
+        );
+        assert_eq!((s.rows, s.examples), (3, 2));
+        assert_eq!(s.task, Some(crate::shared::Task::Classify));
+        assert_eq!(s.problems.len(), 1);
+        assert_eq!(s.problems[0].line, 5);
+        assert_eq!(
+            (
+                s.multiline[0].first,
+                s.multiline[0].last,
+                s.multiline[0].warning.clone()
+            ),
+            (3, 4, None)
+        );
+        assert_eq!(s.preview[1].text, "two\nlines");
+        assert_eq!(
+            s.labels,
+            vec![("neg".to_string(), 1), ("pos".to_string(), 1)]
+        );
+        assert_eq!(s.columns, vec!["text", "label"]);
+    }
+
+    #[test]
+    fn errors_are_worded_for_the_browser_without_flags() {
+        let s = summarize("a.csv", "foo,bar\n1,2\n");
+        let error = s.error.unwrap();
+        assert!(error.contains("no text column found"), "{error}");
+        assert!(error.ends_with("Pick the text column above."), "{error}");
+        let parsed = parse("b.csv", b"text,label\nok,a\n,b\n", &ParseOptions::default()).unwrap();
+        let invalid = data_error(&parsed.accept(false).unwrap_err());
+        assert!(
+            invalid.starts_with("b.csv: 1 problem found. Fix the file, or tick"),
+            "{invalid}"
+        );
+        assert!(invalid.contains("\n  line 3: empty text"), "{invalid}");
+        let settings = recipe_error(&RecipeError::Settings(SettingsError::BatchSize));
+        assert_eq!(settings, "Batch size must be at least 1");
+        for message in [error, invalid, settings] {
+            assert!(!message.contains("--"), "{message}");
+        }
+        assert_eq!(
+            crate::protocol::setting_label(Setting::ValidFraction),
+            "Validation share"
+        );
+    }
+}
