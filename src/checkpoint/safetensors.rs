@@ -206,7 +206,7 @@ pub fn serialize(tensors: &BTreeMap<String, (Vec<usize>, Vec<f32>)>) -> Vec<u8> 
         offset = end;
     }
     let mut json = serde_json::to_string(&header).expect("a map of numbers serialises");
-    while (8 + json.len()) % 8 != 0 {
+    while !(8 + json.len()).is_multiple_of(8) {
         json.push(' '); // the format pads the header with spaces to 8-byte alignment
     }
     let mut out = Vec::with_capacity(8 + json.len() + offset);

@@ -80,7 +80,7 @@ pub struct EmbedArgs {
 }
 
 fn open_fine_tuned(
-    path: &PathBuf,
+    path: &std::path::Path,
     device: DeviceChoice,
 ) -> Result<(ModelDir, BertClassifier, Vec<String>), String> {
     let dir = ModelDir::open(path)?;

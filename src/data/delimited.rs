@@ -463,11 +463,11 @@ mod tests {
                 continue;
             }
             let bytes = std::fs::read(&path).unwrap();
-            if let Ok(p) = parse_any(&name, &bytes, &ParseOptions::default()) {
-                if matches!(p.examples, Examples::Classify(_)) {
-                    assert_eq!(unaccounted(&bytes, &p), Vec::<usize>::new(), "{name}");
-                    checked += 1;
-                }
+            if let Ok(p) = parse_any(&name, &bytes, &ParseOptions::default())
+                && matches!(p.examples, Examples::Classify(_))
+            {
+                assert_eq!(unaccounted(&bytes, &p), Vec::<usize>::new(), "{name}");
+                checked += 1;
             }
         }
         assert!(checked >= 15, "{checked}");

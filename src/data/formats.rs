@@ -113,14 +113,14 @@ pub fn parse(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed,
             }
         }
     };
-    if let Some(task) = options.task {
-        if parsed.examples.task() != task {
-            return Err(file_error(format!(
-                "the file holds {} data but the task is {}",
-                task_name(parsed.examples.task()),
-                task_name(task)
-            )));
-        }
+    if let Some(task) = options.task
+        && parsed.examples.task() != task
+    {
+        return Err(file_error(format!(
+            "the file holds {} data but the task is {}",
+            task_name(parsed.examples.task()),
+            task_name(task)
+        )));
     }
     Ok(parsed)
 }

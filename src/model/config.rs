@@ -188,7 +188,7 @@ impl BertConfig {
                 )));
             }
         }
-        if self.hidden_size % self.num_attention_heads != 0 {
+        if !self.hidden_size.is_multiple_of(self.num_attention_heads) {
             return Err(ConfigError::Inconsistent(format!(
                 "hidden_size {} is not a multiple of num_attention_heads {}",
                 self.hidden_size, self.num_attention_heads
@@ -207,7 +207,8 @@ impl BertConfig {
                 )));
             }
         }
-        if !(self.layer_norm_eps > 0.0) {
+        // Written so that NaN is refused too.
+        if self.layer_norm_eps.partial_cmp(&0.0) != Some(std::cmp::Ordering::Greater) {
             return Err(ConfigError::Inconsistent(
                 "layer_norm_eps must be positive".into(),
             ));
