@@ -55,18 +55,25 @@ class NetWatch:
         self.errors = []
         self.notes = []
         self.closed = False
+        # Set once a page's Network domain is on: before that, a navigation would go unseen.
+        self.page_ready = threading.Event()
+        self.enabling = set()  # ids of Network.enable commands sent to pages
         threading.Thread(target=self.read, daemon=True).start()
         self.send("Target.setDiscoverTargets", {"discover": True})
         self.send("Target.getTargets")
+        if not self.page_ready.wait(15):
+            raise AssertionError(f"the DevTools watcher could not watch the page: {self.errors} {self.notes}")
 
     def send(self, method, params=None, session=None):
         with self.lock:
             self.next_id += 1
+            sent = self.next_id
             message = {"id": self.next_id, "method": method, "params": params or {}}
             self.methods[self.next_id] = method
             if session:
                 message["sessionId"] = session
             self.ws.send(json.dumps(message))
+        return sent
 
     def attach(self, info):
         if info["type"] in ("page", "service_worker", "shared_worker") and info["targetId"] not in self.attached:
@@ -78,7 +85,9 @@ class NetWatch:
         self.kinds[session] = info["type"]
         # Children (dedicated workers, out-of-process frames) start paused until resumed below,
         # after their Network domain is on.
-        self.send("Network.enable", {}, session)
+        sent = self.send("Network.enable", {}, session)
+        if info["type"] == "page":
+            self.enabling.add(sent)
         self.send("Target.setAutoAttach", {"autoAttach": True, "waitForDebuggerOnStart": True,
                                            "flatten": True}, session)
         self.send("Runtime.runIfWaitingForDebugger", {}, session)
@@ -92,6 +101,8 @@ class NetWatch:
                     self.errors.append(repr(e))
                 return
             method, params = message.get("method"), message.get("params", {})
+            if message.get("id") in self.enabling and "error" not in message:
+                self.page_ready.set()
             if "error" in message:
                 failed = self.methods.get(message.get("id"))
                 text = f"{failed}: {message['error'].get('message')}"
