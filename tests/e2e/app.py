@@ -257,6 +257,8 @@ def run(mode, dist, out):
         refusal = driver.find_element(By.CSS_SELECTOR, "#train p.status").text
         assert "Continue with the valid rows" in refusal and not re.search(r"--[a-z]", refusal), refusal
         log(mode, "a file with a bad row is refused in the browser's words:", refusal.splitlines()[0])
+        # Starting scrolled to the Train panel; the sticky step bar must not cover what comes next.
+        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", app.el("data-sample-ner"))
 
         # The one-click samples.
         app.el("data-sample-ner").click()
