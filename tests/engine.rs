@@ -8,6 +8,7 @@
 
 mod common;
 
+use std::path::PathBuf;
 use std::process::Command;
 
 use anneal::checkpoint::{export_config, export_safetensors, load_classifier, load_encoder};
@@ -689,6 +690,19 @@ fn finetune_args(model: &std::path::Path, train: &std::path::Path, extra: &[&str
     args
 }
 
+/// What the planning tests share: a tiny model folder, its files, and `data` written to a
+/// `train.csv` beside it (returned with its text).
+fn planning(
+    name: &str,
+    data: String,
+) -> (PathBuf, anneal::checkpoint::ModelFiles, PathBuf, String) {
+    let model = tiny_model_dir(&format!("{name}-model"), 4);
+    let files = model_files(&model);
+    let train = temp_dir(name).join("train.csv");
+    std::fs::write(&train, &data).unwrap();
+    (model, files, train, data)
+}
+
 #[test]
 fn the_command_line_and_the_worker_plan_the_same_run() {
     use anneal::data::DataError;
@@ -696,13 +710,8 @@ fn the_command_line_and_the_worker_plan_the_same_run() {
     use anneal::train::recipe::RecipeError;
     use anneal::worker::plan::{plan_run, read_data};
 
-    let model = tiny_model_dir("plan-model", 4);
-    let files = model_files(&model);
-    let work = temp_dir("plan");
-    let train = work.join("train.csv");
     // One bad row: both shells skip it only when told to.
-    let data = synthetic_sentiment(50, 5) + ",positive\n";
-    std::fs::write(&train, &data).unwrap();
+    let (model, files, train, data) = planning("plan", synthetic_sentiment(50, 5) + ",positive\n");
     let (summary, parsed) = read_data("train.csv", data.as_bytes(), ColumnChoice::default());
     let parsed = parsed.expect("usable");
     assert_eq!((summary.rows, summary.examples), (51, 50));
@@ -790,12 +799,7 @@ fn each_invalid_setting_gets_the_same_typed_error_from_the_command_line_and_the_
     use anneal::worker::plan::{plan_run, read_data};
     use anneal::worker::to_proto::recipe_error;
 
-    let model = tiny_model_dir("settings-model", 4);
-    let files = model_files(&model);
-    let work = temp_dir("settings");
-    let train = work.join("train.csv");
-    let data = synthetic_sentiment(30, 5);
-    std::fs::write(&train, &data).unwrap();
+    let (model, files, train, data) = planning("settings", synthetic_sentiment(30, 5));
     let parsed = read_data("train.csv", data.as_bytes(), ColumnChoice::default())
         .1
         .unwrap();

@@ -1,22 +1,9 @@
 //! Hugging Face checkpoints <-> burn modules: the only place that knows tensor names.
 //!
-//! Rooms: this file (the name table below, loading with a [`LoadReport`], export),
-//! [`safetensors`] (the format's bytes, checked before any tensor is built), [`folder`] (a
+//! Rooms: this file (loading with a [`LoadReport`], export), [`names`] (every tensor's
+//! Hugging Face name and its burn field), [`safetensors`] (the format's bytes, checked before any tensor is built), [`folder`] (a
 //! model's files checked together: config, weights, tokenizer) and [`zip`] (a model folder
 //! as one file, for the browser's import and export).
-//!
-//! | Hugging Face name (`bert.` prefix optional on load)            | burn field                         |
-//! |-----------------------------------------------------------------|------------------------------------|
-//! | `bert.embeddings.{word,position,token_type}_embeddings.weight`  | `bert.embeddings.*.weight`         |
-//! | `bert.embeddings.LayerNorm.{weight,bias}` (or `gamma`,`beta`)   | `bert.embeddings.layer_norm`       |
-//! | `bert.encoder.layer.{i}.attention.self.{query,key,value}.*`     | `bert.layers[i].attention.{q,k,v}` |
-//! | `bert.encoder.layer.{i}.attention.output.dense.*`               | `bert.layers[i].attention.output`  |
-//! | `bert.encoder.layer.{i}.attention.output.LayerNorm.*`           | `...attention.layer_norm`          |
-//! | `bert.encoder.layer.{i}.intermediate.dense.*`                   | `bert.layers[i].intermediate`      |
-//! | `bert.encoder.layer.{i}.output.dense.*`                         | `bert.layers[i].output`            |
-//! | `bert.encoder.layer.{i}.output.LayerNorm.*`                     | `bert.layers[i].layer_norm`        |
-//! | `bert.pooler.dense.*`                                           | `bert.pooler`                      |
-//! | `classifier.{weight,bias}`                                      | `classifier`                       |
 //!
 //! Linear weights are `[out, in]` in PyTorch and `[in, out]` in burn: they are transposed on the
 //! way in and out. Buffers such as `embeddings.position_ids` are skipped. Loading takes bytes;
@@ -25,10 +12,10 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use burn::module::Param;
-use burn::nn::{Embedding, LayerNorm, Linear};
 use burn::prelude::*;
 
 pub mod folder;
+mod names;
 pub mod safetensors;
 pub mod zip;
 
@@ -39,6 +26,7 @@ use crate::model::config::{BertConfig, ConfigError};
 use crate::model::heads::BertClassifier;
 use crate::runtime::readback::{ReadbackError, read_f32};
 use crate::shared::Task;
+use names::{Layout, Need, Slot, is_buffer, walk_bert, walk_classifier};
 use safetensors::{SafeTensors, SafetensorsError, serialize};
 
 /// Why a checkpoint cannot be loaded.
@@ -70,134 +58,6 @@ pub struct LoadReport {
     pub unexpected: Vec<String>,
     /// Parts initialised from scratch because the file has no usable weights for them.
     pub initialised: Vec<String>,
-}
-
-/// How a tensor is laid out in the file relative to burn.
-#[derive(Clone, Copy, PartialEq)]
-enum Layout {
-    AsIs,
-    Transposed,
-}
-
-/// One named parameter of the model, to be read or written.
-enum Slot<'a> {
-    Matrix(&'a mut Param<Tensor<2>>, Layout),
-    Vector(&'a mut Param<Tensor<1>>),
-}
-
-/// Whether a group of tensors must be in the file or may start from scratch.
-#[derive(Clone, Copy, PartialEq)]
-enum Need {
-    Required,
-    Optional,
-}
-
-type Visit<'f> = dyn FnMut(&str, Need, Slot) + 'f;
-
-fn linear(f: &mut Visit, name: &str, need: Need, l: &mut Linear) {
-    f(
-        &format!("{name}.weight"),
-        need,
-        Slot::Matrix(&mut l.weight, Layout::Transposed),
-    );
-    if let Some(b) = l.bias.as_mut() {
-        f(&format!("{name}.bias"), need, Slot::Vector(b));
-    }
-}
-
-fn layer_norm(f: &mut Visit, name: &str, ln: &mut LayerNorm) {
-    f(
-        &format!("{name}.weight"),
-        Need::Required,
-        Slot::Vector(&mut ln.gamma),
-    );
-    if let Some(b) = ln.beta.as_mut() {
-        f(&format!("{name}.bias"), Need::Required, Slot::Vector(b));
-    }
-}
-
-fn embedding(f: &mut Visit, name: &str, e: &mut Embedding) {
-    f(
-        &format!("{name}.weight"),
-        Need::Required,
-        Slot::Matrix(&mut e.weight, Layout::AsIs),
-    );
-}
-
-/// Walks every parameter of the encoder under its Hugging Face name.
-fn walk_bert(bert: &mut BertModel, f: &mut Visit) {
-    let e = &mut bert.embeddings;
-    embedding(f, "bert.embeddings.word_embeddings", &mut e.word_embeddings);
-    embedding(
-        f,
-        "bert.embeddings.position_embeddings",
-        &mut e.position_embeddings,
-    );
-    embedding(
-        f,
-        "bert.embeddings.token_type_embeddings",
-        &mut e.token_type_embeddings,
-    );
-    layer_norm(f, "bert.embeddings.LayerNorm", &mut e.layer_norm);
-    for (i, layer) in bert.layers.iter_mut().enumerate() {
-        let p = format!("bert.encoder.layer.{i}");
-        let a = &mut layer.attention;
-        linear(
-            f,
-            &format!("{p}.attention.self.query"),
-            Need::Required,
-            &mut a.query,
-        );
-        linear(
-            f,
-            &format!("{p}.attention.self.key"),
-            Need::Required,
-            &mut a.key,
-        );
-        linear(
-            f,
-            &format!("{p}.attention.self.value"),
-            Need::Required,
-            &mut a.value,
-        );
-        linear(
-            f,
-            &format!("{p}.attention.output.dense"),
-            Need::Required,
-            &mut a.output,
-        );
-        layer_norm(
-            f,
-            &format!("{p}.attention.output.LayerNorm"),
-            &mut a.layer_norm,
-        );
-        linear(
-            f,
-            &format!("{p}.intermediate.dense"),
-            Need::Required,
-            &mut layer.intermediate,
-        );
-        linear(
-            f,
-            &format!("{p}.output.dense"),
-            Need::Required,
-            &mut layer.output,
-        );
-        layer_norm(f, &format!("{p}.output.LayerNorm"), &mut layer.layer_norm);
-    }
-    if let Some(pooler) = bert.pooler.as_mut() {
-        linear(f, "bert.pooler.dense", Need::Optional, pooler);
-    }
-}
-
-fn walk_classifier(model: &mut BertClassifier, f: &mut Visit) {
-    walk_bert(&mut model.bert, f);
-    linear(f, "classifier", Need::Optional, &mut model.classifier);
-}
-
-/// Names in the file that are buffers, not weights.
-fn is_buffer(name: &str) -> bool {
-    name.ends_with("position_ids")
 }
 
 /// The file's tensors, looked up by canonical (`bert.`-prefixed) name.

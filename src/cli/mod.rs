@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::data::{DataError, ParseOptions, Parsed, Task};
+use crate::data::{DataError, ParseOptions, Parsed, Remedy, Task};
 use crate::runtime::DeviceChoice;
 
 /// Fine-tune BERT-family models on your own labeled data.
@@ -124,19 +124,10 @@ fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
 
 /// A data error in the command line's terms: what to fix, and the flag that gets around it.
 fn data_error(e: &DataError) -> String {
-    match e {
-        DataError::NoColumn { which, .. } => format!("{e} (or name it with --{which}-column)"),
-        DataError::Invalid { .. } => {
-            let mut lines = e.to_string();
-            let first = lines.find('\n').unwrap_or(lines.len());
-            lines.insert_str(
-                first,
-                "; fix the file or pass --skip-invalid to keep only the valid rows",
-            );
-            lines
-        }
-        DataError::File { .. } => e.to_string(),
-    }
+    e.with_remedy(&Remedy {
+        name_column: &|which| format!(" (or name it with --{which}-column)"),
+        skip_invalid: "; fix the file or pass --skip-invalid to keep only the valid rows",
+    })
 }
 
 /// Reads and parses a data file, saying on stderr how many rows it has and which run over

@@ -281,20 +281,7 @@ mod tests {
     use super::*;
     use crate::data::formats::{ParseOptions, parse as parse_any};
     use crate::data::lines;
-
-    fn classify(name: &str, s: &str) -> Parsed {
-        parse_any(name, s.as_bytes(), &ParseOptions::default()).unwrap()
-    }
-
-    fn texts(p: &Parsed) -> Vec<(String, String, usize)> {
-        match &p.examples {
-            Examples::Classify(v) => v
-                .iter()
-                .map(|e| (e.text.clone(), e.label.clone(), e.line))
-                .collect(),
-            _ => panic!("not classification"),
-        }
-    }
+    use crate::data::testing::{classify, texts};
 
     #[test]
     fn csv_with_bom_crlf_quotes_and_embedded_newlines() {

@@ -261,20 +261,7 @@ fn parse_jsonl(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parse
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn classify(name: &str, s: &str) -> Parsed {
-        parse(name, s.as_bytes(), &ParseOptions::default()).unwrap()
-    }
-
-    fn texts(p: &Parsed) -> Vec<(String, String, usize)> {
-        match &p.examples {
-            Examples::Classify(v) => v
-                .iter()
-                .map(|e| (e.text.clone(), e.label.clone(), e.line))
-                .collect(),
-            _ => panic!("not classification"),
-        }
-    }
+    use crate::data::testing::{classify, texts};
 
     #[test]
     fn jsonl_integer_and_string_labels() {

@@ -209,6 +209,30 @@ pub enum DataError {
     },
 }
 
+/// How a shell tells its user to get past a [`DataError`], in its own terms.
+pub struct Remedy<'a> {
+    /// Said after a missing column, given `"text"` or `"label"`.
+    pub name_column: &'a dyn Fn(&str) -> String,
+    /// Said after the first line of an invalid-rows error (before its list of lines).
+    pub skip_invalid: &'a str,
+}
+
+impl DataError {
+    /// The message with `remedy`'s words where the error has one.
+    pub fn with_remedy(&self, remedy: &Remedy) -> String {
+        let mut text = self.to_string();
+        match self {
+            DataError::NoColumn { which, .. } => text.push_str(&(remedy.name_column)(which)),
+            DataError::Invalid { .. } => {
+                let first = text.find('\n').unwrap_or(text.len());
+                text.insert_str(first, remedy.skip_invalid);
+            }
+            DataError::File { .. } => {}
+        }
+        text
+    }
+}
+
 fn list_or_none(items: &[String]) -> String {
     if items.is_empty() {
         "no columns".into()
@@ -273,4 +297,26 @@ pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, Result<&str, P
         });
         (line, text)
     })
+}
+
+/// Helpers shared by the parsers' tests.
+#[cfg(test)]
+pub(crate) mod testing {
+    use super::{Examples, ParseOptions, Parsed, parse};
+
+    /// Parses `s` as file `name` with the default options; panics if it cannot.
+    pub fn classify(name: &str, s: &str) -> Parsed {
+        parse(name, s.as_bytes(), &ParseOptions::default()).unwrap()
+    }
+
+    /// (text, label, line) of each classification example.
+    pub fn texts(p: &Parsed) -> Vec<(String, String, usize)> {
+        match &p.examples {
+            Examples::Classify(v) => v
+                .iter()
+                .map(|e| (e.text.clone(), e.label.clone(), e.line))
+                .collect(),
+            _ => panic!("not classification"),
+        }
+    }
 }

@@ -1,11 +1,13 @@
 //! The Leptos interface. It never links burn: every computation is a message to the worker,
-//! and every answer lands in the [`state::Store`] the panels read.
+//! and the bridge ([`worker`]) puts every answer into the [`state`] area it concerns, which
+//! that area's panel shows.
 //!
 //! Text from files, models and predictions is always inserted as text nodes (never as HTML),
 //! so markup in someone's data shows as the characters it is.
 
 mod components;
 mod download;
+mod format;
 mod panels;
 mod state;
 mod worker;
@@ -13,11 +15,12 @@ mod worker;
 use leptos::prelude::*;
 
 use crate::protocol::Backend;
+use format::human_bytes;
 use panels::{
     data::DataPanel, evaluate::EvaluatePanel, export::ExportPanel, model::ModelPanel,
     predict::PredictPanel, train::TrainPanel,
 };
-use state::{Store, human_bytes};
+use state::{Areas, DeviceArea};
 
 const THEME_KEY: &str = "anneal.theme";
 
@@ -46,10 +49,10 @@ fn initial_theme() -> String {
 
 #[component]
 fn BackendInfo() -> impl IntoView {
-    let store = expect_context::<Store>();
+    let device = expect_context::<DeviceArea>();
     view! {
         <p class="backend" data-testid="backend-info" role="status">
-            {move || match store.backend.get() {
+            {move || match device.backend.get() {
                 None => "starting the compute worker…".to_string(),
                 Some(b) if b.kind == Backend::WebGpu => format!(
                     "WebGPU · {}{}{} · max buffer {}",
@@ -66,11 +69,11 @@ fn BackendInfo() -> impl IntoView {
 
 #[component]
 fn App() -> impl IntoView {
-    let store = Store::new();
-    provide_context(store);
+    let areas = Areas::provide();
+    let fatal = areas.device.fatal;
     let theme = RwSignal::new(initial_theme());
     Effect::new(move |_| set_theme(&theme.get()));
-    worker::start(store);
+    worker::start(areas);
     view! {
         <header class="top">
             <div>
@@ -87,10 +90,10 @@ fn App() -> impl IntoView {
             <a href="#model">"1 Model"</a><a href="#data">"2 Data"</a><a href="#train">"3 Fine-tune"</a>
             <a href="#evaluate">"4 Evaluate"</a><a href="#predict">"5 Try it"</a><a href="#export">"6 Export"</a>
         </nav>
-        {move || store.fatal.get().map(|message| view! {
+        {move || fatal.get().map(|message| view! {
             <div class="fatal" role="alert">
                 <b>"The compute worker stopped. "</b>{message}
-                <button on:click=move |_| store.fatal.set(None)>"Dismiss"</button>
+                <button on:click=move |_| fatal.set(None)>"Dismiss"</button>
             </div>
         })}
         <main>

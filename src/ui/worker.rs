@@ -1,5 +1,5 @@
 //! The UI's end of the worker: starting it, sending requests, and turning its messages into
-//! [`Store`] updates. The only UI code that knows `postMessage`.
+//! updates of the [`Areas`] they concern. The only UI code that knows `postMessage`.
 
 use std::cell::RefCell;
 
@@ -9,8 +9,9 @@ use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
 use super::download;
-use super::state::{Progress, RunRecord, RunStatus, StepPoint, Store, thin};
-use crate::protocol::{FromWorker, ModelOrigin, RequestKind, RunResult, ToWorker, TrainUpdate};
+use super::format::human_bytes;
+use super::state::Areas;
+use crate::protocol::{FromWorker, ModelOrigin, RequestKind, ToWorker};
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
@@ -54,7 +55,7 @@ fn query(name: &str) -> Option<String> {
 }
 
 /// Starts (or restarts) the worker. Loads the default model unless `?autoload=0`.
-pub fn start(store: Store) {
+pub fn start(areas: Areas) {
     WORKER.with(|w| {
         if let Some(old) = w.borrow_mut().take() {
             old.terminate();
@@ -63,7 +64,8 @@ pub fn start(store: Store) {
     let worker = match Worker::new("./worker_loader.js") {
         Ok(w) => w,
         Err(e) => {
-            store
+            areas
+                .device
                 .fatal
                 .set(Some(format!("could not start the worker: {e:?}")));
             return;
@@ -72,14 +74,14 @@ pub fn start(store: Store) {
     PENDING.with(|p| *p.borrow_mut() = Some(Vec::new()));
     let onmessage = Closure::<dyn Fn(MessageEvent)>::new(move |event: MessageEvent| {
         match crate::protocol::wire::decode::<FromWorker>(&event.data()) {
-            Ok((message, attachments)) => receive(store, message, attachments),
+            Ok((message, attachments)) => receive(areas, message, attachments),
             Err(e) => web_sys::console::error_1(&format!("anneal: {e}").into()),
         }
     });
     worker.set_onmessage(Some(onmessage.as_ref().unchecked_ref()));
     onmessage.forget();
     let onerror = Closure::<dyn Fn(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
-        store.fatal.set(Some(format!(
+        areas.device.fatal.set(Some(format!(
             "the worker failed to start or crashed: {}. Reload the page; if it persists, try \
              ?backend=cpu",
             e.message()
@@ -90,7 +92,15 @@ pub fn start(store: Store) {
     WORKER.with(|w| *w.borrow_mut() = Some(worker));
 }
 
-fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
+fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
+    let Areas {
+        device,
+        model,
+        data,
+        run,
+        predict,
+        export,
+    } = areas;
     match message {
         FromWorker::Listening => {
             let queued = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
@@ -102,10 +112,9 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
             }
         }
         FromWorker::Ready { backend } => {
-            store.backend.set(Some(backend));
-            if query("autoload").as_deref() != Some("0") && store.model.get_untracked().is_none() {
-                store.model_busy.set(true);
-                store.model_status.set("loading the default model…".into());
+            device.backend.set(Some(backend));
+            if query("autoload").as_deref() != Some("0") && model.model.get_untracked().is_none() {
+                model.loading("loading the default model…");
                 send(&ToWorker::LoadModel {
                     origin: ModelOrigin::Default,
                     keep_layers: None,
@@ -116,184 +125,59 @@ fn receive(store: Store, message: FromWorker, attachments: Vec<Vec<u8>>) {
             file,
             loaded,
             total,
-        } => {
-            store.download.set(Some((file, loaded, total)));
-        }
-        FromWorker::ModelLoaded { model } => {
-            store.model_busy.set(false);
-            store.download.set(None);
-            store.model_status.set(format!("loaded {}", model.name));
-            if model.task.is_some() {
-                store.predict_message.set(String::new());
+        } => model.download.set(Some((file, loaded, total))),
+        FromWorker::ModelLoaded { model: info } => {
+            if info.task.is_some() {
+                predict.message.set(String::new());
             }
-            // As on the command line: the default length, or the model's position table when
-            // that is shorter.
-            store
-                .settings
-                .update(|s| s.max_len = s.max_len.min(model.max_positions));
-            store.model.set(Some(model));
+            run.fit_to(info.max_positions);
+            model.loaded(info);
             send(&ToWorker::ListModels);
         }
-        FromWorker::Models { models } => store.saved.set(models),
-        FromWorker::DataParsed { data } => store.data.set(Some(data)),
-        FromWorker::Training { update } => training(store, update),
-        FromWorker::Finished { result } => finished(store, result),
-        FromWorker::Prediction { id, result } => {
-            store.predict_message.set(String::new());
-            if store
-                .prediction
-                .get_untracked()
-                .is_none_or(|(old, _)| id >= old)
-            {
-                store.prediction.set(Some((id, result)));
-            }
+        FromWorker::Models { models } => model.saved.set(models),
+        FromWorker::DataParsed { data: summary } => data.data.set(Some(summary)),
+        FromWorker::Training { update } => run.update(update),
+        FromWorker::Finished { result } => {
+            let name = model
+                .model
+                .with_untracked(|m| m.as_ref().map(|m| m.name.clone()));
+            let file = data
+                .data
+                .with_untracked(|d| d.as_ref().map(|d| d.file.clone()));
+            run.finish(result, name.unwrap_or_default(), file.unwrap_or_default());
+            send(&ToWorker::ListModels);
         }
-        FromWorker::BatchPredicted { count, csv, jsonl } => {
-            store
-                .predict_message
-                .set(format!("{count} texts predicted"));
-            store.batch.set(Some((count, csv, jsonl)));
-        }
+        FromWorker::Prediction { id, result } => predict.show(id, result),
+        FromWorker::BatchPredicted { count, csv, jsonl } => predict.batch_done(count, csv, jsonl),
         FromWorker::Exported { file_name } => {
             if let Some(zip) = attachments.into_iter().next() {
-                let size = zip.len() as u64;
                 download::save(&file_name, "application/zip", &zip);
-                store.export_message.set(format!(
-                    "downloaded {file_name} ({})",
-                    super::state::human_bytes(size)
-                ));
+                let size = human_bytes(zip.len() as u64);
+                export
+                    .message
+                    .set(format!("downloaded {file_name} ({size})"));
             }
         }
-        FromWorker::Failed { request, message } => failed(store, request, message),
-        FromWorker::Fatal { message } => fatal(store, message),
+        FromWorker::Failed { request, message } => failed(areas, request, message),
+        FromWorker::Fatal { message } => {
+            device.fatal.set(Some(message.clone()));
+            run.lost(&message);
+            model.lost();
+            start(areas);
+        }
     }
-}
-
-/// A run ended: its status line, the run kept in the history, the result for Evaluate.
-fn finished(store: Store, result: RunResult) {
-    store.status.set(RunStatus::Done);
-    let kept = match result.best_epoch {
-        0 => "no epoch finished, so the weights of the last good step were kept".into(),
-        n => format!("kept epoch {n}"),
-    };
-    store.status_message.set(match &result.stopped {
-        Some(reason) => format!("stopped: {reason}; {kept}"),
-        None => format!("finished; {kept}"),
-    });
-    let settings = store.settings.get_untracked();
-    store.record_run(RunRecord {
-        started: js_sys::Date::new_0()
-            .to_locale_string("en-GB", &JsValue::UNDEFINED)
-            .into(),
-        model: store
-            .model
-            .get_untracked()
-            .map(|m| m.name)
-            .unwrap_or_default(),
-        data: store
-            .data
-            .get_untracked()
-            .map(|d| d.file)
-            .unwrap_or_default(),
-        settings,
-        losses: thin(&store.losses.get_untracked(), 300),
-        epochs: store
-            .epochs
-            .get_untracked()
-            .iter()
-            .map(|(e, l, r, _)| (*e, *l, r.score()))
-            .collect(),
-        report: result.report.clone(),
-        outcome: result.stopped.clone().unwrap_or_else(|| "finished".into()),
-        saved_as: result.saved_as.clone(),
-    });
-    store.result.set(Some(result));
-    send(&ToWorker::ListModels);
 }
 
 /// A request failed: the message goes where that request's panel shows it.
-fn failed(store: Store, request: RequestKind, message: String) {
+fn failed(areas: Areas, request: RequestKind, message: String) {
     match request {
-        RequestKind::LoadModel => {
-            store.model_busy.set(false);
-            store.download.set(None);
-            store
-                .model_status
-                .set(format!("could not load the model: {message}"));
-        }
-        RequestKind::Train | RequestKind::Steer => {
-            store.status.set(RunStatus::Failed);
-            store.status_message.set(message);
-        }
-        RequestKind::Predict | RequestKind::PredictFile => store.predict_message.set(message),
-        RequestKind::Export => store.export_message.set(message),
-        RequestKind::ParseData => store.data_message.set(message),
+        RequestKind::LoadModel => areas.model.failed(&message),
+        RequestKind::Train | RequestKind::Steer => areas.run.failed(message),
+        RequestKind::Predict | RequestKind::PredictFile => areas.predict.message.set(message),
+        RequestKind::Export => areas.export.message.set(message),
+        RequestKind::ParseData => areas.data.message.set(message),
         RequestKind::Start | RequestKind::ListModels | RequestKind::DeleteModel => {
-            store.model_status.set(message)
+            areas.model.status.set(message)
         }
-    }
-}
-
-/// The worker cannot go on: say so, fail a run in progress, and start a fresh worker.
-fn fatal(store: Store, message: String) {
-    store.fatal.set(Some(message.clone()));
-    if matches!(
-        store.status.get_untracked(),
-        RunStatus::Running | RunStatus::Paused
-    ) {
-        store.status.set(RunStatus::Failed);
-        store.status_message.set(message);
-    }
-    store.model.set(None);
-    store.model_busy.set(false);
-    store
-        .model_status
-        .set("the worker restarted: load a model again".into());
-    start(store);
-}
-
-fn training(store: Store, update: TrainUpdate) {
-    match update {
-        TrainUpdate::Started {
-            total_steps,
-            train_examples,
-            valid_examples,
-            notes,
-            ..
-        } => {
-            store.progress.set(Progress {
-                total: total_steps,
-                notes,
-                sizes: (train_examples, valid_examples),
-                ..Default::default()
-            });
-        }
-        TrainUpdate::Step(stats) => {
-            store.progress.update(|p| {
-                p.total = stats.total_steps;
-                p.last = stats;
-            });
-            store.losses.update(|l| {
-                l.push(StepPoint {
-                    step: stats.step,
-                    loss: stats.loss,
-                })
-            });
-        }
-        TrainUpdate::Evaluated {
-            epoch,
-            train_loss,
-            report,
-            best,
-        } => {
-            store
-                .epochs
-                .update(|e| e.push((epoch, train_loss, report, best)));
-        }
-        TrainUpdate::Paused { paused } => store.status.set(if paused {
-            RunStatus::Paused
-        } else {
-            RunStatus::Running
-        }),
     }
 }

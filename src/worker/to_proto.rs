@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use crate::data::entities::spans;
 use crate::data::features::Features;
 use crate::data::split::label_counts;
-use crate::data::{DataError, Examples, Parsed};
+use crate::data::{DataError, Examples, Parsed, Remedy};
 use crate::infer::Prediction;
 use crate::protocol::{
     DataSummary, EntitySpan, LineProblem, PredictionView, PreviewRow, Report, RowSpan, TrainUpdate,
@@ -26,21 +26,10 @@ pub const LISTED_PROBLEMS: usize = 200;
 
 /// A data error as the Data and Train panels say it.
 pub fn data_error(e: &DataError) -> String {
-    match e {
-        DataError::NoColumn { which, .. } => {
-            format!("{e}. Pick the {which} column above.")
-        }
-        DataError::Invalid { .. } => {
-            let mut text = e.to_string();
-            let first = text.find('\n').unwrap_or(text.len());
-            text.insert_str(
-                first,
-                ". Fix the file, or tick \"Continue with the valid rows\" (Data panel) to train on the others",
-            );
-            text
-        }
-        DataError::File { .. } => e.to_string(),
-    }
+    e.with_remedy(&Remedy {
+        name_column: &|which| format!(". Pick the {which} column above."),
+        skip_invalid: ". Fix the file, or tick \"Continue with the valid rows\" (Data panel) to train on the others",
+    })
 }
 
 /// Why a run cannot start, as the Train panel says it.

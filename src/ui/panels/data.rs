@@ -8,40 +8,35 @@ use web_sys::HtmlInputElement;
 use crate::protocol::{ColumnChoice, RowSpan, Task, ToWorker};
 use crate::ui::components::{Bar, Panel, Tip};
 use crate::ui::download;
-use crate::ui::state::Store;
+use crate::ui::state::{DataArea, RunArea};
 use crate::ui::worker::send_with;
 
 /// The last file given, kept to re-parse it with other columns.
 #[derive(Clone, Copy)]
 struct Source(StoredValue<Option<(String, Vec<u8>)>>);
 
-fn parse(source: Source, store: Store, columns: ColumnChoice) {
+fn parse(source: Source, area: DataArea, columns: ColumnChoice) {
     if let Some((name, bytes)) = source.0.get_value() {
-        store.data.set(None);
-        store.data_message.set(String::new());
+        area.parsing();
         send_with(&ToWorker::ParseData { name, columns }, vec![bytes]);
     }
 }
 
-fn use_bytes(source: Source, store: Store, name: String, bytes: Vec<u8>) {
+fn use_bytes(source: Source, area: DataArea, name: String, bytes: Vec<u8>) {
     source.0.set_value(Some((name, bytes)));
-    parse(source, store, ColumnChoice::default());
+    parse(source, area, ColumnChoice::default());
 }
 
-fn use_file(source: Source, store: Store, file: web_sys::File) {
+fn use_file(source: Source, area: DataArea, file: web_sys::File) {
     spawn_local(async move {
         match download::read(&file).await {
-            Ok(bytes) => use_bytes(source, store, file.name(), bytes),
-            Err(e) => store.data.set(Some(crate::protocol::DataSummary {
-                file: file.name(),
-                error: Some(e),
-                ..Default::default()
-            })),
+            Ok(bytes) => use_bytes(source, area, file.name(), bytes),
+            Err(e) => area.unreadable(file.name(), e),
         }
     });
 }
 
-fn use_sample(source: Source, store: Store, path: &'static str) {
+fn use_sample(source: Source, area: DataArea, path: &'static str) {
     spawn_local(async move {
         let result = async {
             let window = web_sys::window().ok_or("no window")?;
@@ -66,12 +61,8 @@ fn use_sample(source: Source, store: Store, path: &'static str) {
         .await;
         let name = path.rsplit('/').next().unwrap_or(path).to_string();
         match result {
-            Ok(bytes) => use_bytes(source, store, name, bytes),
-            Err(e) => store.data.set(Some(crate::protocol::DataSummary {
-                file: name,
-                error: Some(e),
-                ..Default::default()
-            })),
+            Ok(bytes) => use_bytes(source, area, name, bytes),
+            Err(e) => area.unreadable(name, e),
         }
     });
 }
@@ -79,7 +70,7 @@ fn use_sample(source: Source, store: Store, path: &'static str) {
 /// The data panel.
 #[component]
 pub fn DataPanel() -> impl IntoView {
-    let store = expect_context::<Store>();
+    let area = expect_context::<DataArea>();
     let source = Source(StoredValue::new(None));
     let pasted = RwSignal::new(String::new());
     let dragging = RwSignal::new(false);
@@ -90,7 +81,7 @@ pub fn DataPanel() -> impl IntoView {
             .into_iter()
             .next()
         {
-            use_file(source, store, file);
+            use_file(source, area, file);
         }
     };
     view! {
@@ -106,17 +97,17 @@ pub fn DataPanel() -> impl IntoView {
                         on:change=move |ev| {
                             let input: HtmlInputElement = event_target(&ev);
                             if let Some(file) = download::files(input.files()).into_iter().next() {
-                                use_file(source, store, file);
+                                use_file(source, area, file);
                             }
                             input.set_value("");
                         } />
                 </label>
                 <p>"or try a sample: "
-                    <button data-testid="data-sample-sentiment" on:click=move |_| use_sample(source, store, "samples/rotten_tomatoes_small.csv")>
+                    <button data-testid="data-sample-sentiment" on:click=move |_| use_sample(source, area, "samples/rotten_tomatoes_small.csv")>
                         "Movie review sentiment"
                     </button>
                     " "
-                    <button data-testid="data-sample-ner" on:click=move |_| use_sample(source, store, "samples/wnut16_train.conll")>
+                    <button data-testid="data-sample-ner" on:click=move |_| use_sample(source, area, "samples/wnut16_train.conll")>
                         "Named entities (WNUT-16)"
                     </button>
                 </p>
@@ -126,7 +117,7 @@ pub fn DataPanel() -> impl IntoView {
                 <textarea rows="5" class="wide" spellcheck="false" placeholder="text,label&#10;I loved it,positive&#10;Dull and long,negative"
                     prop:value=move || pasted.get() on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
                 <button disabled=move || pasted.get().trim().is_empty()
-                    on:click=move |_| use_bytes(source, store, "pasted.txt".into(), pasted.get_untracked().into_bytes())>"Use pasted text"</button>
+                    on:click=move |_| use_bytes(source, area, "pasted.txt".into(), pasted.get_untracked().into_bytes())>"Use pasted text"</button>
             </details>
             <DataSummaryView source=source />
         </Panel>
@@ -135,10 +126,10 @@ pub fn DataPanel() -> impl IntoView {
 
 #[component]
 fn DataSummaryView(source: Source) -> impl IntoView {
-    let store = expect_context::<Store>();
+    let area = expect_context::<DataArea>();
     move || {
-        let Some(d) = store.data.get() else {
-            let message = store.data_message.get();
+        let Some(d) = area.data.get() else {
+            let message = area.message.get();
             if !message.is_empty() {
                 return view! { <p class="error" role="alert">{message}</p> }.into_any();
             }
@@ -157,7 +148,7 @@ fn DataSummaryView(source: Source) -> impl IntoView {
                 } else {
                     choice.label = chosen
                 }
-                parse(source, store, choice);
+                parse(source, area, choice);
             }
         };
         let options = move || {
@@ -222,19 +213,19 @@ fn MultiLineRows(spans: Vec<RowSpan>) -> impl IntoView {
 
 #[component]
 fn SplitControls() -> impl IntoView {
-    let store = expect_context::<Store>();
+    let run = expect_context::<RunArea>();
     view! {
         <div class="row">
             <label>
-                <input type="checkbox" prop:checked=move || store.settings.get().skip_invalid
-                    on:change=move |ev| { let on = event_target_checked(&ev); store.settings.update(|s| s.skip_invalid = on); } />
+                <input type="checkbox" prop:checked=move || run.settings.get().skip_invalid
+                    on:change=move |ev| { let on = event_target_checked(&ev); run.settings.update(|s| s.skip_invalid = on); } />
                 " Continue with the valid rows"
             </label>
             <label>
                 <Tip term="Validation share" text="Examples held out of training to measure how well the model does on data it has not seen." />
-                <input type="range" min="0.05" max="0.5" step="0.05" prop:value=move || store.settings.get().valid_fraction.to_string()
-                    on:input=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { store.settings.update(|s| s.valid_fraction = v) } } />
-                {move || format!(" {:.0}%", store.settings.get().valid_fraction * 100.0)}
+                <input type="range" min="0.05" max="0.5" step="0.05" prop:value=move || run.settings.get().valid_fraction.to_string()
+                    on:input=move |ev| { if let Ok(v) = event_target_value(&ev).parse() { run.settings.update(|s| s.valid_fraction = v) } } />
+                {move || format!(" {:.0}%", run.settings.get().valid_fraction * 100.0)}
             </label>
         </div>
     }

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 
 use crate::protocol::{Report, Scores, ValidExample};
 use crate::ui::components::{Panel, Tip};
-use crate::ui::state::Store;
+use crate::ui::state::RunArea;
 
 fn scores_table(first: &'static str, rows: Vec<(String, Scores)>) -> impl IntoView {
     view! {
@@ -39,12 +39,12 @@ fn example_list(examples: Vec<ValidExample>, ner: bool) -> impl IntoView {
 /// The evaluate panel.
 #[component]
 pub fn EvaluatePanel() -> impl IntoView {
-    let store = expect_context::<Store>();
+    let run = expect_context::<RunArea>();
     let cell = RwSignal::new(None::<(String, String)>);
     view! {
         <Panel id="evaluate" number=4 title="Evaluate" purpose="How well the kept model does on the held-out validation examples.">
             {move || {
-                let Some(result) = store.result.get() else {
+                let Some(result) = run.result.get() else {
                     return view! { <p class="empty">"Scores appear here after a run."</p> }.into_any();
                 };
                 let Some(report) = result.report.clone() else {

@@ -7,20 +7,20 @@ use super::model::load_files;
 use crate::protocol::ToWorker;
 use crate::ui::components::Panel;
 use crate::ui::download;
-use crate::ui::state::Store;
+use crate::ui::state::{ExportArea, ModelArea, RunArea, can_predict};
 use crate::ui::worker::send;
 
 /// The export panel.
 #[component]
 pub fn ExportPanel() -> impl IntoView {
-    let store = expect_context::<Store>();
-    let ready =
-        move || store.result.get().is_some() || store.model.get().is_some_and(|m| m.task.is_some());
+    let area = expect_context::<ExportArea>();
+    let (model, run) = (expect_context::<ModelArea>(), expect_context::<RunArea>());
+    let ready = move || can_predict(model, run);
     view! {
         <Panel id="export" number=6 title="Export" purpose="Take the model home: a zip of config.json, model.safetensors and tokenizer.json that Python transformers loads as is.">
             <div class="row">
                 <button class="primary" data-testid="export-model" disabled=move || !ready()
-                    on:click=move |_| { store.export_message.set("exporting…".into()); send(&ToWorker::Export); }>
+                    on:click=move |_| { area.message.set("exporting…".into()); send(&ToWorker::Export); }>
                     "Download the fine-tuned model (.zip)"
                 </button>
                 <label class="file-button">
@@ -28,12 +28,12 @@ pub fn ExportPanel() -> impl IntoView {
                     <input type="file" accept=".zip" data-testid="import-model-input"
                         on:change=move |ev| {
                             let input: HtmlInputElement = event_target(&ev);
-                            load_files(store, download::files(input.files()), None);
+                            load_files(model, download::files(input.files()), None);
                             input.set_value("");
                         } />
                 </label>
             </div>
-            <p class="status" role="status">{move || store.export_message.get()}</p>
+            <p class="status" role="status">{move || area.message.get()}</p>
             <pre class="code">"from transformers import AutoModelForSequenceClassification, AutoTokenizer
 model = AutoModelForSequenceClassification.from_pretrained(\"path/to/unzipped-folder\")
 tokenizer = AutoTokenizer.from_pretrained(\"path/to/unzipped-folder\")"</pre>

@@ -7,16 +7,16 @@ use web_sys::HtmlInputElement;
 use crate::protocol::{ModelOrigin, ToWorker, training_memory_bytes};
 use crate::ui::components::{Panel, Tip};
 use crate::ui::download;
-use crate::ui::state::{Store, human_bytes};
+use crate::ui::format::human_bytes;
+use crate::ui::state::{ModelArea, RunArea};
 use crate::ui::worker::{send, send_with};
 
 /// Sends picked files (or a zip export) to the worker as a model.
-pub fn load_files(store: Store, files: Vec<web_sys::File>, keep_layers: Option<usize>) {
+pub fn load_files(area: ModelArea, files: Vec<web_sys::File>, keep_layers: Option<usize>) {
     if files.is_empty() {
         return;
     }
-    store.model_busy.set(true);
-    store.model_status.set("reading your files…".into());
+    area.loading("reading your files…");
     spawn_local(async move {
         let mut names = Vec::new();
         let mut bytes = Vec::new();
@@ -32,13 +32,13 @@ pub fn load_files(store: Store, files: Vec<web_sys::File>, keep_layers: Option<u
                     bytes.push(b);
                 }
                 Err(e) => {
-                    store.model_busy.set(false);
-                    store.model_status.set(e);
+                    area.busy.set(false);
+                    area.status.set(e);
                     return;
                 }
             }
         }
-        store.model_status.set("loading the model…".into());
+        area.status.set("loading the model…".into());
         send_with(
             &ToWorker::LoadModel {
                 origin: ModelOrigin::Files { names },
@@ -60,12 +60,8 @@ fn default_hub() -> String {
 /// The model panel.
 #[component]
 pub fn ModelPanel() -> impl IntoView {
-    let store = expect_context::<Store>();
+    let area = expect_context::<ModelArea>();
     let keep_layers = RwSignal::new(String::new());
-    let url = RwSignal::new(String::new());
-    let hub = RwSignal::new(default_hub());
-    let hub_id = RwSignal::new(String::new());
-    let revision = RwSignal::new("main".to_string());
     let layers = move || {
         keep_layers
             .get()
@@ -74,24 +70,23 @@ pub fn ModelPanel() -> impl IntoView {
             .ok()
             .filter(|&n| n > 0)
     };
-    let load = move |origin: ModelOrigin| {
-        store.model_busy.set(true);
-        store.model_status.set("loading…".into());
+    let load = Callback::new(move |origin: ModelOrigin| {
+        area.loading("loading…");
         send(&ToWorker::LoadModel {
             origin,
             keep_layers: layers(),
         });
-    };
+    });
     let on_files = move |ev: leptos::ev::Event| {
         let input: HtmlInputElement = event_target(&ev);
-        load_files(store, download::files(input.files()), layers());
+        load_files(area, download::files(input.files()), layers());
         input.set_value("");
     };
     view! {
         <Panel id="model" number=1 title="Model" purpose="Start from a pre-trained encoder: it already knows the language; fine-tuning teaches it your task.">
             <div class="row">
-                <button data-testid="model-default" disabled=move || store.model_busy.get()
-                    on:click=move |_| load(ModelOrigin::Default)>
+                <button data-testid="model-default" disabled=move || area.busy.get()
+                    on:click=move |_| load.run(ModelOrigin::Default)>
                     "Use all-MiniLM-L6-v2 (default, 90 MB)"
                 </button>
                 <label class="file-button">
@@ -110,32 +105,9 @@ pub fn ModelPanel() -> impl IntoView {
                         on:input=move |ev| keep_layers.set(event_target_value(&ev)) />
                 </label>
             </div>
-            <details>
-                <summary>"From a URL or the Hugging Face Hub"</summary>
-                <div class="row">
-                    <input type="url" placeholder="https://…/my-model/ (folder with config.json, model.safetensors, tokenizer.json)"
-                        class="wide" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev)) />
-                    <button disabled=move || store.model_busy.get() || url.get().trim().is_empty()
-                        on:click=move |_| load(ModelOrigin::Url { url: url.get_untracked().trim().to_string() })>"Load URL"</button>
-                </div>
-                <div class="row">
-                    <input placeholder="Hub model id, e.g. prajjwal1/bert-tiny" prop:value=move || hub_id.get()
-                        on:input=move |ev| hub_id.set(event_target_value(&ev)) />
-                    <input class="narrow" placeholder="revision" prop:value=move || revision.get()
-                        on:input=move |ev| revision.set(event_target_value(&ev)) />
-                    <input placeholder="hub address" prop:value=move || hub.get()
-                        on:input=move |ev| hub.set(event_target_value(&ev)) />
-                    <button disabled=move || store.model_busy.get() || hub_id.get().trim().is_empty()
-                        on:click=move |_| load(ModelOrigin::Hub {
-                            hub: hub.get_untracked(),
-                            id: hub_id.get_untracked(),
-                            revision: revision.get_untracked(),
-                        })>"Load from Hub"</button>
-                </div>
-                <p class="hint">"Downloads are kept in this browser and listed below."</p>
-            </details>
-            <p class="status" data-testid="model-status" role="status">{move || store.model_status.get()}</p>
-            {move || store.download.get().map(|(file, loaded, total)| view! {
+            <RemoteSources load=load />
+            <p class="status" data-testid="model-status" role="status">{move || area.status.get()}</p>
+            {move || area.download.get().map(|(file, loaded, total)| view! {
                 <div class="download">
                     <span>{format!("{file}: {}{}", human_bytes(loaded), total.map(|t| format!(" of {}", human_bytes(t))).unwrap_or_default())}</span>
                     <progress max=total.unwrap_or(0).max(loaded).to_string() value=loaded.to_string()></progress>
@@ -147,12 +119,48 @@ pub fn ModelPanel() -> impl IntoView {
     }
 }
 
+/// A model from a URL or from a Hugging Face Hub (or a mirror), handed to `load`.
+#[component]
+fn RemoteSources(load: Callback<ModelOrigin>) -> impl IntoView {
+    let area = expect_context::<ModelArea>();
+    let url = RwSignal::new(String::new());
+    let hub = RwSignal::new(default_hub());
+    let hub_id = RwSignal::new(String::new());
+    let revision = RwSignal::new("main".to_string());
+    view! {
+        <details>
+            <summary>"From a URL or the Hugging Face Hub"</summary>
+            <div class="row">
+                <input type="url" placeholder="https://…/my-model/ (folder with config.json, model.safetensors, tokenizer.json)"
+                    class="wide" prop:value=move || url.get() on:input=move |ev| url.set(event_target_value(&ev)) />
+                <button disabled=move || area.busy.get() || url.get().trim().is_empty()
+                    on:click=move |_| load.run(ModelOrigin::Url { url: url.get_untracked().trim().to_string() })>"Load URL"</button>
+            </div>
+            <div class="row">
+                <input placeholder="Hub model id, e.g. prajjwal1/bert-tiny" prop:value=move || hub_id.get()
+                    on:input=move |ev| hub_id.set(event_target_value(&ev)) />
+                <input class="narrow" placeholder="revision" prop:value=move || revision.get()
+                    on:input=move |ev| revision.set(event_target_value(&ev)) />
+                <input placeholder="hub address" prop:value=move || hub.get()
+                    on:input=move |ev| hub.set(event_target_value(&ev)) />
+                <button disabled=move || area.busy.get() || hub_id.get().trim().is_empty()
+                    on:click=move |_| load.run(ModelOrigin::Hub {
+                        hub: hub.get_untracked(),
+                        id: hub_id.get_untracked(),
+                        revision: revision.get_untracked(),
+                    })>"Load from Hub"</button>
+            </div>
+            <p class="hint">"Downloads are kept in this browser and listed below."</p>
+        </details>
+    }
+}
+
 #[component]
 fn ModelFacts() -> impl IntoView {
-    let store = expect_context::<Store>();
+    let (area, run) = (expect_context::<ModelArea>(), expect_context::<RunArea>());
     move || {
-        store.model.get().map(|m| {
-            let s = store.settings.get();
+        area.model.get().map(|m| {
+            let s = run.settings.get();
             let memory = training_memory_bytes(&m, s.batch_size, s.max_len);
             view! {
                 <dl class="facts">
@@ -174,11 +182,11 @@ fn ModelFacts() -> impl IntoView {
 
 #[component]
 fn SavedModels() -> impl IntoView {
-    let store = expect_context::<Store>();
+    let area = expect_context::<ModelArea>();
     view! {
         <h3>"Saved in this browser"</h3>
         {move || {
-            let models = store.saved.get();
+            let models = area.saved.get();
             if models.is_empty() {
                 return view! { <p class="empty">"Nothing yet: downloaded and fine-tuned models appear here and survive a reload."</p> }.into_any();
             }
@@ -195,8 +203,7 @@ fn SavedModels() -> impl IntoView {
                                     <td>{human_bytes(m.bytes)}</td>
                                     <td>
                                         <button on:click=move |_| {
-                                            store.model_busy.set(true);
-                                            store.model_status.set("loading…".into());
+                                            area.loading("loading…");
                                             send(&ToWorker::LoadModel { origin: ModelOrigin::Saved { key: load_key.clone() }, keep_layers: None });
                                         }>"Load"</button>
                                         <button class="danger" aria-label=format!("Delete {}", m.name)

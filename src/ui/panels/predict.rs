@@ -10,7 +10,7 @@ use web_sys::HtmlInputElement;
 use crate::protocol::{EntitySpan, PredictionView, ToWorker};
 use crate::ui::components::{Bar, Panel};
 use crate::ui::download;
-use crate::ui::state::Store;
+use crate::ui::state::{ModelArea, PredictArea, RunArea, can_predict};
 use crate::ui::worker::{send, send_with};
 
 /// The text split into plain and entity pieces, by character offsets.
@@ -57,7 +57,8 @@ fn highlight(text: &str, entities: &[EntitySpan]) -> impl IntoView {
 /// The predict panel.
 #[component]
 pub fn PredictPanel() -> impl IntoView {
-    let store = expect_context::<Store>();
+    let area = expect_context::<PredictArea>();
+    let (model, run) = (expect_context::<ModelArea>(), expect_context::<RunArea>());
     let text = RwSignal::new(String::new());
     let latest = StoredValue::new(0u64);
     let on_input = move |ev: leptos::ev::Event| {
@@ -74,15 +75,14 @@ pub fn PredictPanel() -> impl IntoView {
             Duration::from_millis(250),
         );
     };
-    let ready =
-        move || store.result.get().is_some() || store.model.get().is_some_and(|m| m.task.is_some());
+    let ready = move || can_predict(model, run);
     view! {
         <Panel id="predict" number=5 title="Try it" purpose="Type a text and see what the fine-tuned model says, as you type.">
             {move || (!ready()).then(|| view! { <p class="empty">"Fine-tune a model (or import one in Export) to try it here."</p> })}
             <textarea data-testid="predict-input" rows="3" spellcheck="false" class="wide" placeholder="Type a sentence…"
                 aria-label="text to predict" prop:value=move || text.get() on:input=on_input></textarea>
             <div data-testid="predict-output" class="prediction" aria-live="polite">
-                {move || store.prediction.get().map(|(_, view)| match view {
+                {move || area.prediction.get().map(|(_, view)| match view {
                     PredictionView::Classify { scores } => scores
                         .into_iter()
                         .map(|(label, p)| view! { <Bar label=label value=p /> })
@@ -94,7 +94,7 @@ pub fn PredictPanel() -> impl IntoView {
                     }.into_any(),
                 })}
             </div>
-            <p class="status">{move || store.predict_message.get()}</p>
+            <p class="status">{move || area.message.get()}</p>
             <h3>"Predict a whole file"</h3>
             <div class="row">
                 <label class="file-button">
@@ -103,18 +103,18 @@ pub fn PredictPanel() -> impl IntoView {
                         on:change=move |ev| {
                             let input: HtmlInputElement = event_target(&ev);
                             if let Some(file) = download::files(input.files()).into_iter().next() {
-                                store.predict_message.set(format!("predicting {}…", file.name()));
+                                area.message.set(format!("predicting {}…", file.name()));
                                 spawn_local(async move {
                                     match download::read(&file).await {
                                         Ok(bytes) => send_with(&ToWorker::PredictFile { name: file.name() }, vec![bytes]),
-                                        Err(e) => store.predict_message.set(e),
+                                        Err(e) => area.message.set(e),
                                     }
                                 });
                             }
                             input.set_value("");
                         } />
                 </label>
-                {move || store.batch.get().map(|(_, csv, jsonl)| view! {
+                {move || area.batch.get().map(|(_, csv, jsonl)| view! {
                     <button on:click=move |_| download::save("predictions.csv", "text/csv", csv.as_bytes())>"Download CSV"</button>
                     <button on:click=move |_| download::save("predictions.jsonl", "application/jsonl", jsonl.as_bytes())>"Download JSONL"</button>
                 })}

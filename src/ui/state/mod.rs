@@ -1,0 +1,207 @@
+//! The UI's state, one area per part of the page. An area is a bundle of signals with the
+//! methods that change it. Writers: the bridge ([`super::worker`]), which routes each worker
+//! message to the area it concerns, and the area's own panel; other panels only read it.
+
+use leptos::prelude::*;
+
+mod run;
+
+pub use run::{RunArea, RunStatus, StepPoint};
+
+use crate::protocol::{BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel};
+
+/// The compute worker itself: its device, and the message of a fatal stop.
+#[derive(Clone, Copy)]
+pub struct DeviceArea {
+    /// The device the worker runs on (None until it reports).
+    pub backend: RwSignal<Option<BackendInfo>>,
+    /// The worker stopped on a fatal error: its message.
+    pub fatal: RwSignal<Option<String>>,
+}
+
+/// The Model panel: the loaded model, loading, and the models kept in the browser.
+#[derive(Clone, Copy)]
+pub struct ModelArea {
+    /// The loaded model.
+    pub model: RwSignal<Option<ModelInfo>>,
+    /// Status line.
+    pub status: RwSignal<String>,
+    /// Loading in progress.
+    pub busy: RwSignal<bool>,
+    /// Download progress: (file, loaded, total).
+    pub download: RwSignal<Option<(String, u64, Option<u64>)>>,
+    /// Models kept in the browser.
+    pub saved: RwSignal<Vec<SavedModel>>,
+}
+
+impl ModelArea {
+    /// A load was asked for; `what` says what is happening.
+    pub fn loading(&self, what: &str) {
+        self.busy.set(true);
+        self.status.set(what.into());
+    }
+
+    /// The worker loaded a model.
+    pub fn loaded(&self, model: ModelInfo) {
+        self.busy.set(false);
+        self.download.set(None);
+        self.status.set(format!("loaded {}", model.name));
+        self.model.set(Some(model));
+    }
+
+    /// A load failed (`message` names the cause).
+    pub fn failed(&self, message: &str) {
+        self.busy.set(false);
+        self.download.set(None);
+        self.status
+            .set(format!("could not load the model: {message}"));
+    }
+
+    /// The worker restarted: its model is gone.
+    pub fn lost(&self) {
+        self.model.set(None);
+        self.busy.set(false);
+        self.download.set(None);
+        self.status
+            .set("the worker restarted: load a model again".into());
+    }
+
+    /// The model's position table (tracked): the longest maximum length.
+    pub fn positions(&self) -> Option<usize> {
+        self.model.with(|m| m.as_ref().map(|m| m.max_positions))
+    }
+}
+
+/// The Data panel: the parsed file, or why it could not be read.
+#[derive(Clone, Copy)]
+pub struct DataArea {
+    /// The parsed data.
+    pub data: RwSignal<Option<DataSummary>>,
+    /// A file the worker could not take: its message.
+    pub message: RwSignal<String>,
+}
+
+impl DataArea {
+    /// A new file is on its way to the worker.
+    pub fn parsing(&self) {
+        self.data.set(None);
+        self.message.set(String::new());
+    }
+
+    /// A file the browser could not read.
+    pub fn unreadable(&self, file: String, error: String) {
+        self.data.set(Some(DataSummary {
+            file,
+            error: Some(error),
+            ..Default::default()
+        }));
+    }
+
+    /// Data that a run can start from (tracked).
+    pub fn usable(&self) -> bool {
+        self.data
+            .with(|d| d.as_ref().is_some_and(|d| d.error.is_none()))
+    }
+}
+
+/// The Try it panel: the latest prediction and the last file predicted.
+#[derive(Clone, Copy)]
+pub struct PredictArea {
+    /// The latest prediction: (request id, view).
+    pub prediction: RwSignal<Option<(u64, PredictionView)>>,
+    /// Status line.
+    pub message: RwSignal<String>,
+    /// Batch predictions: (count, csv, jsonl).
+    pub batch: RwSignal<Option<(usize, String, String)>>,
+}
+
+impl PredictArea {
+    /// A prediction arrived; an older request's answer never replaces a newer one's.
+    pub fn show(&self, id: u64, view: PredictionView) {
+        self.message.set(String::new());
+        if self
+            .prediction
+            .with_untracked(|p| p.as_ref().is_none_or(|(old, _)| id >= *old))
+        {
+            self.prediction.set(Some((id, view)));
+        }
+    }
+
+    /// A file was predicted.
+    pub fn batch_done(&self, count: usize, csv: String, jsonl: String) {
+        self.message.set(format!("{count} texts predicted"));
+        self.batch.set(Some((count, csv, jsonl)));
+    }
+}
+
+/// The Export panel's status line.
+#[derive(Clone, Copy)]
+pub struct ExportArea {
+    /// Status line.
+    pub message: RwSignal<String>,
+}
+
+/// Every area: made once by `App`, given to the panels as contexts and to the bridge.
+#[derive(Clone, Copy)]
+pub struct Areas {
+    /// The worker's device.
+    pub device: DeviceArea,
+    /// Model panel.
+    pub model: ModelArea,
+    /// Data panel.
+    pub data: DataArea,
+    /// Train panel and its result.
+    pub run: RunArea,
+    /// Try it panel.
+    pub predict: PredictArea,
+    /// Export panel.
+    pub export: ExportArea,
+}
+
+impl Areas {
+    /// Fresh areas with the saved run history, each provided as a context.
+    pub fn provide() -> Self {
+        let areas = Self {
+            device: DeviceArea {
+                backend: RwSignal::new(None),
+                fatal: RwSignal::new(None),
+            },
+            model: ModelArea {
+                model: RwSignal::new(None),
+                status: RwSignal::new("no model loaded".into()),
+                busy: RwSignal::new(false),
+                download: RwSignal::new(None),
+                saved: RwSignal::new(Vec::new()),
+            },
+            data: DataArea {
+                data: RwSignal::new(None),
+                message: RwSignal::new(String::new()),
+            },
+            run: RunArea::new(),
+            predict: PredictArea {
+                prediction: RwSignal::new(None),
+                message: RwSignal::new(String::new()),
+                batch: RwSignal::new(None),
+            },
+            export: ExportArea {
+                message: RwSignal::new(String::new()),
+            },
+        };
+        provide_context(areas.device);
+        provide_context(areas.model);
+        provide_context(areas.data);
+        provide_context(areas.run);
+        provide_context(areas.predict);
+        provide_context(areas.export);
+        areas
+    }
+}
+
+/// There is a model to predict with and export (tracked): a finished run, or a loaded model
+/// that already has a task head.
+pub fn can_predict(model: ModelArea, run: RunArea) -> bool {
+    run.result.with(Option::is_some)
+        || model
+            .model
+            .with(|m| m.as_ref().is_some_and(|m| m.task.is_some()))
+}
