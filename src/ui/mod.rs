@@ -22,6 +22,13 @@ use panels::{
 };
 use state::{Areas, DeviceArea};
 
+/// A parameter of the page's address (`?backend=cpu`, `?autoload=0`, `?hub=...`).
+fn query(name: &str) -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params.get(name)
+}
+
 const THEME_KEY: &str = "anneal.theme";
 
 fn set_theme(theme: &str) {

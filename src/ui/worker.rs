@@ -10,6 +10,7 @@ use web_sys::{MessageEvent, Worker};
 
 use super::download;
 use super::format::human_bytes;
+use super::query;
 use super::state::Areas;
 use crate::protocol::{FromWorker, ModelOrigin, RequestKind, ToWorker};
 
@@ -46,12 +47,6 @@ pub fn send_with(message: &ToWorker, attachments: Vec<Vec<u8>>) {
 /// Sends a request.
 pub fn send(message: &ToWorker) {
     send_with(message, Vec::new());
-}
-
-fn query(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    params.get(name)
 }
 
 /// Starts (or restarts) the worker. Loads the default model unless `?autoload=0`.

@@ -50,11 +50,7 @@ pub fn load_files(area: ModelArea, files: Vec<web_sys::File>, keep_layers: Optio
 }
 
 fn default_hub() -> String {
-    web_sys::window()
-        .and_then(|w| w.location().search().ok())
-        .and_then(|s| web_sys::UrlSearchParams::new_with_str(&s).ok())
-        .and_then(|p| p.get("hub"))
-        .unwrap_or_else(|| "https://huggingface.co".into())
+    crate::ui::query("hub").unwrap_or_else(|| "https://huggingface.co".into())
 }
 
 /// The model panel.
