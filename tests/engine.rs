@@ -7,6 +7,8 @@
 #![cfg(feature = "cli")]
 
 mod common;
+#[path = "engine/lm.rs"]
+mod lm;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -24,9 +24,11 @@ pub use folder::ModelFiles;
 use crate::model::bert::BertModel;
 use crate::model::config::{BertConfig, ConfigError};
 use crate::model::heads::BertClassifier;
+use crate::model::lm::BertLm;
 use crate::runtime::readback::{ReadbackError, read_f32};
+use crate::shared::Objective;
 use crate::shared::Task;
-use names::{Layout, Need, Slot, is_buffer, walk_bert, walk_classifier};
+use names::{Layout, Need, Slot, Visit, is_buffer, walk_bert, walk_classifier, walk_lm};
 use safetensors::{SafeTensors, SafetensorsError, serialize};
 
 /// Why a checkpoint cannot be loaded.
@@ -258,6 +260,24 @@ pub fn load_classifier(
     finish(source, &kept, config).map(|report| (model, kept, report))
 }
 
+/// Loads a checkpoint into a language model for `objective`: the encoder must be in the
+/// file; `cls.predictions` is loaded when present (a `BertForMaskedLM` checkpoint) and starts
+/// from scratch otherwise, which the report says.
+pub fn load_lm(
+    config: &BertConfig,
+    weights: &[u8],
+    objective: Objective,
+    device: &Device,
+) -> Result<(BertLm, LoadReport), CheckpointError> {
+    let mut source = Source::new(weights)?;
+    let bert = BertModel::init(config, false, device);
+    let mut model = BertLm::new(bert, config, objective);
+    walk_lm(&mut model, &mut |name, need, slot| {
+        source.load(name, need, slot)
+    });
+    finish(source, config, config).map(|report| (model, report))
+}
+
 fn finish(
     source: Source,
     kept: &BertConfig,
@@ -277,9 +297,35 @@ fn finish(
 /// Sync point: reads every parameter back from the device, asynchronously.
 pub async fn export_safetensors(model: &BertClassifier) -> Result<Vec<u8>, ReadbackError> {
     let mut model = model.clone();
+    export_walk(&mut |f| walk_classifier(&mut model, f)).await
+}
+
+/// The weights of a language model as a Hugging Face `model.safetensors`
+/// (`BertForMaskedLM` / `BertLMHeadModel`: no decoder weight, it is tied).
+///
+/// Sync point: reads every parameter back from the device, asynchronously.
+pub async fn export_lm_safetensors(model: &BertLm) -> Result<Vec<u8>, ReadbackError> {
+    let mut model = model.clone();
+    export_walk(&mut |f| walk_lm(&mut model, f)).await
+}
+
+/// The `config.json` of an exported language model.
+pub fn export_lm_config(config: &BertConfig, objective: Objective) -> String {
+    let mut config = config.clone();
+    config.architectures = Some(vec![objective.architecture().to_string()]);
+    config.model_type = Some("bert".into());
+    config.is_decoder = objective == Objective::Clm;
+    config.id2label = None;
+    config.label2id = None;
+    config.extra.remove("_name_or_path");
+    config.extra.remove("num_labels");
+    config.to_json()
+}
+
+async fn export_walk(walk: &mut dyn FnMut(&mut Visit)) -> Result<Vec<u8>, ReadbackError> {
     // (name, file layout of a matrix or None for a vector, value as a matrix)
     let mut pending: Vec<(String, Option<Layout>, Tensor<2>)> = Vec::new();
-    walk_classifier(&mut model, &mut |name, _, slot| match slot {
+    walk(&mut |name, _, slot| match slot {
         Slot::Matrix(p, layout) => pending.push((name.to_string(), Some(layout), p.val())),
         Slot::Vector(p) => pending.push((name.to_string(), None, p.val().unsqueeze::<2>())),
     });

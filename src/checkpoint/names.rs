@@ -13,6 +13,9 @@
 //! | `bert.encoder.layer.{i}.output.LayerNorm.*`                     | `bert.layers[i].layer_norm`        |
 //! | `bert.pooler.dense.*`                                           | `bert.pooler`                      |
 //! | `classifier.{weight,bias}`                                      | `classifier`                       |
+//! | `cls.predictions.transform.dense.*`                             | `transform` (language models)      |
+//! | `cls.predictions.transform.LayerNorm.*`                         | `transform_norm`                   |
+//! | `cls.predictions.bias` (the decoder is the word embeddings)     | `bias`                             |
 
 use burn::module::Param;
 use burn::nn::{Embedding, LayerNorm, Linear};
@@ -20,6 +23,7 @@ use burn::prelude::*;
 
 use crate::model::bert::BertModel;
 use crate::model::heads::BertClassifier;
+use crate::model::lm::BertLm;
 
 /// How a tensor is laid out in the file relative to burn.
 #[derive(Clone, Copy, PartialEq)]
@@ -62,13 +66,13 @@ fn linear(f: &mut Visit, name: &str, need: Need, l: &mut Linear) {
 }
 
 fn layer_norm(f: &mut Visit, name: &str, ln: &mut LayerNorm) {
-    f(
-        &format!("{name}.weight"),
-        Need::Required,
-        Slot::Vector(&mut ln.gamma),
-    );
+    layer_norm_if(f, name, Need::Required, ln);
+}
+
+fn layer_norm_if(f: &mut Visit, name: &str, need: Need, ln: &mut LayerNorm) {
+    f(&format!("{name}.weight"), need, Slot::Vector(&mut ln.gamma));
     if let Some(b) = ln.beta.as_mut() {
-        f(&format!("{name}.bias"), Need::Required, Slot::Vector(b));
+        f(&format!("{name}.bias"), need, Slot::Vector(b));
     }
 }
 
@@ -151,7 +155,33 @@ pub(super) fn walk_classifier(model: &mut BertClassifier, f: &mut Visit) {
     linear(f, "classifier", Need::Optional, &mut model.classifier);
 }
 
-/// Names in the file that are buffers, not weights.
+/// The encoder and `cls.predictions`; a checkpoint without the head (all-MiniLM-L6-v2)
+/// starts it from scratch. The decoder weight is the word-embedding table, so the file has
+/// none (`tie_word_embeddings`).
+pub(super) fn walk_lm(model: &mut BertLm, f: &mut Visit) {
+    walk_bert(&mut model.bert, f);
+    linear(
+        f,
+        "cls.predictions.transform.dense",
+        Need::Optional,
+        &mut model.transform,
+    );
+    layer_norm_if(
+        f,
+        "cls.predictions.transform.LayerNorm",
+        Need::Optional,
+        &mut model.transform_norm,
+    );
+    f(
+        "cls.predictions.bias",
+        Need::Optional,
+        Slot::Vector(&mut model.bias),
+    );
+}
+
+/// Names in the file that are buffers, not weights, or tied copies of another tensor.
 pub(super) fn is_buffer(name: &str) -> bool {
     name.ends_with("position_ids")
+        || name == "cls.predictions.decoder.weight"
+        || name == "cls.predictions.decoder.bias"
 }

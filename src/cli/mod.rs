@@ -1,4 +1,5 @@
-//! The native `anneal` command: fine-tune, evaluate, predict, embed, inspect and benchmark from
+//! The native `anneal` command: fine-tune, evaluate, predict, embed, inspect, benchmark,
+//! pre-train, probe and show attention from
 //! the terminal. Errors go to stderr as one message naming the file and the cause; the exit
 //! status is non-zero on failure.
 
@@ -7,6 +8,7 @@ mod finetune;
 mod inspect;
 mod model_dir;
 mod predict;
+mod pretrain;
 
 use std::path::{Path, PathBuf};
 
@@ -37,6 +39,12 @@ enum Command {
     Inspect(inspect::InspectArgs),
     /// Time fine-tuning steps on random token ids.
     Bench(bench::BenchArgs),
+    /// Pre-train a language model (masked words or next token) on unlabelled text.
+    Pretrain(pretrain::PretrainArgs),
+    /// Ask a pre-trained language model to fill a [MASK] or continue a text.
+    Probe(pretrain::ProbeArgs),
+    /// Print the attention probabilities of every layer and head for a text.
+    Attention(pretrain::AttentionArgs),
 }
 
 /// How to read a data file, shared by several commands.
@@ -91,6 +99,9 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Embed(a) => predict::embed(a),
         Command::Inspect(a) => inspect::run(a),
         Command::Bench(a) => bench::run(a),
+        Command::Pretrain(a) => pretrain::run(a),
+        Command::Probe(a) => pretrain::probe(a),
+        Command::Attention(a) => pretrain::attention(a),
     }
 }
 

@@ -1,14 +1,17 @@
-//! Labeled data: file formats with line-numbered problems, label maps, validation splits,
+//! Labeled data and unlabelled corpora: file formats with line-numbered problems, label maps, validation splits,
 //! tokenization, sub-word label alignment and batching. Pure: bytes in, values out.
 
 pub mod batch;
 pub mod conll;
+pub mod corpus;
 pub mod delimited;
 pub mod entities;
 pub mod features;
 pub mod formats;
+pub mod masking;
 pub mod split;
 pub mod tokenizer;
+pub mod vocab;
 
 use serde::Serialize;
 

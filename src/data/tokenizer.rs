@@ -108,6 +108,51 @@ impl TextTokenizer {
         Ok(Self { inner, pad_id: pad })
     }
 
+    /// Wraps a built tokenizer (a trained vocabulary), switching padding and truncation off.
+    pub fn from_tokenizer(mut inner: Tokenizer) -> Result<Self, TokenizerError> {
+        inner.with_padding(None);
+        inner
+            .with_truncation(None)
+            .map_err(|e| TokenizerError::Json(e.to_string()))?;
+        let pad_id = inner.token_to_id("[PAD]").unwrap_or(0);
+        Ok(Self { inner, pad_id })
+    }
+
+    /// The id of a token, special tokens included.
+    pub fn token_id(&self, token: &str) -> Option<u32> {
+        self.inner.token_to_id(token)
+    }
+
+    /// The mask token's id: `[MASK]` (BERT) or `<mask>` (RoBERTa).
+    pub fn mask_id(&self) -> Option<u32> {
+        self.token_id("[MASK]").or_else(|| self.token_id("<mask>"))
+    }
+
+    /// The mask token as written in a text.
+    pub fn mask_token(&self) -> Option<&'static str> {
+        ["[MASK]", "<mask>"]
+            .into_iter()
+            .find(|t| self.token_id(t).is_some())
+    }
+
+    /// Ids of the special tokens (added tokens marked special), which masking never picks.
+    pub fn special_ids(&self) -> Vec<u32> {
+        let mut ids: Vec<u32> = self
+            .inner
+            .get_added_tokens_decoder()
+            .into_iter()
+            .filter(|(_, t)| t.special)
+            .map(|(id, _)| id)
+            .collect();
+        ids.sort_unstable();
+        ids
+    }
+
+    /// Ids back to text, as the tokenizer's decoder writes it (special tokens kept).
+    pub fn decode(&self, ids: &[u32]) -> String {
+        self.inner.decode(ids, false).unwrap_or_default()
+    }
+
     /// Id used to pad batches.
     pub fn pad_id(&self) -> u32 {
         self.pad_id

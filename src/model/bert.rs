@@ -20,6 +20,9 @@ pub struct BertModel {
     pub layers: Vec<BertLayer>,
     /// `pooler.dense`, followed by tanh; absent in token-classification models.
     pub pooler: Option<Linear>,
+    /// Causal attention (`is_decoder`): position i attends to positions 0..=i only.
+    #[module(skip)]
+    pub causal: bool,
 }
 
 /// What one forward pass of the encoder returns.
@@ -49,6 +52,7 @@ impl BertModel {
                     device,
                 )
             }),
+            causal: config.is_decoder,
         }
     }
 
@@ -63,7 +67,10 @@ impl BertModel {
     ) -> BertOutput {
         let [batch, seq] = input_ids.dims();
         let mask_bias = (attention_mask.float().neg() + 1.0) * MASKED; // [batch, seq]
-        let mask_bias = mask_bias.reshape([batch, 1, 1, seq]);
+        let mut mask_bias = mask_bias.reshape([batch, 1, 1, seq]);
+        if self.causal {
+            mask_bias = mask_bias + causal_bias(seq, &input_ids.device()); // [batch, 1, seq, seq]
+        }
 
         let mut x = self.embeddings.forward(input_ids, token_type_ids);
         let mut attentions = Vec::new();
@@ -85,6 +92,21 @@ impl BertModel {
             attentions,
         }
     }
+}
+
+/// `[1, 1, seq, seq]`: 0 on and below the diagonal, [`MASKED`] above it (a query never sees
+/// a later key), as the causal mask of Hugging Face's decoders.
+fn causal_bias(seq: usize, device: &Device) -> Tensor<4> {
+    let values: Vec<f32> = (0..seq * seq)
+        .map(|i| {
+            if i % seq > i / seq {
+                MASKED as f32
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    Tensor::<2>::from_data(TensorData::new(values, [seq, seq]), device).reshape([1, 1, seq, seq])
 }
 
 /// Mean of the hidden states over real tokens, L2-normalised: the sentence-transformers recipe.

@@ -51,6 +51,10 @@ pub struct BertConfig {
     /// Id of the padding token. Default 0.
     #[serde(default)]
     pub pad_token_id: usize,
+    /// Whether attention is causal (each token sees only those before it): `BertLMHeadModel`
+    /// trained on next tokens. Default false.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub is_decoder: bool,
     /// Model classes this checkpoint is for, e.g. `BertForSequenceClassification`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architectures: Option<Vec<String>>,
@@ -65,6 +69,9 @@ pub struct BertConfig {
     pub extra: Map<String, Value>,
 }
 
+fn is_false(b: &bool) -> bool {
+    !b
+}
 fn default_hidden_act() -> String {
     "gelu".into()
 }
@@ -146,6 +153,7 @@ impl BertConfig {
             initializer_range: 0.02,
             layer_norm_eps: 1e-12,
             pad_token_id: 0,
+            is_decoder: false,
             architectures: None,
             id2label: None,
             label2id: None,

@@ -1,5 +1,6 @@
-//! The BERT encoder and its task heads in pure burn, equal to Hugging Face `BertModel`,
-//! `BertForSequenceClassification` and `BertForTokenClassification`.
+//! The BERT encoder and its heads in pure burn, equal to Hugging Face `BertModel`,
+//! `BertForSequenceClassification`, `BertForTokenClassification`, `BertForMaskedLM` and
+//! `BertLMHeadModel`.
 //!
 //! Nothing here knows about files, tokenizers, devices by name, or the web; weights get here
 //! through [`crate::checkpoint`], the only module that knows Hugging Face tensor names.
@@ -12,8 +13,10 @@ pub mod config;
 pub mod embeddings;
 pub mod encoder;
 pub mod heads;
+pub mod lm;
 
-pub use crate::shared::{IGNORE_INDEX, Task};
+pub use crate::shared::{IGNORE_INDEX, Objective, Task};
 pub use bert::{BertModel, BertOutput, mean_pool_normalized};
 pub use config::{BertConfig, ConfigError};
 pub use heads::{BatchTensors, BertClassifier};
+pub use lm::BertLm;

@@ -1,12 +1,14 @@
-//! Fine-tuning: a flat, hand-written loop on an autodiff device, evaluation, and metrics.
+//! Fine-tuning (and, in [`pretrain`], pre-training): a flat, hand-written loop on an autodiff device, evaluation, and metrics.
 //!
 //! The loop is `async` so the browser worker can drive it between awaits; the command line
 //! blocks on it. Progress leaves only as [`Event`]s. Each step reads the loss back once (a
 //! sync point) to report it and to stop on a NaN or infinite loss.
 
 pub mod eval;
+pub mod lm_recipe;
 pub mod metrics;
 pub mod prepare;
+pub mod pretrain;
 pub mod recipe;
 pub mod schedule;
 
@@ -180,9 +182,9 @@ pub fn train_step(
 
 /// Scales all gradients by `min(1, max_norm / global_norm)`, as `torch.nn.utils.clip_grad_norm_`.
 /// The scale stays on the device: no readback.
-fn clip_global_norm(
+pub(crate) fn clip_global_norm<M: Module>(
     mut grads: GradientsParams,
-    model: &BertClassifier,
+    model: &M,
     max_norm: f64,
 ) -> GradientsParams {
     struct SquaredNorm<'a> {
@@ -237,11 +239,20 @@ pub type Hook<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
 /// How a caller steers a run between steps. The browser worker pauses here (the future
 /// resolves on resume) and saves each new best model off the device, so that a lost GPU
 /// loses nothing that was learned.
-pub trait Control {
+///
+/// `M` is the model being trained: a [`BertClassifier`] when fine-tuning, a
+/// [`crate::model::BertLm`] when pre-training.
+pub trait Control<M = BertClassifier> {
     /// Awaited before every step; resolving to `false` ends the run, keeping the best model.
     fn proceed(&mut self) -> Hook<'_, bool>;
-    /// Awaited after an epoch that improved the validation score, with that model.
-    fn new_best<'a>(&'a mut self, _epoch: usize, _model: &'a BertClassifier) -> Hook<'a, ()> {
+    /// Awaited after an evaluation that improved the validation score, with that model and
+    /// the epoch (fine-tuning) or step (pre-training) it was made at.
+    fn new_best<'a>(&'a mut self, _at: usize, _model: &'a M) -> Hook<'a, ()> {
+        Box::pin(async {})
+    }
+    /// Awaited after every evaluation with the model as it is (pre-training runs its probes
+    /// here).
+    fn evaluated<'a>(&'a mut self, _step: usize, _model: &'a M) -> Hook<'a, ()> {
         Box::pin(async {})
     }
 }
