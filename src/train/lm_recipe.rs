@@ -80,7 +80,8 @@ pub fn plan(
                     ));
                 }
                 (kind, _) => {
-                    let lines: Vec<&str> = text.lines().collect();
+                    // Lines with their line breaks: a character vocabulary must hold "\n".
+                    let lines: Vec<&str> = text.split_inclusive('\n').collect();
                     train_vocabulary(*kind, &lines)?
                 }
             };
@@ -151,4 +152,27 @@ pub fn load(
             (BertLm::new(bert, &config, objective), LoadReport::default())
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_character_vocabulary_covers_every_character_line_breaks_included() {
+        let text = "To be, or not to be:\nthat is the question.\n".repeat(20);
+        let start = Start::Scratch {
+            architecture: Architecture::preset("char").unwrap(),
+            vocabulary: Vocabulary::Char,
+            tokenizer_of: None,
+            dropout: 0.0,
+        };
+        let plan = plan(&text, &start, Objective::Clm, 0.1).unwrap();
+        let unk = plan.tokenizer.token_id("[UNK]").unwrap();
+        let all: Vec<u32> = plan.corpus.train.iter().chain(&plan.corpus.heldout).copied().collect();
+        assert_eq!(all.len(), text.chars().count());
+        assert!(!all.contains(&unk));
+        assert_eq!(plan.tokenizer.decode(&all), text);
+        assert_eq!(plan.config.vocab_size, 5 + 18, "{:?}", plan.config.vocab_size);
+    }
 }

@@ -97,7 +97,7 @@ pub enum LmEvent {
         loss: f64,
         /// Learning rate of the update.
         lr: f64,
-        /// Input tokens per second since the start.
+        /// Input tokens per second of training (evaluations excluded).
         tokens_per_s: f64,
         /// Seconds this step took.
         step_s: f64,
@@ -133,7 +133,7 @@ pub struct LmOutcome {
     pub train_loss: f64,
     /// Held-out scores of the kept model.
     pub heldout: Option<LmScores>,
-    /// Input tokens per second over the run.
+    /// Input tokens per second of training (evaluations excluded).
     pub tokens_per_s: f64,
     /// Why training stopped early, if it did.
     pub stopped: Option<String>,
@@ -322,6 +322,7 @@ pub async fn pretrain(
     let mut best: Option<(usize, LmScores, BertLm)> = None;
     let mut recent: std::collections::VecDeque<f64> = Default::default();
     let (mut step, mut tokens) = (0usize, 0usize);
+    let mut training_s = 0.0; // steps only, evaluations excluded
     let started = Instant::now();
     let mut stopped = None;
 
@@ -380,6 +381,7 @@ pub async fn pretrain(
             break;
         }
         step += 1;
+        training_s += step_start.elapsed().as_secs_f64();
         tokens += batch.tensors.input_ids.dims().iter().product::<usize>();
         recent.push_back(loss);
         if recent.len() > 50 {
@@ -391,7 +393,7 @@ pub async fn pretrain(
             total_steps: total,
             loss,
             lr,
-            tokens_per_s: tokens as f64 / elapsed,
+            tokens_per_s: tokens as f64 / training_s.max(1e-9),
             step_s: step_start.elapsed().as_secs_f64(),
             eta_s: elapsed / step as f64 * (total - step) as f64,
         });
@@ -401,7 +403,7 @@ pub async fn pretrain(
             reason: reason.clone(),
         });
     }
-    let tokens_per_s = tokens as f64 / started.elapsed().as_secs_f64().max(1e-9);
+    let tokens_per_s = tokens as f64 / training_s.max(1e-9);
     let train_loss = recent.iter().sum::<f64>() / recent.len().max(1) as f64;
     let (model, best_step, heldout) = match best {
         Some((s, scores, m)) => (m, s, Some(scores)),
