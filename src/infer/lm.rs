@@ -270,6 +270,53 @@ pub async fn generate(
     Ok(tokenizer.decode(&new))
 }
 
+/// A probe's answer: the top candidates at the first mask (masked models) or for the next
+/// token, the expected word's rank, and a sampled continuation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ProbeAnswer {
+    /// Best first.
+    pub top: Vec<Candidate>,
+    /// The expected word's rank, when one was named.
+    pub expected: Option<Rank>,
+    /// `generate` sampled tokens (next-token models).
+    pub generated: Option<String>,
+}
+
+/// Runs one probe on `model`, in the way its objective asks.
+///
+/// Sync point: one readback, plus one per generated token.
+#[allow(clippy::too_many_arguments)]
+pub async fn probe(
+    model: &BertLm,
+    tokenizer: &TextTokenizer,
+    text: &str,
+    expect: Option<&str>,
+    top: usize,
+    generate_tokens: usize,
+    sampling: &Sampling,
+    max_len: usize,
+) -> Result<ProbeAnswer, ProbeError> {
+    let (probs, generated) = match model.objective() {
+        Objective::Mlm => (fill_mask(model, tokenizer, text, max_len).await?.remove(0), None),
+        Objective::Clm => {
+            let p = next_token(model, tokenizer, text, max_len).await?;
+            let g = if generate_tokens > 0 {
+                Some(generate(model, tokenizer, text, generate_tokens, sampling, max_len).await?)
+            } else {
+                None
+            };
+            (p, g)
+        }
+    };
+    Ok(ProbeAnswer {
+        top: top_k(&probs, top, tokenizer),
+        expected: expect
+            .filter(|w| !w.trim().is_empty())
+            .and_then(|w| rank_of(&probs, w, tokenizer)),
+        generated,
+    })
+}
+
 /// Attention probabilities of every layer and head for one text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AttentionMaps {

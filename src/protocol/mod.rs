@@ -9,18 +9,24 @@
 //! doc; a missing one is an error naming it.
 
 //!
-//! Rooms: this file (the requests and events), [`views`] (what the panels show: models,
+//! Rooms: this file (the requests and events), [`learn`] (pre-training and looking inside a
+//! model), [`views`] (what the panels show: models,
 //! data summaries, reports, predictions), [`estimate`] (training memory) and `wire`.
 
 pub mod estimate;
+pub mod learn;
 pub mod views;
 #[cfg(all(feature = "web", target_family = "wasm"))]
 pub mod wire;
 
 use serde::{Deserialize, Serialize};
 
-pub use crate::shared::{Scores, Setting, SettingsError, StepStats, Task, TrainSettings};
+pub use crate::shared::{
+    Architecture, Objective, Scores, Setting, SettingsError, StepStats, Task, TrainSettings,
+    Vocabulary,
+};
 pub use estimate::training_memory_bytes;
+pub use learn::*;
 pub use views::*;
 
 /// What the UI asks of the worker.
@@ -79,6 +85,26 @@ pub enum ToWorker {
     },
     /// Export the fine-tuned model as a zip of a Hugging Face folder.
     Export,
+    /// Pre-train a language model on a corpus (one attachment: its bytes). `Pause`, `Resume`
+    /// and `Cancel` steer it as they steer fine-tuning.
+    Pretrain {
+        /// The corpus file's name (the extension picks the format).
+        corpus_name: String,
+        /// Settings.
+        settings: PretrainSettings,
+    },
+    /// Run probes on the pre-trained model now.
+    Probe {
+        /// The probes.
+        probes: Vec<ProbeSpec>,
+    },
+    /// Attention maps of a model for a text.
+    Attention {
+        /// Which model.
+        of: AttentionOf,
+        /// The text.
+        text: String,
+    },
 }
 
 /// Which request a [`FromWorker::Failed`] answers.
@@ -105,6 +131,12 @@ pub enum RequestKind {
     PredictFile,
     /// [`ToWorker::Export`].
     Export,
+    /// [`ToWorker::Pretrain`], and the run it starts.
+    Pretrain,
+    /// [`ToWorker::Probe`].
+    Probe,
+    /// [`ToWorker::Attention`].
+    Attention,
 }
 
 impl ToWorker {
@@ -121,6 +153,9 @@ impl ToWorker {
             ToWorker::Predict { .. } => RequestKind::Predict,
             ToWorker::PredictFile { .. } => RequestKind::PredictFile,
             ToWorker::Export => RequestKind::Export,
+            ToWorker::Pretrain { .. } => RequestKind::Pretrain,
+            ToWorker::Probe { .. } => RequestKind::Probe,
+            ToWorker::Attention { .. } => RequestKind::Attention,
         }
     }
 }
@@ -232,6 +267,26 @@ pub enum FromWorker {
     Exported {
         /// Suggested file name.
         file_name: String,
+    },
+    /// Progress of a pre-training run.
+    Pretraining {
+        /// What happened.
+        update: LmUpdate,
+    },
+    /// A pre-training run ended.
+    Pretrained {
+        /// Its outcome.
+        result: LmResult,
+    },
+    /// Answers of [`ToWorker::Probe`].
+    Probed {
+        /// One per probe.
+        probes: Vec<ProbeResult>,
+    },
+    /// The maps of [`ToWorker::Attention`].
+    Attention {
+        /// The maps.
+        view: AttentionView,
     },
     /// A request failed.
     Failed {

@@ -335,12 +335,13 @@ pub async fn pretrain(
                 score(&valid, &heldout, specials, config.batch_size, eval_seed).await?
             {
                 let improved = best.as_ref().is_none_or(|(_, s, _)| scores.loss < s.loss);
+                // Probes first, so that the event can carry what they found.
+                control.evaluated(step, &valid).await;
                 on_event(LmEvent::Evaluated {
                     step,
                     scores,
                     best: improved,
                 });
-                control.evaluated(step, &valid).await;
                 if improved {
                     control.new_best(step, &valid).await;
                     best = Some((step, scores, valid));

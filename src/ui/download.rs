@@ -1,4 +1,4 @@
-//! Saving bytes as a download and reading picked files.
+//! Saving bytes as a download, reading picked files, and fetching the app's samples.
 
 use js_sys::{Array, Uint8Array};
 use wasm_bindgen::JsCast;
@@ -40,4 +40,23 @@ pub async fn read(file: &File) -> Result<Vec<u8>, String> {
 pub fn files(list: Option<web_sys::FileList>) -> Vec<File> {
     let Some(list) = list else { return Vec::new() };
     (0..list.length()).filter_map(|i| list.get(i)).collect()
+}
+
+/// The bytes of a file served with the app (a sample), or why not.
+pub async fn fetch(path: &str) -> Result<Vec<u8>, String> {
+    let window = web_sys::window().ok_or("no window")?;
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(path))
+        .await
+        .map_err(|e| format!("{path}: {e:?}"))?
+        .into();
+    if !response.ok() {
+        return Err(format!(
+            "{path}: the server answered {} (run scripts/app to fetch the samples)",
+            response.status()
+        ));
+    }
+    let buffer = JsFuture::from(response.array_buffer().map_err(|e| format!("{e:?}"))?)
+        .await
+        .map_err(|e| format!("{e:?}"))?;
+    Ok(Uint8Array::new(&buffer).to_vec())
 }

@@ -14,6 +14,19 @@ pub fn human_bytes(bytes: u64) -> String {
     }
 }
 
+/// 1234567 -> "1,234,567".
+pub fn thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Seconds in words.
 pub fn human_seconds(s: f64) -> String {
     if !s.is_finite() {

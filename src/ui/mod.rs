@@ -17,8 +17,8 @@ use leptos::prelude::*;
 use crate::protocol::Backend;
 use format::human_bytes;
 use panels::{
-    data::DataPanel, evaluate::EvaluatePanel, export::ExportPanel, model::ModelPanel,
-    predict::PredictPanel, train::TrainPanel,
+    data::DataPanel, evaluate::EvaluatePanel, export::ExportPanel, inside::InsidePanel,
+    learn::LearnPanel, model::ModelPanel, predict::PredictPanel, train::TrainPanel,
 };
 use state::{Areas, DeviceArea};
 
@@ -96,6 +96,7 @@ fn App() -> impl IntoView {
         <nav class="steps" aria-label="steps">
             <a href="#model">"1 Model"</a><a href="#data">"2 Data"</a><a href="#train">"3 Fine-tune"</a>
             <a href="#evaluate">"4 Evaluate"</a><a href="#predict">"5 Try it"</a><a href="#export">"6 Export"</a>
+            <a href="#learn">"7 Learn"</a><a href="#inside">"8 Look inside"</a>
         </nav>
         {move || fatal.get().map(|message| view! {
             <div class="fatal" role="alert">
@@ -110,6 +111,8 @@ fn App() -> impl IntoView {
             <EvaluatePanel />
             <PredictPanel />
             <ExportPanel />
+            <LearnPanel />
+            <InsidePanel />
         </main>
     }
 }

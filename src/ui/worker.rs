@@ -11,8 +11,8 @@ use web_sys::{MessageEvent, Worker};
 use super::download;
 use super::format::human_bytes;
 use super::query;
-use super::state::Areas;
-use crate::protocol::{FromWorker, ModelOrigin, RequestKind, ToWorker};
+use super::state::{Areas, RunStatus};
+use crate::protocol::{FromWorker, ModelOrigin, RequestKind, ToWorker, TrainUpdate};
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
@@ -95,6 +95,7 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         run,
         predict,
         export,
+        learn,
     } = areas;
     match message {
         FromWorker::Listening => {
@@ -131,6 +132,14 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         }
         FromWorker::Models { models } => model.saved.set(models),
         FromWorker::DataParsed { data: summary } => data.data.set(Some(summary)),
+        // One run at a time: pausing a pre-training run is the Learn panel's news.
+        FromWorker::Training {
+            update: TrainUpdate::Paused { paused },
+        } if learn.running() => learn.status.set(if paused {
+            RunStatus::Paused
+        } else {
+            RunStatus::Running
+        }),
         FromWorker::Training { update } => run.update(update),
         FromWorker::Finished { result } => {
             let name = model
@@ -153,10 +162,18 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
                     .set(format!("downloaded {file_name} ({size})"));
             }
         }
+        FromWorker::Pretraining { update } => learn.update(update),
+        FromWorker::Pretrained { result } => {
+            learn.finish(result);
+            send(&ToWorker::ListModels);
+        }
+        FromWorker::Probed { probes } => learn.probed.set(probes),
+        FromWorker::Attention { view } => learn.attention.set(Some(view)),
         FromWorker::Failed { request, message } => failed(areas, request, message),
         FromWorker::Fatal { message } => {
             device.fatal.set(Some(message.clone()));
             run.lost(&message);
+            learn.lost(&message);
             model.lost();
             start(areas);
         }
@@ -167,7 +184,12 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
 fn failed(areas: Areas, request: RequestKind, message: String) {
     match request {
         RequestKind::LoadModel => areas.model.failed(&message),
-        RequestKind::Train | RequestKind::Steer => areas.run.failed(message),
+        RequestKind::Train => areas.run.failed(message),
+        RequestKind::Steer if areas.learn.running() => areas.learn.failed(message),
+        RequestKind::Steer => areas.run.failed(message),
+        RequestKind::Pretrain | RequestKind::Probe | RequestKind::Attention => {
+            areas.learn.failed(message)
+        }
         RequestKind::Predict | RequestKind::PredictFile => areas.predict.message.set(message),
         RequestKind::Export => areas.export.message.set(message),
         RequestKind::ParseData => areas.data.message.set(message),

@@ -4,7 +4,7 @@
 use wasm_bindgen_futures::spawn_local;
 
 use super::entry::post;
-use super::handlers::{data, export, model, predict, train};
+use super::handlers::{data, export, learn, model, predict, train};
 use super::state::{Shared, fail};
 use super::{device, store};
 use crate::protocol::{FromWorker, ToWorker, TrainUpdate};
@@ -99,6 +99,37 @@ pub(super) fn handle(session: Shared, request: ToWorker, attachments: Vec<Vec<u8
             };
             match result {
                 Ok(message) => post(&message, Vec::new()),
+                Err(e) => fail(kind, e),
+            }
+        }),
+        ToWorker::Pretrain {
+            corpus_name,
+            settings,
+        } => {
+            if session.borrow().run.is_some() {
+                return fail(kind, "a run is already in progress");
+            }
+            let bytes = match single(attachments, &corpus_name) {
+                Ok(b) => b,
+                Err(e) => return fail(kind, e),
+            };
+            spawn_local(async move {
+                let result = learn::run(&session, &corpus_name, &bytes, settings).await;
+                session.borrow_mut().run = None;
+                if let Err(message) = result {
+                    fail(kind, message);
+                }
+            })
+        }
+        ToWorker::Probe { probes } => spawn_local(async move {
+            match learn::probe(&session, probes).await {
+                Ok(probes) => post(&FromWorker::Probed { probes }, Vec::new()),
+                Err(e) => fail(kind, e),
+            }
+        }),
+        ToWorker::Attention { of, text } => spawn_local(async move {
+            match learn::attention(&session, of, &text).await {
+                Ok(view) => post(&FromWorker::Attention { view }, Vec::new()),
                 Err(e) => fail(kind, e),
             }
         }),

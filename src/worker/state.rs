@@ -28,6 +28,18 @@ pub(super) struct Tuned {
     pub max_len: usize,
 }
 
+/// A language model pre-trained in this tab, ready to probe and look inside.
+pub(super) struct Pretrained {
+    /// The name it is kept under.
+    pub name: String,
+    /// The model (inference device).
+    pub model: crate::model::BertLm,
+    /// Its tokenizer.
+    pub tokenizer: crate::data::tokenizer::TextTokenizer,
+    /// Longest input for probes.
+    pub max_len: usize,
+}
+
 /// The loaded base model: its files, the layers to keep, its name.
 #[derive(Clone)]
 pub(super) struct Base {
@@ -51,6 +63,7 @@ pub(super) struct Session {
     pub base: Option<Base>,
     pub data: Option<Rc<Parsed>>,
     pub tuned: Option<Rc<Tuned>>,
+    pub pretrained: Option<Rc<Pretrained>>,
     pub run: Option<Rc<RunControl>>,
     /// Requests that arrived while the device was starting, answered once it is up.
     pub waiting: Vec<(ToWorker, Vec<Vec<u8>>)>,

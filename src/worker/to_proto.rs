@@ -9,8 +9,12 @@ use crate::data::entities::spans;
 use crate::data::features::Features;
 use crate::data::split::label_counts;
 use crate::data::{DataError, Examples, Parsed, Remedy};
+use crate::data::corpus::CorpusText;
 use crate::infer::Prediction;
+use crate::infer::lm::ProbeAnswer;
+use crate::train::lm_recipe::LmPlan;
 use crate::protocol::{
+    CorpusView, ExpectedRank, ProbeResult, TokenScore,
     DataSummary, EntitySpan, LineProblem, PredictionView, PreviewRow, Report, RowSpan, TrainUpdate,
     ValidExample, setting_message,
 };
@@ -252,6 +256,62 @@ pub fn valid_answers(
                 }
             })
             .collect(),
+    }
+}
+
+/// The corpus as the Learn area shows it: sizes, reference losses, how its first words split.
+pub fn corpus_view(name: &str, text: &CorpusText, plan: &LmPlan) -> CorpusView {
+    let s = &plan.corpus.stats;
+    let t = &plan.tokenizer;
+    CorpusView {
+        name: name.to_string(),
+        chars: plan.corpus.chars,
+        train_tokens: plan.corpus.train.len(),
+        heldout_tokens: plan.corpus.heldout.len(),
+        distinct: s.distinct,
+        vocab_size: plan.config.vocab_size,
+        uniform: s.uniform,
+        unigram: s.unigram,
+        bigram: s.bigram,
+        top_token: t.token(s.top_token),
+        top_share: s.top_share,
+        sample_tokens: plan.corpus.train.iter().take(32).map(|&id| t.token(id)).collect(),
+        problems: text
+            .problems
+            .iter()
+            .map(|p| format!("line {}: {}", p.line, p.message))
+            .collect(),
+    }
+}
+
+/// A probe's answer (or why it could not run) as the Learn area shows it.
+pub fn probe_result(text: &str, answer: Result<ProbeAnswer, String>) -> ProbeResult {
+    match answer {
+        Ok(a) => ProbeResult {
+            text: text.to_string(),
+            top: a
+                .top
+                .into_iter()
+                .map(|c| TokenScore {
+                    token: c.token,
+                    score: c.score,
+                })
+                .collect(),
+            expected: a.expected.map(|r| ExpectedRank {
+                token: r.token,
+                rank: r.rank,
+                score: r.score,
+            }),
+            generated: a.generated,
+            error: None,
+        },
+        Err(e) => ProbeResult {
+            text: text.to_string(),
+            top: Vec::new(),
+            expected: None,
+            generated: None,
+            error: Some(e),
+        },
     }
 }
 

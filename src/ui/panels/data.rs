@@ -38,29 +38,8 @@ fn use_file(source: Source, area: DataArea, file: web_sys::File) {
 
 fn use_sample(source: Source, area: DataArea, path: &'static str) {
     spawn_local(async move {
-        let result = async {
-            let window = web_sys::window().ok_or("no window")?;
-            let response: web_sys::Response =
-                wasm_bindgen_futures::JsFuture::from(window.fetch_with_str(path))
-                    .await
-                    .map_err(|e| format!("{path}: {e:?}"))?
-                    .into();
-            if !response.ok() {
-                return Err(format!(
-                    "{path}: the server answered {} (run scripts/app to fetch the samples)",
-                    response.status()
-                ));
-            }
-            let buffer = wasm_bindgen_futures::JsFuture::from(
-                response.array_buffer().map_err(|e| format!("{e:?}"))?,
-            )
-            .await
-            .map_err(|e| format!("{e:?}"))?;
-            Ok::<_, String>(js_sys::Uint8Array::new(&buffer).to_vec())
-        }
-        .await;
         let name = path.rsplit('/').next().unwrap_or(path).to_string();
-        match result {
+        match download::fetch(path).await {
             Ok(bytes) => use_bytes(source, area, name, bytes),
             Err(e) => area.unreadable(name, e),
         }

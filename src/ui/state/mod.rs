@@ -4,8 +4,10 @@
 
 use leptos::prelude::*;
 
+mod learn;
 mod run;
 
+pub use learn::{LearnArea, default_probes};
 pub use run::{RunArea, RunStatus, StepPoint};
 
 use crate::protocol::{BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel};
@@ -156,6 +158,8 @@ pub struct Areas {
     pub predict: PredictArea,
     /// Export panel.
     pub export: ExportArea,
+    /// Learn panel.
+    pub learn: LearnArea,
 }
 
 impl Areas {
@@ -186,6 +190,7 @@ impl Areas {
             export: ExportArea {
                 message: RwSignal::new(String::new()),
             },
+            learn: LearnArea::new(),
         };
         provide_context(areas.device);
         provide_context(areas.model);
@@ -193,6 +198,7 @@ impl Areas {
         provide_context(areas.run);
         provide_context(areas.predict);
         provide_context(areas.export);
+        provide_context(areas.learn);
         areas
     }
 }

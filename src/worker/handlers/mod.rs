@@ -3,6 +3,7 @@
 
 pub(super) mod data;
 pub(super) mod export;
+pub(super) mod learn;
 pub(super) mod model;
 pub(super) mod predict;
 pub(super) mod train;

@@ -118,7 +118,7 @@ struct WorkerControl {
     save_error: Option<String>,
 }
 
-async fn sleep_ms(ms: i32) {
+pub(super) async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
@@ -165,7 +165,7 @@ impl Control for WorkerControl {
     }
 }
 
-fn now_stamp() -> String {
+pub(super) fn now_stamp() -> String {
     let d = js_sys::Date::new_0();
     format!(
         "{:04}{:02}{:02}-{:02}{:02}{:02}",

@@ -1,0 +1,347 @@
+//! The Learn area: `Pretrain` (a corpus and settings to the pre-training recipe and loop, with
+//! probes run at every evaluation and each new best model kept in the browser, loadable to
+//! fine-tune), `Probe` (probes on the pre-trained model now) and `Attention` (the maps of the
+//! pre-trained or the loaded model for a text).
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use burn::module::Module;
+use burn::prelude::Device;
+
+use super::super::entry::post;
+use super::super::state::{Pretrained, RunControl, Shared, device_of};
+use super::super::store;
+use super::super::to_proto::{corpus_view, probe_result};
+use super::train::{now_stamp, sleep_ms};
+use crate::checkpoint::{export_lm_config, export_lm_safetensors, load_encoder};
+use crate::data::corpus::read_corpus;
+use crate::data::tokenizer::TextTokenizer;
+use crate::infer::lm::{self, Sampling};
+use crate::model::{BertLm, Objective};
+use crate::protocol::{
+    AttentionOf, AttentionView, FromWorker, LmResult, LmStart, LmUpdate, PretrainSettings,
+    ProbeResult, ProbeSpec,
+};
+use crate::train::lm_recipe::{self, Start};
+use crate::train::pretrain::{LmEvent, PretrainConfig, pretrain};
+use crate::train::{Control, Hook};
+
+/// Tokens sampled after a next-token probe.
+const GENERATED_TOKENS: usize = 40;
+
+/// Pre-trains on the corpus, posting progress with probe results, keeping each new best
+/// model in the browser.
+pub(in crate::worker) async fn run(
+    session: &Shared,
+    corpus_name: &str,
+    bytes: &[u8],
+    settings: PretrainSettings,
+) -> Result<(), String> {
+    let device = device_of(session)?;
+    let corpus = read_corpus(corpus_name, bytes)?;
+    let base = session.borrow().base.clone();
+    let start = match &settings.start {
+        LmStart::Loaded => Start::Checkpoint(
+            base.as_ref()
+                .map(|b| b.files.as_ref())
+                .ok_or("load a model first, or start from scratch")?,
+        ),
+        LmStart::Scratch {
+            architecture,
+            vocabulary,
+        } => Start::Scratch {
+            architecture: *architecture,
+            vocabulary: *vocabulary,
+            tokenizer_of: base.as_ref().map(|b| b.files.as_ref()),
+            dropout: settings.dropout,
+        },
+    };
+    let objective = settings.objective;
+    let plan = lm_recipe::plan(&corpus.text, &start, objective, settings.heldout_share)
+        .map_err(|e| format!("{corpus_name}: {e}"))?;
+    if settings.seq_len > plan.config.max_position_embeddings {
+        return Err(format!(
+            "Block length {} is longer than the model's context ({} positions)",
+            settings.seq_len, plan.config.max_position_embeddings
+        ));
+    }
+    let training = device.autodiff();
+    burn::prelude::Device::seed(&training, settings.seed);
+    let (model, report) =
+        lm_recipe::load(&plan, &start, objective, &training).map_err(|e| e.to_string())?;
+    let mut notes = Vec::new();
+    if !report.initialised.is_empty() {
+        notes.push(format!(
+            "new language-model head, trained from scratch: {}",
+            report.initialised.join(", ")
+        ));
+    }
+    let parameters = model.num_params() as u64;
+    let config = PretrainConfig {
+        steps: settings.steps,
+        batch_size: settings.batch_size,
+        seq_len: settings.seq_len,
+        lr: settings.lr,
+        eval_every: settings.eval_every,
+        seed: settings.seed,
+        ..PretrainConfig::default()
+    };
+    post(
+        &FromWorker::Pretraining {
+            update: LmUpdate::Started {
+                total_steps: config.steps,
+                parameters,
+                architecture: crate::shared::Architecture {
+                    layers: plan.config.num_hidden_layers,
+                    hidden: plan.config.hidden_size,
+                    heads: plan.config.num_attention_heads,
+                    context: plan.config.max_position_embeddings,
+                },
+                corpus: corpus_view(corpus_name, &corpus, &plan),
+                notes,
+            },
+        },
+        Vec::new(),
+    );
+    let run = Rc::new(RunControl::default());
+    session.borrow_mut().run = Some(run.clone());
+    let name = match (&settings.start, &base) {
+        (LmStart::Loaded, Some(b)) => format!("{}-{}", b.name, objective_word(objective)),
+        _ => format!("scratch-{}", objective_word(objective)),
+    };
+    let save_as = format!("{name}-{}", now_stamp());
+    let found: Rc<RefCell<Vec<ProbeResult>>> = Rc::default();
+    let max_len = plan.config.max_position_embeddings.min(settings.seq_len.max(2));
+    let mut control = LearnControl {
+        run,
+        probes: settings.probes.clone(),
+        tokenizer: plan.tokenizer.clone(),
+        max_len,
+        found: found.clone(),
+        config_json: export_lm_config(&plan.config, objective),
+        tokenizer_json: plan.tokenizer.to_json().map_err(|e| e.to_string())?.into_bytes(),
+        save_as: save_as.clone(),
+        saved: None,
+        save_error: None,
+    };
+    let mut on_event = |event: LmEvent| {
+        let update = match event {
+            LmEvent::Step {
+                step,
+                total_steps,
+                loss,
+                tokens_per_s,
+                eta_s,
+                ..
+            } => LmUpdate::Step {
+                step,
+                total_steps,
+                loss,
+                tokens_per_s,
+                eta_s,
+            },
+            LmEvent::Evaluated { step, scores, best } => LmUpdate::Evaluated {
+                step,
+                loss: scores.loss,
+                perplexity: scores.perplexity,
+                accuracy: scores.accuracy,
+                best,
+                probes: found.take(),
+            },
+            LmEvent::Started { .. } | LmEvent::Stopped { .. } => return,
+        };
+        post(&FromWorker::Pretraining { update }, Vec::new());
+    };
+    let outcome = pretrain(
+        model,
+        &plan.corpus,
+        &plan.specials,
+        &config,
+        &mut on_event,
+        &mut control,
+    )
+    .await
+    .map_err(|e| match &control.saved {
+        Some(_) => format!("{e}. The best model so far is saved in this browser as {save_as}."),
+        None => e.to_string(),
+    })?;
+    let result = LmResult {
+        steps: outcome.steps,
+        best_step: outcome.best_step,
+        heldout_loss: outcome.heldout.map(|h| h.loss),
+        heldout_accuracy: outcome.heldout.map(|h| h.accuracy),
+        stopped: outcome.stopped.clone(),
+        saved_as: control.saved.clone(),
+        save_error: control.save_error.clone(),
+    };
+    session.borrow_mut().pretrained = Some(Rc::new(Pretrained {
+        name: save_as,
+        model: outcome.model,
+        tokenizer: plan.tokenizer,
+        max_len,
+    }));
+    post(&FromWorker::Pretrained { result }, Vec::new());
+    Ok(())
+}
+
+fn objective_word(o: Objective) -> &'static str {
+    match o {
+        Objective::Mlm => "mlm",
+        Objective::Clm => "clm",
+    }
+}
+
+/// Runs the probes on a model; a probe that cannot run (no mask in its text) says why.
+async fn run_probes(
+    model: &BertLm,
+    tokenizer: &TextTokenizer,
+    probes: &[ProbeSpec],
+    max_len: usize,
+) -> Vec<ProbeResult> {
+    let mut out = Vec::with_capacity(probes.len());
+    for p in probes {
+        let answer = lm::probe(
+            model,
+            tokenizer,
+            &p.text,
+            p.expect.as_deref(),
+            5,
+            GENERATED_TOKENS,
+            &Sampling::default(),
+            max_len,
+        )
+        .await;
+        out.push(probe_result(&p.text, answer.map_err(|e| e.to_string())));
+    }
+    out
+}
+
+/// Steers the loop from the UI's messages, runs the probes at each evaluation, and keeps each
+/// new best model in the browser.
+struct LearnControl {
+    run: Rc<RunControl>,
+    probes: Vec<ProbeSpec>,
+    tokenizer: TextTokenizer,
+    max_len: usize,
+    found: Rc<RefCell<Vec<ProbeResult>>>,
+    save_as: String,
+    config_json: String,
+    tokenizer_json: Vec<u8>,
+    saved: Option<String>,
+    save_error: Option<String>,
+}
+
+impl Control<BertLm> for LearnControl {
+    fn proceed(&mut self) -> Hook<'_, bool> {
+        Box::pin(async move {
+            while self.run.paused.get() && !self.run.cancelled.get() {
+                sleep_ms(100).await;
+            }
+            !self.run.cancelled.get()
+        })
+    }
+
+    fn evaluated<'a>(&'a mut self, _step: usize, model: &'a BertLm) -> Hook<'a, ()> {
+        Box::pin(async move {
+            let results = run_probes(model, &self.tokenizer, &self.probes, self.max_len).await;
+            *self.found.borrow_mut() = results;
+        })
+    }
+
+    fn new_best<'a>(&'a mut self, step: usize, model: &'a BertLm) -> Hook<'a, ()> {
+        Box::pin(async move {
+            if step == 0 {
+                return; // the untrained start is not worth keeping
+            }
+            let saved = match export_lm_safetensors(model).await {
+                Ok(weights) => {
+                    store::save(
+                        &self.save_as,
+                        &[
+                            ("config.json", self.config_json.as_bytes()),
+                            ("model.safetensors", &weights),
+                            ("tokenizer.json", &self.tokenizer_json),
+                        ],
+                    )
+                    .await
+                }
+                Err(e) => Err(e.to_string()),
+            };
+            match saved {
+                Ok(key) => {
+                    self.saved = Some(key);
+                    if let Ok(models) = store::list().await {
+                        post(&FromWorker::Models { models }, Vec::new());
+                    }
+                }
+                Err(e) => self.save_error = Some(e),
+            }
+        })
+    }
+}
+
+/// Probes on the model pre-trained in this tab.
+pub(in crate::worker) async fn probe(
+    session: &Shared,
+    probes: Vec<ProbeSpec>,
+) -> Result<Vec<ProbeResult>, String> {
+    let pretrained = session
+        .borrow()
+        .pretrained
+        .clone()
+        .ok_or("pre-train a model first")?;
+    Ok(run_probes(&pretrained.model, &pretrained.tokenizer, &probes, pretrained.max_len).await)
+}
+
+/// The attention maps of the pre-trained or the loaded (fine-tuned) model for `text`.
+pub(in crate::worker) async fn attention(
+    session: &Shared,
+    of: AttentionOf,
+    text: &str,
+) -> Result<AttentionView, String> {
+    let device: Device = device_of(session)?;
+    let (bert, tokenizer, name, max_len) = match of {
+        AttentionOf::Pretrained => {
+            let p = session
+                .borrow()
+                .pretrained
+                .clone()
+                .ok_or("pre-train a model first")?;
+            (p.model.bert.clone(), p.tokenizer.clone(), p.name.clone(), p.max_len)
+        }
+        AttentionOf::Loaded => {
+            let tuned = session.borrow().tuned.clone();
+            match tuned {
+                Some(t) => (
+                    t.model.bert.clone(),
+                    t.files.tokenizer.clone(),
+                    t.name.clone(),
+                    t.max_len,
+                ),
+                None => {
+                    let base = session.borrow().base.clone().ok_or("load a model first")?;
+                    let (bert, config, _) = load_encoder(
+                        &base.files.config,
+                        &base.files.weights,
+                        base.keep_layers,
+                        &device,
+                    )
+                    .map_err(|e| e.to_string())?;
+                    let max_len = config.max_position_embeddings.min(128);
+                    (bert, base.files.tokenizer.clone(), base.name.clone(), max_len)
+                }
+            }
+        }
+    };
+    let maps = lm::attention(&bert, &tokenizer, text, max_len)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok(AttentionView {
+        of,
+        model: name,
+        tokens: maps.tokens,
+        causal: bert.causal,
+        maps: maps.attentions,
+    })
+}
