@@ -297,7 +297,10 @@ pub async fn probe(
     max_len: usize,
 ) -> Result<ProbeAnswer, ProbeError> {
     let (probs, generated) = match model.objective() {
-        Objective::Mlm => (fill_mask(model, tokenizer, text, max_len).await?.remove(0), None),
+        Objective::Mlm => (
+            fill_mask(model, tokenizer, text, max_len).await?.remove(0),
+            None,
+        ),
         Objective::Clm => {
             let p = next_token(model, tokenizer, text, max_len).await?;
             let g = if generate_tokens > 0 {

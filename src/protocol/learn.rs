@@ -42,7 +42,11 @@ impl ProbeSpec {
                     Some((t, e)) => (t.trim_end().to_string(), Some(e.trim().to_string())),
                     None => (l.trim_end().to_string(), None),
                 };
-                let text = if text.ends_with(':') { text + "\n" } else { text };
+                let text = if text.ends_with(':') {
+                    text + "\n"
+                } else {
+                    text
+                };
                 ProbeSpec {
                     text,
                     expect: expect.filter(|e| !e.is_empty()),
@@ -77,6 +81,8 @@ pub struct PretrainSettings {
     pub seed: u64,
     /// Probes run at every evaluation.
     pub probes: Vec<ProbeSpec>,
+    /// Tokens sampled after each next-token probe.
+    pub sample_tokens: usize,
 }
 
 impl PretrainSettings {
@@ -115,6 +121,7 @@ impl PretrainSettings {
             heldout_share: 0.1,
             seed: 42,
             probes: Vec::new(),
+            sample_tokens: 40,
         }
     }
 }
@@ -122,7 +129,11 @@ impl PretrainSettings {
 impl PretrainSettings {
     /// Why these settings cannot run, in the Learn panel's words (None when they can).
     pub fn problem(&self) -> Option<String> {
-        if let LmStart::Scratch { architecture, vocabulary } = &self.start {
+        if let LmStart::Scratch {
+            architecture,
+            vocabulary,
+        } = &self.start
+        {
             if let Err(e) = architecture.validate() {
                 return Some(format!("Model shape: {e}"));
             }
@@ -336,10 +347,18 @@ mod tests {
             assert!(s.seq_len <= architecture.context);
         }
         // The character preset is issue 9's ~0.8 M-parameter recipe.
-        assert!(PretrainSettings::defaults(Objective::Mlm).problem().is_none());
+        assert!(
+            PretrainSettings::defaults(Objective::Mlm)
+                .problem()
+                .is_none()
+        );
         let mut bad = PretrainSettings::defaults(Objective::Clm);
         bad.seq_len = 65;
-        assert!(bad.problem().unwrap().contains("context"), "{:?}", bad.problem());
+        assert!(
+            bad.problem().unwrap().contains("context"),
+            "{:?}",
+            bad.problem()
+        );
         bad.seq_len = 64;
         bad.lr = f64::NAN;
         assert!(bad.problem().unwrap().contains("Learning rate"));

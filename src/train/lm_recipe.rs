@@ -169,10 +169,21 @@ mod tests {
         };
         let plan = plan(&text, &start, Objective::Clm, 0.1).unwrap();
         let unk = plan.tokenizer.token_id("[UNK]").unwrap();
-        let all: Vec<u32> = plan.corpus.train.iter().chain(&plan.corpus.heldout).copied().collect();
+        let all: Vec<u32> = plan
+            .corpus
+            .train
+            .iter()
+            .chain(&plan.corpus.heldout)
+            .copied()
+            .collect();
         assert_eq!(all.len(), text.chars().count());
         assert!(!all.contains(&unk));
         assert_eq!(plan.tokenizer.decode(&all), text);
-        assert_eq!(plan.config.vocab_size, 5 + 18, "{:?}", plan.config.vocab_size);
+        assert_eq!(
+            plan.config.vocab_size,
+            5 + 18,
+            "{:?}",
+            plan.config.vocab_size
+        );
     }
 }

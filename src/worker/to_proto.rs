@@ -5,21 +5,20 @@
 
 use std::collections::BTreeMap;
 
+use crate::data::corpus::CorpusText;
 use crate::data::entities::spans;
 use crate::data::features::Features;
 use crate::data::split::label_counts;
 use crate::data::{DataError, Examples, Parsed, Remedy};
-use crate::data::corpus::CorpusText;
 use crate::infer::Prediction;
 use crate::infer::lm::ProbeAnswer;
-use crate::train::lm_recipe::LmPlan;
 use crate::protocol::{
-    CorpusView, ExpectedRank, ProbeResult, TokenScore,
-    DataSummary, EntitySpan, LineProblem, PredictionView, PreviewRow, Report, RowSpan, TrainUpdate,
-    ValidExample, setting_message,
+    CorpusView, DataSummary, EntitySpan, ExpectedRank, LineProblem, PredictionView, PreviewRow,
+    ProbeResult, Report, RowSpan, TokenScore, TrainUpdate, ValidExample, setting_message,
 };
 use crate::shared::IGNORE_INDEX;
 use crate::train::eval::argmax;
+use crate::train::lm_recipe::LmPlan;
 use crate::train::recipe::RecipeError;
 use crate::train::{Evaluation, Event};
 
@@ -275,7 +274,13 @@ pub fn corpus_view(name: &str, text: &CorpusText, plan: &LmPlan) -> CorpusView {
         bigram: s.bigram,
         top_token: t.token(s.top_token),
         top_share: s.top_share,
-        sample_tokens: plan.corpus.train.iter().take(32).map(|&id| t.token(id)).collect(),
+        sample_tokens: plan
+            .corpus
+            .train
+            .iter()
+            .take(32)
+            .map(|&id| t.token(id))
+            .collect(),
         problems: text
             .problems
             .iter()

@@ -6,7 +6,8 @@
 worker must fall back to burn's Flex backend. Each run: loads a tiny model through the fake
 Hub (download, cache list, delete) and from files, drops every malformed data file of the
 engine's corpus and checks its message, checks that markup in data stays text, trains one
-epoch, reads the metrics, predicts, exports, imports the export and predicts the same, and
+epoch, reads the metrics, predicts, exports, imports the export and predicts the same;
+pre-trains a small language model in the Learn panel and shows its attention; and
 screenshots each panel into --out.
 
 Privacy: the server is also the browser's proxy and refuses every request that is not for
@@ -17,6 +18,7 @@ from the page and from a worker, is caught.
 """
 import argparse
 import json
+import math
 import re
 import shutil
 import sys
@@ -179,6 +181,80 @@ def ner(mode, driver, app, fixtures_dir):
     log(mode, f"NER: one epoch, entity-level F1 {entity_f1}; prediction: {shown!r}")
 
 
+def set_value(driver, element, value, event="change"):
+    """Sets a field's value and fires the event the page listens to."""
+    driver.execute_script("arguments[0].value = arguments[1];"
+                          "arguments[0].dispatchEvent(new Event(arguments[2], {bubbles: true}))",
+                          element, value, event)
+
+
+def learn(mode, driver, app, out):
+    """Pre-training in the tab: a small model on the bundled Moby-Dick sample (next-token on
+    characters on WebGPU, masked words with a WordPiece vocabulary trained in the tab on the
+    CPU), the held-out loss falling well below a uniform guess, the probes' answers changing
+    between step 0 and the end (scrubbed on the timeline), the model kept and loadable to
+    fine-tune, and the attention grid and head view of the pre-trained and the loaded model."""
+    driver.execute_script("document.getElementById('learn').scrollIntoView()")
+    driver.execute_script("arguments[0].click()", app.el("learn-sample-moby"))
+    app.wait("the corpus", lambda: "moby_dick.txt" in app.text("learn-corpus"), 30)
+    if mode == "webgpu":
+        objective = app.el("learn-objective")
+        set_value(driver, objective, "clm")
+        app.wait("the character preset", lambda: "ROMEO" in app.el("learn-probes").get_attribute("value"), 10)
+        probes = "Call me Ishm | a\nIt was the whale | ,"
+        # SwiftShader runs every kernel on the CPU, slowly: fewer steps, short samples.
+        steps, every = 60, 20
+        set_value(driver, app.el("learn-sample-length"), "4")
+    else:
+        probes = "call me [MASK] . | ishmael\nthe [MASK] was white . | whale"
+        steps, every = 150, 50
+    for testid, value in [("learn-layers", 1), ("learn-hidden", 64), ("learn-heads", 2), ("learn-steps", steps),
+                          ("learn-batch", 8), ("learn-seq-len", 32), ("learn-eval-every", every)]:
+        set_value(driver, app.el(testid), str(value))
+    set_value(driver, app.el("learn-probes"), probes)
+    size = app.text("learn-size")
+    assert "parameters" in size, size
+    started = time.time()
+    driver.execute_script("arguments[0].click()", app.el("learn-start"))
+    app.wait("pre-training to finish", lambda: app.text("learn-status") in ("done", "failed"), 900)
+    assert app.text("learn-status") == "done", app.panel_text("learn")
+    stats = app.text("learn-corpus-stats")
+    vocab = int(re.search(r"of a ([\d,]+)-token vocabulary", stats).group(1).replace(",", ""))
+    heldout = app.text("learn-heldout")
+    loss = float(re.search(r"loss ([\d.]+) nats", heldout).group(1))
+    assert loss < math.log(vocab) - 0.5, (loss, vocab, heldout)
+    scrub = app.el("learn-scrub")
+    last = scrub.get_attribute("max")
+    assert int(last) >= 3, last  # evaluations at step 0, then every `every` steps
+    tops_end = [e.get_attribute("textContent") for e in driver.find_elements(By.CSS_SELECTOR, '.timeline [data-testid="learn-probe-top"]')]
+    set_value(driver, scrub, "0", "input")
+    app.wait("step 0 on the timeline", lambda: app.text("learn-scrub-step") == "step 0", 10)
+    tops_start = [e.get_attribute("textContent") for e in driver.find_elements(By.CSS_SELECTOR, '.timeline [data-testid="learn-probe-top"]')]
+    assert len(tops_start) == 2 and tops_start != tops_end, (tops_start, tops_end)
+    set_value(driver, scrub, last, "input")
+    driver.find_element(By.ID, "learn").screenshot(str(out / f"{mode}-learn.png"))
+    driver.execute_script("document.querySelector('[data-testid=learn-heldout-chart]').scrollIntoView()")
+    driver.save_screenshot(str(out / f"{mode}-learn-curves.png"))
+    log(mode, f"pre-trained {vocab}-token {'characters' if mode == 'webgpu' else 'WordPiece'} model {steps} steps "
+        f"in {time.time() - started:.1f}s: held-out loss {loss} (uniform {math.log(vocab):.2f}); "
+        f"probe top-1 {tops_start} at step 0, {tops_end} at the end")
+
+    # Attention of the pre-trained model, then of the loaded one.
+    driver.execute_script("document.getElementById('inside').scrollIntoView()")
+    set_value(driver, app.el("inside-of"), "pretrained")
+    driver.execute_script("arguments[0].click()", app.el("inside-show"))
+    maps = app.wait("the pre-trained model's maps", lambda: driver.find_elements(By.CSS_SELECTOR, '[data-testid="attention-map"]'), 60)
+    assert len(maps) == 2, len(maps)  # 1 layer x 2 heads
+    assert app.el("attention-head-view").find_elements(By.CSS_SELECTOR, "line"), "no attention lines"
+    driver.find_element(By.ID, "inside").screenshot(str(out / f"{mode}-inside.png"))
+    app.el("learn-use").click()
+    app.wait("the pre-trained model as the base", lambda: "loaded scratch-" in app.text("model-status"), 60)
+    set_value(driver, app.el("inside-of"), "loaded")
+    driver.execute_script("arguments[0].click()", app.el("inside-show"))
+    app.wait("the loaded model's maps", lambda: "scratch-" in app.panel_text("inside"), 60)
+    log(mode, "attention grid and head view shown; the pre-trained model loaded as the base to fine-tune")
+
+
 def run(mode, dist, out):
     work = Path(tempfile.mkdtemp(prefix="anneal-e2e-"))
     fixtures_dir = work / "fixtures"
@@ -329,6 +405,7 @@ def run(mode, dist, out):
         if mode == "webgpu":
             lost_device(driver, app, fixtures_dir, out)
         ner(mode, driver, app, fixtures_dir)
+        learn(mode, driver, app, out)
     finally:
         logs = driver.get_log("browser")
         (out / f"{mode}-console.log").write_text("\n".join(e["message"] for e in logs))

@@ -26,7 +26,10 @@ pub fn InsidePanel() -> impl IntoView {
     let show = move |_| {
         layer.set(0);
         solo.set(None);
-        send(&ToWorker::Attention { of: of.get_untracked(), text: text.get_untracked() });
+        send(&ToWorker::Attention {
+            of: of.get_untracked(),
+            text: text.get_untracked(),
+        });
     };
     let has_model = move || match of.get() {
         AttentionOf::Loaded => model.model.with(Option::is_some),
@@ -57,7 +60,11 @@ pub fn InsidePanel() -> impl IntoView {
 
 /// Layers x heads of small maps; a cell's darkness is the attention weight.
 #[component]
-fn AttentionGrid(view: AttentionView, layer: RwSignal<usize>, solo: RwSignal<Option<usize>>) -> impl IntoView {
+fn AttentionGrid(
+    view: AttentionView,
+    layer: RwSignal<usize>,
+    solo: RwSignal<Option<usize>>,
+) -> impl IntoView {
     let n = view.tokens.len();
     let heads = view.maps.first().map_or(0, Vec::len);
     view! {
@@ -83,7 +90,11 @@ fn AttentionGrid(view: AttentionView, layer: RwSignal<usize>, solo: RwSignal<Opt
 
 /// One layer's heads as lines from each token (left) to the tokens it attends to (right).
 #[component]
-fn HeadView(view: AttentionView, layer: RwSignal<usize>, solo: RwSignal<Option<usize>>) -> impl IntoView {
+fn HeadView(
+    view: AttentionView,
+    layer: RwSignal<usize>,
+    solo: RwSignal<Option<usize>>,
+) -> impl IntoView {
     let hover = RwSignal::new(None::<usize>);
     let tokens = view.tokens.clone();
     let n = tokens.len();

@@ -43,7 +43,13 @@ pub fn LearnPanel() -> impl IntoView {
     let start = move |_| {
         if let Some((name, bytes)) = learn.corpus.get_value() {
             let settings = learn.start();
-            send_with(&ToWorker::Pretrain { corpus_name: name, settings }, vec![bytes]);
+            send_with(
+                &ToWorker::Pretrain {
+                    corpus_name: name,
+                    settings,
+                },
+                vec![bytes],
+            );
         }
     };
     view! {
@@ -154,7 +160,11 @@ fn arch_get(s: &PretrainSettings, f: fn(&Architecture) -> usize) -> String {
 fn LearnSettings() -> impl IntoView {
     let (learn, model) = (expect_context::<LearnArea>(), expect_context::<ModelArea>());
     let objective = move || learn.settings.with(|s| s.objective);
-    let scratch = move || learn.settings.with(|s| matches!(s.start, LmStart::Scratch { .. }));
+    let scratch = move || {
+        learn
+            .settings
+            .with(|s| matches!(s.start, LmStart::Scratch { .. }))
+    };
     view! {
         <div class="settings">
             <label class="setting"><Tip term="Objective" text="Masked words (BERT): hide 15% of the tokens and guess them from both sides. Next token (GPT): guess each token from the ones before it." />
@@ -187,6 +197,10 @@ fn LearnSettings() -> impl IntoView {
                 get={|s| s.lr.to_string()} set={|s, v| v.parse().map(|x| s.lr = x).is_ok()} />
             <LearnNumber term="Evaluate every" text="Steps between scores on the held-out text and runs of your probes." testid="learn-eval-every"
                 get={|s| s.eval_every.to_string()} set={|s, v| v.parse().map(|x| s.eval_every = x).is_ok()} />
+            {move || (objective() == Objective::Clm).then(|| view! {
+                <LearnNumber term="Sample length" text="Tokens the model writes after each probe at every evaluation (with temperature 0.8)." testid="learn-sample-length"
+                    get={|s| s.sample_tokens.to_string()} set={|s, v| v.parse().map(|x| s.sample_tokens = x).is_ok()} />
+            })}
         </div>
         <SizeLine />
         <label class="probes"><Tip term="Probes" text="One per line. A masked model fills the [MASK]; a next-token model continues the text. After | write the word you expect, to follow its rank as the model learns." />
@@ -248,16 +262,40 @@ fn SizeLine() -> impl IntoView {
         let s = learn.settings.get();
         let loaded = model.model.get();
         let (a, vocab) = match (&s.start, &loaded) {
-            (LmStart::Scratch { architecture, vocabulary }, _) => (*architecture, match vocabulary {
-                Vocabulary::WordPiece { size } | Vocabulary::Bpe { size } => *size,
-                Vocabulary::Char => 100,
-                Vocabulary::Model => loaded.as_ref().map_or(30_522, |m| m.vocab),
-            }),
-            (LmStart::Loaded, Some(m)) => (Architecture { layers: m.layers, hidden: m.hidden, heads: m.heads, context: m.max_positions }, m.vocab),
+            (
+                LmStart::Scratch {
+                    architecture,
+                    vocabulary,
+                },
+                _,
+            ) => (
+                *architecture,
+                match vocabulary {
+                    Vocabulary::WordPiece { size } | Vocabulary::Bpe { size } => *size,
+                    Vocabulary::Char => 100,
+                    Vocabulary::Model => loaded.as_ref().map_or(30_522, |m| m.vocab),
+                },
+            ),
+            (LmStart::Loaded, Some(m)) => (
+                Architecture {
+                    layers: m.layers,
+                    hidden: m.hidden,
+                    heads: m.heads,
+                    context: m.max_positions,
+                },
+                m.vocab,
+            ),
             (LmStart::Loaded, None) => return None,
         };
         let parameters = a.parameters(vocab) as u64;
-        let info = ModelInfo { layers: a.layers, hidden: a.hidden, heads: a.heads, intermediate: 4 * a.hidden, parameters, ..Default::default() };
+        let info = ModelInfo {
+            layers: a.layers,
+            hidden: a.hidden,
+            heads: a.heads,
+            intermediate: 4 * a.hidden,
+            parameters,
+            ..Default::default()
+        };
         let memory = training_memory_bytes(&info, s.batch_size, s.seq_len);
         let table = (vocab * a.hidden) as f64 / parameters as f64;
         Some(view! {
@@ -271,7 +309,8 @@ fn SizeLine() -> impl IntoView {
 #[component]
 fn LearnProgress() -> impl IntoView {
     let learn = expect_context::<LearnArea>();
-    move || learn.progress.get().map(|(step, total, tps, eta)| {
+    move || {
+        learn.progress.get().map(|(step, total, tps, eta)| {
         let fraction = step as f64 / total.max(1) as f64;
         view! {
             <div class="progress">
@@ -281,12 +320,14 @@ fn LearnProgress() -> impl IntoView {
             </div>
         }
     })
+    }
 }
 
 #[component]
 fn LearnResult() -> impl IntoView {
     let (learn, model) = (expect_context::<LearnArea>(), expect_context::<ModelArea>());
-    move || learn.result.get().map(|r| {
+    move || {
+        learn.result.get().map(|r| {
         let key = r.saved_as.clone();
         view! {
             <div class="row">
@@ -308,6 +349,7 @@ fn LearnResult() -> impl IntoView {
             }}
         }
     })
+    }
 }
 
 /// One probe's answer: the text, the top tokens as bars, the expected word's rank, a sample.
@@ -336,12 +378,29 @@ fn HeldOutChart() -> impl IntoView {
         let points = learn.checkpoints.get();
         let corpus = learn.corpus_view.get()?;
         let total = learn.progress.get().map_or(1, |p| p.1).max(1) as f64;
-        let refs = [("uniform guess", corpus.uniform), ("unigram table", corpus.unigram), ("bigram table (in sample)", corpus.bigram)];
-        let hi = points.iter().map(|p| p.loss).chain(refs.iter().map(|r| r.1)).fold(f64::MIN, f64::max);
-        let lo = points.iter().map(|p| p.loss).chain(refs.iter().map(|r| r.1)).fold(f64::MAX, f64::min).min(hi - 1e-6);
+        let refs = [
+            ("uniform guess", corpus.uniform),
+            ("unigram table", corpus.unigram),
+            ("bigram table (in sample)", corpus.bigram),
+        ];
+        let hi = points
+            .iter()
+            .map(|p| p.loss)
+            .chain(refs.iter().map(|r| r.1))
+            .fold(f64::MIN, f64::max);
+        let lo = points
+            .iter()
+            .map(|p| p.loss)
+            .chain(refs.iter().map(|r| r.1))
+            .fold(f64::MAX, f64::min)
+            .min(hi - 1e-6);
         let y = move |v: f64| h - pad - (v - lo) / (hi - lo) * (h - 2.0 * pad);
         let x = move |s: usize| pad + s as f64 / total * (w - 2.0 * pad);
-        let line = points.iter().map(|p| format!("{:.1},{:.1}", x(p.step), y(p.loss))).collect::<Vec<_>>().join(" ");
+        let line = points
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", x(p.step), y(p.loss)))
+            .collect::<Vec<_>>()
+            .join(" ");
         let last = points.last().cloned();
         Some(view! {
             <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="held-out loss per evaluation" data-testid="learn-heldout-chart">

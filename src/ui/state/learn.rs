@@ -109,7 +109,8 @@ impl LearnArea {
         let mut settings = self.settings.get_untracked();
         settings.probes = ProbeSpec::parse_lines(&self.probe_lines.get_untracked());
         self.status.set(RunStatus::Running);
-        self.message.set("preparing the corpus and the vocabulary…".into());
+        self.message
+            .set("preparing the corpus and the vocabulary…".into());
         self.losses.set(Vec::new());
         self.checkpoints.set(Vec::new());
         self.progress.set(None);
@@ -174,15 +175,18 @@ impl LearnArea {
     /// The run ended.
     pub fn finish(&self, result: LmResult) {
         self.status.set(RunStatus::Done);
-        self.message.set(match (&result.stopped, &result.saved_as, &result.save_error) {
-            (Some(why), _, _) => format!("stopped: {why}"),
-            (None, Some(key), _) => format!(
-                "done: kept step {} (the best held-out loss), saved in this browser as {key}",
-                result.best_step
-            ),
-            (None, None, Some(e)) => format!("done, but keeping it in the browser failed: {e}"),
-            (None, None, None) => format!("done: kept step {}", result.best_step),
-        });
+        self.message.set(
+            match (&result.stopped, &result.saved_as, &result.save_error) {
+                (Some(why), _, _) => format!("stopped: {why}"),
+                (None, Some(key), _) => format!(
+                    "done: kept step {} (the best held-out loss), saved in this browser as {}",
+                    result.best_step,
+                    key.trim_end_matches('/').rsplit('/').next().unwrap_or(key)
+                ),
+                (None, None, Some(e)) => format!("done, but keeping it in the browser failed: {e}"),
+                (None, None, None) => format!("done: kept step {}", result.best_step),
+            },
+        );
         self.result.set(Some(result));
     }
 

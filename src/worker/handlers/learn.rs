@@ -27,7 +27,7 @@ use crate::train::lm_recipe::{self, Start};
 use crate::train::pretrain::{LmEvent, PretrainConfig, pretrain};
 use crate::train::{Control, Hook};
 
-/// Tokens sampled after a next-token probe.
+/// Tokens sampled after a next-token probe asked for after the run.
 const GENERATED_TOKENS: usize = 40;
 
 /// Pre-trains on the corpus, posting progress with probe results, keeping each new best
@@ -112,15 +112,23 @@ pub(in crate::worker) async fn run(
     };
     let save_as = format!("{name}-{}", now_stamp());
     let found: Rc<RefCell<Vec<ProbeResult>>> = Rc::default();
-    let max_len = plan.config.max_position_embeddings.min(settings.seq_len.max(2));
+    let max_len = plan
+        .config
+        .max_position_embeddings
+        .min(settings.seq_len.max(2));
     let mut control = LearnControl {
         run,
         probes: settings.probes.clone(),
+        sample_tokens: settings.sample_tokens,
         tokenizer: plan.tokenizer.clone(),
         max_len,
         found: found.clone(),
         config_json: export_lm_config(&plan.config, objective),
-        tokenizer_json: plan.tokenizer.to_json().map_err(|e| e.to_string())?.into_bytes(),
+        tokenizer_json: plan
+            .tokenizer
+            .to_json()
+            .map_err(|e| e.to_string())?
+            .into_bytes(),
         save_as: save_as.clone(),
         saved: None,
         save_error: None,
@@ -197,6 +205,7 @@ async fn run_probes(
     model: &BertLm,
     tokenizer: &TextTokenizer,
     probes: &[ProbeSpec],
+    sample_tokens: usize,
     max_len: usize,
 ) -> Vec<ProbeResult> {
     let mut out = Vec::with_capacity(probes.len());
@@ -207,7 +216,7 @@ async fn run_probes(
             &p.text,
             p.expect.as_deref(),
             5,
-            GENERATED_TOKENS,
+            sample_tokens,
             &Sampling::default(),
             max_len,
         )
@@ -222,6 +231,7 @@ async fn run_probes(
 struct LearnControl {
     run: Rc<RunControl>,
     probes: Vec<ProbeSpec>,
+    sample_tokens: usize,
     tokenizer: TextTokenizer,
     max_len: usize,
     found: Rc<RefCell<Vec<ProbeResult>>>,
@@ -244,7 +254,14 @@ impl Control<BertLm> for LearnControl {
 
     fn evaluated<'a>(&'a mut self, _step: usize, model: &'a BertLm) -> Hook<'a, ()> {
         Box::pin(async move {
-            let results = run_probes(model, &self.tokenizer, &self.probes, self.max_len).await;
+            let results = run_probes(
+                model,
+                &self.tokenizer,
+                &self.probes,
+                self.sample_tokens,
+                self.max_len,
+            )
+            .await;
             *self.found.borrow_mut() = results;
         })
     }
@@ -291,7 +308,14 @@ pub(in crate::worker) async fn probe(
         .pretrained
         .clone()
         .ok_or("pre-train a model first")?;
-    Ok(run_probes(&pretrained.model, &pretrained.tokenizer, &probes, pretrained.max_len).await)
+    Ok(run_probes(
+        &pretrained.model,
+        &pretrained.tokenizer,
+        &probes,
+        GENERATED_TOKENS,
+        pretrained.max_len,
+    )
+    .await)
 }
 
 /// The attention maps of the pre-trained or the loaded (fine-tuned) model for `text`.
@@ -308,7 +332,12 @@ pub(in crate::worker) async fn attention(
                 .pretrained
                 .clone()
                 .ok_or("pre-train a model first")?;
-            (p.model.bert.clone(), p.tokenizer.clone(), p.name.clone(), p.max_len)
+            (
+                p.model.bert.clone(),
+                p.tokenizer.clone(),
+                p.name.clone(),
+                p.max_len,
+            )
         }
         AttentionOf::Loaded => {
             let tuned = session.borrow().tuned.clone();
@@ -329,7 +358,12 @@ pub(in crate::worker) async fn attention(
                     )
                     .map_err(|e| e.to_string())?;
                     let max_len = config.max_position_embeddings.min(128);
-                    (bert, base.files.tokenizer.clone(), base.name.clone(), max_len)
+                    (
+                        bert,
+                        base.files.tokenizer.clone(),
+                        base.name.clone(),
+                        max_len,
+                    )
                 }
             }
         }
