@@ -14,7 +14,8 @@ batches of non-overlapping blocks of the tail, with the same masks at every eval
       --objective mlm --layers 2 --hidden 128 --heads 2 --steps 1000 --batch 32 --seq 64 --lr 1e-3
 
 Give it the tokenizer.json that `anneal pretrain` wrote, so that both see the same tokens.
-Prints one JSON line per evaluation and a final JSON object.
+Prints one JSON line per evaluation and a final JSON object. With `--score DIR` it only scores
+an exported model (Anneal's) on the same held-out blocks with the same masks as its own runs.
 """
 import argparse, json, math, random, time
 
@@ -109,6 +110,8 @@ def main():
     ap.add_argument("--heldout", type=float, default=0.1)
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--threads", type=int, default=0)
+    ap.add_argument("--score", help="only score this exported model (e.g. Anneal's) on the held-out "
+                    "blocks, with the same masks as this script's own evaluations")
     a = ap.parse_args()
     if a.threads:
         torch.set_num_threads(a.threads)
@@ -132,7 +135,12 @@ def main():
                         max_position_embeddings=max(a.context, a.seq), hidden_dropout_prob=a.dropout,
                         attention_probs_dropout_prob=a.dropout, pad_token_id=ids["[PAD]"],
                         is_decoder=a.objective == "clm")
-    model = (BertForMaskedLM if a.objective == "mlm" else BertLMHeadModel)(config)
+    cls = BertForMaskedLM if a.objective == "mlm" else BertLMHeadModel
+    if a.score:
+        scored = cls.from_pretrained(a.score)
+        print(json.dumps({"scored": a.score, **score(scored, heldout, a, ids)}))
+        return
+    model = cls(config)
     model.train()
     params = sum(p.numel() for p in model.parameters())
     optim = torch.optim.AdamW(model.parameters(), lr=a.lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.01)

@@ -202,9 +202,11 @@ def learn(mode, driver, app, out):
         set_value(driver, objective, "clm")
         app.wait("the character preset", lambda: "ROMEO" in app.el("learn-probes").get_attribute("value"), 10)
         probes = "Call me Ishm | a\nIt was the whale | ,"
-        # SwiftShader runs every kernel on the CPU, slowly: fewer steps, short samples.
-        steps, every = 60, 20
+        # SwiftShader runs every kernel on the CPU, slowly (about 4 s a step here): fewer
+        # steps at a higher learning rate, short samples.
+        steps, every = 40, 20
         set_value(driver, app.el("learn-sample-length"), "4")
+        set_value(driver, app.el("learn-lr"), "0.003")
     else:
         probes = "call me [MASK] . | ishmael\nthe [MASK] was white . | whale"
         steps, every = 150, 50
@@ -225,7 +227,7 @@ def learn(mode, driver, app, out):
     assert loss < math.log(vocab) - 0.5, (loss, vocab, heldout)
     scrub = app.el("learn-scrub")
     last = scrub.get_attribute("max")
-    assert int(last) >= 3, last  # evaluations at step 0, then every `every` steps
+    assert int(last) == steps // every, last  # evaluations at step 0, then every `every` steps
     tops_end = [e.get_attribute("textContent") for e in driver.find_elements(By.CSS_SELECTOR, '.timeline [data-testid="learn-probe-top"]')]
     set_value(driver, scrub, "0", "input")
     app.wait("step 0 on the timeline", lambda: app.text("learn-scrub-step") == "step 0", 10)
@@ -246,7 +248,8 @@ def learn(mode, driver, app, out):
     maps = app.wait("the pre-trained model's maps", lambda: driver.find_elements(By.CSS_SELECTOR, '[data-testid="attention-map"]'), 60)
     assert len(maps) == 2, len(maps)  # 1 layer x 2 heads
     assert app.el("attention-head-view").find_elements(By.CSS_SELECTOR, "line"), "no attention lines"
-    driver.find_element(By.ID, "inside").screenshot(str(out / f"{mode}-inside.png"))
+    driver.execute_script("document.querySelector('[data-testid=attention-head-view]').scrollIntoView()")
+    driver.save_screenshot(str(out / f"{mode}-inside.png"))
     app.el("learn-use").click()
     app.wait("the pre-trained model as the base", lambda: "loaded scratch-" in app.text("model-status"), 60)
     set_value(driver, app.el("inside-of"), "loaded")

@@ -182,7 +182,7 @@ fn LearnSettings() -> impl IntoView {
                     let loaded = event_target_value(&ev) == "loaded";
                     learn.settings.update(|s| s.start = if loaded { LmStart::Loaded } else { PretrainSettings::defaults(s.objective).start });
                 }>
-                    <option value="scratch" selected=move || scratch()>"random weights (from scratch)"</option>
+                    <option value="scratch" selected=scratch>"random weights (from scratch)"</option>
                     <option value="loaded" disabled=move || model.model.with(Option::is_none) selected=move || !scratch()>"the loaded model"</option>
                 </select>
             </label>
