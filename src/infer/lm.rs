@@ -243,7 +243,8 @@ pub fn sample(probs: &[f32], s: &Sampling, rng: &mut Rng) -> usize {
     order[weights.len() - 1]
 }
 
-/// `tokens` new tokens after `text`, sampled one at a time; returns the new text.
+/// `tokens` new tokens after `text`, sampled one at a time (special tokens never); returns
+/// the new text.
 ///
 /// Sync point: one readback per token.
 pub async fn generate(
@@ -257,12 +258,19 @@ pub async fn generate(
     let mut ids = input_ids(tokenizer, text, Objective::Clm, max_len)?;
     let mut rng = Rng::new(sampling.seed);
     let mut new = Vec::with_capacity(tokens);
+    // Text only: [PAD], [UNK], [CLS], [SEP] and [MASK] are never written.
+    let special = tokenizer.special_ids();
     for _ in 0..tokens {
         let skip = ids.len().saturating_sub(max_len.max(1));
         let window = &ids[skip..];
-        let probs = distributions(model, window, &[window.len() - 1])
+        let mut probs = distributions(model, window, &[window.len() - 1])
             .await?
             .remove(0);
+        for &id in &special {
+            if let Some(p) = probs.get_mut(id as usize) {
+                *p = 0.0;
+            }
+        }
         let next = sample(&probs, sampling, &mut rng) as u32;
         ids.push(next);
         new.push(next);
