@@ -250,7 +250,7 @@ def learn(mode, driver, app, out):
     assert app.el("attention-head-view").find_elements(By.CSS_SELECTOR, "line"), "no attention lines"
     driver.execute_script("document.querySelector('[data-testid=attention-head-view]').scrollIntoView()")
     driver.save_screenshot(str(out / f"{mode}-inside.png"))
-    app.el("learn-use").click()
+    driver.execute_script("arguments[0].click()", app.el("learn-use"))  # the step bar may cover it
     app.wait("the pre-trained model as the base", lambda: "loaded scratch-" in app.text("model-status"), 60)
     set_value(driver, app.el("inside-of"), "loaded")
     driver.execute_script("arguments[0].click()", app.el("inside-show"))
