@@ -204,7 +204,7 @@ def learn(mode, driver, app, out):
         probes = "Call me Ishm | a\nIt was the whale | ,"
         # SwiftShader runs every kernel on the CPU, slowly (about 4 s a step here): fewer
         # steps at a higher learning rate, short samples.
-        steps, every = 40, 20
+        steps, every = 20, 10
         set_value(driver, app.el("learn-sample-length"), "4")
         set_value(driver, app.el("learn-lr"), "0.003")
     else:
