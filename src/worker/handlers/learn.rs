@@ -11,9 +11,8 @@ use burn::prelude::Device;
 
 use super::super::entry::post;
 use super::super::state::{Pretrained, RunControl, Shared, device_of};
-use super::super::store;
 use super::super::to_proto::{corpus_view, probe_result};
-use super::train::{now_stamp, sleep_ms};
+use super::train::{Keeper, now_stamp};
 use crate::checkpoint::{export_lm_config, export_lm_safetensors, load_encoder};
 use crate::data::corpus::read_corpus;
 use crate::data::tokenizer::TextTokenizer;
@@ -123,15 +122,17 @@ pub(in crate::worker) async fn run(
         tokenizer: plan.tokenizer.clone(),
         max_len,
         found: found.clone(),
-        config_json: export_lm_config(&plan.config, objective),
-        tokenizer_json: plan
-            .tokenizer
-            .to_json()
-            .map_err(|e| e.to_string())?
-            .into_bytes(),
-        save_as: save_as.clone(),
-        saved: None,
-        save_error: None,
+        keep: Keeper {
+            config_json: export_lm_config(&plan.config, objective),
+            tokenizer_json: plan
+                .tokenizer
+                .to_json()
+                .map_err(|e| e.to_string())?
+                .into_bytes(),
+            save_as: save_as.clone(),
+            saved: None,
+            save_error: None,
+        },
     };
     let mut on_event = |event: LmEvent| {
         let update = match event {
@@ -170,7 +171,7 @@ pub(in crate::worker) async fn run(
         &mut control,
     )
     .await
-    .map_err(|e| match &control.saved {
+    .map_err(|e| match &control.keep.saved {
         Some(_) => format!("{e}. The best model so far is saved in this browser as {save_as}."),
         None => e.to_string(),
     })?;
@@ -180,8 +181,8 @@ pub(in crate::worker) async fn run(
         heldout_loss: outcome.heldout.map(|h| h.loss),
         heldout_accuracy: outcome.heldout.map(|h| h.accuracy),
         stopped: outcome.stopped.clone(),
-        saved_as: control.saved.clone(),
-        save_error: control.save_error.clone(),
+        saved_as: control.keep.saved.clone(),
+        save_error: control.keep.save_error.clone(),
     };
     session.borrow_mut().pretrained = Some(Rc::new(Pretrained {
         name: save_as,
@@ -235,21 +236,12 @@ struct LearnControl {
     tokenizer: TextTokenizer,
     max_len: usize,
     found: Rc<RefCell<Vec<ProbeResult>>>,
-    save_as: String,
-    config_json: String,
-    tokenizer_json: Vec<u8>,
-    saved: Option<String>,
-    save_error: Option<String>,
+    keep: Keeper,
 }
 
 impl Control<BertLm> for LearnControl {
     fn proceed(&mut self) -> Hook<'_, bool> {
-        Box::pin(async move {
-            while self.run.paused.get() && !self.run.cancelled.get() {
-                sleep_ms(100).await;
-            }
-            !self.run.cancelled.get()
-        })
+        Box::pin(self.run.proceed())
     }
 
     fn evaluated<'a>(&'a mut self, _step: usize, model: &'a BertLm) -> Hook<'a, ()> {
@@ -271,29 +263,10 @@ impl Control<BertLm> for LearnControl {
             if step == 0 {
                 return; // the untrained start is not worth keeping
             }
-            let saved = match export_lm_safetensors(model).await {
-                Ok(weights) => {
-                    store::save(
-                        &self.save_as,
-                        &[
-                            ("config.json", self.config_json.as_bytes()),
-                            ("model.safetensors", &weights),
-                            ("tokenizer.json", &self.tokenizer_json),
-                        ],
-                    )
-                    .await
-                }
-                Err(e) => Err(e.to_string()),
-            };
-            match saved {
-                Ok(key) => {
-                    self.saved = Some(key);
-                    if let Ok(models) = store::list().await {
-                        post(&FromWorker::Models { models }, Vec::new());
-                    }
-                }
-                Err(e) => self.save_error = Some(e),
-            }
+            let weights = export_lm_safetensors(model)
+                .await
+                .map_err(|e| e.to_string());
+            self.keep.keep(weights).await;
         })
     }
 }

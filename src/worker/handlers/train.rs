@@ -52,11 +52,13 @@ pub(in crate::worker) async fn run(
     let save_as = format!("{base_name}-{task}-{}", now_stamp());
     let mut control = WorkerControl {
         run,
-        config_json: export_config(&config, plan.task, &data.labels),
-        tokenizer_json: files.tokenizer_json()?,
-        save_as: save_as.clone(),
-        saved: None,
-        save_error: None,
+        keep: Keeper {
+            config_json: export_config(&config, plan.task, &data.labels),
+            tokenizer_json: files.tokenizer_json()?,
+            save_as: save_as.clone(),
+            saved: None,
+            save_error: None,
+        },
     };
     let mut notes = Some(notes);
     let mut on_event = |event: Event| {
@@ -66,7 +68,7 @@ pub(in crate::worker) async fn run(
     };
     let outcome = fine_tune_with(model, data, train_config, &mut on_event, &mut control)
         .await
-        .map_err(|e| match &control.saved {
+        .map_err(|e| match &control.keep.saved {
             Some(_) => format!("{e}. The best model so far is saved in this browser as {save_as}."),
             None => e.to_string(),
         })?;
@@ -84,7 +86,7 @@ pub(in crate::worker) async fn run(
         }
         _ => Vec::new(),
     };
-    if outcome.evaluation.is_none() && control.saved.is_none() {
+    if outcome.evaluation.is_none() && control.keep.saved.is_none() {
         control.new_best(0, &outcome.model).await;
     }
     let result = RunResult {
@@ -92,8 +94,8 @@ pub(in crate::worker) async fn run(
         report: outcome.evaluation.as_ref().map(report),
         stopped: outcome.stopped.clone(),
         examples,
-        saved_as: control.saved.clone(),
-        save_error: control.save_error.clone(),
+        saved_as: control.keep.saved.clone(),
+        save_error: control.keep.save_error.clone(),
     };
     session.borrow_mut().tuned = Some(Rc::new(Tuned {
         name: save_as,
@@ -111,14 +113,65 @@ pub(in crate::worker) async fn run(
 /// that a lost device or a closed tab loses nothing that was learned.
 struct WorkerControl {
     run: Rc<RunControl>,
-    save_as: String,
-    config_json: String,
-    tokenizer_json: Vec<u8>,
-    saved: Option<String>,
-    save_error: Option<String>,
+    keep: Keeper,
 }
 
-pub(super) async fn sleep_ms(ms: i32) {
+/// Keeps each new best model of a run in the browser's cache under one name, and lists it in
+/// the Model panel at once, so that it survives whatever happens next. Fine-tuning and
+/// pre-training share it.
+pub(super) struct Keeper {
+    /// The name the model is kept under.
+    pub save_as: String,
+    /// Its `config.json`.
+    pub config_json: String,
+    /// Its `tokenizer.json`.
+    pub tokenizer_json: Vec<u8>,
+    /// The key it was kept under, once it was.
+    pub saved: Option<String>,
+    /// Why keeping it failed, if it did.
+    pub save_error: Option<String>,
+}
+
+impl Keeper {
+    /// Saves the exported weights (or records why there are none).
+    pub async fn keep(&mut self, weights: Result<Vec<u8>, String>) {
+        let saved = match weights {
+            Ok(weights) => {
+                store::save(
+                    &self.save_as,
+                    &[
+                        ("config.json", self.config_json.as_bytes()),
+                        ("model.safetensors", &weights),
+                        ("tokenizer.json", &self.tokenizer_json),
+                    ],
+                )
+                .await
+            }
+            Err(e) => Err(e),
+        };
+        match saved {
+            Ok(key) => {
+                self.saved = Some(key);
+                if let Ok(models) = store::list().await {
+                    post(&FromWorker::Models { models }, Vec::new());
+                }
+            }
+            Err(e) => self.save_error = Some(e),
+        }
+    }
+}
+
+impl RunControl {
+    /// Waits while the run is paused; false once it is cancelled.
+    pub(in crate::worker) async fn proceed(&self) -> bool {
+        while self.paused.get() && !self.cancelled.get() {
+            sleep_ms(100).await;
+        }
+        !self.cancelled.get()
+    }
+}
+
+async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });
@@ -127,40 +180,13 @@ pub(super) async fn sleep_ms(ms: i32) {
 
 impl Control for WorkerControl {
     fn proceed(&mut self) -> Hook<'_, bool> {
-        Box::pin(async move {
-            while self.run.paused.get() && !self.run.cancelled.get() {
-                sleep_ms(100).await;
-            }
-            !self.run.cancelled.get()
-        })
+        Box::pin(self.run.proceed())
     }
 
     fn new_best<'a>(&'a mut self, _epoch: usize, model: &'a BertClassifier) -> Hook<'a, ()> {
         Box::pin(async move {
-            let saved = match export_safetensors(model).await {
-                Ok(weights) => {
-                    store::save(
-                        &self.save_as,
-                        &[
-                            ("config.json", self.config_json.as_bytes()),
-                            ("model.safetensors", &weights),
-                            ("tokenizer.json", &self.tokenizer_json),
-                        ],
-                    )
-                    .await
-                }
-                Err(e) => Err(e.to_string()),
-            };
-            match saved {
-                Ok(key) => {
-                    self.saved = Some(key);
-                    // The Model panel lists it at once: it survives whatever happens next.
-                    if let Ok(models) = store::list().await {
-                        post(&FromWorker::Models { models }, Vec::new());
-                    }
-                }
-                Err(e) => self.save_error = Some(e),
-            }
+            let weights = export_safetensors(model).await.map_err(|e| e.to_string());
+            self.keep.keep(weights).await;
         })
     }
 }
