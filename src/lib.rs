@@ -7,7 +7,7 @@
 //! has the rules):
 //!
 //! - [`shared`]: the engine-free vocabulary (task, settings and their one `validate()`, step
-//!   numbers, scores) that the engine, both shells and the UI all use.
+//!   numbers, scores, the comparison of starts) that the engine, both shells and the UI all use.
 //! - [`model`]: the BERT encoder and its task heads in pure burn, and the `config.json` schema.
 //! - [`data`]: tokenization, the labeled-data file formats with line-numbered problems, label
 //!   maps, validation splits, sub-word label alignment and batching.
@@ -16,9 +16,11 @@
 //! - [`checkpoint`]: Hugging Face checkpoints <-> modules, the one place that knows tensor
 //!   names; safetensors, a model folder's files checked together, zip.
 //! - [`train`]: the recipe (settings + files -> a plan, for every shell), the fine-tuning loop,
-//!   its learning-rate schedule, evaluation and metrics. Progress leaves only as
+//!   its learning-rate schedule, evaluation and metrics; pre-training and the comparison of
+//!   starts. Progress leaves only as
 //!   [`train::Event`]s.
-//! - [`infer`]: predictions with a fine-tuned model, the texts of a file to predict and the
+//! - [`infer`]: language-model answers, sentence embeddings, word neighbours and 2-D
+//!   projections; predictions with a fine-tuned model, the texts of a file to predict and the
 //!   rows they are written out as.
 //! - [`protocol`]: the typed messages between the browser UI and its worker, and their wire
 //!   format.

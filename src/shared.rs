@@ -8,6 +8,13 @@
 
 use serde::{Deserialize, Serialize};
 
+pub mod compare;
+
+pub use compare::{
+    CompareProgress, CompareSettings, Comparison, DataAdvantage, LabelCount, StartKind,
+    StartScores, Starts,
+};
+
 /// Which labels a model predicts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -7,6 +7,8 @@
 #![cfg(feature = "cli")]
 
 mod common;
+#[path = "engine/compare.rs"]
+mod compare;
 #[path = "engine/lm.rs"]
 mod lm;
 

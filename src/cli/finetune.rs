@@ -16,6 +16,16 @@ use crate::train::{Evaluation, Event, Outcome, fine_tune};
 
 #[derive(Args, Debug, Clone)]
 pub struct FinetuneArgs {
+    #[command(flatten)]
+    pub(super) tune: TuneArgs,
+    /// Output folder for the fine-tuned model.
+    #[arg(long)]
+    out: PathBuf,
+}
+
+/// The model, the data and the fine-tuning options: what `finetune` and `compare` share.
+#[derive(Args, Debug, Clone)]
+pub struct TuneArgs {
     /// Pre-trained model folder (config.json, model.safetensors, tokenizer.json or vocab.txt).
     #[arg(long)]
     model: PathBuf,
@@ -42,7 +52,7 @@ pub struct FinetuneArgs {
     max_len: Option<usize>,
     /// Keep only the first N encoder layers (faster, smaller).
     #[arg(long)]
-    layers: Option<usize>,
+    pub(super) layers: Option<usize>,
     /// Seed of the split, the order of examples and the new head.
     #[arg(long, default_value_t = DEFAULTS.seed)]
     seed: u64,
@@ -57,21 +67,18 @@ pub struct FinetuneArgs {
     valid_fraction: f64,
     /// auto (a real GPU if present), cpu, or gpu.
     #[arg(long, default_value = "auto")]
-    device: DeviceChoice,
+    pub(super) device: DeviceChoice,
     /// Keep the valid rows of a malformed file instead of refusing it.
     #[arg(long)]
     skip_invalid: bool,
-    /// Output folder for the fine-tuned model.
-    #[arg(long)]
-    out: PathBuf,
 }
 
 /// The one set of defaults ([`TrainSettings::default`]), for clap.
 const DEFAULTS: TrainSettings = TrainSettings::DEFAULT;
 
-impl FinetuneArgs {
+impl TuneArgs {
     /// The settings these flags ask for, for a model whose position table has `positions`.
-    fn settings(&self, positions: usize) -> TrainSettings {
+    pub(super) fn settings(&self, positions: usize) -> TrainSettings {
         TrainSettings {
             epochs: self.epochs,
             batch_size: self.batch_size,
@@ -132,7 +139,7 @@ impl PlanFailure {
 
 /// The model folder and the run's plan, from the flags: what `run` trains, and what a test
 /// compares with the worker's plan for the same file and settings.
-pub(super) fn plan_for(a: &FinetuneArgs) -> Result<(ModelDir, Plan), PlanFailure> {
+pub(super) fn plan_for(a: &TuneArgs) -> Result<(ModelDir, Plan), PlanFailure> {
     let dir = ModelDir::open(&a.model).map_err(PlanFailure::Other)?;
     let settings = a.settings(dir.config.max_position_embeddings);
     // Settings first: a wrong flag is reported before any file is read.
@@ -160,8 +167,9 @@ pub(super) fn plan_for(a: &FinetuneArgs) -> Result<(ModelDir, Plan), PlanFailure
     Ok((dir, plan))
 }
 
-pub fn run(a: FinetuneArgs) -> Result<(), String> {
-    let (dir, plan) = plan_for(&a).map_err(|e| e.message())?;
+pub fn run(args: FinetuneArgs) -> Result<(), String> {
+    let a = &args.tune;
+    let (dir, plan) = plan_for(a).map_err(|e| e.message())?;
     for note in &plan.notes {
         eprintln!("note: {note}");
     }
@@ -182,7 +190,7 @@ pub fn run(a: FinetuneArgs) -> Result<(), String> {
     );
     let (outcome, history) = train_with_progress(model, &plan)?;
     save(
-        &a,
+        &args,
         &dir,
         &plan,
         &config,
@@ -194,7 +202,7 @@ pub fn run(a: FinetuneArgs) -> Result<(), String> {
         Some(e) => eprintln!("kept epoch {}: {}", outcome.best_epoch, summary(e)),
         None => eprintln!("kept the last good weights (no completed epoch)"),
     }
-    eprintln!("saved to {}", a.out.display());
+    eprintln!("saved to {}", args.out.display());
     Ok(())
 }
 
@@ -265,7 +273,7 @@ fn train_with_progress(
 /// Writes the fine-tuned model as a Hugging Face folder, with `training.json` (settings,
 /// per-epoch metrics, the kept epoch).
 fn save(
-    a: &FinetuneArgs,
+    args: &FinetuneArgs,
     dir: &ModelDir,
     plan: &Plan,
     config: &BertConfig,
@@ -273,16 +281,16 @@ fn save(
     history: Vec<Event>,
     device: &str,
 ) -> Result<(), String> {
-    let (task, data) = (plan.task, &plan.data);
-    std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
+    let (a, task, data) = (&args.tune, plan.task, &plan.data);
+    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let weights =
         pollster::block_on(export_safetensors(&outcome.model)).map_err(|e| e.to_string())?;
-    write(&a.out.join("model.safetensors"), weights)?;
+    write(&args.out.join("model.safetensors"), weights)?;
     write(
-        &a.out.join("config.json"),
+        &args.out.join("config.json"),
         export_config(config, task, &data.labels),
     )?;
-    copy_tokenizer(dir, &a.out)?;
+    copy_tokenizer(dir, &args.out)?;
     let record = serde_json::json!({
         "base_model": a.model.display().to_string(),
         "train": a.train.display().to_string(),
@@ -298,7 +306,7 @@ fn save(
         "history": history,
     });
     write(
-        &a.out.join("training.json"),
+        &args.out.join("training.json"),
         serde_json::to_string_pretty(&record).expect("json values"),
     )
 }

@@ -1,9 +1,10 @@
 //! The native `anneal` command: fine-tune, evaluate, predict, embed, inspect, benchmark,
-//! pre-train, probe and show attention from
+//! pre-train, probe, show attention and compare starts from
 //! the terminal. Errors go to stderr as one message naming the file and the cause; the exit
 //! status is non-zero on failure.
 
 mod bench;
+mod compare;
 mod finetune;
 mod inspect;
 mod model_dir;
@@ -45,6 +46,9 @@ enum Command {
     Probe(pretrain::ProbeArgs),
     /// Print the attention probabilities of every layer and head for a text.
     Attention(pretrain::AttentionArgs),
+    /// What is pre-training worth? Fine-tune at growing label counts from the checkpoint, from
+    /// random weights and from self-pre-training, and print the scores as JSON.
+    Compare(compare::CompareArgs),
 }
 
 /// How to read a data file, shared by several commands.
@@ -83,7 +87,7 @@ where
 {
     let cli = Cli::try_parse_from(args).map_err(|e| PlanFailure::Other(e.to_string()))?;
     match cli.command {
-        Command::Finetune(a) => finetune::plan_for(&a).map(|(_, plan)| plan),
+        Command::Finetune(a) => finetune::plan_for(&a.tune).map(|(_, plan)| plan),
         other => Err(PlanFailure::Other(format!(
             "not a finetune command: {other:?}"
         ))),
@@ -102,6 +106,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Pretrain(a) => pretrain::run(a),
         Command::Probe(a) => pretrain::probe(a),
         Command::Attention(a) => pretrain::attention(a),
+        Command::Compare(a) => compare::run(a),
     }
 }
 

@@ -7,14 +7,14 @@ use clap::Args;
 use super::model_dir::ModelDir;
 use super::{DataArgs, load_data, pick_device, texts};
 use crate::checkpoint::{load_classifier, load_encoder};
-use crate::data::features::{Features, encode};
+use crate::data::features::encode;
+use crate::infer::embed::sentence_embeddings;
 use crate::infer::predict_texts;
 use crate::infer::rows::json_row;
-use crate::model::{BertClassifier, mean_pool_normalized};
+use crate::model::BertClassifier;
 use crate::runtime::DeviceChoice;
-use crate::runtime::readback::read_f32;
 use crate::train::metrics::Scores;
-use crate::train::{Evaluation, evaluate as score, to_tensors};
+use crate::train::{Evaluation, evaluate as score};
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -204,36 +204,16 @@ pub fn embed(a: EmbedArgs) -> Result<(), String> {
     let (model, _, _) = load_encoder(&dir.config, &dir.weights, None, &picked.device)
         .map_err(|e| format!("{}: {e}", a.model.display()))?;
     let max_len = a.max_len.min(dir.config.max_position_embeddings);
-    for chunk in texts.chunks(32) {
-        let mut features = Vec::new();
-        for text in chunk {
-            let enc = dir
-                .tokenizer
-                .encode(text, max_len)
-                .map_err(|e| e.to_string())?;
-            features.push(Features {
-                ids: enc.ids,
-                labels: vec![0],
-            });
-        }
-        let refs: Vec<&Features> = features.iter().collect();
-        let batch = crate::data::batch::collate(&refs, dir.tokenizer.pad_id(), false);
-        let (t, _) = to_tensors(&batch, &picked.device);
-        let out = model.forward(
-            t.input_ids,
-            t.attention_mask.clone(),
-            t.token_type_ids,
-            false,
-        );
-        let pooled = mean_pool_normalized(out.last_hidden_state, t.attention_mask);
-        let [rows, width] = pooled.dims();
-        let values = pollster::block_on(read_f32(pooled)).map_err(|e| e.to_string())?;
-        for r in 0..rows {
-            println!(
-                "{}",
-                serde_json::to_string(&values[r * width..(r + 1) * width]).expect("floats")
-            );
-        }
+    let vectors = pollster::block_on(sentence_embeddings(
+        &model,
+        &dir.tokenizer,
+        &texts,
+        max_len,
+        32,
+    ))
+    .map_err(|e| e.to_string())?;
+    for v in vectors {
+        println!("{}", serde_json::to_string(&v).expect("floats"));
     }
     Ok(())
 }

@@ -84,6 +84,15 @@ impl Examples {
         self.len() == 0
     }
 
+    /// The texts of the examples, labels left out (NER: the words joined by spaces): the
+    /// unlabelled text a model can be pre-trained on.
+    pub fn texts(&self) -> Vec<String> {
+        match self {
+            Examples::Classify(v) => v.iter().map(|e| e.text.clone()).collect(),
+            Examples::Ner(v) => v.iter().map(|e| e.tokens.join(" ")).collect(),
+        }
+    }
+
     /// The labels of the examples (NER: every tag), in file order, with repeats.
     pub fn label_occurrences(&self) -> Vec<&str> {
         match self {

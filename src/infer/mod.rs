@@ -1,4 +1,6 @@
 //! Inference: [`lm`] asks a language model (fill the mask, next token, attention maps);
+//! [`embed`] gives sentence embeddings and a word's nearest tokens, [`projection`] draws
+//! vectors in two dimensions (PCA, t-SNE);
 //! the rest is inference with a fine-tuned model: predictions for raw texts (class probabilities, or
 //! entities with character offsets), the texts of a file to predict ([`texts`]), and the rows
 //! they are written out as ([`rows`]), the same for the command line and the browser.
@@ -6,7 +8,9 @@
 //! NER words are split the way [`split_words`] does; each word takes the prediction of its first
 //! sub-word, and words cut off by the maximum length are tagged `O`.
 
+pub mod embed;
 pub mod lm;
+pub mod projection;
 pub mod rows;
 pub mod texts;
 

@@ -28,6 +28,14 @@ impl Evaluation {
             Evaluation::Ner(r) => r.f1,
         }
     }
+
+    /// The headline number people quote: accuracy, or entity F1 for NER.
+    pub fn headline(&self) -> f64 {
+        match self {
+            Evaluation::Classify(r) => r.accuracy,
+            Evaluation::Ner(r) => r.f1,
+        }
+    }
 }
 
 /// Class probabilities for every example: one row for classification, one row per token

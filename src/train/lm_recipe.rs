@@ -17,6 +17,9 @@ pub enum Start<'a> {
     /// Continue pre-training a checkpoint (its tokenizer, its weights; a new head if it has
     /// none).
     Checkpoint(&'a ModelFiles),
+    /// A checkpoint's architecture and tokenizer with random weights (seeded by the caller on
+    /// the device): pre-training it from scratch, as self-pre-training does.
+    Reinitialised(&'a ModelFiles),
     /// Random initialisation of a new architecture, seeded by the caller on the device.
     Scratch {
         /// Layers, width, heads, context.
@@ -64,7 +67,9 @@ pub fn plan(
     heldout_share: f64,
 ) -> Result<LmPlan, LmRecipeError> {
     let (tokenizer, config) = match start {
-        Start::Checkpoint(files) => (files.tokenizer.clone(), files.config.clone()),
+        Start::Checkpoint(files) | Start::Reinitialised(files) => {
+            (files.tokenizer.clone(), files.config.clone())
+        }
         Start::Scratch {
             architecture,
             vocabulary,
@@ -147,7 +152,7 @@ pub fn load(
     config.is_decoder = objective == Objective::Clm;
     Ok(match start {
         Start::Checkpoint(files) => load_lm(&config, &files.weights, objective, device)?,
-        Start::Scratch { .. } => {
+        Start::Scratch { .. } | Start::Reinitialised(_) => {
             let bert = BertModel::init(&config, false, device);
             (BertLm::new(bert, &config, objective), LoadReport::default())
         }

@@ -4,6 +4,7 @@
 //! blocks on it. Progress leaves only as [`Event`]s. Each step reads the loss back once (a
 //! sync point) to report it and to stop on a NaN or infinite loss.
 
+pub mod compare;
 pub mod eval;
 pub mod lm_recipe;
 pub mod metrics;
@@ -49,6 +50,10 @@ pub struct TrainConfig {
     pub seed: u64,
     /// Stop after this many epochs without a better validation score. Default: never.
     pub patience: Option<usize>,
+    /// Evaluate only after the last epoch and keep that model, instead of after every epoch
+    /// keeping the best (the comparison's fixed budget). Default false.
+    #[serde(default)]
+    pub evaluate_at_end_only: bool,
 }
 
 impl Default for TrainConfig {
@@ -62,6 +67,7 @@ impl Default for TrainConfig {
             max_grad_norm: 1.0,
             seed: 42,
             patience: None,
+            evaluate_at_end_only: false,
         }
     }
 }
@@ -363,6 +369,9 @@ pub async fn fine_tune_with(
                 step_s: step_start.elapsed().as_secs_f64(),
                 eta_s: elapsed / step as f64 * (total_steps - step) as f64,
             }));
+        }
+        if config.evaluate_at_end_only && epoch < config.epochs {
+            continue;
         }
         let evaluation = evaluate(
             &model.valid(),

@@ -18,6 +18,8 @@ pub struct Prepared {
     pub task: Task,
     /// The validation examples as read, in the order of `data.valid`.
     pub valid_examples: Examples,
+    /// The training examples' texts, in the order of `data.train`.
+    pub train_texts: Vec<String>,
     /// Warnings and facts worth showing (truncation, labels only in validation, the split).
     pub notes: Vec<String>,
 }
@@ -118,6 +120,7 @@ pub fn prepare(
         },
         task,
         valid_examples: valid,
+        train_texts: train.texts(),
         notes,
     })
 }

@@ -429,3 +429,9 @@ impl Control<BertLm> for RunToEnd {
         Box::pin(async { true })
     }
 }
+
+impl Control<crate::model::BertClassifier> for RunToEnd {
+    fn proceed(&mut self) -> Hook<'_, bool> {
+        Box::pin(async { true })
+    }
+}

@@ -23,6 +23,8 @@ pub struct Plan {
     pub data: super::TrainData,
     /// The validation examples as read, in the order of `data.valid`.
     pub valid_examples: Examples,
+    /// The training examples' texts, in the order of `data.train` (for self-pre-training).
+    pub train_texts: Vec<String>,
     /// What preparing noticed (the split, cut examples, labels only in validation).
     pub notes: Vec<String>,
     /// The loop's configuration.
@@ -91,6 +93,7 @@ pub fn plan(
         task: prepared.task,
         data: prepared.data,
         valid_examples: prepared.valid_examples,
+        train_texts: prepared.train_texts,
         notes: prepared.notes,
         config,
         max_len: settings.max_len,

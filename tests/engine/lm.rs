@@ -325,3 +325,45 @@ fn pretrain_probe_and_attention_from_the_command_line() {
     let (ok, _, stderr) = anneal(&["probe", "--model", minilm().to_str().unwrap(), "a [MASK] b"]);
     assert!(!ok && stderr.contains("no language-model head"), "{stderr}");
 }
+
+/// A word's nearest tokens in MiniLM's embedding table are related words, sorted by cosine,
+/// without the word itself or special tokens; a word that is not one token is looked up by its
+/// first piece, and said so.
+#[test]
+fn minilm_word_neighbours_are_related_words() {
+    use anneal::infer::embed::nearest_tokens;
+    let dir = minilm();
+    let files = ModelFiles::from_files(
+        "minilm",
+        ["config.json", "model.safetensors", "tokenizer.json"]
+            .into_iter()
+            .map(|f| (f.to_string(), std::fs::read(dir.join(f)).unwrap()))
+            .collect(),
+    )
+    .unwrap();
+    let device = Device::flex();
+    let (bert, _, _) = load_encoder(&files.config, &files.weights, None, &device).unwrap();
+    let table = bert.embeddings.word_embeddings.weight.val();
+    let found = pollster::block_on(nearest_tokens(table.clone(), &files.tokenizer, "king", 10))
+        .unwrap()
+        .unwrap();
+    assert!(found.whole_word && found.token == "king");
+    let words: Vec<&str> = found.nearest.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(words.len(), 10);
+    assert!(
+        !words.contains(&"king") && !words.iter().any(|w| w.starts_with('[')),
+        "{words:?}"
+    );
+    let related = [
+        "kings", "queen", "prince", "monarch", "throne", "royal", "kingdom", "emperor",
+    ];
+    assert!(words.iter().any(|w| related.contains(w)), "{words:?}");
+    assert!(found.nearest.windows(2).all(|w| w[0].1 >= w[1].1));
+    let piece = pollster::block_on(nearest_tokens(table, &files.tokenizer, "annealing", 5))
+        .unwrap()
+        .unwrap();
+    assert!(
+        !piece.whole_word && "annealing".starts_with(&piece.token),
+        "{piece:?}"
+    );
+}

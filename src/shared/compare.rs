@@ -1,0 +1,456 @@
+//! "What is pre-training worth?" in numbers: the settings of a comparison, its scores, and the
+//! data advantage read off them. Engine-free, so the command line, the worker and the UI
+//! share one meaning of each number (and one sentence for it).
+
+use serde::{Deserialize, Serialize};
+
+use super::{Task, TrainSettings};
+
+/// Where a fine-tuning run of the comparison starts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StartKind {
+    /// The loaded checkpoint's weights (pre-trained on a large corpus by someone else).
+    Pretrained,
+    /// Random weights of the same architecture: what training from scratch gives.
+    Scratch,
+    /// The same architecture pre-trained (masked words, from random weights) on the task's own
+    /// training texts, labels unused: self-pre-training.
+    SelfPretrained,
+}
+
+impl StartKind {
+    /// All three, in the order they are run and drawn.
+    pub const ALL: [StartKind; 3] = [
+        StartKind::Pretrained,
+        StartKind::Scratch,
+        StartKind::SelfPretrained,
+    ];
+
+    /// A short name for legends.
+    pub fn describe(self) -> &'static str {
+        match self {
+            StartKind::Pretrained => "pre-trained checkpoint",
+            StartKind::Scratch => "random initialisation",
+            StartKind::SelfPretrained => "self-pre-trained on the task's text",
+        }
+    }
+}
+
+/// A number of training labels to fine-tune with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LabelCount {
+    /// This many training examples (all of them when there are fewer).
+    Count(usize),
+    /// Every training example.
+    All,
+}
+
+impl LabelCount {
+    /// The count for `available` training examples.
+    pub fn resolve(self, available: usize) -> usize {
+        match self {
+            LabelCount::Count(n) => n.min(available),
+            LabelCount::All => available,
+        }
+    }
+
+    /// `32,100,300,all` -> counts; every entry a positive whole number or `all`.
+    pub fn parse_list(s: &str) -> Result<Vec<LabelCount>, String> {
+        let list = s
+            .split(',')
+            .map(str::trim)
+            .filter(|p| !p.is_empty())
+            .map(|p| match p {
+                "all" => Ok(LabelCount::All),
+                n => match n.parse::<usize>() {
+                    Ok(v) if v >= 2 => Ok(LabelCount::Count(v)),
+                    _ => Err(format!(
+                        "\"{p}\" is not a label count (a whole number of at least 2, or all)"
+                    )),
+                },
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        if list.is_empty() {
+            return Err("no label counts given (e.g. 32,100,300,all)".into());
+        }
+        Ok(list)
+    }
+}
+
+/// How to compare the starts.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CompareSettings {
+    /// Label counts to fine-tune with (each seed draws a nested random subset: the 100 include
+    /// the 32).
+    pub sizes: Vec<LabelCount>,
+    /// Runs per start and size, with different subsets and initialisations.
+    pub seeds: usize,
+    /// Masked-word steps of self-pre-training; 0 leaves that start out.
+    pub self_pretrain_steps: usize,
+    /// Every run takes at least this many optimizer steps (more epochs over few labels), so that
+    /// 32 labels are not judged after two steps.
+    pub min_steps: usize,
+    /// The fine-tuning settings of every run (epochs, batch, learning rate, length, split, seed).
+    pub finetune: TrainSettings,
+}
+
+impl Default for CompareSettings {
+    fn default() -> Self {
+        Self {
+            sizes: vec![
+                LabelCount::Count(32),
+                LabelCount::Count(100),
+                LabelCount::Count(300),
+                LabelCount::Count(1000),
+                LabelCount::All,
+            ],
+            seeds: 1,
+            self_pretrain_steps: 200,
+            min_steps: 50,
+            finetune: TrainSettings::default(),
+        }
+    }
+}
+
+impl CompareSettings {
+    /// Why the comparison cannot run with these numbers (the fine-tuning settings are checked
+    /// by their own `validate`).
+    pub fn problem(&self) -> Option<String> {
+        if self.sizes.is_empty() {
+            return Some("choose at least one label count".into());
+        }
+        if self.seeds == 0 || self.seeds > 10 {
+            return Some("seeds must be between 1 and 10".into());
+        }
+        if self.min_steps > 10_000 {
+            return Some("at most 10,000 steps per run".into());
+        }
+        None
+    }
+
+    /// The starts this comparison runs.
+    pub fn starts(&self) -> Vec<StartKind> {
+        StartKind::ALL
+            .into_iter()
+            .filter(|s| *s != StartKind::SelfPretrained || self.self_pretrain_steps > 0)
+            .collect()
+    }
+
+    /// The distinct label counts, ascending, for `available` training examples.
+    pub fn resolved_sizes(&self, available: usize) -> Vec<usize> {
+        let mut sizes: Vec<usize> = self.sizes.iter().map(|s| s.resolve(available)).collect();
+        sizes.sort_unstable();
+        sizes.dedup();
+        sizes
+    }
+}
+
+/// Scores of one start: `[size][seed]`.
+pub type StartScores = Vec<Vec<f64>>;
+
+/// The scores of every start at every size and seed.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Starts {
+    /// The loaded checkpoint.
+    pub pretrained: StartScores,
+    /// Random initialisation.
+    pub scratch: StartScores,
+    /// Self-pre-training; absent when it was left out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub self_pretrained: Option<StartScores>,
+}
+
+impl Starts {
+    /// The scores of `start`, if it was run.
+    pub fn get(&self, start: StartKind) -> Option<&StartScores> {
+        match start {
+            StartKind::Pretrained => Some(&self.pretrained),
+            StartKind::Scratch => Some(&self.scratch),
+            StartKind::SelfPretrained => self.self_pretrained.as_ref(),
+        }
+    }
+
+    fn get_mut(&mut self, start: StartKind) -> &mut StartScores {
+        match start {
+            StartKind::Pretrained => &mut self.pretrained,
+            StartKind::Scratch => &mut self.scratch,
+            StartKind::SelfPretrained => self.self_pretrained.get_or_insert_with(Vec::new),
+        }
+    }
+}
+
+/// How many labels random initialisation needs to do as well as the pre-trained start does with
+/// few.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct DataAdvantage {
+    /// The label count the pre-trained start is read at (100 when measured, else the nearest).
+    pub labels: usize,
+    /// The pre-trained start's mean score there.
+    pub pretrained: f64,
+    /// Random initialisation's mean score at the same count.
+    pub scratch: f64,
+    /// The labels random initialisation needs for the same score (interpolated on a log axis
+    /// between measured counts); `None` when it never gets there within the counts measured.
+    pub scratch_matches_at: Option<f64>,
+    /// Random initialisation's best mean score over all counts.
+    pub scratch_best: f64,
+    /// The whole finding in one sentence.
+    pub sentence: String,
+}
+
+/// How a comparison is going.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "event", rename_all = "snake_case")]
+pub enum CompareProgress {
+    /// The runs are decided.
+    Planned {
+        /// Fine-tuning runs in all (starts x sizes x seeds).
+        runs: usize,
+        /// Label counts, ascending.
+        sizes: Vec<usize>,
+        /// The starts compared.
+        starts: Vec<StartKind>,
+        /// Validation examples every run is scored on.
+        valid_examples: usize,
+        /// What the scores are (as [`Comparison::metric`]).
+        metric: String,
+    },
+    /// A step of self-pre-training (before the runs).
+    SelfPretraining {
+        /// Steps done.
+        step: usize,
+        /// Steps in all.
+        total_steps: usize,
+        /// This step's masked-word loss.
+        loss: f64,
+    },
+    /// A step of one fine-tuning run.
+    Step {
+        /// The run, 1-based.
+        run: usize,
+        /// Its start.
+        start: StartKind,
+        /// Its label count.
+        size: usize,
+        /// Its seed number (0-based).
+        seed: usize,
+        /// Steps done in this run.
+        step: usize,
+        /// Steps in this run.
+        total_steps: usize,
+    },
+    /// A run finished and was scored on the validation examples.
+    Scored {
+        /// The run, 1-based.
+        run: usize,
+        /// Its start.
+        start: StartKind,
+        /// Its label count.
+        size: usize,
+        /// Its seed number (0-based).
+        seed: usize,
+        /// Its score.
+        score: f64,
+    },
+}
+
+/// A comparison's result, as `anneal compare` prints it and the app draws it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Comparison {
+    /// The label counts, ascending.
+    pub sizes: Vec<usize>,
+    /// Scores per start, `[size][seed]`.
+    pub starts: Starts,
+    /// What the scores are: `accuracy` (classification) or `entity_f1` (NER).
+    pub metric: String,
+    /// Validation examples every run is scored on.
+    pub valid_examples: usize,
+    /// The data advantage, once the pre-trained and scratch starts have a score each.
+    pub data_advantage: Option<DataAdvantage>,
+}
+
+impl Comparison {
+    /// An empty comparison for these sizes, filled in by [`record`](Self::record).
+    pub fn new(sizes: Vec<usize>, task: Task, valid_examples: usize) -> Self {
+        let metric = match task {
+            Task::Classify => "accuracy",
+            Task::Ner => "entity_f1",
+        };
+        Self::with_metric(sizes, metric.into(), valid_examples)
+    }
+
+    /// An empty comparison scored by `metric`.
+    pub fn with_metric(sizes: Vec<usize>, metric: String, valid_examples: usize) -> Self {
+        Self {
+            sizes,
+            starts: Starts::default(),
+            metric,
+            valid_examples,
+            data_advantage: None,
+        }
+    }
+
+    /// Adds the score of one run (`size` must be one of [`sizes`](Self::sizes)) and updates
+    /// the data advantage.
+    pub fn record(&mut self, start: StartKind, size: usize, score: f64) {
+        let Some(at) = self.sizes.iter().position(|s| *s == size) else {
+            return;
+        };
+        let scores = self.starts.get_mut(start);
+        if scores.len() < self.sizes.len() {
+            scores.resize(self.sizes.len(), Vec::new());
+        }
+        scores[at].push(score);
+        self.data_advantage = self.advantage();
+    }
+
+    /// Mean score of `start` at each size (`None` where no run has finished).
+    pub fn means(&self, start: StartKind) -> Vec<Option<f64>> {
+        let scores = self.starts.get(start);
+        (0..self.sizes.len())
+            .map(|i| {
+                let s = scores.and_then(|s| s.get(i)).filter(|s| !s.is_empty())?;
+                Some(s.iter().sum::<f64>() / s.len() as f64)
+            })
+            .collect()
+    }
+
+    fn advantage(&self) -> Option<DataAdvantage> {
+        let pre = self.means(StartKind::Pretrained);
+        let scratch = self.means(StartKind::Scratch);
+        // Read at the measured count nearest 100 (on a log axis) where both starts have a score.
+        let at = (0..self.sizes.len())
+            .filter(|&i| pre[i].is_some() && scratch[i].is_some())
+            .min_by(|&a, &b| {
+                let d = |i: usize| ((self.sizes[i] as f64).ln() - 100f64.ln()).abs();
+                d(a).total_cmp(&d(b))
+            })?;
+        let (labels, target) = (self.sizes[at], pre[at]?);
+        let points: Vec<(f64, f64)> = self
+            .sizes
+            .iter()
+            .zip(&scratch)
+            .filter_map(|(n, s)| s.map(|s| (*n as f64, s)))
+            .collect();
+        let scratch_best = points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
+        let matches = first_reach(&points, target);
+        let metric = if self.metric == "accuracy" {
+            "accuracy"
+        } else {
+            "entity F1"
+        };
+        let sentence = match matches {
+            Some(n) if n <= labels as f64 * 1.01 => format!(
+                "With {labels} labels the pre-trained start scores {:.1}% {metric}; random \
+                 initialisation does as well with as few labels ({:.1}%): no advantage measured \
+                 here.",
+                target * 100.0,
+                scratch[at]? * 100.0
+            ),
+            Some(n) => format!(
+                "The pre-trained start with {labels} labels ({:.1}% {metric}) matches random \
+                 initialisation with about {} labels: {:.0}x the data.",
+                target * 100.0,
+                n.round(),
+                n / labels as f64
+            ),
+            None => format!(
+                "The pre-trained start with {labels} labels ({:.1}% {metric}) beats random \
+                 initialisation with every count measured, up to {} labels (best {:.1}%).",
+                target * 100.0,
+                self.sizes.last().copied().unwrap_or(labels),
+                scratch_best * 100.0
+            ),
+        };
+        Some(DataAdvantage {
+            labels,
+            pretrained: target,
+            scratch: scratch[at]?,
+            scratch_matches_at: matches,
+            scratch_best,
+            sentence,
+        })
+    }
+}
+
+/// The smallest x where the piecewise-linear curve through `points` (x ascending, drawn on a
+/// log-x axis) first reaches `target`.
+fn first_reach(points: &[(f64, f64)], target: f64) -> Option<f64> {
+    let first = points.first()?;
+    if first.1 >= target {
+        return Some(first.0);
+    }
+    points.windows(2).find_map(|w| {
+        let ((x0, y0), (x1, y1)) = (w[0], w[1]);
+        (y0 < target && y1 >= target).then(|| {
+            let t = (target - y0) / (y1 - y0);
+            (x0.ln() + t * (x1.ln() - x0.ln())).exp()
+        })
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn label_counts_parse_and_resolve() {
+        let sizes = LabelCount::parse_list("32, 100,all").unwrap();
+        assert_eq!(
+            sizes,
+            vec![
+                LabelCount::Count(32),
+                LabelCount::Count(100),
+                LabelCount::All
+            ]
+        );
+        let settings = CompareSettings {
+            sizes,
+            ..CompareSettings::default()
+        };
+        assert_eq!(settings.resolved_sizes(80), vec![32, 80]);
+        assert!(
+            LabelCount::parse_list("32,ten")
+                .unwrap_err()
+                .contains("\"ten\"")
+        );
+        assert!(LabelCount::parse_list("1").is_err());
+        assert!(LabelCount::parse_list(" , ").is_err());
+    }
+
+    #[test]
+    fn data_advantage_interpolates_on_a_log_axis() {
+        let mut c = Comparison::new(vec![10, 100, 1000], Task::Classify, 50);
+        for (i, size) in [10, 100, 1000].into_iter().enumerate() {
+            c.record(StartKind::Pretrained, size, [0.7, 0.8, 0.9][i]);
+            c.record(StartKind::Scratch, size, [0.5, 0.6, 1.0][i]);
+        }
+        let a = c.data_advantage.clone().unwrap();
+        assert_eq!(a.labels, 100);
+        assert_eq!((a.pretrained, a.scratch), (0.8, 0.6));
+        // 0.8 is halfway from 0.6 to 1.0: halfway from 100 to 1000 in log, sqrt(100 * 1000).
+        let n = a.scratch_matches_at.unwrap();
+        assert!((n - 316.227_766).abs() < 1e-3, "{n}");
+        assert!(
+            a.sentence.contains("about 316 labels: 3x the data"),
+            "{}",
+            a.sentence
+        );
+
+        // Never reached: said with the largest count.
+        let mut c = Comparison::new(vec![32, 100], Task::Classify, 50);
+        c.record(StartKind::Pretrained, 32, 0.7);
+        c.record(StartKind::Scratch, 32, 0.5);
+        c.record(StartKind::Scratch, 100, 0.55);
+        c.record(StartKind::Scratch, 100, 0.65); // two seeds: mean 0.6
+        let a = c.data_advantage.clone().unwrap();
+        assert_eq!(a.labels, 32, "read where both starts have a score");
+        assert_eq!(a.scratch_matches_at, None);
+        assert!((a.scratch_best - 0.6).abs() < 1e-12);
+        assert!(a.sentence.contains("up to 100 labels"), "{}", a.sentence);
+        assert_eq!(c.starts.scratch[1].len(), 2);
+        assert!(c.starts.self_pretrained.is_none());
+    }
+}
