@@ -83,6 +83,43 @@ pub struct PretrainSettings {
     pub probes: Vec<ProbeSpec>,
     /// Tokens sampled after each next-token probe.
     pub sample_tokens: usize,
+    /// How those tokens are drawn.
+    #[serde(default)]
+    pub sampling: SampleSettings,
+}
+
+/// How a next-token model's continuation is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct SampleSettings {
+    /// Divides the logits: below 1 sharper, above 1 flatter; 0 always takes the most likely.
+    pub temperature: f64,
+    /// Draw only from the `top_k` most likely tokens (0: all).
+    pub top_k: usize,
+    /// Draw only from the most likely tokens whose probabilities add up to `top_p` (1: all).
+    pub top_p: f64,
+}
+
+impl Default for SampleSettings {
+    fn default() -> Self {
+        Self {
+            temperature: 0.8,
+            top_k: 0,
+            top_p: 1.0,
+        }
+    }
+}
+
+impl SampleSettings {
+    /// Why these cannot be used, if they cannot.
+    pub fn problem(&self) -> Option<&'static str> {
+        if !(self.temperature >= 0.0 && self.temperature <= 10.0) {
+            return Some("the temperature must be between 0 and 10");
+        }
+        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
+            return Some("top-p must be above 0 and at most 1");
+        }
+        None
+    }
 }
 
 impl PretrainSettings {
@@ -122,6 +159,7 @@ impl PretrainSettings {
             seed: 42,
             probes: Vec::new(),
             sample_tokens: 40,
+            sampling: SampleSettings::default(),
         }
     }
 }
@@ -160,6 +198,9 @@ impl PretrainSettings {
         }
         if !(0.0..0.5).contains(&self.heldout_share) || !(0.0..1.0).contains(&self.dropout) {
             return Some("Held-out share must be below 0.5 and dropout below 1".into());
+        }
+        if let Some(p) = self.sampling.problem() {
+            return Some(format!("Sampling: {p}"));
         }
         None
     }
@@ -201,7 +242,7 @@ pub struct CorpusView {
 pub struct TokenScore {
     /// The token as the vocabulary writes it.
     pub token: String,
-    /// Its probability.
+    /// Its probability (or, for word neighbours, its cosine similarity).
     pub score: f32,
 }
 
@@ -322,6 +363,89 @@ pub struct AttentionView {
     pub maps: Vec<Vec<Vec<Vec<f32>>>>,
 }
 
+/// How sentence embeddings are drawn in two dimensions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Projection {
+    /// Principal components: linear, the axes' share of variance shown.
+    Pca,
+    /// t-SNE: neighbourhoods kept, distances between clusters not meaningful.
+    Tsne,
+}
+
+/// Which model an embedding map is of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MapStage {
+    /// The loaded model, before fine-tuning.
+    Loaded,
+    /// The model fine-tuned in this tab.
+    FineTuned,
+}
+
+/// One example on an embedding map.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MapPoint {
+    /// Position.
+    pub x: f32,
+    /// Position.
+    pub y: f32,
+    /// Index into [`EmbeddingMap::labels`].
+    pub label: usize,
+    /// The example's text.
+    pub text: String,
+    /// Its line in the file.
+    pub line: usize,
+}
+
+/// Sentence embeddings of labelled examples, projected to two dimensions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct EmbeddingMap {
+    /// Which model.
+    pub stage: MapStage,
+    /// Its name.
+    pub model: String,
+    /// How the points were projected.
+    pub projection: Projection,
+    /// PCA: the share of variance of each axis.
+    pub explained: Option<[f64; 2]>,
+    /// Label names, in colour order.
+    pub labels: Vec<String>,
+    /// The examples.
+    pub points: Vec<MapPoint>,
+    /// How well the labels separate: accuracy of each point's nearest other point's label,
+    /// in the full embedding space (leave-one-out 1-NN by cosine).
+    pub neighbour_agreement: f64,
+}
+
+/// Which embedding table a word's neighbours come from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TableOf {
+    /// The model pre-trained in this tab, at step 0 (random weights, or the checkpoint's).
+    PretrainedAtStart,
+    /// The model pre-trained in this tab, as kept.
+    Pretrained,
+    /// The model loaded in the Model panel.
+    Loaded,
+}
+
+/// A word's nearest tokens in one model.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NeighbourList {
+    /// Which table.
+    pub of: TableOf,
+    /// The model's name.
+    pub model: String,
+    /// The token looked up (the word, or its first piece); `None` when the vocabulary has
+    /// nothing for it.
+    pub token: Option<String>,
+    /// Whether the word is one token of this vocabulary.
+    pub whole_word: bool,
+    /// Nearest tokens, closest first, with their cosine similarity.
+    pub nearest: Vec<TokenScore>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,6 +486,23 @@ mod tests {
         bad.seq_len = 64;
         bad.lr = f64::NAN;
         assert!(bad.problem().unwrap().contains("Learning rate"));
+        bad.lr = 1e-3;
+        bad.sampling.top_p = 0.0;
+        assert!(
+            bad.problem().unwrap().contains("top-p"),
+            "{:?}",
+            bad.problem()
+        );
+        bad.sampling = SampleSettings {
+            temperature: f64::NAN,
+            ..SampleSettings::default()
+        };
+        assert!(bad.problem().unwrap().contains("temperature"));
+        // Settings saved before sampling existed still read.
+        let mut old = serde_json::to_value(PretrainSettings::defaults(Objective::Clm)).unwrap();
+        old.as_object_mut().unwrap().remove("sampling");
+        let read: PretrainSettings = serde_json::from_value(old).unwrap();
+        assert_eq!(read.sampling, SampleSettings::default());
         let char = crate::shared::Architecture::preset("char").unwrap();
         assert_eq!(char.parameters(82), 829_138);
     }

@@ -22,8 +22,8 @@ pub mod wire;
 use serde::{Deserialize, Serialize};
 
 pub use crate::shared::{
-    Architecture, Objective, Scores, Setting, SettingsError, StepStats, Task, TrainSettings,
-    Vocabulary,
+    Architecture, CompareProgress, CompareSettings, Comparison, LabelCount, Objective, Scores,
+    Setting, SettingsError, StartKind, StepStats, Task, TrainSettings, Vocabulary,
 };
 pub use estimate::training_memory_bytes;
 pub use learn::*;
@@ -97,6 +97,9 @@ pub enum ToWorker {
     Probe {
         /// The probes.
         probes: Vec<ProbeSpec>,
+        /// How next-token continuations are drawn.
+        #[serde(default)]
+        sampling: SampleSettings,
     },
     /// Attention maps of a model for a text.
     Attention {
@@ -104,6 +107,26 @@ pub enum ToWorker {
         of: AttentionOf,
         /// The text.
         text: String,
+    },
+    /// "What is pre-training worth?" on the loaded model and data. `Pause`, `Resume` and
+    /// `Cancel` steer it as they steer fine-tuning.
+    Compare {
+        /// Label counts, seeds, self-pre-training and the fine-tuning settings.
+        settings: CompareSettings,
+    },
+    /// Sentence embeddings of the data's examples by the loaded and the fine-tuned model.
+    EmbeddingMap {
+        /// How to draw them.
+        projection: Projection,
+        /// Most examples to draw.
+        limit: usize,
+    },
+    /// A word's nearest tokens in every embedding table at hand.
+    Neighbours {
+        /// The word.
+        word: String,
+        /// How many.
+        k: usize,
     },
 }
 
@@ -137,6 +160,12 @@ pub enum RequestKind {
     Probe,
     /// [`ToWorker::Attention`].
     Attention,
+    /// [`ToWorker::Compare`], and the runs it starts.
+    Compare,
+    /// [`ToWorker::EmbeddingMap`].
+    EmbeddingMap,
+    /// [`ToWorker::Neighbours`].
+    Neighbours,
 }
 
 impl ToWorker {
@@ -156,6 +185,9 @@ impl ToWorker {
             ToWorker::Pretrain { .. } => RequestKind::Pretrain,
             ToWorker::Probe { .. } => RequestKind::Probe,
             ToWorker::Attention { .. } => RequestKind::Attention,
+            ToWorker::Compare { .. } => RequestKind::Compare,
+            ToWorker::EmbeddingMap { .. } => RequestKind::EmbeddingMap,
+            ToWorker::Neighbours { .. } => RequestKind::Neighbours,
         }
     }
 }
@@ -287,6 +319,31 @@ pub enum FromWorker {
     Attention {
         /// The maps.
         view: AttentionView,
+    },
+    /// Progress of [`ToWorker::Compare`].
+    Comparing {
+        /// What happened.
+        progress: CompareProgress,
+    },
+    /// A comparison ended (all runs, or the runs before a cancel).
+    Compared {
+        /// The scores.
+        comparison: Comparison,
+        /// Why it ended early, if it did.
+        stopped: Option<String>,
+    },
+    /// The maps of [`ToWorker::EmbeddingMap`]: the loaded model's, and the fine-tuned one's
+    /// when there is one.
+    EmbeddingMaps {
+        /// One per model.
+        maps: Vec<EmbeddingMap>,
+    },
+    /// The answer to [`ToWorker::Neighbours`].
+    Neighbours {
+        /// The word asked about.
+        word: String,
+        /// One list per embedding table at hand.
+        lists: Vec<NeighbourList>,
     },
     /// A request failed.
     Failed {

@@ -19,6 +19,7 @@ use format::human_bytes;
 use panels::{
     data::DataPanel, evaluate::EvaluatePanel, export::ExportPanel, inside::InsidePanel,
     learn::LearnPanel, model::ModelPanel, predict::PredictPanel, train::TrainPanel,
+    worth::WorthPanel,
 };
 use state::{Areas, DeviceArea};
 
@@ -96,7 +97,7 @@ fn App() -> impl IntoView {
         <nav class="steps" aria-label="steps">
             <a href="#model">"1 Model"</a><a href="#data">"2 Data"</a><a href="#train">"3 Fine-tune"</a>
             <a href="#evaluate">"4 Evaluate"</a><a href="#predict">"5 Try it"</a><a href="#export">"6 Export"</a>
-            <a href="#learn">"7 Learn"</a><a href="#inside">"8 Look inside"</a>
+            <a href="#learn">"7 Learn"</a><a href="#inside">"8 Look inside"</a><a href="#worth">"9 Worth"</a>
         </nav>
         {move || fatal.get().map(|message| view! {
             <div class="fatal" role="alert">
@@ -113,6 +114,7 @@ fn App() -> impl IntoView {
             <ExportPanel />
             <LearnPanel />
             <InsidePanel />
+            <WorthPanel />
         </main>
     }
 }

@@ -96,6 +96,7 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         predict,
         export,
         learn,
+        worth,
     } = areas;
     match message {
         FromWorker::Listening => {
@@ -169,11 +170,27 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         }
         FromWorker::Probed { probes } => learn.probed.set(probes),
         FromWorker::Attention { view } => learn.attention.set(Some(view)),
+        FromWorker::Comparing { progress } => worth.update(progress),
+        FromWorker::Compared {
+            comparison,
+            stopped,
+        } => worth.finish(comparison, stopped),
+        FromWorker::EmbeddingMaps { maps } => {
+            learn.inside_message.set(String::new());
+            learn.maps.set(maps);
+        }
+        FromWorker::Neighbours { word, lists } => {
+            learn.inside_message.set(String::new());
+            learn.neighbours.set(Some((word, lists)));
+        }
         FromWorker::Failed { request, message } => failed(areas, request, message),
         FromWorker::Fatal { message } => {
             device.fatal.set(Some(message.clone()));
             run.lost(&message);
             learn.lost(&message);
+            if worth.running() {
+                worth.failed(format!("{message}: the scores so far are kept"));
+            }
             model.lost();
             start(areas);
         }
@@ -186,6 +203,11 @@ fn failed(areas: Areas, request: RequestKind, message: String) {
         RequestKind::LoadModel => areas.model.failed(&message),
         RequestKind::Train => areas.run.failed(message),
         RequestKind::Steer if areas.learn.running() => areas.learn.failed(message),
+        RequestKind::Steer if areas.worth.running() => areas.worth.failed(message),
+        RequestKind::Compare => areas.worth.failed(message),
+        RequestKind::EmbeddingMap | RequestKind::Neighbours => {
+            areas.learn.inside_message.set(message)
+        }
         RequestKind::Steer => areas.run.failed(message),
         RequestKind::Pretrain | RequestKind::Probe | RequestKind::Attention => {
             areas.learn.failed(message)

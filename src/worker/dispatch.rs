@@ -4,7 +4,7 @@
 use wasm_bindgen_futures::spawn_local;
 
 use super::entry::post;
-use super::handlers::{data, export, learn, model, predict, train};
+use super::handlers::{compare, data, export, inside, learn, model, predict, train};
 use super::state::{Shared, fail};
 use super::{device, store};
 use crate::protocol::{FromWorker, ToWorker, TrainUpdate};
@@ -121,8 +121,8 @@ pub(super) fn handle(session: Shared, request: ToWorker, attachments: Vec<Vec<u8
                 }
             })
         }
-        ToWorker::Probe { probes } => spawn_local(async move {
-            match learn::probe(&session, probes).await {
+        ToWorker::Probe { probes, sampling } => spawn_local(async move {
+            match learn::probe(&session, probes, sampling).await {
                 Ok(probes) => post(&FromWorker::Probed { probes }, Vec::new()),
                 Err(e) => fail(kind, e),
             }
@@ -130,6 +130,30 @@ pub(super) fn handle(session: Shared, request: ToWorker, attachments: Vec<Vec<u8
         ToWorker::Attention { of, text } => spawn_local(async move {
             match learn::attention(&session, of, &text).await {
                 Ok(view) => post(&FromWorker::Attention { view }, Vec::new()),
+                Err(e) => fail(kind, e),
+            }
+        }),
+        ToWorker::Compare { settings } => {
+            if session.borrow().run.is_some() {
+                return fail(kind, "a run is already in progress");
+            }
+            spawn_local(async move {
+                let result = compare::run(&session, settings).await;
+                session.borrow_mut().run = None;
+                if let Err(message) = result {
+                    fail(kind, message);
+                }
+            })
+        }
+        ToWorker::EmbeddingMap { projection, limit } => spawn_local(async move {
+            match inside::embedding_map(&session, projection, limit).await {
+                Ok(maps) => post(&FromWorker::EmbeddingMaps { maps }, Vec::new()),
+                Err(e) => fail(kind, e),
+            }
+        }),
+        ToWorker::Neighbours { word, k } => spawn_local(async move {
+            match inside::neighbours(&session, &word, k).await {
+                Ok(lists) => post(&FromWorker::Neighbours { word, lists }, Vec::new()),
                 Err(e) => fail(kind, e),
             }
         }),

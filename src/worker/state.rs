@@ -9,7 +9,7 @@ use burn::prelude::Device;
 use super::entry::post;
 use crate::checkpoint::ModelFiles;
 use crate::data::Parsed;
-use crate::model::{BertClassifier, BertConfig};
+use crate::model::{BertClassifier, BertConfig, BertModel};
 use crate::protocol::{BackendInfo, FromWorker, RequestKind, ToWorker};
 
 /// A model ready to predict: fine-tuned here or imported.
@@ -38,6 +38,8 @@ pub(super) struct Pretrained {
     pub tokenizer: crate::data::tokenizer::TextTokenizer,
     /// Longest input for probes.
     pub max_len: usize,
+    /// Its input embedding table at step 0, for word neighbours before and after.
+    pub initial_words: burn::Tensor<2>,
 }
 
 /// The loaded base model: its files, the layers to keep, its name.
@@ -65,6 +67,9 @@ pub(super) struct Session {
     pub tuned: Option<Rc<Tuned>>,
     pub pretrained: Option<Rc<Pretrained>>,
     pub run: Option<Rc<RunControl>>,
+    /// The base model's encoder once loaded for looking inside (embeddings, attention,
+    /// neighbours), with the files it came from.
+    pub encoder: Option<(Rc<ModelFiles>, Rc<BertModel>)>,
     /// Requests that arrived while the device was starting, answered once it is up.
     pub waiting: Vec<(ToWorker, Vec<Vec<u8>>)>,
     pub starting: bool,
@@ -79,6 +84,28 @@ pub(super) fn device_of(session: &Shared) -> Result<Device, String> {
         .device
         .clone()
         .ok_or_else(|| "the device is not started yet".to_string())
+}
+
+/// The loaded base model's encoder (its kept layers) on the inference device, loaded once per
+/// base model.
+pub(super) fn base_encoder(session: &Shared) -> Result<(Base, Rc<BertModel>), String> {
+    let base = session.borrow().base.clone().ok_or("load a model first")?;
+    if let Some((files, encoder)) = &session.borrow().encoder
+        && Rc::ptr_eq(files, &base.files)
+    {
+        return Ok((base, encoder.clone()));
+    }
+    let device = device_of(session)?;
+    let (encoder, _, _) = crate::checkpoint::load_encoder(
+        &base.files.config,
+        &base.files.weights,
+        base.keep_layers,
+        &device,
+    )
+    .map_err(|e| e.to_string())?;
+    let encoder = Rc::new(encoder);
+    session.borrow_mut().encoder = Some((base.files.clone(), encoder.clone()));
+    Ok((base, encoder))
 }
 
 /// Reports a failed request; one that failed because the GPU device is gone is fatal.

@@ -258,6 +258,56 @@ def learn(mode, driver, app, out):
     log(mode, "attention grid and head view shown; the pre-trained model loaded as the base to fine-tune")
 
 
+def inside_and_worth(mode, driver, app, fixtures_dir, out):
+    """With the model pre-trained in the tab as the base and the sentiment data: a word's
+    neighbours in each embedding table (step 0, after pre-training, the loaded model), the
+    embedding map of the examples coloured by label (the loaded model, and the fine-tuned one
+    beside it), and "What is pre-training worth?" drawing a point per start at each label count."""
+    app.el("data-file-input").send_keys(str(fixtures_dir / "sentiment.csv"))
+    app.wait("the sentiment data", lambda: "text classification" in app.panel_text("data")
+             and "No problems found." in app.text("data-problems"), 30)
+    driver.execute_script("document.getElementById('inside').scrollIntoView()")
+    set_value(driver, app.el("neighbours-word"), "the", "input")
+    driver.execute_script("arguments[0].click()", app.el("neighbours-show"))
+    lists = app.wait("the neighbour lists", lambda: driver.find_elements(By.CSS_SELECTOR, '[data-testid="neighbour-list"]'), 60)
+    kinds = [l.text.splitlines()[0] for l in lists]
+    assert len(lists) == 3 and "step 0" in kinds[0] and "loaded" in kinds[2], kinds
+    for l in lists:
+        assert len(l.find_elements(By.TAG_NAME, "li")) == 10, l.text
+    set_value(driver, app.el("map-limit"), "60")
+    driver.execute_script("arguments[0].click()", app.el("map-draw"))
+    maps = app.wait("the embedding maps", lambda: driver.find_elements(By.CSS_SELECTOR, '[data-testid="embedding-map"]'), 120)
+    points = maps[0].find_elements(By.CSS_SELECTOR, '[data-testid="map-point"]')
+    colours = {p.get_attribute("fill") for p in points}
+    assert len(points) == 60 and len(colours) == 2, (len(points), colours)
+    caption = maps[0].find_element(By.TAG_NAME, "figcaption").text
+    assert "of the variance" in caption, caption
+    driver.execute_script("arguments[0].scrollIntoView()", maps[0])
+    driver.save_screenshot(str(out / f"{mode}-embedding-map.png"))
+    log(mode, f"word neighbours in {len(lists)} tables; {len(maps)} embedding map(s) of 60 examples: {caption!r}")
+
+    # What is pre-training worth? Two label counts, three starts, a few steps each.
+    app.set_number("train-epochs", 1)
+    app.set_number("train-max-len", 16)
+    app.set_number("train-batch-size", 8)
+    driver.execute_script("document.getElementById('worth').scrollIntoView()")
+    for testid, value in [("worth-sizes", "8,16"), ("worth-seeds", "1"), ("worth-self-steps", "3"), ("worth-min-steps", "2")]:
+        set_value(driver, app.el(testid), value)
+    started = time.time()
+    driver.execute_script("arguments[0].click()", app.el("worth-start"))
+    app.wait("the comparison to finish", lambda: app.text("worth-status") in ("done", "failed"), 900)
+    assert app.text("worth-status") == "done", app.panel_text("worth")
+    by_start = {}
+    for p in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]'):
+        by_start[p.get_attribute("data-start")] = by_start.get(p.get_attribute("data-start"), 0) + 1
+    assert by_start == {"Pretrained": 2, "Scratch": 2, "SelfPretrained": 2}, (by_start, app.panel_text("worth"))
+    advantage = app.text("worth-advantage")
+    assert "labels" in advantage, advantage
+    driver.execute_script("arguments[0].scrollIntoView()", app.el("worth-chart"))
+    driver.save_screenshot(str(out / f"{mode}-worth.png"))
+    log(mode, f"pre-training's worth: 6 runs in {time.time() - started:.1f}s; {advantage}")
+
+
 def run(mode, dist, out):
     work = Path(tempfile.mkdtemp(prefix="anneal-e2e-"))
     fixtures_dir = work / "fixtures"
@@ -409,6 +459,7 @@ def run(mode, dist, out):
             lost_device(driver, app, fixtures_dir, out)
         ner(mode, driver, app, fixtures_dir)
         learn(mode, driver, app, out)
+        inside_and_worth(mode, driver, app, fixtures_dir, out)
     finally:
         logs = driver.get_log("browser")
         (out / f"{mode}-console.log").write_text("\n".join(e["message"] for e in logs))

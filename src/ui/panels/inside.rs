@@ -1,13 +1,16 @@
 //! Look inside panel: the attention of any model for a sentence the person types. A grid of
 //! small maps (one per layer and head; a row of a map is where that token looks) and a head
 //! view of one layer (lines from each token to the tokens it attends to, one colour per head;
-//! hover a token to follow its lines, click a head to show it alone).
+//! hover a token to follow its lines, click a head to show it alone). Below: the embedding map
+//! of the data's examples before and after fine-tuning, and a word's nearest tokens.
 
 use leptos::prelude::*;
 
-use crate::protocol::{AttentionOf, AttentionView, ToWorker};
+use crate::protocol::{
+    AttentionOf, AttentionView, EmbeddingMap, MapStage, Projection, TableOf, ToWorker,
+};
 use crate::ui::components::{Panel, Tip};
-use crate::ui::state::{LearnArea, ModelArea};
+use crate::ui::state::{DataArea, LearnArea, ModelArea};
 use crate::ui::worker::send;
 
 /// Colour of head `h` of `n`.
@@ -54,7 +57,146 @@ pub fn InsidePanel() -> impl IntoView {
                 <HeadView view=v.clone() layer=layer solo=solo />
                 <AttentionGrid view=v layer=layer solo=solo />
             })}
+            <EmbeddingMaps />
+            <WordNeighbours />
+            <p class="status" data-testid="inside-message">{move || learn.inside_message.get()}</p>
         </Panel>
+    }
+}
+
+/// Colour of label `i` of `n`.
+fn label_colour(i: usize, n: usize) -> String {
+    format!(
+        "hsl({:.0}, 65%, 45%)",
+        25.0 + 360.0 * i as f64 / n.max(1) as f64
+    )
+}
+
+/// Sentence embeddings of the data's examples by the loaded model and by the fine-tuned one,
+/// side by side, coloured by label; hover a point for its text.
+#[component]
+fn EmbeddingMaps() -> impl IntoView {
+    let (learn, model, data) = (
+        expect_context::<LearnArea>(),
+        expect_context::<ModelArea>(),
+        expect_context::<DataArea>(),
+    );
+    let projection = RwSignal::new(Projection::Pca);
+    let limit = RwSignal::new(300usize);
+    let ready = move || model.model.with(Option::is_some) && data.data.with(Option::is_some);
+    let draw = move |_| {
+        learn.inside_message.set("embedding the examples…".into());
+        send(&ToWorker::EmbeddingMap {
+            projection: projection.get_untracked(),
+            limit: limit.get_untracked(),
+        });
+    };
+    view! {
+        <h3>"Embedding map"</h3>
+        <p class="hint">"Each dot is one of your labelled examples, placed by the model's sentence embedding (mean of its token vectors) squeezed to two dimensions. Before fine-tuning, labels mix; after, they separate."</p>
+        <div class="row">
+            <select data-testid="map-projection" on:change=move |ev| projection.set(if event_target_value(&ev) == "tsne" { Projection::Tsne } else { Projection::Pca })>
+                <option value="pca">"PCA (linear; share of variance shown)"</option>
+                <option value="tsne">"t-SNE (keeps neighbours; distances between clusters mean little)"</option>
+            </select>
+            <label>"examples " <input type="number" min="10" max="2000" data-testid="map-limit" prop:value=move || limit.get().to_string()
+                on:change=move |ev| if let Ok(v) = event_target_value(&ev).parse() { limit.set(v) } /></label>
+            <button class="primary" data-testid="map-draw" disabled=move || !ready() on:click=draw>"Draw the map"</button>
+        </div>
+        <div class="maps">
+            {move || learn.maps.get().into_iter().map(|m| view! { <MapView map=m /> }).collect_view()}
+        </div>
+    }
+}
+
+/// One embedding map.
+#[component]
+fn MapView(map: EmbeddingMap) -> impl IntoView {
+    let (w, h, pad) = (320.0, 320.0, 12.0);
+    let (mut x0, mut x1, mut y0, mut y1) = (f32::MAX, f32::MIN, f32::MAX, f32::MIN);
+    for p in &map.points {
+        (x0, x1, y0, y1) = (x0.min(p.x), x1.max(p.x), y0.min(p.y), y1.max(p.y));
+    }
+    let (sx, sy) = ((x1 - x0).max(1e-9) as f64, (y1 - y0).max(1e-9) as f64);
+    let n = map.labels.len();
+    let title = match map.stage {
+        MapStage::Loaded => format!("{} (before fine-tuning)", map.model),
+        MapStage::FineTuned => format!("{} (fine-tuned)", map.model),
+    };
+    let axes = map.explained.map_or_else(
+        || "t-SNE axes have no units".to_string(),
+        |e| {
+            format!(
+                "the axes hold {:.0}% and {:.0}% of the variance",
+                100.0 * e[0],
+                100.0 * e[1]
+            )
+        },
+    );
+    view! {
+        <figure class="map" data-testid="embedding-map">
+            <figcaption><b>{title}</b><br/>{format!("{} examples; {axes}; nearest neighbour has the same label for {:.0}%",
+                map.points.len(), 100.0 * map.neighbour_agreement)}</figcaption>
+            <svg viewBox=format!("0 0 {w} {h}") role="img" aria-label="embedding map">
+                {map.points.iter().map(|p| {
+                    let cx = pad + (p.x - x0) as f64 / sx * (w - 2.0 * pad);
+                    let cy = h - pad - (p.y - y0) as f64 / sy * (h - 2.0 * pad);
+                    let tip = format!("{} (line {}): {}", map.labels.get(p.label).cloned().unwrap_or_default(), p.line, p.text);
+                    view! { <circle cx=cx cy=cy r="3.5" fill=label_colour(p.label, n) fill-opacity="0.75" data-testid="map-point"><title>{tip}</title></circle> }
+                }).collect_view()}
+            </svg>
+            <p class="legend">{map.labels.iter().enumerate().map(|(i, l)| view! {
+                <span class="legend-item"><span class="swatch" style=format!("background: {}", label_colour(i, n))></span>{l.clone()}</span>
+            }).collect_view()}</p>
+        </figure>
+    }
+}
+
+/// A word's nearest tokens in each embedding table: the model pre-trained here at step 0 and
+/// after, and the loaded model.
+#[component]
+fn WordNeighbours() -> impl IntoView {
+    let (learn, model) = (expect_context::<LearnArea>(), expect_context::<ModelArea>());
+    let word = RwSignal::new("king".to_string());
+    let ready = move || model.model.with(Option::is_some) || learn.result.with(Option::is_some);
+    let ask = move || {
+        learn.inside_message.set("looking up neighbours…".into());
+        send(&ToWorker::Neighbours {
+            word: word.get_untracked(),
+            k: 10,
+        });
+    };
+    view! {
+        <h3>"Word neighbours"</h3>
+        <p class="hint">"The tokens whose input vectors point the same way as a word's (cosine similarity). At random initialisation they are noise; pre-training pulls related words together."</p>
+        <div class="row">
+            <input type="text" data-testid="neighbours-word" prop:value=move || word.get()
+                on:input=move |ev| word.set(event_target_value(&ev))
+                on:keydown=move |ev| if ev.key() == "Enter" { ask() } />
+            <button class="primary" data-testid="neighbours-show" disabled=move || !ready() on:click=move |_| ask()>"Find neighbours"</button>
+        </div>
+        {move || learn.neighbours.get().map(|(w, lists)| view! {
+            <div class="neighbours" data-testid="neighbours">
+                {lists.into_iter().map(|l| {
+                    let when = match l.of {
+                        TableOf::PretrainedAtStart => "pre-trained here, at step 0",
+                        TableOf::Pretrained => "pre-trained here, as kept",
+                        TableOf::Loaded => "the loaded model",
+                    };
+                    let looked = match (&l.token, l.whole_word) {
+                        (None, _) => format!("no token for \"{w}\""),
+                        (Some(t), true) => format!("\"{t}\""),
+                        (Some(t), false) => format!("\"{t}\" (the first piece of \"{w}\")"),
+                    };
+                    view! {
+                        <div class="neighbour-list" data-testid="neighbour-list">
+                            <p><b>{when}</b>{format!(" · {} · {looked}", l.model)}</p>
+                            <ol>{l.nearest.into_iter().map(|t| view! { <li>{format!("{} ({:.2})", t.token, t.score)}</li> }).collect_view()}</ol>
+                        </div>
+                    }
+                }).collect_view()}
+            </div>
+        })}
     }
 }
 

@@ -198,8 +198,14 @@ fn LearnSettings() -> impl IntoView {
             <LearnNumber term="Evaluate every" text="Steps between scores on the held-out text and runs of your probes." testid="learn-eval-every"
                 get={|s| s.eval_every.to_string()} set={|s, v| v.parse().map(|x| s.eval_every = x).is_ok()} />
             {move || (objective() == Objective::Clm).then(|| view! {
-                <LearnNumber term="Sample length" text="Tokens the model writes after each probe at every evaluation (with temperature 0.8)." testid="learn-sample-length"
+                <LearnNumber term="Sample length" text="Tokens the model writes after each probe at every evaluation." testid="learn-sample-length"
                     get={|s| s.sample_tokens.to_string()} set={|s, v| v.parse().map(|x| s.sample_tokens = x).is_ok()} />
+                <LearnNumber term="Temperature" text="Divides the scores before drawing: below 1 the model plays safe, above 1 it takes risks; 0 always writes the most likely token." testid="learn-temperature"
+                    get={|s| s.sampling.temperature.to_string()} set={|s, v| v.parse().map(|x| s.sampling.temperature = x).is_ok()} />
+                <LearnNumber term="Top-k" text="Draw only among the k most likely tokens (0: all of them)." testid="learn-top-k"
+                    get={|s| s.sampling.top_k.to_string()} set={|s, v| v.parse().map(|x| s.sampling.top_k = x).is_ok()} />
+                <LearnNumber term="Top-p" text="Draw only among the most likely tokens whose probabilities add up to p (1: all of them)." testid="learn-top-p"
+                    get={|s| s.sampling.top_p.to_string()} set={|s, v| v.parse().map(|x| s.sampling.top_p = x).is_ok()} />
             })}
         </div>
         <SizeLine />
@@ -340,7 +346,8 @@ fn LearnResult() -> impl IntoView {
                 })}
                 <button data-testid="learn-probe-again" on:click=move |_| {
                     let probes = crate::protocol::ProbeSpec::parse_lines(&learn.probe_lines.get_untracked());
-                    send(&ToWorker::Probe { probes });
+                    let sampling = learn.settings.with_untracked(|s| s.sampling);
+                    send(&ToWorker::Probe { probes, sampling });
                 }>"Run the probes again"</button>
             </div>
             {move || {

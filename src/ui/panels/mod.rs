@@ -1,5 +1,6 @@
 //! The panels, in the order a person works through them: six to fine-tune, then Learn
-//! (pre-training) and Look inside (attention).
+//! (pre-training), Look inside (attention, embedding maps, word neighbours) and Worth (what
+//! pre-training is worth, in labels).
 
 pub mod data;
 pub mod evaluate;
@@ -9,3 +10,4 @@ pub mod learn;
 pub mod model;
 pub mod predict;
 pub mod train;
+pub mod worth;

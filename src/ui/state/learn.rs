@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use super::run::{RunStatus, StepPoint};
 use crate::protocol::{
-    AttentionView, CorpusView, LmResult, LmUpdate, Objective, PretrainSettings, ProbeResult,
-    ProbeSpec,
+    AttentionView, CorpusView, EmbeddingMap, LmResult, LmUpdate, NeighbourList, Objective,
+    PretrainSettings, ProbeResult, ProbeSpec,
 };
 
 /// One held-out evaluation and what the probes answered then.
@@ -57,6 +57,12 @@ pub struct LearnArea {
     pub probed: RwSignal<Vec<ProbeResult>>,
     /// The attention maps shown.
     pub attention: RwSignal<Option<AttentionView>>,
+    /// The embedding maps shown (the loaded model's, then the fine-tuned one's).
+    pub maps: RwSignal<Vec<EmbeddingMap>>,
+    /// A word and its nearest tokens in each table.
+    pub neighbours: RwSignal<Option<(String, Vec<NeighbourList>)>>,
+    /// What the Look inside panel is waiting for, or its last error.
+    pub inside_message: RwSignal<String>,
 }
 
 /// Default probes for an objective: a famous line with its expected word.
@@ -89,6 +95,9 @@ impl LearnArea {
             result: RwSignal::new(None),
             probed: RwSignal::new(Vec::new()),
             attention: RwSignal::new(None),
+            maps: RwSignal::new(Vec::new()),
+            neighbours: RwSignal::new(None),
+            inside_message: RwSignal::new(String::new()),
         }
     }
 

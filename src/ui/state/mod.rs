@@ -6,9 +6,11 @@ use leptos::prelude::*;
 
 mod learn;
 mod run;
+mod worth;
 
 pub use learn::{LearnArea, default_probes};
 pub use run::{RunArea, RunStatus, StepPoint};
+pub use worth::WorthArea;
 
 use crate::protocol::{BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel};
 
@@ -158,8 +160,10 @@ pub struct Areas {
     pub predict: PredictArea,
     /// Export panel.
     pub export: ExportArea,
-    /// Learn panel.
+    /// Learn and Look inside panels.
     pub learn: LearnArea,
+    /// "What is pre-training worth?" panel.
+    pub worth: WorthArea,
 }
 
 impl Areas {
@@ -191,12 +195,14 @@ impl Areas {
                 message: RwSignal::new(String::new()),
             },
             learn: LearnArea::new(),
+            worth: WorthArea::new(),
         };
         provide_context(areas.device);
         provide_context(areas.model);
         provide_context(areas.data);
         provide_context(areas.run);
         provide_context(areas.predict);
+        provide_context(areas.worth);
         provide_context(areas.export);
         provide_context(areas.learn);
         areas

@@ -7,20 +7,19 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::module::Module;
-use burn::prelude::Device;
 
 use super::super::entry::post;
-use super::super::state::{Pretrained, RunControl, Shared, device_of};
+use super::super::state::{Pretrained, RunControl, Shared, base_encoder, device_of};
 use super::super::to_proto::{corpus_view, probe_result};
 use super::train::{Keeper, now_stamp};
-use crate::checkpoint::{export_lm_config, export_lm_safetensors, load_encoder};
+use crate::checkpoint::{export_lm_config, export_lm_safetensors};
 use crate::data::corpus::read_corpus;
 use crate::data::tokenizer::TextTokenizer;
 use crate::infer::lm::{self, Sampling};
 use crate::model::{BertLm, Objective};
 use crate::protocol::{
     AttentionOf, AttentionView, FromWorker, LmResult, LmStart, LmUpdate, PretrainSettings,
-    ProbeResult, ProbeSpec,
+    ProbeResult, ProbeSpec, SampleSettings,
 };
 use crate::train::lm_recipe::{self, Start};
 use crate::train::pretrain::{LmEvent, PretrainConfig, pretrain};
@@ -76,6 +75,7 @@ pub(in crate::worker) async fn run(
             report.initialised.join(", ")
         ));
     }
+    let initial_words = model.valid().bert.embeddings.word_embeddings.weight.val();
     let parameters = model.num_params() as u64;
     let config = PretrainConfig {
         steps: settings.steps,
@@ -119,6 +119,7 @@ pub(in crate::worker) async fn run(
         run,
         probes: settings.probes.clone(),
         sample_tokens: settings.sample_tokens,
+        sampling: settings.sampling,
         tokenizer: plan.tokenizer.clone(),
         max_len,
         found: found.clone(),
@@ -189,6 +190,7 @@ pub(in crate::worker) async fn run(
         model: outcome.model,
         tokenizer: plan.tokenizer,
         max_len,
+        initial_words,
     }));
     post(&FromWorker::Pretrained { result }, Vec::new());
     Ok(())
@@ -207,8 +209,15 @@ async fn run_probes(
     tokenizer: &TextTokenizer,
     probes: &[ProbeSpec],
     sample_tokens: usize,
+    sampling: SampleSettings,
     max_len: usize,
 ) -> Vec<ProbeResult> {
+    let sampling = Sampling {
+        temperature: sampling.temperature,
+        top_k: sampling.top_k,
+        top_p: sampling.top_p,
+        ..Sampling::default()
+    };
     let mut out = Vec::with_capacity(probes.len());
     for p in probes {
         let answer = lm::probe(
@@ -218,7 +227,7 @@ async fn run_probes(
             p.expect.as_deref(),
             5,
             sample_tokens,
-            &Sampling::default(),
+            &sampling,
             max_len,
         )
         .await;
@@ -233,6 +242,7 @@ struct LearnControl {
     run: Rc<RunControl>,
     probes: Vec<ProbeSpec>,
     sample_tokens: usize,
+    sampling: SampleSettings,
     tokenizer: TextTokenizer,
     max_len: usize,
     found: Rc<RefCell<Vec<ProbeResult>>>,
@@ -251,6 +261,7 @@ impl Control<BertLm> for LearnControl {
                 &self.tokenizer,
                 &self.probes,
                 self.sample_tokens,
+                self.sampling,
                 self.max_len,
             )
             .await;
@@ -275,7 +286,11 @@ impl Control<BertLm> for LearnControl {
 pub(in crate::worker) async fn probe(
     session: &Shared,
     probes: Vec<ProbeSpec>,
+    sampling: SampleSettings,
 ) -> Result<Vec<ProbeResult>, String> {
+    if let Some(p) = sampling.problem() {
+        return Err(format!("Sampling: {p}"));
+    }
     let pretrained = session
         .borrow()
         .pretrained
@@ -286,6 +301,7 @@ pub(in crate::worker) async fn probe(
         &pretrained.tokenizer,
         &probes,
         GENERATED_TOKENS,
+        sampling,
         pretrained.max_len,
     )
     .await)
@@ -297,7 +313,6 @@ pub(in crate::worker) async fn attention(
     of: AttentionOf,
     text: &str,
 ) -> Result<AttentionView, String> {
-    let device: Device = device_of(session)?;
     let (bert, tokenizer, name, max_len) = match of {
         AttentionOf::Pretrained => {
             let p = session
@@ -322,17 +337,10 @@ pub(in crate::worker) async fn attention(
                     t.max_len,
                 ),
                 None => {
-                    let base = session.borrow().base.clone().ok_or("load a model first")?;
-                    let (bert, config, _) = load_encoder(
-                        &base.files.config,
-                        &base.files.weights,
-                        base.keep_layers,
-                        &device,
-                    )
-                    .map_err(|e| e.to_string())?;
-                    let max_len = config.max_position_embeddings.min(128);
+                    let (base, bert) = base_encoder(session)?;
+                    let max_len = base.files.config.max_position_embeddings.min(128);
                     (
-                        bert,
+                        (*bert).clone(),
                         base.files.tokenizer.clone(),
                         base.name.clone(),
                         max_len,

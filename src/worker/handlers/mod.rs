@@ -1,8 +1,10 @@
 //! One file per request family; each turns a request into engine calls and its answer into
 //! messages (through [`super::to_proto`]).
 
+pub(super) mod compare;
 pub(super) mod data;
 pub(super) mod export;
+pub(super) mod inside;
 pub(super) mod learn;
 pub(super) mod model;
 pub(super) mod predict;

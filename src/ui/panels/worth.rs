@@ -1,0 +1,210 @@
+//! "What is pre-training worth?": one button fine-tunes the loaded model, random weights of its
+//! architecture and (optionally) that architecture self-pre-trained on the task's texts, at
+//! growing label counts; the chart draws validation score against labels on a log axis (a band
+//! over seeds), and the data advantage is said in examples.
+
+use leptos::prelude::*;
+
+use crate::protocol::{Comparison, StartKind, ToWorker};
+use crate::ui::components::{Panel, Tip};
+use crate::ui::state::{DataArea, ModelArea, RunArea, WorthArea};
+use crate::ui::worker::send;
+
+/// Colour of a start.
+fn colour(start: StartKind) -> &'static str {
+    match start {
+        StartKind::Pretrained => "#2563eb",
+        StartKind::Scratch => "#dc2626",
+        StartKind::SelfPretrained => "#059669",
+    }
+}
+
+/// The panel.
+#[component]
+pub fn WorthPanel() -> impl IntoView {
+    let worth = expect_context::<WorthArea>();
+    let (model, data, run) = (
+        expect_context::<ModelArea>(),
+        expect_context::<DataArea>(),
+        expect_context::<RunArea>(),
+    );
+    let ready = move || model.model.with(Option::is_some) && data.data.with(Option::is_some);
+    let start = move |_| match worth.settings(run.settings.get_untracked()) {
+        Ok(settings) => {
+            worth.start();
+            send(&ToWorker::Compare { settings });
+        }
+        Err(e) => worth.message.set(e),
+    };
+    let number = |signal: RwSignal<usize>| {
+        move |ev| {
+            if let Ok(v) = event_target_value(&ev).parse::<usize>() {
+                signal.set(v)
+            }
+        }
+    };
+    view! {
+        <Panel id="worth" number=9 title="What is pre-training worth?"
+            purpose="Fine-tune the loaded model, the same architecture with random weights, and that architecture pre-trained on your own texts, with 32, 100, 300… labels. The gap between the lines is what pre-training gives you, counted in labelled examples.">
+            <div class="settings">
+                <label><Tip term="Label counts" text="How many labelled training examples each run gets, comma-separated; all is every one. Each seed draws one random order and a run takes its first N, so the 100 include the 32." />
+                    <input type="text" data-testid="worth-sizes" prop:value=move || worth.sizes.get() on:change=move |ev| worth.sizes.set(event_target_value(&ev)) /></label>
+                <label><Tip term="Seeds" text="Runs per start and count, with different examples and initial weights. More than one draws a band from the lowest to the highest score." />
+                    <input type="number" min="1" max="10" data-testid="worth-seeds" prop:value=move || worth.seeds.get().to_string() on:change=number(worth.seeds) /></label>
+                <label><Tip term="Self-pre-training steps" text="Masked-word steps on the training texts (labels unused) from random weights, before fine-tuning that start. 0 leaves it out." />
+                    <input type="number" min="0" data-testid="worth-self-steps" prop:value=move || worth.self_steps.get().to_string() on:change=number(worth.self_steps) /></label>
+                <label><Tip term="Least steps per run" text="A run with few labels takes more epochs so that it trains at least this many steps; every run is scored once, after its last epoch." />
+                    <input type="number" min="1" data-testid="worth-min-steps" prop:value=move || worth.min_steps.get().to_string() on:change=number(worth.min_steps) /></label>
+            </div>
+            <p class="hint">"Each run uses the Train panel's settings (batch size, learning rate, epochs, length, layers) and is scored on the same validation examples."</p>
+            <div class="row">
+                <button class="primary" data-testid="worth-start" disabled=move || !ready() || worth.running() on:click=start>"What is pre-training worth?"</button>
+                <button data-testid="worth-cancel" disabled=move || !worth.running() on:click=move |_| send(&ToWorker::Cancel)>"Cancel"</button>
+                <span>"Status: " <b data-testid="worth-status" role="status">{move || worth.status.get().word()}</b></span>
+            </div>
+            {move || (!ready()).then(|| view! { <p class="hint">"Load a model (1) and labelled data (2) first."</p> })}
+            <p class="status" data-testid="worth-message">{move || worth.message.get()}</p>
+            {move || {
+                let (done, all) = worth.runs.get();
+                (all > 0).then(|| view! {
+                    <div class="progress">
+                        <progress data-testid="worth-progress" max=all.to_string() value=done.to_string() aria-label="comparison progress"></progress>
+                        <span>{format!("{done} of {all} runs scored")}</span>
+                        <span class="model-line">{move || worth.now.get()}</span>
+                    </div>
+                })
+            }}
+            {move || worth.comparison.get().map(|c| view! { <WorthChart comparison=c.clone() /> <WorthTable comparison=c /> })}
+        </Panel>
+    }
+}
+
+/// Score against labels (log axis), one line per start through the seeds' means, a band from
+/// the lowest to the highest seed.
+#[component]
+fn WorthChart(comparison: Comparison) -> impl IntoView {
+    let (w, h, pad) = (600.0, 260.0, 40.0);
+    let sizes = comparison.sizes.clone();
+    let (lo_n, hi_n) = (
+        *sizes.first().unwrap_or(&1) as f64,
+        *sizes.last().unwrap_or(&2) as f64,
+    );
+    let span = (hi_n.ln() - lo_n.ln()).max(1e-9);
+    let x = move |n: usize| {
+        if sizes.len() < 2 {
+            w / 2.0
+        } else {
+            pad + ((n as f64).ln() - lo_n.ln()) / span * (w - 2.0 * pad)
+        }
+    };
+    let all: Vec<f64> = StartKind::ALL
+        .iter()
+        .filter_map(|s| comparison.starts.get(*s))
+        .flatten()
+        .flatten()
+        .copied()
+        .collect();
+    let (lo, hi) = score_range(&all);
+    let y = move |v: f64| h - pad - (v - lo) / (hi - lo) * (h - 2.0 * pad);
+    let metric = if comparison.metric == "accuracy" {
+        "accuracy"
+    } else {
+        "entity F1"
+    };
+    let mut layers = Vec::new();
+    for start in StartKind::ALL {
+        let Some(scores) = comparison.starts.get(start) else {
+            continue;
+        };
+        let pts: Vec<(usize, f64, f64, f64)> = comparison
+            .sizes
+            .iter()
+            .zip(scores)
+            .filter(|(_, s)| !s.is_empty())
+            .map(|(n, s)| {
+                let mean = s.iter().sum::<f64>() / s.len() as f64;
+                let min = s.iter().copied().fold(f64::MAX, f64::min);
+                let max = s.iter().copied().fold(f64::MIN, f64::max);
+                (*n, mean, min, max)
+            })
+            .collect();
+        if pts.iter().any(|p| p.3 > p.2) {
+            let upper = pts.iter().map(|p| format!("{:.1},{:.1}", x(p.0), y(p.3)));
+            let lower = pts
+                .iter()
+                .rev()
+                .map(|p| format!("{:.1},{:.1}", x(p.0), y(p.2)));
+            let band = upper.chain(lower).collect::<Vec<_>>().join(" ");
+            layers.push(view! { <polygon points=band fill=colour(start) fill-opacity="0.15" stroke="none"></polygon> }.into_any());
+        }
+        let line = pts
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", x(p.0), y(p.1)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        layers.push(view! { <polyline points=line fill="none" stroke=colour(start) stroke-width="2"></polyline> }.into_any());
+        for p in &pts {
+            let tip = format!("{}: {} labels, {:.1}%", start.describe(), p.0, 100.0 * p.1);
+            layers.push(view! {
+                <circle cx=x(p.0) cy=y(p.1) r="4" fill=colour(start) data-testid="worth-point" data-start=format!("{start:?}")><title>{tip}</title></circle>
+            }.into_any());
+        }
+    }
+    let advantage = comparison.data_advantage.clone();
+    view! {
+        <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" data-testid="worth-chart"
+            aria-label=format!("validation {metric} against the number of labels, one line per start")>
+            {comparison.sizes.iter().map(|&n| view! {
+                <line x1=x(n) x2=x(n) y1=pad y2=h - pad class="reference"></line>
+                <text x=x(n) y=h - pad + 14.0 text-anchor="middle" class="tick">{n.to_string()}</text>
+            }).collect_view()}
+            <text x=w / 2.0 y=h - 4.0 text-anchor="middle" class="tick">"labelled examples (log scale)"</text>
+            <text x=2 y=pad class="tick">{format!("{:.0}%", 100.0 * hi)}</text>
+            <text x=2 y=h - pad class="tick">{format!("{:.0}%", 100.0 * lo)}</text>
+            {layers}
+        </svg>
+        <p class="legend">
+            {StartKind::ALL.into_iter().filter(|s| comparison.starts.get(*s).is_some()).map(|s| view! {
+                <span class="legend-item"><span class="swatch" style=format!("background: {}", colour(s))></span>{s.describe()}</span>
+            }).collect_view()}
+        </p>
+        {advantage.map(|a| view! { <p class="finding" data-testid="worth-advantage">{a.sentence}</p> })}
+    }
+}
+
+/// The vertical range for these scores: a little margin, within 0..=1, at least 5 points
+/// tall (all scores may be equal, even all 1).
+fn score_range(scores: &[f64]) -> (f64, f64) {
+    let finite = scores.iter().copied().filter(|s| s.is_finite());
+    let (min, max) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), s| {
+        (a.min(s), b.max(s))
+    });
+    if min > max {
+        return (0.0, 1.0);
+    }
+    let hi = (max + 0.02).min(1.0);
+    let lo = (min - 0.02).max(0.0).min(hi - 0.05);
+    (lo, hi)
+}
+
+/// The numbers behind the chart.
+#[component]
+fn WorthTable(comparison: Comparison) -> impl IntoView {
+    let starts: Vec<StartKind> = StartKind::ALL
+        .into_iter()
+        .filter(|s| comparison.starts.get(*s).is_some())
+        .collect();
+    let means: Vec<Vec<Option<f64>>> = starts.iter().map(|s| comparison.means(*s)).collect();
+    view! {
+        <table class="worth" data-testid="worth-table">
+            <thead><tr><th>"labels"</th>{starts.iter().map(|s| view! { <th>{s.describe()}</th> }).collect_view()}</tr></thead>
+            <tbody>
+                {comparison.sizes.iter().enumerate().map(|(i, n)| view! {
+                    <tr><td>{n.to_string()}</td>
+                        {means.iter().map(|m| view! { <td>{m[i].map_or("…".to_string(), |v| format!("{:.1}%", 100.0 * v))}</td> }).collect_view()}
+                    </tr>
+                }).collect_view()}
+            </tbody>
+        </table>
+    }
+}

@@ -1,0 +1,155 @@
+//! "What is pre-training worth?": the comparison's settings, its progress and the scores as
+//! they arrive (kept after the run, and after a cancel).
+
+use leptos::prelude::*;
+
+use super::run::RunStatus;
+use crate::protocol::{CompareProgress, CompareSettings, Comparison, LabelCount, TrainSettings};
+
+/// The Worth panel's state.
+#[derive(Clone, Copy)]
+pub struct WorthArea {
+    /// Label counts as typed: `32,100,300,all`.
+    pub sizes: RwSignal<String>,
+    /// Seeds per start and count.
+    pub seeds: RwSignal<usize>,
+    /// Self-pre-training steps (0: left out).
+    pub self_steps: RwSignal<usize>,
+    /// Least steps per run.
+    pub min_steps: RwSignal<usize>,
+    /// Where the comparison stands.
+    pub status: RwSignal<RunStatus>,
+    /// Status line or error.
+    pub message: RwSignal<String>,
+    /// (runs scored, runs in all).
+    pub runs: RwSignal<(usize, usize)>,
+    /// What is running now, in words.
+    pub now: RwSignal<String>,
+    /// The scores so far.
+    pub comparison: RwSignal<Option<Comparison>>,
+}
+
+impl WorthArea {
+    /// A fresh area with the defaults that fit a tab.
+    pub fn new() -> Self {
+        Self {
+            sizes: RwSignal::new("32,100,300".into()),
+            seeds: RwSignal::new(1),
+            self_steps: RwSignal::new(100),
+            min_steps: RwSignal::new(50),
+            status: RwSignal::new(RunStatus::Idle),
+            message: RwSignal::new(String::new()),
+            runs: RwSignal::new((0, 0)),
+            now: RwSignal::new(String::new()),
+            comparison: RwSignal::new(None),
+        }
+    }
+
+    /// Whether a comparison is running (tracked).
+    pub fn running(&self) -> bool {
+        matches!(self.status.get(), RunStatus::Running | RunStatus::Paused)
+    }
+
+    /// The settings of a new comparison with the Train panel's fine-tuning settings, or why
+    /// the numbers cannot work.
+    pub fn settings(&self, finetune: TrainSettings) -> Result<CompareSettings, String> {
+        let settings = CompareSettings {
+            sizes: LabelCount::parse_list(&self.sizes.get_untracked())
+                .map_err(|e| format!("Label counts: {e}"))?,
+            seeds: self.seeds.get_untracked(),
+            self_pretrain_steps: self.self_steps.get_untracked(),
+            min_steps: self.min_steps.get_untracked(),
+            finetune,
+        };
+        match settings.problem() {
+            Some(p) => Err(p),
+            None => Ok(settings),
+        }
+    }
+
+    /// A comparison starts.
+    pub fn start(&self) {
+        self.status.set(RunStatus::Running);
+        self.message.set("preparing the data…".into());
+        self.comparison.set(None);
+        self.runs.set((0, 0));
+        self.now.set(String::new());
+    }
+
+    /// Progress from the worker.
+    pub fn update(&self, progress: CompareProgress) {
+        match progress {
+            CompareProgress::Planned {
+                runs,
+                sizes,
+                valid_examples,
+                metric,
+                ..
+            } => {
+                self.runs.set((0, runs));
+                self.message.set(format!(
+                    "{runs} fine-tuning runs, each scored on {valid_examples} validation examples"
+                ));
+                self.comparison
+                    .set(Some(Comparison::with_metric(sizes, metric, valid_examples)));
+            }
+            CompareProgress::SelfPretraining {
+                step,
+                total_steps,
+                loss,
+            } => self.now.set(format!(
+                "self-pre-training on the training texts: step {step} of {total_steps}, masked-word loss {loss:.2}"
+            )),
+            CompareProgress::Step {
+                run,
+                start,
+                size,
+                seed,
+                step,
+                total_steps,
+            } => self.now.set(format!(
+                "run {run}: {} with {size} labels (seed {}), step {step} of {total_steps}",
+                start.describe(),
+                seed + 1
+            )),
+            CompareProgress::Scored {
+                run,
+                start,
+                size,
+                score,
+                ..
+            } => {
+                self.runs.update(|r| r.0 = run);
+                self.comparison.update(|c| {
+                    if let Some(c) = c {
+                        c.record(start, size, score);
+                    }
+                });
+            }
+        }
+    }
+
+    /// The comparison ended.
+    pub fn finish(&self, comparison: Comparison, stopped: Option<String>) {
+        self.status.set(RunStatus::Done);
+        self.now.set(String::new());
+        self.message.set(match stopped {
+            Some(why) => format!("{why}: the scores so far are kept"),
+            None => "done".into(),
+        });
+        self.comparison.set(Some(comparison));
+    }
+
+    /// The comparison or its request failed.
+    pub fn failed(&self, message: String) {
+        self.status.set(RunStatus::Failed);
+        self.now.set(String::new());
+        self.message.set(message);
+    }
+}
+
+impl Default for WorthArea {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,66 @@
+//! `Compare`: "what is pre-training worth?" on the loaded model and data, with the fine-tuning
+//! settings of the Train panel; progress as messages, cancel between steps, the scores so far
+//! kept when cancelled.
+
+use std::rc::Rc;
+
+use super::super::entry::post;
+use super::super::plan::plan_run;
+use super::super::state::{Base, RunControl, Shared, device_of};
+use super::super::to_proto::recipe_error;
+use crate::protocol::{CompareProgress, CompareSettings, FromWorker};
+use crate::train::compare::compare;
+use crate::train::{Control, Hook};
+
+/// Pause and cancel, nothing kept: a comparison's models are thrown away after scoring.
+struct Steer(Rc<RunControl>);
+
+impl Control for Steer {
+    fn proceed(&mut self) -> Hook<'_, bool> {
+        Box::pin(self.0.proceed())
+    }
+}
+
+/// Runs the comparison and posts its result.
+pub(in crate::worker) async fn run(
+    session: &Shared,
+    settings: CompareSettings,
+) -> Result<(), String> {
+    let device = device_of(session)?;
+    let Base {
+        files, keep_layers, ..
+    } = session.borrow().base.clone().ok_or("load a model first")?;
+    let parsed = session
+        .borrow()
+        .data
+        .clone()
+        .ok_or("load a labelled data file first (Data panel)")?;
+    if let Some(problem) = settings.problem() {
+        return Err(problem);
+    }
+    let plan = plan_run(&parsed, &files, &settings.finetune).map_err(|e| recipe_error(&e))?;
+    let run = Rc::new(RunControl::default());
+    session.borrow_mut().run = Some(run.clone());
+    let mut on_event = |progress: CompareProgress| {
+        post(&FromWorker::Comparing { progress }, Vec::new());
+    };
+    let (comparison, stopped) = compare(
+        &files,
+        &plan,
+        &settings,
+        keep_layers,
+        &device.autodiff(),
+        &mut on_event,
+        &mut Steer(run),
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    post(
+        &FromWorker::Compared {
+            comparison,
+            stopped,
+        },
+        Vec::new(),
+    );
+    Ok(())
+}
