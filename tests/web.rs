@@ -321,19 +321,7 @@ async fn language_model_step_on_webgpu_matches_pytorch() {
         let grid = |k: &str| -> Vec<Vec<i64>> { serde_json::from_value(e[k].clone()).unwrap() };
         let (ids, mask, labels) = (grid("input_ids"), grid("attention_mask"), grid("labels"));
         let (b, s) = (ids.len(), ids[0].len());
-        let (mut positions, mut targets) = (Vec::new(), Vec::new());
-        for (r, row) in labels.iter().enumerate() {
-            for t in 0..s {
-                let target = match objective {
-                    Objective::Mlm => row[t],
-                    Objective::Clm => row.get(t + 1).copied().unwrap_or(-100),
-                };
-                if target != -100 {
-                    positions.push((r * s + t) as i64);
-                    targets.push(target);
-                }
-            }
-        }
+        let (positions, targets) = anneal::model::hf_label_rows(&labels, objective);
         let (model, _) = load_lm(&config, weights, objective, &device).unwrap();
         let int2 = |v: Vec<Vec<i64>>| {
             Tensor::<2, Int>::from_data(TensorData::new(v.concat(), [b, s]), &device)

@@ -129,3 +129,27 @@ impl BertLm {
         (cross_entropy(logits.clone(), targets), logits)
     }
 }
+
+/// The rows a transformers language model scores, from its `labels` (`[batch][seq]`, -100 where
+/// nothing is scored) as `BertLm::loss` takes them: flat positions `batch * seq + t` and their
+/// targets. A masked model scores each labelled position; a causal model (`BertLMHeadModel`)
+/// shifts, scoring position t by the label at t + 1.
+pub fn hf_label_rows(labels: &[Vec<i64>], objective: Objective) -> (Vec<i64>, Vec<i64>) {
+    let (mut positions, mut targets) = (Vec::new(), Vec::new());
+    for (r, row) in labels.iter().enumerate() {
+        for t in 0..row.len() {
+            let target = match objective {
+                Objective::Mlm => row[t],
+                Objective::Clm => row
+                    .get(t + 1)
+                    .copied()
+                    .unwrap_or(crate::shared::IGNORE_INDEX),
+            };
+            if target != crate::shared::IGNORE_INDEX {
+                positions.push((r * row.len() + t) as i64);
+                targets.push(target);
+            }
+        }
+    }
+    (positions, targets)
+}

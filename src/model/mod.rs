@@ -19,4 +19,4 @@ pub use crate::shared::{IGNORE_INDEX, Objective, Task};
 pub use bert::{BertModel, BertOutput, mean_pool_normalized};
 pub use config::{BertConfig, ConfigError};
 pub use heads::{BatchTensors, BertClassifier};
-pub use lm::BertLm;
+pub use lm::{BertLm, hf_label_rows};

@@ -225,6 +225,8 @@ def learn(mode, driver, app, out):
     heldout = app.text("learn-heldout")
     loss = float(re.search(r"loss ([\d.]+) nats", heldout).group(1))
     assert loss < math.log(vocab) - 0.5, (loss, vocab, heldout)
+    dots = app.el("learn-accuracy-chart").find_elements(By.TAG_NAME, "circle")
+    assert len(dots) == steps // every + 1, len(dots)  # one per evaluation, step 0 included
     scrub = app.el("learn-scrub")
     last = scrub.get_attribute("max")
     assert int(last) == steps // every, last  # evaluations at step 0, then every `every` steps

@@ -52,19 +52,7 @@ fn language_model_gradients_match_pytorch() {
         );
         let (b, s) = (ids.len(), ids[0].len());
         // The rows transformers scores: labelled tokens (MLM), or each token's successor (CLM).
-        let (mut positions, mut targets) = (Vec::new(), Vec::new());
-        for (r, row) in labels.iter().enumerate() {
-            for t in 0..s {
-                let target = match objective {
-                    Objective::Mlm => row[t],
-                    Objective::Clm => row.get(t + 1).copied().unwrap_or(-100),
-                };
-                if target != -100 {
-                    positions.push((r * s + t) as i64);
-                    targets.push(target);
-                }
-            }
-        }
+        let (positions, targets) = anneal::model::hf_label_rows(&labels, objective);
         let int2 = |v: Vec<Vec<i64>>| {
             Tensor::<2, Int>::from_data(TensorData::new(v.concat(), [b, s]), &device)
         };

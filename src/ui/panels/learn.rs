@@ -71,6 +71,7 @@ pub fn LearnPanel() -> impl IntoView {
             <LearnProgress />
             <LossChart points=learn.losses />
             <HeldOutChart />
+            <AccuracyChart />
             <ProbeTimeline />
             <LearnResult />
         </Panel>
@@ -423,6 +424,48 @@ fn HeldOutChart() -> impl IntoView {
             {last.map(|p| view! { <p data-testid="learn-heldout">{format!(
                 "Held-out after step {}: loss {:.3} nats/token (perplexity {:.1}), accuracy {:.1}%; always guessing \"{}\" scores {:.1}%.",
                 p.step, p.loss, p.loss.exp(), 100.0 * p.accuracy, corpus.top_token.replace('\n', "⏎"), 100.0 * corpus.top_share)}</p> })}
+        })
+    }
+}
+
+/// Held-out accuracy per evaluation against always guessing the most frequent token.
+#[component]
+fn AccuracyChart() -> impl IntoView {
+    let learn = expect_context::<LearnArea>();
+    let (w, h, pad) = (600.0, 160.0, 28.0);
+    move || {
+        let points = learn.checkpoints.get();
+        let corpus = learn.corpus_view.get()?;
+        if points.is_empty() {
+            return None;
+        }
+        let total = learn.progress.get().map_or(1, |p| p.1).max(1) as f64;
+        let top = corpus.top_share;
+        let finite = points.iter().map(|p| p.accuracy).filter(|a| a.is_finite());
+        let hi = finite.fold(top, f64::max).clamp(0.01, 1.0) * 1.1;
+        let y = move |v: f64| h - pad - v.clamp(0.0, hi) / hi * (h - 2.0 * pad);
+        let x = move |s: usize| pad + s as f64 / total * (w - 2.0 * pad);
+        let line = points
+            .iter()
+            .map(|p| format!("{:.1},{:.1}", x(p.step), y(p.accuracy)))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let guess = format!(
+            "always \"{}\": {:.1}%",
+            corpus.top_token.replace('\n', "⏎"),
+            100.0 * top
+        );
+        Some(view! {
+            <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" data-testid="learn-accuracy-chart"
+                aria-label="held-out accuracy per evaluation against always guessing the most frequent token">
+                <line x1=pad x2=w - pad y1=y(top) y2=y(top) class="reference"></line>
+                <text x=w - pad y=y(top) - 3.0 text-anchor="end" class="tick">{guess}</text>
+                <polyline points=line class="loss-smooth"></polyline>
+                {points.iter().map(|p| view! { <circle cx=x(p.step) cy=y(p.accuracy) r="3" class="heldout-point"></circle> }).collect_view()}
+                <text x=2 y=pad class="tick">{format!("{:.0}%", 100.0 * hi)}</text>
+                <text x=2 y=h - pad class="tick">"0%"</text>
+                <text x=w / 2.0 y=h - 6.0 text-anchor="middle" class="tick">"held-out accuracy (masked or next token)"</text>
+            </svg>
         })
     }
 }
