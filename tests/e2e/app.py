@@ -308,6 +308,10 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     driver.execute_script("arguments[0].scrollIntoView()", app.el("worth-chart"))
     driver.save_screenshot(str(out / f"{mode}-worth.png"))
     log(mode, f"pre-training's worth: 6 runs in {time.time() - started:.1f}s; {advantage}")
+    # The scores are kept in the browser across a reload.
+    driver.refresh()
+    app.wait("the kept comparison", lambda: "kept in this browser" in app.text("worth-message")
+             and len(driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]')) == 6, 60)
 
 
 def run(mode, dist, out):

@@ -108,7 +108,7 @@ const RUNS_KEY: &str = "anneal.runs";
 /// Past runs kept.
 const RUNS_KEPT: usize = 20;
 
-fn storage() -> Option<web_sys::Storage> {
+pub(super) fn storage() -> Option<web_sys::Storage> {
     web_sys::window()?.local_storage().ok().flatten()
 }
 

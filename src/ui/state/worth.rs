@@ -1,9 +1,9 @@
 //! "What is pre-training worth?": the comparison's settings, its progress and the scores as
-//! they arrive (kept after the run, and after a cancel).
+//! they arrive (kept after a cancel, and in `localStorage` across reloads).
 
 use leptos::prelude::*;
 
-use super::run::RunStatus;
+use super::run::{RunStatus, storage};
 use crate::protocol::{CompareProgress, CompareSettings, Comparison, LabelCount, TrainSettings};
 
 /// The Worth panel's state.
@@ -29,19 +29,31 @@ pub struct WorthArea {
     pub comparison: RwSignal<Option<Comparison>>,
 }
 
+/// Where the last comparison's scores are kept.
+const COMPARISON_KEY: &str = "anneal.comparison";
+
 impl WorthArea {
-    /// A fresh area with the defaults that fit a tab.
+    /// A fresh area with the defaults that fit a tab, and the last comparison kept in this
+    /// browser.
     pub fn new() -> Self {
+        let kept: Option<Comparison> = storage()
+            .and_then(|s| s.get_item(COMPARISON_KEY).ok().flatten())
+            .and_then(|json| serde_json::from_str(&json).ok());
+        let message = if kept.is_some() {
+            "the last comparison, kept in this browser".to_string()
+        } else {
+            String::new()
+        };
         Self {
             sizes: RwSignal::new("32,100,300".into()),
             seeds: RwSignal::new(1),
             self_steps: RwSignal::new(100),
             min_steps: RwSignal::new(50),
             status: RwSignal::new(RunStatus::Idle),
-            message: RwSignal::new(String::new()),
+            message: RwSignal::new(message),
             runs: RwSignal::new((0, 0)),
             now: RwSignal::new(String::new()),
-            comparison: RwSignal::new(None),
+            comparison: RwSignal::new(kept),
         }
     }
 
@@ -125,6 +137,7 @@ impl WorthArea {
                         c.record(start, size, score);
                     }
                 });
+                self.keep();
             }
         }
     }
@@ -138,6 +151,17 @@ impl WorthArea {
             None => "done".into(),
         });
         self.comparison.set(Some(comparison));
+        self.keep();
+    }
+
+    /// Keeps the scores so far in `localStorage` (a reload, or a lost device, loses nothing).
+    fn keep(&self) {
+        if let Some(s) = storage() {
+            let json = self
+                .comparison
+                .with_untracked(|c| serde_json::to_string(c).unwrap_or_default());
+            let _ = s.set_item(COMPARISON_KEY, &json);
+        }
     }
 
     /// The comparison or its request failed.
