@@ -7,7 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::finetune::{TuneArgs, plan_for};
-use super::pick_device;
+use super::{pick_device, say_above};
 use crate::shared::{CompareProgress, CompareSettings, LabelCount};
 use crate::train::compare::compare as run_comparison;
 use crate::train::pretrain::RunToEnd;
@@ -53,13 +53,7 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         ProgressStyle::with_template("{bar:30} run {pos}/{len}  {msg}  [{elapsed_precise}]")
             .expect("a valid template"),
     );
-    let say = |line: String| {
-        if bar.is_hidden() {
-            eprintln!("{line}")
-        } else {
-            bar.println(line)
-        }
-    };
+    let say = |line: String| say_above(&bar, line);
     let mut on_event = |event: CompareProgress| match event {
         CompareProgress::Planned {
             runs,

@@ -6,7 +6,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::model_dir::ModelDir;
-use super::{DataArgs, data_error, pick_device, read_data, report_skipped, write};
+use super::{DataArgs, data_error, pick_device, read_data, report_skipped, say_above, write};
 use crate::checkpoint::{export_config, export_safetensors};
 use crate::model::{BertClassifier, BertConfig};
 use crate::runtime::DeviceChoice;
@@ -219,15 +219,7 @@ fn train_with_progress(
         )
         .expect("a valid template"),
     );
-    // A hidden bar (stderr not a terminal, e.g. in scripts and logs) drops `println`, so the
-    // per-epoch lines go straight to stderr there.
-    let say = |line: String| {
-        if bar.is_hidden() {
-            eprintln!("{line}")
-        } else {
-            bar.println(line)
-        }
-    };
+    let say = |line: String| say_above(&bar, line);
     let mut history = Vec::new();
     let mut on_event = |event: Event| {
         match &event {

@@ -203,6 +203,16 @@ fn texts(input: &Option<PathBuf>, args: &[String]) -> Result<Vec<String>, String
     Ok(out)
 }
 
+/// A line above a progress bar. A hidden bar (stderr not a terminal, e.g. in scripts and logs)
+/// drops `println`, so the line goes straight to stderr there.
+fn say_above(bar: &indicatif::ProgressBar, line: String) {
+    if bar.is_hidden() {
+        eprintln!("{line}")
+    } else {
+        bar.println(line)
+    }
+}
+
 fn pick_device(choice: DeviceChoice) -> Result<crate::runtime::Picked, String> {
     let picked = crate::runtime::pick(choice)?;
     eprintln!("device: {}", picked.description);

@@ -158,20 +158,22 @@ pub async fn compare(
     let config = crate::checkpoint::truncate_layers(&files.config, keep_layers)?;
     let (base_seed, n_labels) = (settings.finetune.seed, data.labels.len());
 
+    // One copy of the validation examples for every run; only the training subset changes.
+    let mut subset = TrainData {
+        train: Vec::new(),
+        valid: data.valid.clone(),
+        labels: data.labels.clone(),
+        pad_id: data.pad_id,
+    };
     let mut run = 0;
     for (size_at, &size) in sizes.iter().enumerate() {
         for seed in 0..settings.seeds {
             let mut order: Vec<usize> = (0..data.train.len()).collect();
             Rng::new(base_seed.wrapping_add(seed as u64)).shuffle(&mut order);
-            let subset = TrainData {
-                train: order[..size]
-                    .iter()
-                    .map(|&i| data.train[i].clone())
-                    .collect(),
-                valid: data.valid.clone(),
-                labels: data.labels.clone(),
-                pad_id: data.pad_id,
-            };
+            subset.train = order[..size]
+                .iter()
+                .map(|&i| data.train[i].clone())
+                .collect();
             for &start in &starts {
                 run += 1;
                 let run_seed = base_seed.wrapping_add(1000 * (seed as u64 + 1) + size_at as u64);
