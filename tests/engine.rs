@@ -394,6 +394,63 @@ fn every_malformed_model_gets_its_clear_error() {
     }
 }
 
+/// `anneal bench` times both workloads of the speed test (the code the browser's Speed panel
+/// runs) and prints each run; a shape longer than the model's positions is refused by name.
+#[test]
+fn the_command_line_times_inference_and_training_steps() {
+    let model = tiny_model_dir("bench-model", 2);
+    for what in ["forward", "step"] {
+        let (ok, stdout, stderr) = anneal(&[
+            "bench",
+            "--model",
+            model.to_str().unwrap(),
+            "--what",
+            what,
+            "--batch-size",
+            "2",
+            "--seq-len",
+            "8",
+            "--runs",
+            "3",
+            "--warmup",
+            "1",
+            "--device",
+            "cpu",
+        ]);
+        assert!(ok, "{what}: {stderr}");
+        let v: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+        assert_eq!(v["what"], what);
+        let runs: Vec<f64> = v["runs_s"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r.as_f64().unwrap())
+            .collect();
+        assert_eq!(runs.len(), 3, "{stdout}");
+        let median = v["median_s"].as_f64().unwrap();
+        assert!(
+            runs.iter().all(|&r| r > 0.0) && runs.contains(&median),
+            "{stdout}"
+        );
+        assert!(v["min_s"].as_f64().unwrap() <= median && median <= v["max_s"].as_f64().unwrap());
+    }
+    let (ok, _, stderr) = anneal(&[
+        "bench",
+        "--model",
+        model.to_str().unwrap(),
+        "--what",
+        "forward",
+        "--seq-len",
+        "4096",
+        "--device",
+        "cpu",
+    ]);
+    assert!(
+        !ok && stderr.contains("positions") && !stderr.contains("panicked"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn the_command_line_fine_tunes_predicts_evaluates_and_embeds() {
     let model = tiny_model_dir("cli-model", 5);

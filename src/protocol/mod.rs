@@ -21,6 +21,7 @@ pub mod wire;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::shared::speed::{SpeedCase, Timing, Workload};
 pub use crate::shared::{
     Architecture, CompareProgress, CompareSettings, Comparison, LabelCount, Objective, Scores,
     Setting, SettingsError, StartKind, StepStats, Task, TrainSettings, Vocabulary,
@@ -128,6 +129,12 @@ pub enum ToWorker {
         /// How many.
         k: usize,
     },
+    /// Time inference and training steps with the loaded model on this device. `Cancel`
+    /// stops it between runs.
+    Speed {
+        /// What to time, in order.
+        cases: Vec<SpeedCase>,
+    },
 }
 
 /// Which request a [`FromWorker::Failed`] answers.
@@ -166,6 +173,8 @@ pub enum RequestKind {
     EmbeddingMap,
     /// [`ToWorker::Neighbours`].
     Neighbours,
+    /// [`ToWorker::Speed`].
+    Speed,
 }
 
 impl ToWorker {
@@ -188,6 +197,7 @@ impl ToWorker {
             ToWorker::Compare { .. } => RequestKind::Compare,
             ToWorker::EmbeddingMap { .. } => RequestKind::EmbeddingMap,
             ToWorker::Neighbours { .. } => RequestKind::Neighbours,
+            ToWorker::Speed { .. } => RequestKind::Speed,
         }
     }
 }
@@ -344,6 +354,18 @@ pub enum FromWorker {
         word: String,
         /// One list per embedding table at hand.
         lists: Vec<NeighbourList>,
+    },
+    /// One case of [`ToWorker::Speed`] was timed.
+    Timed {
+        /// Its times.
+        timing: Timing,
+    },
+    /// The speed test ended (every case, or those before a cancel).
+    SpeedDone {
+        /// Why it ended early, if it did.
+        stopped: Option<String>,
+        /// Cases left out, each with why (longer than the model's positions).
+        skipped: Vec<String>,
     },
     /// A request failed.
     Failed {

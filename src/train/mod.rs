@@ -12,6 +12,7 @@ pub mod prepare;
 pub mod pretrain;
 pub mod recipe;
 pub mod schedule;
+pub mod speed;
 
 use std::future::Future;
 use std::pin::Pin;

@@ -97,6 +97,7 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         export,
         learn,
         worth,
+        speed,
     } = areas;
     match message {
         FromWorker::Listening => {
@@ -183,6 +184,8 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
             learn.inside_message.set(String::new());
             learn.neighbours.set(Some((word, lists)));
         }
+        FromWorker::Timed { timing } => speed.timed(timing),
+        FromWorker::SpeedDone { stopped, skipped } => speed.done(stopped, skipped),
         FromWorker::Failed { request, message } => failed(areas, request, message),
         FromWorker::Fatal { message } => {
             device.fatal.set(Some(message.clone()));
@@ -190,6 +193,9 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
             learn.lost(&message);
             if worth.running() {
                 worth.failed(format!("{message}: the scores so far are kept"));
+            }
+            if speed.running.get_untracked() {
+                speed.failed(format!("{message}: the cases timed so far are kept"));
             }
             model.lost();
             start(areas);
@@ -204,7 +210,9 @@ fn failed(areas: Areas, request: RequestKind, message: String) {
         RequestKind::Train => areas.run.failed(message),
         RequestKind::Steer if areas.learn.running() => areas.learn.failed(message),
         RequestKind::Steer if areas.worth.running() => areas.worth.failed(message),
+        RequestKind::Steer if areas.speed.running.get_untracked() => areas.speed.failed(message),
         RequestKind::Compare => areas.worth.failed(message),
+        RequestKind::Speed => areas.speed.failed(message),
         RequestKind::EmbeddingMap | RequestKind::Neighbours => {
             areas.learn.inside_message.set(message)
         }

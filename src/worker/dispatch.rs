@@ -4,7 +4,7 @@
 use wasm_bindgen_futures::spawn_local;
 
 use super::entry::post;
-use super::handlers::{compare, data, export, inside, learn, model, predict, train};
+use super::handlers::{compare, data, export, inside, learn, model, predict, speed, train};
 use super::state::{Shared, fail};
 use super::{device, store};
 use crate::protocol::{FromWorker, ToWorker, TrainUpdate};
@@ -157,6 +157,18 @@ pub(super) fn handle(session: Shared, request: ToWorker, attachments: Vec<Vec<u8
                 Err(e) => fail(kind, e),
             }
         }),
+        ToWorker::Speed { cases } => {
+            if session.borrow().run.is_some() {
+                return fail(kind, "a run is in progress; measure speed once it ends");
+            }
+            spawn_local(async move {
+                let result = speed::run(&session, cases).await;
+                session.borrow_mut().run = None;
+                if let Err(message) = result {
+                    fail(kind, message);
+                }
+            })
+        }
         ToWorker::Export => spawn_local(async move {
             match export::zip(&session).await {
                 Ok((file_name, zip)) => post(&FromWorker::Exported { file_name }, vec![zip]),

@@ -362,6 +362,19 @@ def run(mode, dist, out):
         app.el("model-file-input").send_keys("\n".join(str(f) for f in model_files))
         app.wait("the model from files", lambda: "loaded local-model" in app.text("model-status"), 90)
 
+        # The speed test on it: the one case that fits its 64 positions is timed (two warm-up
+        # steps, one timed), the others are left out with the reason.
+        driver.execute_script("document.querySelector('[data-testid=speed]').open = true")
+        app.set_number("speed-infer-runs", 2)
+        app.set_number("speed-step-runs", 1)
+        app.el("speed-start").click()
+        status = app.wait("the speed test", lambda: (s := app.text("speed-status")).startswith("done") and s, 300)
+        assert "left out inference 1 x 128: the model has only 64 positions" in status, status
+        timings = json.loads(app.el("speed-table").get_attribute("data-timings"))
+        assert [(t["case"]["workload"], t["case"]["batch"], t["case"]["seq"]) for t in timings] == [("step", 16, 64)], timings
+        assert len(timings[0]["runs_s"]) == 1 and 0 < timings[0]["median_s"] < 300, timings
+        log(mode, f"speed test: training step 16 x 64 of the tiny model {timings[0]['median_s'] * 1e3:.0f} ms; longer cases left out")
+
         # Every malformed file of the engine's corpus shows its message.
         corpus = ROOT / "tests/fixtures/bad_data"
         expected = json.loads((corpus / "expected.json").read_text())

@@ -4,11 +4,11 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
-use crate::protocol::{ModelOrigin, ToWorker, training_memory_bytes};
+use crate::protocol::{ModelOrigin, SpeedCase, ToWorker, training_memory_bytes};
 use crate::ui::components::{Panel, Tip};
 use crate::ui::download;
 use crate::ui::format::human_bytes;
-use crate::ui::state::{ModelArea, RunArea};
+use crate::ui::state::{ModelArea, RunArea, SpeedArea};
 use crate::ui::worker::{send, send_with};
 
 /// Sends picked files (or a zip export) to the worker as a model.
@@ -110,6 +110,7 @@ pub fn ModelPanel() -> impl IntoView {
                 </div>
             })}
             <ModelFacts />
+            <SpeedTest />
             <SavedModels />
         </Panel>
     }
@@ -212,5 +213,80 @@ fn SavedModels() -> impl IntoView {
                 </table>
             }.into_any()
         }}
+    }
+}
+
+/// Seconds as the table shows them: milliseconds below 1 s.
+fn seconds(s: f64) -> String {
+    if s < 1.0 {
+        format!("{:.1} ms", s * 1e3)
+    } else {
+        format!("{s:.2} s")
+    }
+}
+
+/// The speed test: inference and training steps with the loaded model on this device, timed
+/// by the worker (the same code as `anneal bench`).
+#[component]
+fn SpeedTest() -> impl IntoView {
+    let (area, model) = (expect_context::<SpeedArea>(), expect_context::<ModelArea>());
+    let infer_runs = RwSignal::new("20".to_string());
+    let step_runs = RwSignal::new("5".to_string());
+    let count = |s: RwSignal<String>| s.get().trim().parse::<usize>().ok();
+    let can_start = move || {
+        model.model.get().is_some()
+            && !area.running.get()
+            && matches!((count(infer_runs), count(step_runs)), (Some(i), Some(s)) if i + s > 0)
+    };
+    let start = move |_| {
+        let (Some(infer), Some(steps)) = (count(infer_runs), count(step_runs)) else {
+            return;
+        };
+        area.started();
+        send(&ToWorker::Speed {
+            cases: SpeedCase::standard(infer, steps),
+        });
+    };
+    view! {
+        <details data-testid="speed">
+            <summary>"Speed on this device"</summary>
+            <p class="hint">"Times the loaded model on random text: inference (to the last hidden states) and fine-tuning steps (forward, backward, AdamW), each after two untimed warm-up runs. 0 runs leaves that part out."</p>
+            <div class="row">
+                <label>"Inference runs"
+                    <input type="number" min="0" class="narrow" data-testid="speed-infer-runs"
+                        prop:value=move || infer_runs.get() on:input=move |ev| infer_runs.set(event_target_value(&ev)) />
+                </label>
+                <label>"Training steps"
+                    <input type="number" min="0" class="narrow" data-testid="speed-step-runs"
+                        prop:value=move || step_runs.get() on:input=move |ev| step_runs.set(event_target_value(&ev)) />
+                </label>
+                <button data-testid="speed-start" disabled=move || !can_start() on:click=start>"Measure"</button>
+                <button data-testid="speed-stop" disabled=move || !area.running.get()
+                    on:click=move |_| send(&ToWorker::Cancel)>"Stop"</button>
+            </div>
+            <p class="status" data-testid="speed-status" role="status">{move || area.status.get()}</p>
+            {move || {
+                let timings = area.timings.get();
+                (!timings.is_empty()).then(|| {
+                    let json = serde_json::to_string(&timings).unwrap_or_default();
+                    view! {
+                        <table class="speed" data-testid="speed-table" data-timings=json>
+                            <thead><tr><th>"What"</th><th>"Median"</th><th>"Fastest"</th><th>"Slowest"</th><th>"Texts/s"</th></tr></thead>
+                            <tbody>
+                                {timings.into_iter().map(|t| view! {
+                                    <tr>
+                                        <td>{t.case.describe()}</td>
+                                        <td>{seconds(t.median_s)}</td>
+                                        <td>{seconds(t.min_s)}</td>
+                                        <td>{seconds(t.max_s)}</td>
+                                        <td>{format!("{:.1}", t.texts_per_s())}</td>
+                                    </tr>
+                                }).collect_view()}
+                            </tbody>
+                        </table>
+                    }
+                })
+            }}
+        </details>
     }
 }

@@ -12,7 +12,7 @@ pub use learn::{LearnArea, default_probes};
 pub use run::{RunArea, RunStatus, StepPoint};
 pub use worth::WorthArea;
 
-use crate::protocol::{BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel};
+use crate::protocol::{BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel, Timing};
 
 /// The compute worker itself: its device, and the message of a fatal stop.
 #[derive(Clone, Copy)]
@@ -145,6 +145,50 @@ pub struct ExportArea {
     pub message: RwSignal<String>,
 }
 
+/// The speed test in the Model panel: the cases timed so far.
+#[derive(Clone, Copy)]
+pub struct SpeedArea {
+    /// Each case timed, in order.
+    pub timings: RwSignal<Vec<Timing>>,
+    /// Status line.
+    pub status: RwSignal<String>,
+    /// A test is running.
+    pub running: RwSignal<bool>,
+}
+
+impl SpeedArea {
+    /// A test was asked for.
+    pub fn started(&self) {
+        self.timings.set(Vec::new());
+        self.running.set(true);
+        self.status.set("measuring…".into());
+    }
+
+    /// A case was timed.
+    pub fn timed(&self, timing: Timing) {
+        self.timings.update(|t| t.push(timing));
+    }
+
+    /// The test ended.
+    pub fn done(&self, stopped: Option<String>, skipped: Vec<String>) {
+        self.running.set(false);
+        let mut status = match stopped {
+            Some(why) => format!("stopped ({why}); the cases timed are kept"),
+            None => "done".into(),
+        };
+        for why in skipped {
+            status.push_str(&format!("; left out {why}"));
+        }
+        self.status.set(status);
+    }
+
+    /// The test failed (or the worker restarted).
+    pub fn failed(&self, message: String) {
+        self.running.set(false);
+        self.status.set(message);
+    }
+}
+
 /// Every area: made once by `App`, given to the panels as contexts and to the bridge.
 #[derive(Clone, Copy)]
 pub struct Areas {
@@ -164,6 +208,8 @@ pub struct Areas {
     pub learn: LearnArea,
     /// "What is pre-training worth?" panel.
     pub worth: WorthArea,
+    /// The speed test.
+    pub speed: SpeedArea,
 }
 
 impl Areas {
@@ -196,6 +242,11 @@ impl Areas {
             },
             learn: LearnArea::new(),
             worth: WorthArea::new(),
+            speed: SpeedArea {
+                timings: RwSignal::new(Vec::new()),
+                status: RwSignal::new(String::new()),
+                running: RwSignal::new(false),
+            },
         };
         provide_context(areas.device);
         provide_context(areas.model);
@@ -205,6 +256,7 @@ impl Areas {
         provide_context(areas.worth);
         provide_context(areas.export);
         provide_context(areas.learn);
+        provide_context(areas.speed);
         areas
     }
 }

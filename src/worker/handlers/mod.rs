@@ -8,4 +8,5 @@ pub(super) mod inside;
 pub(super) mod learn;
 pub(super) mod model;
 pub(super) mod predict;
+pub(super) mod speed;
 pub(super) mod train;

@@ -171,7 +171,7 @@ impl RunControl {
     }
 }
 
-async fn sleep_ms(ms: i32) {
+pub(super) async fn sleep_ms(ms: i32) {
     let promise = js_sys::Promise::new(&mut |resolve, _| {
         let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
     });

@@ -1,0 +1,63 @@
+//! `Speed`: the speed test on this device with the loaded model, one message per case timed,
+//! cancellable between runs (`train::speed`, the code `anneal bench` runs).
+
+use std::rc::Rc;
+
+use super::super::entry::post;
+use super::super::state::{RunControl, Shared, device_of};
+use super::train::sleep_ms;
+use crate::protocol::FromWorker;
+use crate::shared::speed::SpeedCase;
+use crate::train::speed::{SpeedError, time_case};
+use crate::train::{Control, Hook};
+
+struct Between(Rc<RunControl>);
+
+impl Control for Between {
+    fn proceed(&mut self) -> Hook<'_, bool> {
+        Box::pin(async move {
+            // Outside the timed run: lets Cancel (and the UI's other requests) in.
+            sleep_ms(0).await;
+            self.0.proceed().await
+        })
+    }
+}
+
+/// Times each case in turn with the loaded base model.
+pub(in crate::worker) async fn run(session: &Shared, cases: Vec<SpeedCase>) -> Result<(), String> {
+    let device = device_of(session)?;
+    let base = session.borrow().base.clone().ok_or("load a model first")?;
+    let run = Rc::new(RunControl::default());
+    session.borrow_mut().run = Some(run.clone());
+    let mut control = Between(run);
+    let mut stopped = None;
+    // Cases longer than the model's positions are left out, and said so.
+    let positions = base.files.config.max_position_embeddings;
+    let (cases, unfit): (Vec<_>, Vec<_>) =
+        cases.into_iter().partition(|c| c.check(positions).is_ok());
+    let skipped: Vec<String> = unfit
+        .iter()
+        .filter_map(|c| c.check(positions).err())
+        .collect();
+    for case in cases {
+        let timed = time_case(
+            &base.files.config,
+            &base.files.weights,
+            base.keep_layers,
+            case,
+            &device,
+            &mut control,
+        )
+        .await;
+        match timed {
+            Ok(timing) => post(&FromWorker::Timed { timing }, Vec::new()),
+            Err(SpeedError::Cancelled) => {
+                stopped = Some("cancelled".to_string());
+                break;
+            }
+            Err(e) => return Err(format!("{}: {e}", case.describe())),
+        }
+    }
+    post(&FromWorker::SpeedDone { stopped, skipped }, Vec::new());
+    Ok(())
+}
