@@ -357,3 +357,190 @@ async fn language_model_step_on_webgpu_matches_pytorch() {
         );
     }
 }
+
+/// erf in f64 (Maclaurin series; |x| > 5 rounds to ±1, within 2e-12).
+fn erf64(x: f64) -> f64 {
+    if x.abs() > 5.0 {
+        return x.signum();
+    }
+    let (mut term, mut sum, mut n) = (x, x, 0.0);
+    while term.abs() > 1e-17 * sum.abs().max(1e-300) {
+        n += 1.0;
+        term *= -x * x / n;
+        sum += term / (2.0 * n + 1.0);
+    }
+    sum * 2.0 / std::f64::consts::PI.sqrt()
+}
+
+/// `x W^T + b` for `W` stored `[out, in]` (Hugging Face's Linear), in f64.
+fn linear64(x: &[f64], w: &[f32], b: &[f32], inputs: usize) -> Vec<f64> {
+    let rows = x.len() / inputs;
+    let outputs = b.len();
+    let mut y = vec![0.0; rows * outputs];
+    for r in 0..rows {
+        for o in 0..outputs {
+            let mut acc = b[o] as f64;
+            for i in 0..inputs {
+                acc += x[r * inputs + i] * w[o * inputs + i] as f64;
+            }
+            y[r * outputs + o] = acc;
+        }
+    }
+    y
+}
+
+fn layer_norm64(x: &mut [f64], gamma: &[f32], beta: &[f32], eps: f64) {
+    let h = gamma.len();
+    for row in x.chunks_mut(h) {
+        let mean = row.iter().sum::<f64>() / h as f64;
+        let var = row.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / h as f64;
+        for (i, v) in row.iter_mut().enumerate() {
+            *v = (*v - mean) / (var + eps).sqrt() * gamma[i] as f64 + beta[i] as f64;
+        }
+    }
+}
+
+/// The worker is built with WebAssembly SIMD (`.cargo/config.toml`), so burn's Flex kernels
+/// (gemm's matmul, macerator's elementwise and reductions) run their SIMD128 code here. The real
+/// MiniLM's embeddings and first layer through them equal a plain scalar computation of the
+/// same layer (f64, loops written out here from Hugging Face's BertLayer) within 1e-5, padding
+/// included.
+#[wasm_bindgen_test]
+async fn flex_simd_kernels_match_a_scalar_first_layer_of_minilm() {
+    // The SIMD build, or this does not compile (.cargo/config.toml sets +simd128 for wasm32).
+    const _: () = assert!(cfg!(target_feature = "simd128"));
+    let dir = "/www/models/all-MiniLM-L6-v2";
+    let config = BertConfig::from_json(&fetch(&format!("{dir}/config.json")).await)
+        .expect("MiniLM's config");
+    let raw = fetch(&format!("{dir}/model.safetensors")).await;
+    let cpu = Device::flex();
+    let (encoder, config, _) =
+        anneal::checkpoint::load_encoder(&config, &raw, Some(1), &cpu).expect("MiniLM loads");
+    let (batch, seq, hidden) = (4usize, 16usize, config.hidden_size);
+    let lengths = [16usize, 16, 11, 5];
+    let mut seed = 11u64;
+    let mut ids = Vec::new();
+    let mut mask = Vec::new();
+    for &len in &lengths {
+        for t in 0..seq {
+            seed = seed
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            ids.push(match t {
+                0 => 101,
+                t if t + 1 == len => 102,
+                t if t >= len => 0,
+                _ => 1000 + ((seed >> 33) % 29_000) as i64,
+            });
+            mask.push((t < len) as i64);
+        }
+    }
+    let int2 =
+        |v: &Vec<i64>| Tensor::<2, Int>::from_data(TensorData::new(v.clone(), [batch, seq]), &cpu);
+    let out = encoder.forward(
+        int2(&ids),
+        int2(&mask),
+        Tensor::<2, Int>::zeros([batch, seq], &cpu),
+        false,
+    );
+    let got = read_f32(out.last_hidden_state).await.expect("readback");
+
+    let st = anneal::checkpoint::safetensors::SafeTensors::parse(&raw).expect("safetensors");
+    let w = |name: &str| st.tensors[name].to_f32().expect(name);
+    let eps = config.layer_norm_eps;
+    let (words, positions, types) = (
+        w("embeddings.word_embeddings.weight"),
+        w("embeddings.position_embeddings.weight"),
+        w("embeddings.token_type_embeddings.weight"),
+    );
+    let mut x = vec![0.0f64; batch * seq * hidden];
+    for (r, &id) in ids.iter().enumerate() {
+        let p = r % seq;
+        for i in 0..hidden {
+            x[r * hidden + i] = words[id as usize * hidden + i] as f64
+                + positions[p * hidden + i] as f64
+                + types[i] as f64;
+        }
+    }
+    layer_norm64(
+        &mut x,
+        &w("embeddings.LayerNorm.weight"),
+        &w("embeddings.LayerNorm.bias"),
+        eps,
+    );
+    let l = "encoder.layer.0";
+    let proj = |x: &[f64], name: &str| {
+        linear64(
+            x,
+            &w(&format!("{l}.{name}.weight")),
+            &w(&format!("{l}.{name}.bias")),
+            hidden,
+        )
+    };
+    let (q, k, v) = (
+        proj(&x, "attention.self.query"),
+        proj(&x, "attention.self.key"),
+        proj(&x, "attention.self.value"),
+    );
+    let heads = config.num_attention_heads;
+    let dh = hidden / heads;
+    let mut context = vec![0.0f64; batch * seq * hidden];
+    for b in 0..batch {
+        for h in 0..heads {
+            for i in 0..seq {
+                let row = |t: usize| (b * seq + t) * hidden + h * dh;
+                let scores: Vec<f64> = (0..seq)
+                    .map(|j| {
+                        if mask[b * seq + j] == 0 {
+                            return f64::NEG_INFINITY;
+                        }
+                        (0..dh).map(|d| q[row(i) + d] * k[row(j) + d]).sum::<f64>()
+                            / (dh as f64).sqrt()
+                    })
+                    .collect();
+                let top = scores.iter().cloned().fold(f64::NEG_INFINITY, f64::max);
+                let e: Vec<f64> = scores.iter().map(|s| (s - top).exp()).collect();
+                let total: f64 = e.iter().sum();
+                for d in 0..dh {
+                    context[row(i) + d] = (0..seq).map(|j| e[j] / total * v[row(j) + d]).sum();
+                }
+            }
+        }
+    }
+    let mut a = proj(&context, "attention.output.dense");
+    a.iter_mut().zip(&x).for_each(|(a, x)| *a += x);
+    layer_norm64(
+        &mut a,
+        &w(&format!("{l}.attention.output.LayerNorm.weight")),
+        &w(&format!("{l}.attention.output.LayerNorm.bias")),
+        eps,
+    );
+    let mut inter = proj(&a, "intermediate.dense");
+    inter
+        .iter_mut()
+        .for_each(|v| *v = *v * 0.5 * (1.0 + erf64(*v / std::f64::consts::SQRT_2)));
+    let mut y = linear64(
+        &inter,
+        &w(&format!("{l}.output.dense.weight")),
+        &w(&format!("{l}.output.dense.bias")),
+        config.intermediate_size,
+    );
+    y.iter_mut().zip(&a).for_each(|(y, a)| *y += a);
+    layer_norm64(
+        &mut y,
+        &w(&format!("{l}.output.LayerNorm.weight")),
+        &w(&format!("{l}.output.LayerNorm.bias")),
+        eps,
+    );
+
+    assert_eq!(got.len(), y.len());
+    let worst = got
+        .iter()
+        .zip(&y)
+        .map(|(g, r)| (*g as f64 - r).abs())
+        .fold(0.0, f64::max);
+    web_sys::console::log_1(
+        &format!("MiniLM layer 0, Flex SIMD vs scalar f64: largest difference {worst:.2e}").into(),
+    );
+    assert!(worst < 1e-5, "largest difference {worst}");
+}
