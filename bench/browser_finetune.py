@@ -78,7 +78,7 @@ def main():
         result["backend"] = app.text("backend-info")
         result["model_load_s"] = round(time.time() - t0, 1)
         app.el("data-file-input").send_keys(str(data))
-        app.wait("the data", lambda: "500 valid examples" in e2e.App.panel_text(app, "data"), 60)
+        app.wait("the data", lambda: "500 kept" in app.text("data-counts"), 60)
         driver.execute_script("""
             const r = document.querySelector('#data input[type=range]');
             const set = Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set;
@@ -103,7 +103,7 @@ def main():
                 step_times.append(float(m.group(3)))
                 print(f"[bench] step {m.group(1)}/{m.group(2)}: {m.group(3)} s", flush=True)
                 if a.max_steps and int(m.group(1)) >= a.max_steps:
-                    app.el("train-cancel").click()
+                    driver.execute_script("arguments[0].click()", app.el("train-cancel"))
             if status in ("done", "failed"):
                 break
             time.sleep(0.5)
