@@ -2,12 +2,11 @@
 //!
 //! Mirrors `BertEmbeddings` in Hugging Face `transformers/models/bert/modeling_bert.py`.
 
-use burn::nn::{
-    Dropout, DropoutConfig, Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig,
-};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig};
 use burn::prelude::*;
 
 use super::config::BertConfig;
+use super::dropout::Dropout;
 
 /// The sum of three embedding tables, normalised.
 #[derive(Module, Debug)]
@@ -42,7 +41,7 @@ impl BertEmbeddings {
             layer_norm: LayerNormConfig::new(config.hidden_size)
                 .with_epsilon(config.layer_norm_eps)
                 .init(device),
-            dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
+            dropout: Dropout::new(config.hidden_dropout_prob),
         }
     }
 

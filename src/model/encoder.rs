@@ -5,14 +5,13 @@
 //! Attention is written out rather than fused so that dropout applies to the attention
 //! probabilities during training, as in PyTorch, and so the probabilities can be shown.
 
-use burn::nn::{
-    Dropout, DropoutConfig, Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig,
-};
+use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
 
 use super::activation::{gelu, gelu_tanh};
 use super::config::{Activation, BertConfig};
+use super::dropout::Dropout;
 
 /// A dense layer initialised as Hugging Face does: normal(0, std) weights, zero bias.
 pub(crate) fn dense(d_in: usize, d_out: usize, std: f64, device: &Device) -> Linear {
@@ -66,8 +65,8 @@ impl BertAttention {
             layer_norm: LayerNormConfig::new(h)
                 .with_epsilon(c.layer_norm_eps)
                 .init(device),
-            attention_dropout: DropoutConfig::new(c.attention_probs_dropout_prob).init(),
-            dropout: DropoutConfig::new(c.hidden_dropout_prob).init(),
+            attention_dropout: Dropout::new(c.attention_probs_dropout_prob),
+            dropout: Dropout::new(c.hidden_dropout_prob),
             num_heads: c.num_attention_heads,
         }
     }
@@ -126,7 +125,7 @@ impl BertLayer {
             layer_norm: LayerNormConfig::new(c.hidden_size)
                 .with_epsilon(c.layer_norm_eps)
                 .init(device),
-            dropout: DropoutConfig::new(c.hidden_dropout_prob).init(),
+            dropout: Dropout::new(c.hidden_dropout_prob),
             activation: c.activation().expect("validated config"),
         }
     }

@@ -1,12 +1,13 @@
 //! Task heads over the encoder, equal to Hugging Face `BertForSequenceClassification`
 //! (pooler → dropout → linear) and `BertForTokenClassification` (dropout → linear).
 
-use burn::nn::{Dropout, DropoutConfig, Linear};
+use burn::nn::Linear;
 use burn::prelude::*;
 use burn::tensor::activation::log_softmax;
 
 use super::bert::BertModel;
 use super::config::BertConfig;
+use super::dropout::Dropout;
 use super::encoder::dense;
 use crate::shared::{IGNORE_INDEX, Task};
 
@@ -73,7 +74,7 @@ impl BertClassifier {
         }
         Self {
             bert,
-            dropout: DropoutConfig::new(config.hidden_dropout_prob).init(),
+            dropout: Dropout::new(config.hidden_dropout_prob),
             classifier: dense(
                 config.hidden_size,
                 num_labels,

@@ -10,6 +10,7 @@
 pub mod activation;
 pub mod bert;
 pub mod config;
+pub mod dropout;
 pub mod embeddings;
 pub mod encoder;
 pub mod heads;

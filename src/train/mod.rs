@@ -312,6 +312,8 @@ pub async fn fine_tune_with(
 
     let mut optim = optimizer(config.weight_decay);
     let mut rng = Rng::new(config.seed);
+    // The CPU dropout stream (model/dropout.rs); on GPUs dropout draws from the device's seed.
+    crate::model::dropout::seed(config.seed);
     let mut order: Vec<usize> = (0..data.train.len()).collect();
     let mut best: Option<(usize, f64, BertClassifier, Evaluation)> = None;
     let mut last_good = model.clone();

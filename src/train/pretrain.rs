@@ -319,6 +319,8 @@ pub async fn pretrain(
 
     let mut optim = optimizer(config.weight_decay);
     let mut rng = Rng::new(config.seed);
+    // The CPU dropout stream (model/dropout.rs); on GPUs dropout draws from the device's seed.
+    crate::model::dropout::seed(config.seed);
     let mut best: Option<(usize, LmScores, BertLm)> = None;
     let mut recent: std::collections::VecDeque<f64> = Default::default();
     let (mut step, mut tokens) = (0usize, 0usize);
