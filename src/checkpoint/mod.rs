@@ -138,17 +138,19 @@ impl<'a> Source<'a> {
 
     fn load(&mut self, name: &str, need: Need, slot: Slot) {
         match slot {
+            // `lazy_*`: the model's random initial values are never drawn for a parameter the
+            // file gives (drawing them was most of `anneal predict`'s start-up).
             Slot::Vector(param) => {
-                let device = param.val().device();
-                let [n] = param.val().dims();
+                let device = param.lazy_device();
+                let [n] = param.lazy_shape().dims();
                 if let Some(v) = self.read(name, need, &[n]) {
                     *param =
                         Param::from_tensor(Tensor::from_data(TensorData::new(v, [n]), &device));
                 }
             }
             Slot::Matrix(param, layout) => {
-                let device = param.val().device();
-                let [rows, cols] = param.val().dims();
+                let device = param.lazy_device();
+                let [rows, cols] = param.lazy_shape().dims();
                 let file_shape = match layout {
                     Layout::AsIs => [rows, cols],
                     Layout::Transposed => [cols, rows],
