@@ -10,6 +10,11 @@ onnxruntime.
         median seconds of the forward pass (no grad, 1 x 128 and 16 x 128) and of a fine-tuning
         step (BertForSequenceClassification, cross-entropy, backward, clip_grad_norm_ 1.0, AdamW;
         16 x 64 and 16 x 128) on random ids: the cases of Anneal's speed test. Prints JSON.
+    python bench/torch_peer.py predict --model FINE_TUNED --input LINES --threads N
+        what `anneal predict` does, in transformers: load the fine-tuned classifier and its
+        tokenizer, tokenize every line (cut at 128 tokens), batches of 32 in file order padded to
+        their longest, softmax. Median seconds of the whole (load included, Python's start and
+        imports not) over --runs, and the labels. Prints JSON.
 """
 import argparse
 import json
@@ -123,16 +128,40 @@ def time_all(a):
     print(json.dumps({"torch": torch.__version__, "threads": a.threads, "timings": results}))
 
 
+def predict_all(a):
+    from transformers import AutoModelForSequenceClassification, AutoTokenizer
+    torch.set_num_threads(a.threads)
+    lines = [l for l in Path(a.input).read_text().splitlines() if l.strip()]
+
+    def predict(texts):
+        tokenizer = AutoTokenizer.from_pretrained(a.model)
+        model = AutoModelForSequenceClassification.from_pretrained(a.model).eval()
+        labels = []
+        with torch.no_grad():
+            for i in range(0, len(texts), 32):
+                enc = tokenizer(texts[i:i + 32], padding="longest", truncation=True, max_length=128,
+                                return_tensors="pt")
+                probs = model(**enc).logits.softmax(-1)
+                labels += [model.config.id2label[int(k)] for k in probs.argmax(-1)]
+        return labels
+
+    timing = timed(lambda: predict(lines), a.runs, 1)
+    print(json.dumps({"torch": torch.__version__, "threads": a.threads, "texts": len(lines),
+                      "labels": predict(lines), **timing}))
+
+
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("what", choices=["export", "time"])
+    p.add_argument("what", choices=["export", "time", "predict"])
     p.add_argument("--model", required=True)
     p.add_argument("--out")
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--infer-runs", type=int, default=20)
     p.add_argument("--step-runs", type=int, default=5)
+    p.add_argument("--input", help="predict: a file with one text per line")
+    p.add_argument("--runs", type=int, default=5, help="predict: timed runs")
     a = p.parse_args()
-    export(a) if a.what == "export" else time_all(a)
+    {"export": export, "time": time_all, "predict": predict_all}[a.what](a)
 
 
 if __name__ == "__main__":
