@@ -9,6 +9,7 @@
 use serde::{Deserialize, Serialize};
 
 pub mod compare;
+pub mod rng;
 pub mod speed;
 
 pub use compare::{

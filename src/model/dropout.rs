@@ -21,6 +21,8 @@ use burn::nn::DropoutConfig;
 use burn::prelude::*;
 use burn::tensor::TensorData;
 
+use crate::shared::rng::Rng;
+
 /// Elements drawn with one pair of keys; blocks keep every index inside a `u32`.
 const BLOCK: usize = 1 << 20;
 
@@ -43,12 +45,9 @@ fn next_call_key() -> u64 {
     })
 }
 
-/// SplitMix64's output function (Steele, Lea, Flood 2014): a 64-bit bijective mix.
+/// SplitMix64's output for `x`: a 64-bit bijective mix, the shared generator's first draw.
 fn splitmix64(x: u64) -> u64 {
-    let mut z = x.wrapping_add(0x9E37_79B9_7F4A_7C15);
-    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-    z ^ (z >> 31)
+    Rng::new(x).next_u64()
 }
 
 /// A 32-bit bijective mix with full avalanche ("lowbias32", C. Wellons); 32-bit multiplies
@@ -64,7 +63,7 @@ fn mix32(mut x: u32) -> u32 {
 
 /// `n` mask values for one call: `scale` where an element is kept (with probability
 /// `keep`), 0 where it is dropped.
-pub fn mask(n: usize, keep: f64, scale: f32, call_key: u64) -> Vec<f32> {
+fn mask(n: usize, keep: f64, scale: f32, call_key: u64) -> Vec<f32> {
     // P(h < threshold) = threshold / 2^32, within 2^-32 of `keep`.
     let threshold = (keep * 4_294_967_296.0).round().min(u32::MAX as f64) as u32;
     let mut out = vec![0.0f32; n];
