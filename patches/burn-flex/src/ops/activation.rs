@@ -80,7 +80,7 @@ impl ActivationOps<Flex> for Flex {
 
     fn gelu_backward(x: FloatTensor<Flex>, grad: FloatTensor<Flex>) -> FloatTensor<Flex> {
         // d/dx[gelu(x)] = 0.5 * (1 + erf(x/sqrt(2))) + x * (1/sqrt(2*pi)) * exp(-x^2/2)
-        use crate::ops::unary::{erf_f32, erf_f64};
+        use crate::ops::unary::{erf_f32, erf_f64, exp_f32};
         let sqrt2_f32: f32 = core::f32::consts::SQRT_2;
         let sqrt2_f64: f64 = core::f64::consts::SQRT_2;
         let inv_sqrt_2pi_f32: f32 = 1.0 / (2.0 * core::f32::consts::PI).sqrt();
@@ -90,7 +90,7 @@ impl ActivationOps<Flex> for Flex {
             grad,
             move |x: f32, g| {
                 let cdf = 0.5 * (1.0 + erf_f32(x / sqrt2_f32));
-                let pdf = inv_sqrt_2pi_f32 * (-0.5 * x * x).exp();
+                let pdf = inv_sqrt_2pi_f32 * exp_f32(-0.5 * x * x);
                 g * (cdf + x * pdf)
             },
             move |x: f64, g| {
@@ -331,10 +331,11 @@ fn softmax_row_f32_scalar(input: &[f32], output: &mut [f32]) {
             max_val = x;
         }
     }
+    for (o, &x) in output.iter_mut().zip(input) {
+        *o = crate::ops::unary::exp_f32(x - max_val);
+    }
     let mut sum = 0.0f32;
-    for (i, &x) in input.iter().enumerate() {
-        let e = (x - max_val).exp();
-        output[i] = e;
+    for &e in output.iter() {
         sum += e;
     }
     let inv = 1.0f32 / sum;
@@ -374,14 +375,14 @@ fn softmax_row_f32_simd<S: macerator::Simd>(input: &[f32], output: &mut [f32]) {
         }
     }
 
-    // Pass 2: compute exp(x - max), store in output, accumulate sum.
-    // Scalar exp (no SIMD exp in macerator). This pass is the one that
-    // actually does memory reads + writes on the whole row, so scalar
-    // here still lands us at memory bandwidth.
+    // Pass 2: compute exp(x - max) into output, then accumulate the sum.
+    // Two loops: the first (branch-free `exp_f32`) vectorises, which a loop
+    // carrying the sequential f32 sum would not; the sum keeps its order.
+    for (o, &x) in output.iter_mut().zip(input) {
+        *o = crate::ops::unary::exp_f32(x - max_val);
+    }
     let mut sum = 0.0f32;
-    for idx in 0..len {
-        let e = (input[idx] - max_val).exp();
-        output[idx] = e;
+    for &e in output.iter() {
         sum += e;
     }
 
