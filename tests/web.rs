@@ -544,3 +544,86 @@ async fn flex_simd_kernels_match_a_scalar_first_layer_of_minilm() {
     );
     assert!(worst < 1e-5, "largest difference {worst}");
 }
+
+/// Distance of `got` from the exact `want` in units of the last place of `want` in f32.
+fn ulps(got: f32, want: f64) -> f64 {
+    let w = (want as f32).abs();
+    let spacing = f64::from(f32::from_bits(w.to_bits() + 1)) - f64::from(w);
+    (f64::from(got) - want).abs() / spacing
+}
+
+/// burn Flex's f32 `erf`, `exp` and softmax run four lanes at a time here (explicit SIMD128 in
+/// patches/burn-flex, since the size-optimised bundle is not auto-vectorised): within 3 and 1
+/// ulp of libm's f64 functions, the same bound natively; the leftover lanes (a length that is
+/// not a multiple of 4), the copying path (a shared tensor), NaN and the infinities included.
+#[wasm_bindgen_test]
+async fn flex_erf_exp_and_softmax_lanes_are_within_a_few_ulp() {
+    let device = Device::flex();
+    let n = (1 << 16) + 3;
+    type Op = fn(Tensor<1>) -> Tensor<1>;
+    for (name, lo, hi, op, exact, bound) in [
+        (
+            "erf",
+            -5.0f64,
+            5.0,
+            Tensor::<1>::erf as Op,
+            libm::erf as fn(f64) -> f64,
+            3.0,
+        ),
+        (
+            "exp",
+            -103.0,
+            88.7,
+            Tensor::<1>::exp as Op,
+            libm::exp as fn(f64) -> f64,
+            1.0,
+        ),
+    ] {
+        let xs: Vec<f32> = (0..n)
+            .map(|i| (lo + (hi - lo) * i as f64 / (n - 1) as f64) as f32)
+            .collect();
+        let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &device);
+        let shared = read_f32(op(x.clone())).await.unwrap();
+        let unique = read_f32(op(x)).await.unwrap();
+        assert_eq!(shared, unique, "{name}: in-place and copying paths differ");
+        let (worst, at) = xs
+            .iter()
+            .zip(&unique)
+            .map(|(&x, &got)| (ulps(got, exact(f64::from(x))), x))
+            .fold((0.0, 0.0), |a, b| if b.0 > a.0 { b } else { a });
+        assert!(worst <= bound, "{name}({at}) is {worst} ulp off");
+    }
+    let edges = [f32::NAN, f32::INFINITY, f32::NEG_INFINITY, -0.0, 0.0, 1e30];
+    let t = || Tensor::<1>::from_data(TensorData::new(edges.to_vec(), [6]), &device);
+    let erf = read_f32(t().erf()).await.unwrap();
+    let exp = read_f32(t().exp()).await.unwrap();
+    assert!(erf[0].is_nan() && exp[0].is_nan());
+    assert_eq!(&erf[1..], &[1.0, -1.0, -0.0, 0.0, 1.0]);
+    assert_eq!(erf[3].to_bits(), (-0.0f32).to_bits());
+    assert_eq!(&exp[1..], &[f32::INFINITY, 0.0, 1.0, 1.0, f32::INFINITY]);
+
+    // Softmax rows of 7 (four lanes and three left over) against f64.
+    let rows: Vec<f32> = (0..21)
+        .map(|i| ((i * 37) % 23) as f32 * 0.9 - 9.0)
+        .collect();
+    let got = read_f32(burn::tensor::activation::softmax(
+        Tensor::<2>::from_data(TensorData::new(rows.clone(), [3, 7]), &device),
+        1,
+    ))
+    .await
+    .unwrap();
+    for (row, got) in rows.chunks(7).zip(got.chunks(7)) {
+        let max = row
+            .iter()
+            .fold(f64::NEG_INFINITY, |m, &x| m.max(f64::from(x)));
+        let e: Vec<f64> = row.iter().map(|&x| (f64::from(x) - max).exp()).collect();
+        let sum: f64 = e.iter().sum();
+        for (g, e) in got.iter().zip(&e) {
+            assert!(
+                (f64::from(*g) - e / sum).abs() < 1e-7,
+                "softmax {g} vs {}",
+                e / sum
+            );
+        }
+    }
+}

@@ -378,6 +378,11 @@ fn softmax_row_f32_simd<S: macerator::Simd>(input: &[f32], output: &mut [f32]) {
     // Pass 2: compute exp(x - max) into output, then accumulate the sum.
     // Two loops: the first (branch-free `exp_f32`) vectorises, which a loop
     // carrying the sequential f32 sum would not; the sum keeps its order.
+    // On wasm, where size-optimised bundles are not auto-vectorised, with
+    // explicit SIMD128 lanes.
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    crate::ops::vmath::exp_rows_f32(input, output, max_val);
+    #[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
     for (o, &x) in output.iter_mut().zip(input) {
         *o = crate::ops::unary::exp_f32(x - max_val);
     }

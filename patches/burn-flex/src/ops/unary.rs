@@ -189,6 +189,15 @@ where
 
 /// Exponential: e^x
 pub fn exp(tensor: FlexTensor) -> FlexTensor {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let tensor = match super::vmath::map_contiguous_f32(
+        tensor,
+        super::vmath::exp::<super::vmath::F32x4>,
+        exp_f32,
+    ) {
+        Ok(done) => return done,
+        Err(tensor) => tensor,
+    };
     unary_op(tensor, exp_f32, |x| x.exp())
 }
 
@@ -367,6 +376,15 @@ pub fn trunc(tensor: FlexTensor) -> FlexTensor {
 
 /// Error function
 pub fn erf(tensor: FlexTensor) -> FlexTensor {
+    #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+    let tensor = match super::vmath::map_contiguous_f32(
+        tensor,
+        super::vmath::erf::<super::vmath::F32x4>,
+        erf_f32,
+    ) {
+        Ok(done) => return done,
+        Err(tensor) => tensor,
+    };
     unary_op(tensor, erf_f32, erf_f64)
 }
 
@@ -386,102 +404,10 @@ pub fn erf(tensor: FlexTensor) -> FlexTensor {
 // Accuracy, against the correctly rounded result (checked over every f32 in
 // the tested ranges by the tests below): `exp_f32` within 1 ulp, `erf_f32`
 // within 3 ulp (the measured maxima are lower; see the tests). f64 keeps
-// libm: these polynomials are fitted for f32 only.
+// libm: these polynomials are fitted for f32 only. The functions live in
+// `vmath.rs`, written once for a scalar and for wasm's 4-lane vectors.
 
-/// Cephes' `expf` polynomial for exp(r) on |r| <= ln(2)/2.
-const EXP_POLY: [f32; 6] = [
-    1.987_569_1e-4,
-    1.398_199_9e-3,
-    8.333_452e-3,
-    4.166_579_6e-2,
-    0.166_666_65,
-    0.5,
-];
-
-/// `exp(x)` for f32: `2^n * exp(r)`, `n = round(x / ln 2)`, with `ln 2` split
-/// in two so that `r = x - n ln 2` is exact. Overflows to `inf` above
-/// 88.72, goes through the subnormals to 0 below -87.3 (the scale is applied
-/// in two halves so that `2^n` for n down to -150 is never itself out of
-/// range), and keeps NaN.
-#[inline]
-pub fn exp_f32(x: f32) -> f32 {
-    const LOG2E: f32 = core::f32::consts::LOG2_E;
-    const LN2_HI: f32 = 0.693_359_4; // 0.693359375, exact in 9 bits
-    const LN2_LO: f32 = -2.121_944_4e-4;
-    // 1.5 * 2^23: adding it rounds to an integer in the low mantissa bits.
-    const ROUND: f32 = 12_582_912.0;
-    // `if` rather than `clamp`/`min`/`max` so that NaN stays NaN.
-    let x = if x < -104.0 { -104.0 } else { x };
-    let x = if x > 88.8 { 88.8 } else { x };
-    let t = x * LOG2E + ROUND;
-    let n = t.to_bits() as i32 - ROUND.to_bits() as i32;
-    let nf = t - ROUND;
-    let r = x - nf * LN2_HI - nf * LN2_LO;
-    let mut p = EXP_POLY[0];
-    for c in &EXP_POLY[1..] {
-        p = p * r + c;
-    }
-    let y = p * (r * r) + r + 1.0;
-    let n1 = n >> 1;
-    let n2 = n - n1;
-    let s1 = f32::from_bits(((n1 + 127) as u32) << 23);
-    let s2 = f32::from_bits(((n2 + 127) as u32) << 23);
-    y * s1 * s2
-}
-
-/// Below this, `erf(x) = x P(x^2)`; above it, `erf(x) = 1 - exp(Q(x))`.
-const ERF_SPLIT: f32 = 0.875;
-
-/// `erf(x) / x` as a polynomial in `x^2` on [0, 0.875] (least squares on
-/// Chebyshev nodes against mpmath, relative error).
-const ERF_SMALL: [f32; 7] = [
-    8.737_628e-5,
-    -8.225_873_5e-4,
-    5.208_075_5e-3,
-    -2.686_214_4e-2,
-    0.112_837_44,
-    -0.376_126_38,
-    1.128_379_2,
-];
-
-/// `ln(erfc(x))` as a polynomial in `x` on [0.875, 4] (least squares on
-/// Chebyshev nodes against mpmath, weighted by `erfc(x)`: the error that
-/// reaches `1 - erfc`).
-const ERF_LARGE: [f32; 11] = [
-    -3.807_809_3e-7,
-    7.936_99e-6,
-    -7.176_372e-5,
-    3.503_147e-4,
-    -7.862_872_4e-4,
-    -1.503_912_1e-3,
-    2.119_019_3e-2,
-    -0.104_420_23,
-    -0.635_770_14,
-    -1.128_635_8,
-    3.452_642_3e-5,
-];
-
-/// Error function for f32. Both halves of the range are computed and one
-/// is selected, so the function has no branches; from |x| = 4 on, erf
-/// rounds to ±1 in f32 and the argument is clamped there.
-#[inline]
-pub fn erf_f32(x: f32) -> f32 {
-    let a = x.abs();
-    let a = if a > 4.0 { 4.0 } else { a };
-    let u = a * a;
-    let mut p = ERF_SMALL[0];
-    for c in &ERF_SMALL[1..] {
-        p = p * u + c;
-    }
-    let small = a * p;
-    let mut q = ERF_LARGE[0];
-    for c in &ERF_LARGE[1..] {
-        q = q * a + c;
-    }
-    let large = 1.0 - exp_f32(q);
-    let y = if a < ERF_SPLIT { small } else { large };
-    y.copysign(x)
-}
+pub use super::vmath::{erf_f32, exp_f32};
 
 /// Error function for f64.
 pub fn erf_f64(x: f64) -> f64 {
