@@ -358,20 +358,6 @@ async fn language_model_step_on_webgpu_matches_pytorch() {
     }
 }
 
-/// erf in f64 (Maclaurin series; |x| > 5 rounds to ±1, within 2e-12).
-fn erf64(x: f64) -> f64 {
-    if x.abs() > 5.0 {
-        return x.signum();
-    }
-    let (mut term, mut sum, mut n) = (x, x, 0.0);
-    while term.abs() > 1e-17 * sum.abs().max(1e-300) {
-        n += 1.0;
-        term *= -x * x / n;
-        sum += term / (2.0 * n + 1.0);
-    }
-    sum * 2.0 / std::f64::consts::PI.sqrt()
-}
-
 /// `x W^T + b` for `W` stored `[out, in]` (Hugging Face's Linear), in f64.
 fn linear64(x: &[f64], w: &[f32], b: &[f32], inputs: usize) -> Vec<f64> {
     let rows = x.len() / inputs;
@@ -518,7 +504,7 @@ async fn flex_simd_kernels_match_a_scalar_first_layer_of_minilm() {
     let mut inter = proj(&a, "intermediate.dense");
     inter
         .iter_mut()
-        .for_each(|v| *v = *v * 0.5 * (1.0 + erf64(*v / std::f64::consts::SQRT_2)));
+        .for_each(|v| *v = *v * 0.5 * (1.0 + libm::erf(*v / std::f64::consts::SQRT_2)));
     let mut y = linear64(
         &inter,
         &w(&format!("{l}.output.dense.weight")),
