@@ -201,7 +201,6 @@ pub(crate) use wasm::{F32x4, exp_rows_f32, map_contiguous_f32};
 mod wasm {
     use core::arch::wasm32::*;
 
-    use alloc::vec::Vec;
     use burn_backend::DType;
     use burn_std::Bytes;
 
@@ -287,6 +286,29 @@ mod wasm {
         }
     }
 
+    /// `out[i] = f(src[i])`, four at a time, the last few through `scalar`.
+    #[inline(always)]
+    fn map_from(
+        src: &[f32],
+        out: &mut [f32],
+        f: impl Fn(F32x4) -> F32x4,
+        scalar: impl Fn(f32) -> f32,
+    ) {
+        let mut from = src.chunks_exact(4);
+        let mut to = out.chunks_exact_mut(4);
+        for (s, o) in (&mut from).zip(&mut to) {
+            // SAFETY: `s` and `o` are four f32s (16 bytes) each; wasm loads and
+            // stores need no alignment.
+            unsafe {
+                let v = f(F32x4(v128_load(s.as_ptr() as *const v128)));
+                v128_store(o.as_mut_ptr() as *mut v128, v.0);
+            }
+        }
+        for (s, o) in from.remainder().iter().zip(to.into_remainder()) {
+            *o = scalar(*s);
+        }
+    }
+
     /// `f` over an f32 tensor whose storage is exactly its elements in order
     /// (in place if unique, else on a copy); any other tensor is handed back.
     pub(crate) fn map_contiguous_f32(
@@ -307,8 +329,8 @@ mod wasm {
             map(&mut tensor.storage_mut::<f32>()[..n], f, scalar);
             return Ok(tensor);
         }
-        let mut out: Vec<f32> = tensor.storage::<f32>().to_vec();
-        map(&mut out, f, scalar);
+        let mut out = alloc::vec![0.0f32; n];
+        map_from(&tensor.storage::<f32>()[..n], &mut out, f, scalar);
         let shape = tensor.layout().shape().clone();
         Ok(FlexTensor::new(
             Bytes::from_elems(out),
@@ -320,9 +342,12 @@ mod wasm {
     /// Softmax's exponentials: `output[i] = exp(input[i] - max)`.
     #[inline(always)]
     pub(crate) fn exp_rows_f32(input: &[f32], output: &mut [f32], max: f32) {
-        for (o, &x) in output.iter_mut().zip(input) {
-            *o = x - max;
-        }
-        map(output, super::exp::<F32x4>, super::exp::<f32>);
+        let m = F32x4::splat(max);
+        map_from(
+            input,
+            output,
+            |v| super::exp(v.sub(m)),
+            |x| super::exp(x - max),
+        );
     }
 }
