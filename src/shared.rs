@@ -247,6 +247,119 @@ pub struct TrainSettings {
     /// Train on the valid rows of a file with problems instead of refusing it. Default: no,
     /// nothing is left out unless the person says so.
     pub skip_invalid: bool,
+    /// What of the model trains: all of it (default), all but frozen parts, or LoRA adapters.
+    pub adaptation: Adaptation,
+}
+
+/// Which dense layers of every encoder layer get LoRA adapters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum LoraTargets {
+    /// The attention's query and value projections (the LoRA paper's choice, PEFT's default
+    /// for these families).
+    #[default]
+    QueryValue,
+    /// Every dense layer of the encoder: query, key, value, attention output, feed-forward.
+    AllLinear,
+}
+
+impl std::str::FromStr for LoraTargets {
+    type Err = String;
+    /// `query-value` or `all-linear`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "query-value" | "qv" => Ok(LoraTargets::QueryValue),
+            "all-linear" | "all" => Ok(LoraTargets::AllLinear),
+            _ => Err(format!(
+                "unknown LoRA targets \"{s}\" (query-value or all-linear)"
+            )),
+        }
+    }
+}
+
+/// LoRA's settings, under PEFT's names (`r`, `lora_alpha`, `lora_dropout`, `target_modules`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct LoraSettings {
+    /// Rank of the update. Default 8.
+    pub rank: usize,
+    /// The update is scaled by `alpha / rank`. Default 16.
+    pub alpha: f64,
+    /// Dropout on the update's input. Default 0.1.
+    pub dropout: f64,
+    /// The adapted layers. Default query and value.
+    pub targets: LoraTargets,
+}
+
+impl LoraSettings {
+    /// PEFT's usual recipe for these encoders.
+    pub const DEFAULT: LoraSettings = LoraSettings {
+        rank: 8,
+        alpha: 16.0,
+        dropout: 0.1,
+        targets: LoraTargets::QueryValue,
+    };
+}
+
+impl Default for LoraSettings {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// What of the model trains. Frozen parameters get no gradients and no optimiser state;
+/// with LoRA the whole encoder is frozen and only the adapters and the head train.
+#[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(default)]
+pub struct Adaptation {
+    /// Freeze the embedding tables and their LayerNorm.
+    pub freeze_embeddings: bool,
+    /// Freeze the lowest this many encoder layers.
+    pub freeze_layers: usize,
+    /// Train LoRA adapters instead of the encoder's weights.
+    pub lora: Option<LoraSettings>,
+}
+
+impl Adaptation {
+    /// Full fine-tuning: nothing frozen, no adapters.
+    pub const FULL: Adaptation = Adaptation {
+        freeze_embeddings: false,
+        freeze_layers: 0,
+        lora: None,
+    };
+
+    /// Whether every parameter trains.
+    pub fn is_full(&self) -> bool {
+        !self.freeze_embeddings && self.freeze_layers == 0 && self.lora.is_none()
+    }
+
+    /// Checks the settings against a model of `layers` encoder layers (`None` before a model
+    /// is loaded, when the layer count is not checked).
+    pub fn validate(&self, layers: Option<usize>) -> Result<(), SettingsError> {
+        if let Some(layers) = layers
+            && self.freeze_layers > layers
+        {
+            return Err(SettingsError::FreezeLayers {
+                asked: self.freeze_layers,
+                layers,
+            });
+        }
+        if let Some(l) = self.lora {
+            if l.rank == 0 {
+                return Err(SettingsError::LoraRank);
+            }
+            if !(l.alpha.is_finite() && l.alpha > 0.0) {
+                return Err(SettingsError::LoraAlpha(l.alpha));
+            }
+            if !(l.dropout.is_finite() && (0.0..1.0).contains(&l.dropout)) {
+                return Err(SettingsError::LoraDropout(l.dropout));
+            }
+            if self.freeze_embeddings || self.freeze_layers > 0 {
+                return Err(SettingsError::LoraWithFreezing);
+            }
+        }
+        Ok(())
+    }
 }
 
 impl Default for TrainSettings {
@@ -268,6 +381,7 @@ impl TrainSettings {
         seed: 42,
         patience: None,
         skip_invalid: false,
+        adaptation: Adaptation::FULL,
     };
 }
 
@@ -330,6 +444,14 @@ pub enum Setting {
     ValidFraction,
     /// [`TrainSettings::patience`].
     Patience,
+    /// [`Adaptation::freeze_layers`].
+    FreezeLayers,
+    /// [`LoraSettings::rank`].
+    LoraRank,
+    /// [`LoraSettings::alpha`].
+    LoraAlpha,
+    /// [`LoraSettings::dropout`].
+    LoraDropout,
 }
 
 /// A setting out of its range. The message names no shell's spelling of the setting; the
@@ -367,6 +489,26 @@ pub enum SettingsError {
     /// Zero epochs of patience.
     #[error("must be at least 1")]
     Patience,
+    /// More layers frozen than the model has.
+    #[error("must be at most {layers}, the model's number of layers, found {asked}")]
+    FreezeLayers {
+        /// What was asked.
+        asked: usize,
+        /// The model's layers.
+        layers: usize,
+    },
+    /// A rank of zero.
+    #[error("must be at least 1")]
+    LoraRank,
+    /// Zero, negative, infinite or NaN.
+    #[error("must be a number above 0, found {0}")]
+    LoraAlpha(f64),
+    /// Outside `[0, 1)`.
+    #[error("must be at least 0 and below 1, found {0}")]
+    LoraDropout(f64),
+    /// LoRA freezes the whole encoder already.
+    #[error("LoRA freezes the whole encoder already: leave the embeddings and layers unfrozen")]
+    LoraWithFreezing,
 }
 
 impl Setting {
@@ -381,6 +523,10 @@ impl Setting {
             Setting::WeightDecay => "the weight decay",
             Setting::ValidFraction => "the validation share",
             Setting::Patience => "the patience",
+            Setting::FreezeLayers => "the number of frozen layers",
+            Setting::LoraRank => "the LoRA rank",
+            Setting::LoraAlpha => "the LoRA alpha",
+            Setting::LoraDropout => "the LoRA dropout",
         }
     }
 }
@@ -397,6 +543,10 @@ impl SettingsError {
             SettingsError::WeightDecay(_) => Setting::WeightDecay,
             SettingsError::ValidFraction(_) => Setting::ValidFraction,
             SettingsError::Patience => Setting::Patience,
+            SettingsError::FreezeLayers { .. } => Setting::FreezeLayers,
+            SettingsError::LoraRank | SettingsError::LoraWithFreezing => Setting::LoraRank,
+            SettingsError::LoraAlpha(_) => Setting::LoraAlpha,
+            SettingsError::LoraDropout(_) => Setting::LoraDropout,
         }
     }
 }
@@ -434,7 +584,7 @@ impl TrainSettings {
         if self.patience == Some(0) {
             return Err(SettingsError::Patience);
         }
-        Ok(())
+        self.adaptation.validate(None)
     }
 }
 

@@ -9,6 +9,10 @@
 mod common;
 #[path = "engine/compare.rs"]
 mod compare;
+#[path = "engine/families.rs"]
+mod families;
+#[path = "engine/lora.rs"]
+mod lora;
 #[path = "engine/lm.rs"]
 mod lm;
 
@@ -869,7 +873,7 @@ fn each_invalid_setting_gets_the_same_typed_error_from_the_command_line_and_the_
         ..TrainSettings::default()
     };
     type Change = fn(&mut TrainSettings);
-    let cases: [(&[&str], Change, &str, &str); 8] = [
+    let cases: [(&[&str], Change, &str, &str); 11] = [
         (
             &["--batch-size", "0"],
             |s| s.batch_size = 0,
@@ -917,6 +921,34 @@ fn each_invalid_setting_gets_the_same_typed_error_from_the_command_line_and_the_
             |s| s.valid_fraction = 1.0,
             "--valid-fraction must be above 0 and below 1",
             "Validation share must be above 0 and below 1",
+        ),
+        (
+            &["--freeze-layers", "3"],
+            |s| s.adaptation.freeze_layers = 3,
+            "--freeze-layers must be at most 2",
+            "Frozen layers must be at most 2",
+        ),
+        (
+            &["--lora-rank", "0"],
+            |s| {
+                s.adaptation.lora = Some(anneal::shared::LoraSettings {
+                    rank: 0,
+                    ..Default::default()
+                })
+            },
+            "--lora-rank must be at least 1",
+            "LoRA rank must be at least 1",
+        ),
+        (
+            &["--lora-rank", "8", "--lora-dropout", "1"],
+            |s| {
+                s.adaptation.lora = Some(anneal::shared::LoraSettings {
+                    dropout: 1.0,
+                    ..Default::default()
+                })
+            },
+            "--lora-dropout must be at least 0 and below 1",
+            "LoRA dropout must be at least 0 and below 1",
         ),
     ];
     for (flags, change, cli_words, browser_words) in cases {

@@ -16,19 +16,22 @@ use burn::prelude::*;
 
 pub mod folder;
 mod names;
+pub mod peft;
 pub mod safetensors;
 pub mod zip;
 
 pub use folder::ModelFiles;
 
 use crate::model::bert::BertModel;
-use crate::model::config::{BertConfig, ConfigError};
+use crate::model::config::{BertConfig, ConfigError, Family};
 use crate::model::heads::BertClassifier;
 use crate::model::lm::BertLm;
 use crate::runtime::readback::{ReadbackError, read_f32};
 use crate::shared::Objective;
 use crate::shared::Task;
-use names::{Layout, Need, Slot, Visit, is_buffer, walk_bert, walk_classifier, walk_lm};
+use names::{
+    Layout, Need, Slot, Visit, is_buffer, layer_prefix, walk_bert, walk_classifier, walk_lm,
+};
 use safetensors::{SafeTensors, SafetensorsError, serialize};
 
 /// Why a checkpoint cannot be loaded.
@@ -43,6 +46,9 @@ pub enum CheckpointError {
     /// Tensors the model needs are absent or have the wrong shape or type.
     #[error("model.safetensors does not match config.json:\n  {}", .0.join("\n  "))]
     Mismatch(Vec<String>),
+    /// A language-model objective the family has no Hugging Face class for.
+    #[error("{} has no next-token (causal) language model in transformers: pre-train it with masked words", .0.model_type())]
+    NoLmHead(Family),
     /// More layers asked for than the checkpoint has.
     #[error("asked to keep {asked} layers but the model has {available}")]
     Layers {
@@ -62,9 +68,11 @@ pub struct LoadReport {
     pub initialised: Vec<String>,
 }
 
-/// The file's tensors, looked up by canonical (`bert.`-prefixed) name.
+/// The file's tensors, looked up by canonical name (the encoder's prefixed by the family's
+/// base, `bert.`, `roberta.`, ...).
 struct Source<'a> {
     file: SafeTensors<'a>,
+    family: Family,
     has_prefix: bool,
     used: BTreeSet<String>,
     problems: Vec<String>,
@@ -72,11 +80,13 @@ struct Source<'a> {
 }
 
 impl<'a> Source<'a> {
-    fn new(bytes: &'a [u8]) -> Result<Self, CheckpointError> {
+    fn new(bytes: &'a [u8], family: Family) -> Result<Self, CheckpointError> {
         let file = SafeTensors::parse(bytes)?;
-        let has_prefix = file.tensors.keys().any(|k| k.starts_with("bert."));
+        let base = format!("{}.", family.base_prefix());
+        let has_prefix = file.tensors.keys().any(|k| k.starts_with(&base));
         Ok(Self {
             file,
+            family,
             has_prefix,
             used: BTreeSet::new(),
             problems: Vec::new(),
@@ -86,7 +96,8 @@ impl<'a> Source<'a> {
 
     /// The file's name for a canonical name, trying the old `gamma`/`beta` LayerNorm names.
     fn file_name(&self, canonical: &str) -> Option<String> {
-        let base = match canonical.strip_prefix("bert.") {
+        let prefix = format!("{}.", self.family.base_prefix());
+        let base = match canonical.strip_prefix(&prefix) {
             Some(rest) if !self.has_prefix => rest.to_string(),
             _ => canonical.to_string(),
         };
@@ -171,8 +182,9 @@ impl<'a> Source<'a> {
 
     /// Unused tensors, leaving out buffers and the layers the caller chose to drop.
     fn unexpected(&self, kept_layers: usize, available_layers: usize) -> Vec<String> {
+        let layer = layer_prefix(self.family);
         let dropped: Vec<String> = (kept_layers..available_layers)
-            .map(|i| format!("encoder.layer.{i}."))
+            .map(|i| format!("{layer}.{i}."))
             .collect();
         self.file
             .tensors
@@ -231,7 +243,7 @@ pub fn load_encoder(
     device: &Device,
 ) -> Result<(BertModel, BertConfig, LoadReport), CheckpointError> {
     let kept = truncate_layers(config, layers)?;
-    let mut source = Source::new(weights)?;
+    let mut source = Source::new(weights, config.family())?;
     let mut model = BertModel::init(&kept, false, device);
     walk_bert(&mut model, &mut |name, need, slot| {
         source.load(name, need, slot)
@@ -253,7 +265,7 @@ pub fn load_classifier(
     device: &Device,
 ) -> Result<(BertClassifier, BertConfig, LoadReport), CheckpointError> {
     let kept = truncate_layers(config, layers)?;
-    let mut source = Source::new(weights)?;
+    let mut source = Source::new(weights, config.family())?;
     let bert = BertModel::init(&kept, task == Task::Classify, device);
     let mut model = BertClassifier::new(bert, &kept, task, num_labels, device);
     walk_classifier(&mut model, &mut |name, need, slot| {
@@ -271,7 +283,10 @@ pub fn load_lm(
     objective: Objective,
     device: &Device,
 ) -> Result<(BertLm, LoadReport), CheckpointError> {
-    let mut source = Source::new(weights)?;
+    if !config.family().has_lm(objective) {
+        return Err(CheckpointError::NoLmHead(config.family()));
+    }
+    let mut source = Source::new(weights, config.family())?;
     let bert = BertModel::init(config, false, device);
     let mut model = BertLm::new(bert, config, objective);
     walk_lm(&mut model, &mut |name, need, slot| {
@@ -294,16 +309,18 @@ fn finish(
     })
 }
 
-/// The weights of a fine-tuned model as a Hugging Face `model.safetensors`.
+/// The weights of a fine-tuned model as a Hugging Face `model.safetensors`, LoRA adapters
+/// merged into the weights they adapt.
 ///
 /// Sync point: reads every parameter back from the device, asynchronously.
 pub async fn export_safetensors(model: &BertClassifier) -> Result<Vec<u8>, ReadbackError> {
-    let mut model = model.clone();
+    // LoRA adapters folded into their layers: a plain model.
+    let mut model = model.merged();
     export_walk(&mut |f| walk_classifier(&mut model, f)).await
 }
 
 /// The weights of a language model as a Hugging Face `model.safetensors`
-/// (`BertForMaskedLM` / `BertLMHeadModel`: no decoder weight, it is tied).
+/// (`*ForMaskedLM` / `BertLMHeadModel`: no decoder weight, it is tied).
 ///
 /// Sync point: reads every parameter back from the device, asynchronously.
 pub async fn export_lm_safetensors(model: &BertLm) -> Result<Vec<u8>, ReadbackError> {
@@ -314,8 +331,9 @@ pub async fn export_lm_safetensors(model: &BertLm) -> Result<Vec<u8>, ReadbackEr
 /// The `config.json` of an exported language model.
 pub fn export_lm_config(config: &BertConfig, objective: Objective) -> String {
     let mut config = config.clone();
-    config.architectures = Some(vec![objective.architecture().to_string()]);
-    config.model_type = Some("bert".into());
+    let family = config.family();
+    config.architectures = Some(vec![objective.architecture(family)]);
+    config.model_type = Some(family.model_type().into());
     config.is_decoder = objective == Objective::Clm;
     config.id2label = None;
     config.label2id = None;
@@ -348,8 +366,9 @@ async fn export_walk(walk: &mut dyn FnMut(&mut Visit)) -> Result<Vec<u8>, Readba
 /// The `config.json` of an exported model: the encoder's config plus task and labels.
 pub fn export_config(config: &BertConfig, task: Task, labels: &[String]) -> String {
     let mut config = config.clone();
-    config.architectures = Some(vec![task.architecture().to_string()]);
-    config.model_type = Some("bert".into());
+    let family = config.family();
+    config.architectures = Some(vec![task.architecture(family)]);
+    config.model_type = Some(family.model_type().into());
     config.set_labels(labels);
     config.extra.remove("_name_or_path");
     config.to_json()

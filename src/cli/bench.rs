@@ -11,6 +11,7 @@ use super::model_dir::ModelDir;
 use super::pick_device;
 use crate::runtime::DeviceChoice;
 use crate::shared::speed::{SpeedCase, Workload};
+use crate::shared::{Adaptation, LoraSettings};
 use crate::train::speed::time_case;
 use crate::train::{Control, Hook};
 
@@ -49,6 +50,15 @@ pub struct BenchArgs {
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: DeviceChoice,
+    /// Steps with the embeddings frozen (as `finetune --freeze-embeddings`).
+    #[arg(long)]
+    freeze_embeddings: bool,
+    /// Steps with the lowest N layers frozen.
+    #[arg(long, default_value_t = 0)]
+    freeze_layers: usize,
+    /// Steps training LoRA adapters of this rank (query and value, alpha 2 x rank).
+    #[arg(long)]
+    lora_rank: Option<usize>,
 }
 
 /// Peak resident memory of this process in bytes (Linux), if known.
@@ -85,11 +95,24 @@ pub fn run(a: BenchArgs) -> Result<(), String> {
         Some(n) => n.min(dir.config.num_hidden_layers),
         None => dir.config.num_hidden_layers,
     };
+    let adaptation = Adaptation {
+        freeze_embeddings: a.freeze_embeddings,
+        freeze_layers: a.freeze_layers,
+        lora: a.lora_rank.map(|rank| LoraSettings {
+            rank,
+            alpha: 2.0 * rank as f64,
+            ..LoraSettings::DEFAULT
+        }),
+    };
+    adaptation
+        .validate(Some(layers))
+        .map_err(|e| format!("{} {e}", e.setting().describe()))?;
     let timing = pollster::block_on(time_case(
         &dir.config,
         &dir.weights,
         a.layers,
         case,
+        &adaptation,
         &picked.device,
         &mut Always,
     ))
@@ -108,6 +131,7 @@ pub fn run(a: BenchArgs) -> Result<(), String> {
             "batch": a.batch_size,
             "seq": a.seq_len,
             "layers": layers,
+            "adaptation": adaptation,
             "runs": a.steps,
             "peak_rss_bytes": peak_rss(),
             "device": picked.description,

@@ -41,7 +41,7 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         seeds: a.seeds,
         self_pretrain_steps: a.self_pretrain_steps,
         min_steps: a.min_steps,
-        finetune: a.tune.settings(dir.config.max_position_embeddings),
+        finetune: a.tune.settings(dir.config.max_len()),
     };
     if let Some(problem) = settings.problem() {
         return Err(problem);

@@ -7,10 +7,10 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::model_dir::ModelDir;
 use super::{DataArgs, data_error, pick_device, read_data, report_skipped, say_above, write};
-use crate::checkpoint::{export_config, export_safetensors};
+use crate::checkpoint::{export_config, export_safetensors, peft};
 use crate::model::{BertClassifier, BertConfig};
 use crate::runtime::DeviceChoice;
-use crate::shared::{Setting, TrainSettings};
+use crate::shared::{Adaptation, LoraSettings, LoraTargets, Setting, TrainSettings};
 use crate::train::recipe::{self, Plan, RecipeError};
 use crate::train::{Evaluation, Event, Outcome, fine_tune};
 
@@ -21,6 +21,10 @@ pub struct FinetuneArgs {
     /// Output folder for the fine-tuned model.
     #[arg(long)]
     out: PathBuf,
+    /// With --lora-rank: also write the adapters (and the head) as a PEFT adapter in
+    /// OUT/adapter, which Python `peft` loads onto the base model.
+    #[arg(long, requires = "lora_rank")]
+    peft_adapter: bool,
 }
 
 /// The model, the data and the fine-tuning options: what `finetune` and `compare` share.
@@ -71,6 +75,28 @@ pub struct TuneArgs {
     /// Keep the valid rows of a malformed file instead of refusing it.
     #[arg(long)]
     skip_invalid: bool,
+    /// Freeze the embedding tables: no gradients or optimiser state for them (the biggest
+    /// single tensor of most models; saves memory, little accuracy).
+    #[arg(long)]
+    freeze_embeddings: bool,
+    /// Freeze the lowest N encoder layers: they keep their pre-trained weights, and their
+    /// gradients and optimiser state are never held.
+    #[arg(long, default_value_t = 0)]
+    freeze_layers: usize,
+    /// Train LoRA adapters of rank R instead of the encoder's weights (the encoder frozen, the
+    /// head trained fully): a few percent of the parameters train; the export merges them.
+    #[arg(long)]
+    lora_rank: Option<usize>,
+    /// LoRA's alpha: the update is scaled by alpha / rank.
+    #[arg(long, default_value_t = LoraSettings::DEFAULT.alpha, requires = "lora_rank")]
+    lora_alpha: f64,
+    /// Dropout on the LoRA update's input.
+    #[arg(long, default_value_t = LoraSettings::DEFAULT.dropout, requires = "lora_rank")]
+    lora_dropout: f64,
+    /// Layers given adapters: query-value (the attention's query and value) or all-linear
+    /// (every dense layer of the encoder).
+    #[arg(long, default_value = "query-value", requires = "lora_rank")]
+    lora_targets: LoraTargets,
 }
 
 /// The one set of defaults ([`TrainSettings::default`]), for clap.
@@ -89,6 +115,16 @@ impl TuneArgs {
             seed: self.seed,
             patience: self.patience,
             skip_invalid: self.skip_invalid,
+            adaptation: Adaptation {
+                freeze_embeddings: self.freeze_embeddings,
+                freeze_layers: self.freeze_layers,
+                lora: self.lora_rank.map(|rank| LoraSettings {
+                    rank,
+                    alpha: self.lora_alpha,
+                    dropout: self.lora_dropout,
+                    targets: self.lora_targets,
+                }),
+            },
             ..TrainSettings::default()
         }
     }
@@ -105,6 +141,10 @@ fn flag(setting: Setting) -> &'static str {
         Setting::WeightDecay => "--weight-decay",
         Setting::ValidFraction => "--valid-fraction",
         Setting::Patience => "--patience",
+        Setting::FreezeLayers => "--freeze-layers",
+        Setting::LoraRank => "--lora-rank",
+        Setting::LoraAlpha => "--lora-alpha",
+        Setting::LoraDropout => "--lora-dropout",
     }
 }
 
@@ -141,10 +181,10 @@ impl PlanFailure {
 /// compares with the worker's plan for the same file and settings.
 pub(super) fn plan_for(a: &TuneArgs) -> Result<(ModelDir, Plan), PlanFailure> {
     let dir = ModelDir::open(&a.model).map_err(PlanFailure::Other)?;
-    let settings = a.settings(dir.config.max_position_embeddings);
+    let settings = a.settings(dir.config.max_len());
     // Settings first: a wrong flag is reported before any file is read.
     settings
-        .validate(Some(dir.config.max_position_embeddings))
+        .validate(Some(dir.config.max_len()))
         .map_err(|e| PlanFailure::Recipe(e.into()))?;
     let read = |path, task| read_data(path, &a.data.options(task)).map_err(PlanFailure::Other);
     let train = read(&a.train, None)?;
@@ -188,16 +228,18 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
         plan.data.valid.len(),
         plan.data.labels.len()
     );
+    // Counted on the training device, where frozen parameters are marked as such.
+    let trainable = model.trainable_parameters();
     let (outcome, history) = train_with_progress(model, &plan)?;
-    save(
-        &args,
-        &dir,
-        &plan,
-        &config,
-        &outcome,
+    let run = Run {
+        plan: &plan,
+        config: &config,
+        outcome: &outcome,
         history,
-        &picked.description,
-    )?;
+        device: &picked.description,
+        trainable,
+    };
+    save(&args, &dir, run)?;
     match &outcome.evaluation {
         Some(e) => eprintln!("kept epoch {}: {}", outcome.best_epoch, summary(e)),
         None => eprintln!("kept the last good weights (no completed epoch)"),
@@ -262,17 +304,28 @@ fn train_with_progress(
     Ok((outcome, history))
 }
 
-/// Writes the fine-tuned model as a Hugging Face folder, with `training.json` (settings,
-/// per-epoch metrics, the kept epoch).
-fn save(
-    args: &FinetuneArgs,
-    dir: &ModelDir,
-    plan: &Plan,
-    config: &BertConfig,
-    outcome: &Outcome,
+/// A finished run, as `save` writes it.
+struct Run<'a> {
+    plan: &'a Plan,
+    config: &'a BertConfig,
+    outcome: &'a Outcome,
     history: Vec<Event>,
-    device: &str,
-) -> Result<(), String> {
+    device: &'a str,
+    /// Parameters that trained, and all of them.
+    trainable: (usize, usize),
+}
+
+/// Writes the fine-tuned model as a Hugging Face folder, with `training.json` (settings,
+/// per-epoch metrics, the kept epoch), and the PEFT adapter if asked.
+fn save(args: &FinetuneArgs, dir: &ModelDir, run: Run) -> Result<(), String> {
+    let Run {
+        plan,
+        config,
+        outcome,
+        history,
+        device,
+        trainable: (trainable, all),
+    } = run;
     let (a, task, data) = (&args.tune, plan.task, &plan.data);
     std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
     let weights =
@@ -283,6 +336,19 @@ fn save(
         export_config(config, task, &data.labels),
     )?;
     copy_tokenizer(dir, &args.out)?;
+    if let (true, Some(lora)) = (args.peft_adapter, &plan.adaptation.lora) {
+        let adapter = args.out.join("adapter");
+        std::fs::create_dir_all(&adapter).map_err(|e| format!("{}: {e}", adapter.display()))?;
+        let weights = pollster::block_on(peft::adapter_safetensors(&outcome.model))
+            .map_err(|e| e.to_string())?
+            .ok_or("the model has no LoRA adapters to write")?;
+        write(&adapter.join("adapter_model.safetensors"), weights)?;
+        let base = a.model.display().to_string();
+        write(
+            &adapter.join("adapter_config.json"),
+            peft::adapter_config(config, lora, task, &base),
+        )?;
+    }
     let record = serde_json::json!({
         "base_model": a.model.display().to_string(),
         "train": a.train.display().to_string(),
@@ -291,6 +357,9 @@ fn save(
         "config": plan.config,
         "max_len": plan.max_len,
         "layers": config.num_hidden_layers,
+        "adaptation": plan.adaptation,
+        "trainable_parameters": trainable,
+        "parameters": all,
         "device": device,
         "best_epoch": outcome.best_epoch,
         "evaluation": outcome.evaluation,

@@ -203,7 +203,7 @@ pub fn embed(a: EmbedArgs) -> Result<(), String> {
     let picked = pick_device(a.device)?;
     let (model, _, _) = load_encoder(&dir.config, &dir.weights, None, &picked.device)
         .map_err(|e| format!("{}: {e}", a.model.display()))?;
-    let max_len = a.max_len.min(dir.config.max_position_embeddings);
+    let max_len = a.max_len.min(dir.config.max_len());
     let vectors = pollster::block_on(sentence_embeddings(
         &model,
         &dir.tokenizer,

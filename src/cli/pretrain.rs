@@ -128,10 +128,10 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
     };
     let plan = lm_recipe::plan(&text.text, &start, a.objective, a.heldout)
         .map_err(|e| format!("{name}: {e}"))?;
-    if a.seq_len > plan.config.max_position_embeddings {
+    if a.seq_len > plan.config.max_len() {
         return Err(format!(
             "--seq-len {} is longer than the model's context ({} positions)",
-            a.seq_len, plan.config.max_position_embeddings
+            a.seq_len, plan.config.max_len()
         ));
     }
     let s = &plan.corpus.stats;
@@ -313,7 +313,7 @@ fn write_tokenizer(
             let tc = json!({
                 "tokenizer_class": "PreTrainedTokenizerFast",
                 "pad_token": pad, "unk_token": unk, "cls_token": cls, "sep_token": sep,
-                "mask_token": mask, "model_max_length": config.max_position_embeddings,
+                "mask_token": mask, "model_max_length": config.max_len(),
                 "clean_up_tokenization_spaces": false,
             });
             write(
@@ -398,7 +398,7 @@ pub struct ProbeArgs {
 pub fn probe(a: ProbeArgs) -> Result<(), String> {
     let picked = pick_device(a.device)?;
     let (dir, model, objective) = open_lm(&a.model, &picked.device)?;
-    let max_len = dir.config.max_position_embeddings;
+    let max_len = dir.config.max_len();
     let t = &dir.tokenizer;
     for text in &a.texts {
         let mut line = json!({ "text": text });

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use tokenizers::models::wordpiece::WordPiece;
 use tokenizers::normalizers::BertNormalizer;
+use tokenizers::pre_tokenizers::PreTokenizerWrapper;
 use tokenizers::pre_tokenizers::bert::BertPreTokenizer;
 use tokenizers::processors::bert::BertProcessing;
 use tokenizers::{Encoding, Tokenizer};
@@ -43,7 +44,60 @@ pub struct Encoded {
 #[derive(Clone)]
 pub struct TextTokenizer {
     inner: Tokenizer,
+    /// For pre-split words, when they need another pre-tokenizer than running text: a
+    /// byte-level BPE (RoBERTa) whose words must each start with a space, as in running text
+    /// (transformers' `add_prefix_space=True` for `is_split_into_words`).
+    words: Option<Tokenizer>,
     pad_id: u32,
+}
+
+/// Turns on `add_prefix_space` of every byte-level pre-tokenizer; whether there was one.
+fn prefix_space(pre: &mut PreTokenizerWrapper) -> bool {
+    match pre {
+        PreTokenizerWrapper::ByteLevel(b) => {
+            let changed = !b.add_prefix_space;
+            b.add_prefix_space = true;
+            changed
+        }
+        PreTokenizerWrapper::Sequence(seq) => {
+            // Every member, not only up to the first byte-level one.
+            let mut changed = false;
+            for p in seq.as_mut() {
+                changed |= prefix_space(p);
+            }
+            changed
+        }
+        _ => false,
+    }
+}
+
+/// The pad id: the tokenizer's padding setting, else its `[PAD]` or `<pad>` token, else 0.
+fn pad_id_of(t: &Tokenizer) -> u32 {
+    t.get_padding()
+        .map(|p| p.pad_id)
+        .or_else(|| t.token_to_id("[PAD]"))
+        .or_else(|| t.token_to_id("<pad>"))
+        .unwrap_or(0)
+}
+
+/// Switches padding and truncation off and builds the words' twin if it needs one.
+fn wrap(mut inner: Tokenizer, pad_id: u32) -> Result<TextTokenizer, TokenizerError> {
+    inner.with_padding(None);
+    inner
+        .with_truncation(None)
+        .map_err(|e| TokenizerError::Json(e.to_string()))?;
+    let words = inner.get_pre_tokenizer().cloned().and_then(|mut pre| {
+        prefix_space(&mut pre).then(|| {
+            let mut twin = inner.clone();
+            twin.with_pre_tokenizer(Some(pre));
+            twin
+        })
+    });
+    Ok(TextTokenizer {
+        inner,
+        words,
+        pad_id,
+    })
 }
 
 impl std::fmt::Debug for TextTokenizer {
@@ -60,18 +114,10 @@ impl std::fmt::Debug for TextTokenizer {
 impl TextTokenizer {
     /// From the bytes of a `tokenizer.json`.
     pub fn from_json(bytes: &[u8]) -> Result<Self, TokenizerError> {
-        let mut inner =
+        let inner =
             Tokenizer::from_bytes(bytes).map_err(|e| TokenizerError::Json(e.to_string()))?;
-        let pad_id = inner
-            .get_padding()
-            .map(|p| p.pad_id)
-            .or_else(|| inner.token_to_id("[PAD]"))
-            .unwrap_or(0);
-        inner.with_padding(None);
-        inner
-            .with_truncation(None)
-            .map_err(|e| TokenizerError::Json(e.to_string()))?;
-        Ok(Self { inner, pad_id })
+        let pad_id = pad_id_of(&inner);
+        wrap(inner, pad_id)
     }
 
     /// The BERT WordPiece recipe over a `vocab.txt` (one token per line, id = line index).
@@ -105,17 +151,16 @@ impl TextTokenizer {
             ("[SEP]".into(), sep),
             ("[CLS]".into(), cls),
         )));
-        Ok(Self { inner, pad_id: pad })
+        wrap(inner, pad)
     }
 
     /// Wraps a built tokenizer (a trained vocabulary), switching padding and truncation off.
-    pub fn from_tokenizer(mut inner: Tokenizer) -> Result<Self, TokenizerError> {
-        inner.with_padding(None);
-        inner
-            .with_truncation(None)
-            .map_err(|e| TokenizerError::Json(e.to_string()))?;
-        let pad_id = inner.token_to_id("[PAD]").unwrap_or(0);
-        Ok(Self { inner, pad_id })
+    pub fn from_tokenizer(inner: Tokenizer) -> Result<Self, TokenizerError> {
+        let pad_id = inner
+            .token_to_id("[PAD]")
+            .or_else(|| inner.token_to_id("<pad>"))
+            .unwrap_or(0);
+        wrap(inner, pad_id)
     }
 
     /// The id of a token, special tokens included.
@@ -195,7 +240,9 @@ impl TextTokenizer {
     ) -> Result<Encoded, TokenizerError> {
         let refs: Vec<&str> = words.iter().map(String::as_str).collect();
         let e = self
-            .inner
+            .words
+            .as_ref()
+            .unwrap_or(&self.inner)
             .encode_char_offsets(refs.as_slice(), true)
             .map_err(|e| TokenizerError::Encode(e.to_string()))?;
         Ok(truncate(&e, max_len))

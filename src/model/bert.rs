@@ -1,10 +1,12 @@
-//! The BERT encoder with its optional pooler, equal to Hugging Face `BertModel`.
+//! The encoder with its optional pooler, equal to Hugging Face `BertModel` (and to
+//! `DistilBertModel`, `RobertaModel`, `XLMRobertaModel`, `ElectraModel`: the same layers; the
+//! embeddings carry the families' differences, and only BERT has a pooler).
 
 use burn::nn::Linear;
 use burn::prelude::*;
 
 use super::activation::tanh;
-use super::config::BertConfig;
+use super::config::{BertConfig, Family};
 use super::embeddings::BertEmbeddings;
 use super::encoder::{BertLayer, dense};
 
@@ -23,6 +25,9 @@ pub struct BertModel {
     /// Causal attention (`is_decoder`): position i attends to positions 0..=i only.
     #[module(skip)]
     pub causal: bool,
+    /// The family, which names the tensors and picks the heads.
+    #[module(skip)]
+    pub family: Family,
 }
 
 /// What one forward pass of the encoder returns.
@@ -37,14 +42,16 @@ pub struct BertOutput {
 }
 
 impl BertModel {
-    /// Random weights as Hugging Face initialises them.
+    /// Random weights as Hugging Face initialises them. Only BERT has a pooler, whatever
+    /// `with_pooler` asks.
     pub fn init(config: &BertConfig, with_pooler: bool, device: &Device) -> Self {
+        let family = config.family();
         Self {
             embeddings: BertEmbeddings::init(config, device),
             layers: (0..config.num_hidden_layers)
                 .map(|_| BertLayer::init(config, device))
                 .collect(),
-            pooler: with_pooler.then(|| {
+            pooler: (with_pooler && family == Family::Bert).then(|| {
                 dense(
                     config.hidden_size,
                     config.hidden_size,
@@ -53,6 +60,7 @@ impl BertModel {
                 )
             }),
             causal: config.is_decoder,
+            family,
         }
     }
 

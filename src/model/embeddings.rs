@@ -1,33 +1,45 @@
-//! BERT's input embeddings: word + position + token type, then LayerNorm and dropout.
+//! An encoder's input embeddings: word + position (+ token type), then LayerNorm and dropout
+//! (and, in ELECTRA, a projection up to the hidden width).
 //!
-//! Mirrors `BertEmbeddings` in Hugging Face `transformers/models/bert/modeling_bert.py`.
+//! Mirrors `BertEmbeddings` in Hugging Face `transformers/models/bert/modeling_bert.py`, with
+//! the families' differences: DistilBERT has no token types, RoBERTa counts positions from
+//! `padding_idx + 1` (`RobertaEmbeddings`), ELECTRA's tables are `embedding_size` wide and
+//! `ElectraModel.embeddings_project` maps them to `hidden_size`.
 
-use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig};
+use burn::nn::{Embedding, EmbeddingConfig, Initializer, LayerNorm, LayerNormConfig, Linear};
 use burn::prelude::*;
 
 use super::config::BertConfig;
 use super::dropout::Dropout;
+use super::encoder::dense;
 
-/// The sum of three embedding tables, normalised.
+/// The sum of the embedding tables, normalised.
 #[derive(Module, Debug)]
 pub struct BertEmbeddings {
-    /// `[vocab_size, hidden]`.
+    /// `[vocab_size, width]`.
     pub word_embeddings: Embedding,
-    /// `[max_position_embeddings, hidden]`; absolute positions from 0.
+    /// `[max_position_embeddings, width]`.
     pub position_embeddings: Embedding,
-    /// `[type_vocab_size, hidden]`.
-    pub token_type_embeddings: Embedding,
+    /// `[type_vocab_size, width]`; `None` in DistilBERT.
+    pub token_type_embeddings: Option<Embedding>,
     /// Hugging Face calls it `LayerNorm`.
     pub layer_norm: LayerNorm,
     /// `hidden_dropout_prob`.
     pub dropout: Dropout,
+    /// `embeddings_project` (ELECTRA): width → hidden, when the two differ.
+    pub project: Option<Linear>,
+    /// RoBERTa's `padding_idx`: positions start after it and padding takes its row.
+    #[module(skip)]
+    pub padding_idx: Option<usize>,
 }
 
 impl BertEmbeddings {
     /// Random weights as Hugging Face initialises them: normal(0, initializer_range).
     pub fn init(config: &BertConfig, device: &Device) -> Self {
+        let width = config.embedding_width();
+        let family = config.family();
         let table = |rows: usize| {
-            EmbeddingConfig::new(rows, config.hidden_size)
+            EmbeddingConfig::new(rows, width)
                 .with_initializer(Initializer::Normal {
                     mean: 0.0,
                     std: config.initializer_range,
@@ -37,11 +49,24 @@ impl BertEmbeddings {
         Self {
             word_embeddings: table(config.vocab_size),
             position_embeddings: table(config.max_position_embeddings),
-            token_type_embeddings: table(config.type_vocab_size),
-            layer_norm: LayerNormConfig::new(config.hidden_size)
+            token_type_embeddings: family
+                .has_token_types()
+                .then(|| table(config.type_vocab_size)),
+            layer_norm: LayerNormConfig::new(width)
                 .with_epsilon(config.layer_norm_eps)
                 .init(device),
             dropout: Dropout::new(config.hidden_dropout_prob),
+            project: (width != config.hidden_size).then(|| {
+                dense(
+                    width,
+                    config.hidden_size,
+                    config.initializer_range,
+                    device,
+                )
+            }),
+            padding_idx: family
+                .offsets_positions()
+                .then_some(config.pad_token_id),
         }
     }
 
@@ -51,10 +76,24 @@ impl BertEmbeddings {
     pub fn forward(&self, input_ids: Tensor<2, Int>, token_type_ids: Tensor<2, Int>) -> Tensor<3> {
         let [_, seq] = input_ids.dims();
         let device = input_ids.device();
-        let positions = Tensor::<1, Int>::arange(0..seq as i64, &device).unsqueeze::<2>(); // [1, seq]
-        let x = self.word_embeddings.forward(input_ids)
-            + self.position_embeddings.forward(positions) // [1, seq, hidden], broadcast over batch
-            + self.token_type_embeddings.forward(token_type_ids);
-        self.dropout.forward(self.layer_norm.forward(x))
+        let positions = match self.padding_idx {
+            // [batch, seq]: padding_idx + 1, + 2, ... over real tokens, padding_idx at padding.
+            Some(pad) => {
+                let real = input_ids.clone().not_equal_elem(pad as i64).int();
+                real.clone().cumsum(1) * real + pad as i64
+            }
+            // [1, seq], broadcast over the batch.
+            None => Tensor::<1, Int>::arange(0..seq as i64, &device).unsqueeze::<2>(),
+        };
+        let mut x = self.word_embeddings.forward(input_ids)
+            + self.position_embeddings.forward(positions);
+        if let Some(types) = &self.token_type_embeddings {
+            x = x + types.forward(token_type_ids);
+        }
+        let x = self.dropout.forward(self.layer_norm.forward(x));
+        match &self.project {
+            Some(project) => project.forward(x),
+            None => x,
+        }
     }
 }

@@ -12,6 +12,7 @@ use burn::tensor::activation::{relu, softmax};
 use super::activation::{gelu, gelu_tanh};
 use super::config::{Activation, BertConfig};
 use super::dropout::Dropout;
+use super::lora::{Lora, with_lora};
 
 /// A dense layer initialised as Hugging Face does: normal(0, std) weights, zero bias.
 pub(crate) fn dense(d_in: usize, d_out: usize, std: f64, device: &Device) -> Linear {
@@ -51,6 +52,14 @@ pub struct BertAttention {
     pub dropout: Dropout,
     /// Number of heads.
     pub num_heads: usize,
+    /// LoRA adapters of `query`, `key`, `value`, `output` ([`super::lora`]); none by default.
+    pub lora_query: Option<Lora>,
+    /// See `lora_query`.
+    pub lora_key: Option<Lora>,
+    /// See `lora_query`.
+    pub lora_value: Option<Lora>,
+    /// See `lora_query`.
+    pub lora_output: Option<Lora>,
 }
 
 impl BertAttention {
@@ -68,6 +77,10 @@ impl BertAttention {
             attention_dropout: Dropout::new(c.attention_probs_dropout_prob),
             dropout: Dropout::new(c.hidden_dropout_prob),
             num_heads: c.num_attention_heads,
+            lora_query: None,
+            lora_key: None,
+            lora_value: None,
+            lora_output: None,
         }
     }
 
@@ -82,16 +95,18 @@ impl BertAttention {
             t.reshape([batch, seq, self.num_heads, head_dim])
                 .swap_dims(1, 2) // [batch, heads, seq, head_dim]
         };
-        let q = heads(self.query.forward(x.clone()));
-        let k = heads(self.key.forward(x.clone()));
-        let v = heads(self.value.forward(x.clone()));
+        let q = heads(with_lora(&self.query, &self.lora_query, x.clone()));
+        let k = heads(with_lora(&self.key, &self.lora_key, x.clone()));
+        let v = heads(with_lora(&self.value, &self.lora_value, x.clone()));
 
         let scores = q.matmul(k.swap_dims(2, 3)) / (head_dim as f64).sqrt(); // [batch, heads, seq, seq]
         let probs = softmax(scores + mask_bias, 3);
         let context = self.attention_dropout.forward(probs.clone()).matmul(v); // [batch, heads, seq, head_dim]
         let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
 
-        let out = self.dropout.forward(self.output.forward(context));
+        let out = self
+            .dropout
+            .forward(with_lora(&self.output, &self.lora_output, context));
         (self.layer_norm.forward(out + x), probs)
     }
 }
@@ -112,6 +127,10 @@ pub struct BertLayer {
     /// Feed-forward activation.
     #[module(skip)]
     pub activation: Activation,
+    /// LoRA adapters of `intermediate` and `output` ([`super::lora`]); none by default.
+    pub lora_intermediate: Option<Lora>,
+    /// See `lora_intermediate`.
+    pub lora_output: Option<Lora>,
 }
 
 impl BertLayer {
@@ -127,6 +146,8 @@ impl BertLayer {
                 .init(device),
             dropout: Dropout::new(c.hidden_dropout_prob),
             activation: c.activation().expect("validated config"),
+            lora_intermediate: None,
+            lora_output: None,
         }
     }
 
@@ -135,13 +156,15 @@ impl BertLayer {
     /// - output: `[batch, seq, hidden]` and attention probabilities `[batch, heads, seq, seq]`
     pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> (Tensor<3>, Tensor<4>) {
         let (x, probs) = self.attention.forward(x, mask_bias);
-        let h = self.intermediate.forward(x.clone());
+        let h = with_lora(&self.intermediate, &self.lora_intermediate, x.clone());
         let h = match self.activation {
             Activation::Gelu => gelu(h),
             Activation::GeluTanh => gelu_tanh(h),
             Activation::Relu => relu(h),
         };
-        let h = self.dropout.forward(self.output.forward(h));
+        let h = self
+            .dropout
+            .forward(with_lora(&self.output, &self.lora_output, h));
         (self.layer_norm.forward(h + x), probs)
     }
 }

@@ -1,47 +1,59 @@
-//! Task heads over the encoder, equal to Hugging Face `BertForSequenceClassification`
-//! (pooler → dropout → linear) and `BertForTokenClassification` (dropout → linear).
+//! Task heads over the encoder, equal to Hugging Face's `*ForTokenClassification` (dropout →
+//! linear) and `*ForSequenceClassification`, whose head differs by family:
+//!
+//! | family        | sequence head on the first token's hidden state                       |
+//! |---------------|-----------------------------------------------------------------------|
+//! | BERT          | pooler (dense → tanh) → dropout → `classifier`                        |
+//! | DistilBERT    | `pre_classifier` → ReLU → dropout → `classifier`                      |
+//! | RoBERTa, XLM-R| dropout → `classifier.dense` → tanh → dropout → `classifier.out_proj` |
+//! | ELECTRA       | dropout → `classifier.dense` → GELU → dropout → `classifier.out_proj` |
 
 use burn::nn::Linear;
 use burn::prelude::*;
-use burn::tensor::activation::log_softmax;
+use burn::tensor::activation::{log_softmax, relu};
 
+use super::activation::{gelu, tanh};
 use super::bert::BertModel;
-use super::config::BertConfig;
+use super::config::{BertConfig, Family};
 use super::dropout::Dropout;
 use super::encoder::dense;
 use crate::shared::{IGNORE_INDEX, Task};
 
 impl Task {
-    /// The Hugging Face class that loads this task's checkpoints.
-    pub fn architecture(self) -> &'static str {
-        match self {
-            Task::Classify => "BertForSequenceClassification",
-            Task::Ner => "BertForTokenClassification",
-        }
+    /// The Hugging Face class that loads this task's checkpoints of `family`.
+    pub fn architecture(self, family: Family) -> String {
+        let task = match self {
+            Task::Classify => "ForSequenceClassification",
+            Task::Ner => "ForTokenClassification",
+        };
+        format!("{}{task}", family.class_prefix())
     }
 
     /// The task of a checkpoint, from the `architectures` of its config.
     pub fn from_architectures(config: &BertConfig) -> Option<Task> {
-        config
-            .architectures
-            .iter()
-            .flatten()
-            .find_map(|a| match a.as_str() {
-                "BertForSequenceClassification" => Some(Task::Classify),
-                "BertForTokenClassification" => Some(Task::Ner),
-                _ => None,
-            })
+        config.architectures.iter().flatten().find_map(|a| {
+            if a.ends_with("ForSequenceClassification") {
+                Some(Task::Classify)
+            } else if a.ends_with("ForTokenClassification") {
+                Some(Task::Ner)
+            } else {
+                None
+            }
+        })
     }
 }
 
-/// A BERT encoder with a classification head.
+/// An encoder with a classification head.
 #[derive(Module, Debug)]
 pub struct BertClassifier {
-    /// The encoder; it has a pooler exactly when the task is [`Task::Classify`].
+    /// The encoder; a BERT one has a pooler exactly when the task is [`Task::Classify`].
     pub bert: BertModel,
-    /// `hidden_dropout_prob` before the classifier.
+    /// The classifier's dropout ([`BertConfig::classifier_dropout`]).
     pub dropout: Dropout,
-    /// `classifier`: hidden → number of labels.
+    /// The sequence head's hidden → hidden layer in the families without a pooler:
+    /// `pre_classifier` (DistilBERT), `classifier.dense` (RoBERTa, XLM-R, ELECTRA).
+    pub pre_classifier: Option<Linear>,
+    /// `classifier` (`classifier.out_proj` in RoBERTa and ELECTRA): hidden → number of labels.
     pub classifier: Linear,
     /// The task, which decides pooled or per-token logits.
     #[module(skip)]
@@ -72,9 +84,13 @@ impl BertClassifier {
         if task == Task::Ner {
             bert.pooler = None;
         }
+        let h = config.hidden_size;
+        let pre_classifier = (task == Task::Classify && config.family() != Family::Bert)
+            .then(|| dense(h, h, config.initializer_range, device));
         Self {
             bert,
-            dropout: Dropout::new(config.hidden_dropout_prob),
+            dropout: Dropout::new(config.classifier_dropout(task == Task::Classify)),
+            pre_classifier,
             classifier: dense(
                 config.hidden_size,
                 num_labels,
@@ -101,8 +117,24 @@ impl BertClassifier {
         );
         match self.task {
             Task::Classify => {
-                let pooled = out.pooled.expect("a classification model has a pooler");
-                self.classifier.forward(self.dropout.forward(pooled))
+                let [batch, _, hidden] = out.last_hidden_state.dims();
+                let first = || {
+                    out.last_hidden_state
+                        .clone()
+                        .slice([0..batch, 0..1])
+                        .reshape([batch, hidden])
+                };
+                let d = |x| self.dropout.forward(x);
+                let x = match (&self.pre_classifier, self.bert.family) {
+                    (None, _) => {
+                        let pooled = out.pooled.expect("a BERT classifier has a pooler");
+                        d(pooled)
+                    }
+                    (Some(pre), Family::DistilBert) => d(relu(pre.forward(first()))),
+                    (Some(pre), Family::Electra) => d(gelu(pre.forward(d(first())))),
+                    (Some(pre), _) => d(tanh(pre.forward(d(first())))),
+                };
+                self.classifier.forward(x)
             }
             Task::Ner => {
                 let [batch, seq, hidden] = out.last_hidden_state.dims();

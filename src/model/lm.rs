@@ -1,7 +1,8 @@
-//! BERT as a language model: the encoder and `cls.predictions`, equal to Hugging Face
+//! An encoder as a language model: the encoder and its head, equal to Hugging Face
 //! `BertForMaskedLM` (bidirectional, masked tokens) and `BertLMHeadModel` with `is_decoder`
-//! (causal attention, next tokens). Both share one head: dense → activation → LayerNorm →
-//! the word-embedding table transposed (tied, as `tie_word_embeddings`) + a bias.
+//! (causal attention, next tokens), and to the other families' `*ForMaskedLM` /
+//! `*ForCausalLM`. All share one head: dense (to the embedding width) → activation →
+//! LayerNorm → the word-embedding table transposed (tied, as `tie_word_embeddings`) + a bias.
 //!
 //! The loss takes the rows to predict as positions: only the ~15% masked tokens of a batch go
 //! through the head (its vocabulary-wide matmul is most of a tiny model's compute). The
@@ -15,18 +16,27 @@ use burn::tensor::activation::relu;
 
 use super::activation::{gelu, gelu_tanh};
 use super::bert::BertModel;
-use super::config::{Activation, BertConfig};
+use super::config::{Activation, BertConfig, Family};
 use super::encoder::dense;
 use super::heads::{BatchTensors, cross_entropy};
 use crate::shared::Objective;
 
 impl Objective {
-    /// The Hugging Face class that loads this objective's checkpoints.
-    pub fn architecture(self) -> &'static str {
-        match self {
-            Objective::Mlm => "BertForMaskedLM",
-            Objective::Clm => "BertLMHeadModel",
+    /// The Hugging Face class that loads this objective's checkpoints of `family`.
+    pub fn architecture(self, family: Family) -> String {
+        match (self, family) {
+            (Objective::Mlm, f) => format!("{}ForMaskedLM", f.class_prefix()),
+            (Objective::Clm, Family::Bert) => "BertLMHeadModel".into(),
+            (Objective::Clm, f) => format!("{}ForCausalLM", f.class_prefix()),
         }
+    }
+}
+
+impl Family {
+    /// Whether transformers has a class for the family's language model with `objective`
+    /// (DistilBERT has no causal one).
+    pub fn has_lm(self, objective: Objective) -> bool {
+        objective == Objective::Mlm || self != Family::DistilBert
     }
 }
 
@@ -53,15 +63,22 @@ impl BertLm {
         let device = bert.embeddings.word_embeddings.weight.val().device();
         bert.pooler = None;
         bert.causal = objective == Objective::Clm;
-        let h = config.hidden_size;
+        let (h, width) = (config.hidden_size, config.embedding_width());
+        let family = config.family();
+        // RobertaLMHead and ElectraGeneratorPredictions apply GELU whatever `hidden_act` says;
+        // DistilBERT's DistilBertForMaskedLM eps is fixed at 1e-12 (as its config here).
+        let activation = match family {
+            Family::Roberta | Family::XlmRoberta | Family::Electra => Activation::Gelu,
+            Family::Bert | Family::DistilBert => config.activation().expect("validated config"),
+        };
         Self {
             bert,
-            transform: dense(h, h, config.initializer_range, &device),
-            transform_norm: LayerNormConfig::new(h)
+            transform: dense(h, width, config.initializer_range, &device),
+            transform_norm: LayerNormConfig::new(width)
                 .with_epsilon(config.layer_norm_eps)
                 .init(&device),
             bias: Param::from_tensor(Tensor::zeros([config.vocab_size], &device)),
-            activation: config.activation().expect("validated config"),
+            activation,
         }
     }
 

@@ -15,9 +15,10 @@ pub mod embeddings;
 pub mod encoder;
 pub mod heads;
 pub mod lm;
+pub mod lora;
 
 pub use crate::shared::{IGNORE_INDEX, Objective, Task};
 pub use bert::{BertModel, BertOutput, mean_pool_normalized};
-pub use config::{BertConfig, ConfigError};
+pub use config::{BertConfig, ConfigError, Family};
 pub use heads::{BatchTensors, BertClassifier};
 pub use lm::{BertLm, hf_label_rows};

@@ -23,10 +23,11 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::shared::speed::{SpeedCase, Timing, Workload};
 pub use crate::shared::{
-    Architecture, CompareProgress, CompareSettings, Comparison, LabelCount, Objective, Scores,
+    Adaptation, Architecture, CompareProgress, CompareSettings, Comparison, LabelCount,
+    LoraSettings, LoraTargets, Objective, Scores,
     Setting, SettingsError, StartKind, StepStats, Task, TrainSettings, Vocabulary,
 };
-pub use estimate::training_memory_bytes;
+pub use estimate::{trainable_parameters, training_memory_bytes};
 pub use learn::*;
 pub use views::*;
 
@@ -134,6 +135,9 @@ pub enum ToWorker {
     Speed {
         /// What to time, in order.
         cases: Vec<SpeedCase>,
+        /// What trains in the timed steps (the Train panel's choice).
+        #[serde(default)]
+        adaptation: Adaptation,
     },
 }
 

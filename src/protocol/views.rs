@@ -17,6 +17,10 @@ pub fn setting_label(setting: Setting) -> &'static str {
         Setting::WeightDecay => "Weight decay",
         Setting::ValidFraction => "Validation share",
         Setting::Patience => "Patience",
+        Setting::FreezeLayers => "Frozen layers",
+        Setting::LoraRank => "LoRA rank",
+        Setting::LoraAlpha => "LoRA alpha",
+        Setting::LoraDropout => "LoRA dropout",
     }
 }
 

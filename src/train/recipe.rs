@@ -11,7 +11,7 @@ use super::prepare::{PrepareError, prepare};
 use crate::checkpoint::{CheckpointError, ModelFiles, load_classifier};
 use crate::data::{DataError, Examples, Parsed};
 use crate::model::{BertClassifier, BertConfig};
-use crate::shared::{SettingsError, Task, TrainSettings};
+use crate::shared::{Adaptation, LoraTargets, SettingsError, Task, TrainSettings};
 
 /// A run, decided before any weight is loaded: the data as the model will see it and the loop's
 /// configuration.
@@ -31,6 +31,8 @@ pub struct Plan {
     pub config: TrainConfig,
     /// Longest input in tokens.
     pub max_len: usize,
+    /// What of the model trains (frozen parts, LoRA).
+    pub adaptation: Adaptation,
 }
 
 impl Plan {
@@ -68,7 +70,10 @@ pub fn plan(
     files: &ModelFiles,
     settings: &TrainSettings,
 ) -> Result<Plan, RecipeError> {
-    settings.validate(Some(files.config.max_position_embeddings))?;
+    settings.validate(Some(files.config.max_len()))?;
+    settings
+        .adaptation
+        .validate(Some(files.config.num_hidden_layers))?;
     let train = train.accept(settings.skip_invalid)?;
     let valid = valid.map(|v| v.accept(settings.skip_invalid)).transpose()?;
     let prepared = prepare(
@@ -97,11 +102,14 @@ pub fn plan(
         notes: prepared.notes,
         config,
         max_len: settings.max_len,
+        adaptation: settings.adaptation,
     })
 }
 
 /// The pre-trained encoder of `files` (its first `keep_layers` layers) with a new head for the
-/// plan's task and labels, on `device`; and what loading noticed, in words.
+/// plan's task and labels, on `device`, frozen or given LoRA adapters as the plan says (seed
+/// the device first: the head and the adapters draw from it); and what loading noticed, in
+/// words.
 pub fn load(
     plan: &Plan,
     files: &ModelFiles,
@@ -116,7 +124,11 @@ pub fn load(
         keep_layers,
         device,
     )?;
+    let model = model.adapted(&plan.adaptation);
     let mut notes = Vec::new();
+    if let Some(note) = adaptation_note(&plan.adaptation, &model) {
+        notes.push(note);
+    }
     if !report.unexpected.is_empty() {
         let mut names = report
             .unexpected
@@ -139,4 +151,40 @@ pub fn load(
         ));
     }
     Ok((model, config, notes))
+}
+
+/// What trains, in words, when not everything does.
+fn adaptation_note(a: &Adaptation, model: &BertClassifier) -> Option<String> {
+    if a.is_full() {
+        return None;
+    }
+    let (trainable, all) = model.trainable_parameters();
+    let what = match a.lora {
+        Some(l) => format!(
+            "LoRA rank {} (alpha {}) on {} of every layer, and the head",
+            l.rank,
+            l.alpha,
+            match l.targets {
+                LoraTargets::QueryValue => "query and value",
+                LoraTargets::AllLinear => "every dense layer",
+            }
+        ),
+        None => {
+            let mut frozen = Vec::new();
+            if a.freeze_embeddings {
+                frozen.push("the embeddings".to_string());
+            }
+            if a.freeze_layers > 0 {
+                frozen.push(format!("the lowest {} layer(s)", a.freeze_layers));
+            }
+            format!("all but {}", frozen.join(" and "))
+        }
+    };
+    // On a device without autodiff nothing records gradients: no count to give.
+    (trainable > 0).then(|| {
+        format!(
+            "training {what}: {trainable} of {all} parameters ({:.2}%)",
+            100.0 * trainable as f64 / all as f64
+        )
+    })
 }

@@ -14,6 +14,7 @@ use crate::data::batch::Batch;
 use crate::data::split::Rng;
 use crate::model::{BertConfig, Task};
 use crate::runtime::readback::{ReadbackError, read_f32};
+use crate::shared::Adaptation;
 use crate::shared::speed::{SpeedCase, Timing, Workload};
 
 /// Why a case could not be timed.
@@ -51,17 +52,19 @@ fn random_batch(batch: usize, seq: usize, vocab: usize) -> Batch {
 }
 
 /// Times `case` with the checkpoint `weights` (its first `layers` layers, or all) on `device`
-/// (the inference device; steps run on its autodiff twin). `control.proceed()` is awaited
+/// (the inference device; steps run on its autodiff twin, frozen or with LoRA adapters as
+/// `adaptation` says). `control.proceed()` is awaited
 /// before every run, so a browser worker answers messages between runs and can cancel.
 pub async fn time_case(
     config: &BertConfig,
     weights: &[u8],
     layers: Option<usize>,
     case: SpeedCase,
+    adaptation: &Adaptation,
     device: &Device,
     control: &mut dyn Control,
 ) -> Result<Timing, SpeedError> {
-    case.check(config.max_position_embeddings)
+    case.check(config.max_len())
         .map_err(SpeedError::Case)?;
     let batch = random_batch(case.batch, case.seq, config.vocab_size);
     let mut times = Vec::with_capacity(case.runs);
@@ -89,8 +92,9 @@ pub async fn time_case(
         }
         Workload::Step => {
             let device = device.clone().autodiff();
-            let (mut model, _, _) =
+            let (model, _, _) =
                 load_classifier(config, weights, Task::Classify, 2, layers, &device)?;
+            let mut model = model.adapted(adaptation);
             let (tensors, labels) = to_tensors(&batch, &device);
             let mut optim = optimizer(0.0);
             for i in 0..case.warmup + case.runs {

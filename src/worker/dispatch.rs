@@ -157,12 +157,12 @@ pub(super) fn handle(session: Shared, request: ToWorker, attachments: Vec<Vec<u8
                 Err(e) => fail(kind, e),
             }
         }),
-        ToWorker::Speed { cases } => {
+        ToWorker::Speed { cases, adaptation } => {
             if session.borrow().run.is_some() {
                 return fail(kind, "a run is in progress; measure speed once it ends");
             }
             spawn_local(async move {
-                let result = speed::run(&session, cases).await;
+                let result = speed::run(&session, cases, adaptation).await;
                 session.borrow_mut().run = None;
                 if let Err(message) = result {
                     fail(kind, message);

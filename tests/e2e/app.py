@@ -31,6 +31,7 @@ from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support.select import Select
 
 sys.path.insert(0, str(Path(__file__).parent))
 import fixtures  # noqa: E402
@@ -38,6 +39,8 @@ import netwatch  # noqa: E402
 import server  # noqa: E402
 
 ROOT = Path(__file__).resolve().parents[2]
+# The families besides BERT, each loaded from the local Hub.
+FAMILIES = ("distilbert", "roberta", "xlm-roberta", "electra")
 
 
 def log(*args):
@@ -320,6 +323,12 @@ def run(mode, dist, out):
     fixtures.main_to(fixtures_dir)
     hub = work / "hub"
     shutil.copytree(fixtures_dir / "tiny-bert", hub / "tiny" / "bert")
+    # One small random model of each other family, as transformers saved it fine-tuned for three
+    # labels (tests/reference/family_parity.py), in the Hub's layout.
+    for family in FAMILIES:
+        src = ROOT / "tests/fixtures/families" / family
+        shutil.copytree(src / "classify", hub / "tiny" / family)
+        shutil.copy(src / "tokenizer.json", hub / "tiny" / family / "tokenizer.json")
     downloads = work / "downloads"
     downloads.mkdir()
     out.mkdir(parents=True, exist_ok=True)
@@ -356,6 +365,20 @@ def run(mode, dist, out):
         assert "/hub/tiny/bert/resolve/main" in saved, saved
         driver.find_element(By.CSS_SELECTOR, "#model table.saved button.danger").click()
         app.wait("the cache entry to go", lambda: "/hub/tiny/bert" not in app.panel_text("model"))
+
+        # Every other family from the Hub field: DistilBERT, RoBERTa, XLM-R, ELECTRA.
+        for family in FAMILIES:
+            hub_id.clear()
+            hub_id.send_keys(f"tiny/{family}")
+            driver.find_element(By.XPATH, "//button[text()='Load from Hub']").click()
+            app.wait(f"the Hub {family}", lambda: f"loaded {family}" in app.text("model-status"), 90)
+            facts = app.panel_text("model")
+            assert "negative, neutral, positive" in facts, facts
+        log(mode, "Hub: " + ", ".join(FAMILIES) + " loaded, each fine-tuned with its three labels")
+        while driver.find_elements(By.CSS_SELECTOR, "#model table.saved button.danger"):
+            before = app.panel_text("model")
+            driver.find_element(By.CSS_SELECTOR, "#model table.saved button.danger").click()
+            app.wait("a cache entry to go", lambda: app.panel_text("model") != before)
 
         # The model from files.
         model_files = [fixtures_dir / "tiny-bert" / f for f in ("config.json", "model.safetensors", "vocab.txt")]
@@ -421,6 +444,16 @@ def run(mode, dist, out):
         app.set_number("train-max-len", 16)
         app.set_number("train-batch-size", 16)
         app.set_number("train-lr", 0.001)
+        # LoRA adapters on every dense layer: the export merges them into the weights, so the
+        # imported export below must predict exactly what the adapted model predicts.
+        full_memory = app.text("model-memory")
+        Select(app.el("train-adaptation")).select_by_value("lora")
+        app.wait("the LoRA fields", lambda: driver.find_elements(By.CSS_SELECTOR, '[data-testid="train-lora-rank"]'), 10)
+        app.set_number("train-lora-rank", 4)
+        Select(app.el("train-lora-targets")).select_by_value("all-linear")
+        trained = app.text("model-trainable")
+        assert app.text("model-memory") != full_memory and not trained.endswith("(100.0%)"), (trained, full_memory)
+        log(mode, f"LoRA rank 4 on every dense layer: trained parameters {trained}, memory {app.text('model-memory')}")
         started = time.time()
         # From script, as in the other runs: a setting's tooltip can sit over the button.
         driver.execute_script("arguments[0].click()", app.el("train-start"))
@@ -435,6 +468,7 @@ def run(mode, dist, out):
             app.wait("the resume", lambda: app.text("train-status") in ("running", "done"), 60)
         app.wait("training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
         assert app.text("train-status") == "done", app.panel_text("train")
+        assert "training LoRA rank 4 (alpha 16) on every dense layer" in app.panel_text("train"), app.panel_text("train")
         accuracy = float(app.text("metric-accuracy"))
         macro_f1 = float(app.text("metric-macro-f1"))
         assert 0.0 <= accuracy <= 1.0 and 0.0 <= macro_f1 <= 1.0

@@ -20,7 +20,7 @@ def main():
     ap.add_argument("texts", nargs="+")
     a = ap.parse_args()
     config = AutoConfig.from_pretrained(a.model)
-    ner = config.architectures[0] == "BertForTokenClassification"
+    ner = config.architectures[0].endswith("ForTokenClassification")
     cls = AutoModelForTokenClassification if ner else AutoModelForSequenceClassification
     model, info = cls.from_pretrained(a.model, output_loading_info=True)
     model.eval()

@@ -8,7 +8,7 @@ use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
 use crate::protocol::{
-    Architecture, LmStart, ModelInfo, ModelOrigin, Objective, PretrainSettings, ToWorker,
+    Adaptation, Architecture, LmStart, ModelInfo, ModelOrigin, Objective, PretrainSettings, ToWorker,
     Vocabulary, training_memory_bytes,
 };
 use crate::ui::components::{Bar, LossChart, Panel, Tip};
@@ -303,7 +303,7 @@ fn SizeLine() -> impl IntoView {
             parameters,
             ..Default::default()
         };
-        let memory = training_memory_bytes(&info, s.batch_size, s.seq_len);
+        let memory = training_memory_bytes(&info, s.batch_size, s.seq_len, &Adaptation::FULL);
         let table = (vocab * a.hidden) as f64 / parameters as f64;
         Some(view! {
             <p class="size" data-testid="learn-size">{format!(

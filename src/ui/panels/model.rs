@@ -4,7 +4,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
-use crate::protocol::{ModelOrigin, SpeedCase, ToWorker, training_memory_bytes};
+use crate::protocol::{
+    ModelOrigin, SpeedCase, ToWorker, trainable_parameters, training_memory_bytes,
+};
 use crate::ui::components::{Panel, Tip};
 use crate::ui::download;
 use crate::ui::format::human_bytes;
@@ -158,7 +160,8 @@ fn ModelFacts() -> impl IntoView {
     move || {
         area.model.get().map(|m| {
             let s = run.settings.get();
-            let memory = training_memory_bytes(&m, s.batch_size, s.max_len);
+            let memory = training_memory_bytes(&m, s.batch_size, s.max_len, &s.adaptation);
+            let trainable = trainable_parameters(&m, &s.adaptation);
             view! {
                 <dl class="facts">
                     <dt><Tip term="Layers" text="Transformer blocks stacked on each other; each refines every word's representation using the others." /></dt>
@@ -168,8 +171,10 @@ fn ModelFacts() -> impl IntoView {
                     <dt><Tip term="Parameters" text="Learned numbers in the model; fine-tuning adjusts all of them." /></dt>
                     <dd>{format!("{:.1} M", m.parameters as f64 / 1e6)}</dd>
                     <dt>"Vocabulary"</dt><dd>{m.vocab}</dd>
-                    <dt><Tip term="Training memory" text="Rough estimate: weights, gradients, AdamW state, and activations at the chosen batch size and maximum length." /></dt>
-                    <dd>{format!("≈ {} at batch {} × {} tokens", human_bytes(memory), s.batch_size, s.max_len)}</dd>
+                    <dt><Tip term="Trained parameters" text="Parameters that get gradients and optimiser state under the Train panel's choice of what trains (everything, frozen lower part, or LoRA adapters)." /></dt>
+                    <dd data-testid="model-trainable">{format!("{:.2} M ({:.1}%)", trainable as f64 / 1e6, 100.0 * trainable as f64 / m.parameters.max(1) as f64)}</dd>
+                    <dt><Tip term="Training memory" text="Rough estimate: weights, plus gradients and AdamW state of the trained parameters, and activations at the chosen batch size and maximum length." /></dt>
+                    <dd data-testid="model-memory">{format!("≈ {} at batch {} × {} tokens", human_bytes(memory), s.batch_size, s.max_len)}</dd>
                 </dl>
                 <ul class="notes">{m.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
             }
@@ -230,6 +235,7 @@ fn seconds(s: f64) -> String {
 #[component]
 fn SpeedTest() -> impl IntoView {
     let (area, model) = (expect_context::<SpeedArea>(), expect_context::<ModelArea>());
+    let run = expect_context::<RunArea>();
     let infer_runs = RwSignal::new("20".to_string());
     let step_runs = RwSignal::new("5".to_string());
     let count = |s: RwSignal<String>| s.get().trim().parse::<usize>().ok();
@@ -245,12 +251,13 @@ fn SpeedTest() -> impl IntoView {
         area.started();
         send(&ToWorker::Speed {
             cases: SpeedCase::standard(infer, steps),
+            adaptation: run.settings.get_untracked().adaptation,
         });
     };
     view! {
         <details data-testid="speed">
             <summary>"Speed on this device"</summary>
-            <p class="hint">"Times the loaded model on random text: inference (to the last hidden states) and fine-tuning steps (forward, backward, AdamW), each after two untimed warm-up runs. 0 runs leaves that part out."</p>
+            <p class="hint">"Times the loaded model on random text: inference (to the last hidden states) and fine-tuning steps (forward, backward, AdamW; training what the Fine-tune panel says: everything, a frozen lower part, or LoRA adapters), each after two untimed warm-up runs. 0 runs leaves that part out."</p>
             <div class="row">
                 <label>"Inference runs"
                     <input type="number" min="0" class="narrow" data-testid="speed-infer-runs"

@@ -4,6 +4,7 @@
 use leptos::prelude::*;
 
 use crate::protocol::{Backend, Setting, ToWorker, TrainSettings, setting_label, setting_message};
+use crate::protocol::{Adaptation, LoraSettings, LoraTargets};
 use crate::ui::components::{LossChart, Panel, Tip};
 use crate::ui::format::human_seconds;
 use crate::ui::state::{DataArea, DeviceArea, ModelArea, RunArea, RunStatus};
@@ -140,6 +141,71 @@ fn SettingFields() -> impl IntoView {
                     on:change=move |ev| { if let Ok(x) = event_target_value(&ev).trim().parse() { run.settings.update(|s| s.seed = x) } } />
             </label>
         </div>
+        <AdaptationFields />
+    }
+}
+
+/// What of the model trains: everything, all but frozen parts, or LoRA adapters.
+#[component]
+fn AdaptationFields() -> impl IntoView {
+    let run = expect_context::<RunArea>();
+    let mode = move || {
+        run.settings.with(|s| match (s.adaptation.lora.is_some(), s.adaptation.is_full()) {
+            (true, _) => "lora",
+            (false, true) => "full",
+            (false, false) => "freeze",
+        })
+    };
+    let set_mode = move |m: String| {
+        run.settings.update(|s| {
+            s.adaptation = match m.as_str() {
+                "lora" => Adaptation { lora: Some(LoraSettings::DEFAULT), ..Adaptation::FULL },
+                "freeze" => Adaptation { freeze_embeddings: true, ..Adaptation::FULL },
+                _ => Adaptation::FULL,
+            }
+        })
+    };
+    view! {
+        <fieldset class="settings adaptation">
+            <legend><Tip term="What trains" text="Everything: every weight moves (best accuracy, most memory: weights, gradients and two optimiser moments each). Freeze: the embeddings and the lowest layers keep their pre-trained weights and need no gradients or optimiser state. LoRA: the encoder stays frozen and small low-rank adapters learn its change, a few percent of the parameters; the export merges them in." /></legend>
+            <select data-testid="train-adaptation" prop:value=mode on:change=move |ev| set_mode(event_target_value(&ev))>
+                <option value="full">"Everything (full fine-tuning)"</option>
+                <option value="freeze">"Freeze the lower part"</option>
+                <option value="lora">"LoRA adapters"</option>
+            </select>
+            {move || match mode() {
+                "freeze" => view! {
+                    <label class="setting">
+                        <Tip term="Freeze embeddings" text="The word, position and type tables keep their pre-trained values: the largest tensor of most models, so the largest saving." />
+                        <input type="checkbox" data-testid="train-freeze-embeddings" prop:checked=move || run.settings.get().adaptation.freeze_embeddings
+                            on:change=move |ev| { let on = event_target_checked(&ev); run.settings.update(|s| s.adaptation.freeze_embeddings = on) } />
+                    </label>
+                    <SettingField setting=Setting::FreezeLayers testid="train-freeze-layers" step="1" text="The lowest layers learn general language features; freezing them saves memory and time with little loss."
+                        get={|s| s.adaptation.freeze_layers.to_string()} set={|s, v| v.parse().map(|x| s.adaptation.freeze_layers = x).is_ok()} />
+                }.into_any(),
+                "lora" => view! {
+                    <SettingField setting=Setting::LoraRank testid="train-lora-rank" step="1" text="Width of each adapter's low-rank update. 8 is the usual choice; more can fit better and costs more."
+                        get={|s| s.adaptation.lora.map(|l| l.rank).unwrap_or_default().to_string()}
+                        set={|s, v| v.parse().map(|x| if let Some(l) = s.adaptation.lora.as_mut() { l.rank = x }).is_ok()} />
+                    <SettingField setting=Setting::LoraAlpha testid="train-lora-alpha" step="1" text="The update is scaled by alpha / rank; twice the rank is the usual choice."
+                        get={|s| s.adaptation.lora.map(|l| l.alpha).unwrap_or_default().to_string()}
+                        set={|s, v| v.parse().map(|x| if let Some(l) = s.adaptation.lora.as_mut() { l.alpha = x }).is_ok()} />
+                    <SettingField setting=Setting::LoraDropout testid="train-lora-dropout" step="0.05" text="Dropout on what goes into the adapters, a guard against memorising."
+                        get={|s| s.adaptation.lora.map(|l| l.dropout).unwrap_or_default().to_string()}
+                        set={|s, v| v.parse().map(|x| if let Some(l) = s.adaptation.lora.as_mut() { l.dropout = x }).is_ok()} />
+                    <label class="setting">
+                        <Tip term="Adapted layers" text="Query and value: the LoRA paper's choice, the fewest parameters. Every dense layer: more capacity, closer to full fine-tuning." />
+                        <select data-testid="train-lora-targets"
+                            prop:value=move || if run.settings.get().adaptation.lora.is_some_and(|l| l.targets == LoraTargets::AllLinear) { "all-linear" } else { "query-value" }
+                            on:change=move |ev| { if let Ok(t) = event_target_value(&ev).parse::<LoraTargets>() { run.settings.update(|s| if let Some(l) = s.adaptation.lora.as_mut() { l.targets = t }) } }>
+                            <option value="query-value">"Query and value"</option>
+                            <option value="all-linear">"Every dense layer"</option>
+                        </select>
+                    </label>
+                }.into_any(),
+                _ => ().into_any(),
+            }}
+        </fieldset>
     }
 }
 

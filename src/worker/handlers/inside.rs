@@ -54,7 +54,7 @@ pub(in crate::worker) async fn embedding_map(
         base.name.clone(),
         (*encoder).clone(),
         base.files.tokenizer.clone(),
-        base.files.config.max_position_embeddings,
+        base.files.config.max_len(),
     )];
     if let Some(t) = session.borrow().tuned.clone() {
         models.push((

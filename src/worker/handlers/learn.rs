@@ -58,10 +58,10 @@ pub(in crate::worker) async fn run(
     let objective = settings.objective;
     let plan = lm_recipe::plan(&corpus.text, &start, objective, settings.heldout_share)
         .map_err(|e| format!("{corpus_name}: {e}"))?;
-    if settings.seq_len > plan.config.max_position_embeddings {
+    if settings.seq_len > plan.config.max_len() {
         return Err(format!(
             "Block length {} is longer than the model's context ({} positions)",
-            settings.seq_len, plan.config.max_position_embeddings
+            settings.seq_len, plan.config.max_len()
         ));
     }
     let training = device.autodiff();
@@ -95,7 +95,7 @@ pub(in crate::worker) async fn run(
                     layers: plan.config.num_hidden_layers,
                     hidden: plan.config.hidden_size,
                     heads: plan.config.num_attention_heads,
-                    context: plan.config.max_position_embeddings,
+                    context: plan.config.max_len(),
                 },
                 corpus: corpus_view(corpus_name, &corpus, &plan),
                 notes,
@@ -113,7 +113,7 @@ pub(in crate::worker) async fn run(
     let found: Rc<RefCell<Vec<ProbeResult>>> = Rc::default();
     let max_len = plan
         .config
-        .max_position_embeddings
+        .max_len()
         .min(settings.seq_len.max(2));
     let mut control = LearnControl {
         run,
@@ -338,7 +338,7 @@ pub(in crate::worker) async fn attention(
                 ),
                 None => {
                     let (base, bert) = base_encoder(session)?;
-                    let max_len = base.files.config.max_position_embeddings.min(128);
+                    let max_len = base.files.config.max_len().min(128);
                     (
                         (*bert).clone(),
                         base.files.tokenizer.clone(),

@@ -15,7 +15,8 @@ use super::super::store;
 use crate::checkpoint::{
     ModelFiles, load_classifier, load_encoder, truncate_layers, zip as archive,
 };
-use crate::protocol::{FromWorker, ModelInfo, ModelOrigin};
+use crate::model::BertConfig;
+use crate::protocol::{Backend, BackendInfo, FromWorker, ModelInfo, ModelOrigin};
 
 /// Loads a model and tells the UI what it is.
 pub(in crate::worker) async fn load(
@@ -34,6 +35,8 @@ pub(in crate::worker) async fn load(
     };
     let files = Rc::new(ModelFiles::from_files(&source, files)?);
     let kept = truncate_layers(&files.config, keep_layers).map_err(|e| format!("{source}: {e}"))?;
+    let backend = session.borrow().backend.clone();
+    fits_the_device(&kept, &backend).map_err(|e| format!("{source}: {e}"))?;
     let (parameters, mut notes) = check(session, &files, keep_layers, &device, &name, &source)?;
     if kept.num_hidden_layers < files.config.num_hidden_layers {
         notes.push(format!(
@@ -51,7 +54,7 @@ pub(in crate::worker) async fn load(
         heads: kept.num_attention_heads,
         intermediate: kept.intermediate_size,
         vocab: kept.vocab_size,
-        max_positions: kept.max_position_embeddings,
+        max_positions: kept.max_len(),
         parameters,
         task: fine_tuned.as_ref().map(|(t, _)| *t),
         labels: fine_tuned.map(|(_, l)| l).unwrap_or_default(),
@@ -64,6 +67,25 @@ pub(in crate::worker) async fn load(
     });
     post(&FromWorker::ModelLoaded { model: info }, Vec::new());
     Ok(())
+}
+
+/// On WebGPU every tensor is one buffer: the largest must fit the adapter's largest buffer
+/// and storage binding (burn requests the adapter's own limits, often 2-4 GiB, not the
+/// spec's 128 MiB default). Said before anything is put on the device.
+fn fits_the_device(config: &BertConfig, backend: &BackendInfo) -> Result<(), String> {
+    let limit = backend.max_storage_binding.min(backend.max_buffer_size);
+    let (what, elements) = config.largest_tensor();
+    let bytes = 4 * elements as u64;
+    if backend.kind != Backend::WebGpu || limit == 0 || bytes <= limit {
+        return Ok(());
+    }
+    Err(format!(
+        "{what} ({elements} numbers, {} MiB) is larger than this GPU's largest buffer \
+         binding ({} MiB), so WebGPU cannot hold it: use the CPU backend (?backend=cpu) or \
+         a model with a smaller vocabulary",
+        bytes >> 20,
+        limit >> 20
+    ))
 }
 
 /// Builds the model on the device to check its weights and count them: a fine-tuned
@@ -107,7 +129,7 @@ fn check(
             config,
             labels,
             files: files.clone(),
-            max_len: 128.min(files.config.max_position_embeddings),
+            max_len: 128.min(files.config.max_len()),
         }));
     } else {
         // Built on the training device only to check the weights and count them: a check on

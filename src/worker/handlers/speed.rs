@@ -7,6 +7,7 @@ use super::super::entry::post;
 use super::super::state::{RunControl, Shared, device_of};
 use super::train::sleep_ms;
 use crate::protocol::FromWorker;
+use crate::shared::Adaptation;
 use crate::shared::speed::SpeedCase;
 use crate::train::speed::{SpeedError, time_case};
 use crate::train::{Control, Hook};
@@ -23,8 +24,15 @@ impl Control for Between {
     }
 }
 
-/// Times each case in turn with the loaded base model.
-pub(in crate::worker) async fn run(session: &Shared, cases: Vec<SpeedCase>) -> Result<(), String> {
+/// Times each case in turn with the loaded base model; steps train what `adaptation` says.
+pub(in crate::worker) async fn run(
+    session: &Shared,
+    cases: Vec<SpeedCase>,
+    adaptation: Adaptation,
+) -> Result<(), String> {
+    adaptation
+        .validate(Some(base_layers(session)))
+        .map_err(|e| format!("{} {e}", e.setting().describe()))?;
     let device = device_of(session)?;
     let base = session.borrow().base.clone().ok_or("load a model first")?;
     let run = Rc::new(RunControl::default());
@@ -32,7 +40,7 @@ pub(in crate::worker) async fn run(session: &Shared, cases: Vec<SpeedCase>) -> R
     let mut control = Between(run);
     let mut stopped = None;
     // Cases longer than the model's positions are left out, and said so.
-    let positions = base.files.config.max_position_embeddings;
+    let positions = base.files.config.max_len();
     let (cases, unfit): (Vec<_>, Vec<_>) =
         cases.into_iter().partition(|c| c.check(positions).is_ok());
     let skipped: Vec<String> = unfit
@@ -45,6 +53,7 @@ pub(in crate::worker) async fn run(session: &Shared, cases: Vec<SpeedCase>) -> R
             &base.files.weights,
             base.keep_layers,
             case,
+            &adaptation,
             &device,
             &mut control,
         )
@@ -60,4 +69,13 @@ pub(in crate::worker) async fn run(session: &Shared, cases: Vec<SpeedCase>) -> R
     }
     post(&FromWorker::SpeedDone { stopped, skipped }, Vec::new());
     Ok(())
+}
+
+/// Layers of the loaded base model as kept (0 without one).
+fn base_layers(session: &Shared) -> usize {
+    session.borrow().base.as_ref().map_or(0, |b| {
+        b.keep_layers
+            .unwrap_or(b.files.config.num_hidden_layers)
+            .min(b.files.config.num_hidden_layers)
+    })
 }

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+"""Regenerates tests/fixtures/families/: for each encoder family Anneal loads (BERT, DistilBERT,
+RoBERTa, XLM-RoBERTa, ELECTRA), a small randomly initialised model written by transformers as its
+Hugging Face class writes it, a tokenizer of the family's kind trained here (WordPiece, byte-level
+BPE, SentencePiece Unigram), and what transformers computes with them:
+
+- the ids of the hard texts of tokenizer_parity.py as tokenizer.json defines them (the file's
+  normalizer, pre-tokenizer, model and post-processor, through transformers' fast tokenizer),
+  and of words given one by one (NER input, `is_split_into_words`, through the family's
+  tokenizer class, with `add_prefix_space=True` where the family needs it) and their word ids.
+  transformers 5's XLMRobertaTokenizer class drops the file's normalizer (it builds its own
+  pipeline), so on text that NFKC changes it gives other ids than the file; those texts are
+  listed under `class_differs` (Anneal follows the file, as `tokenizers` does);
+- the encoder's last hidden states on a padded batch of two texts;
+- for the sequence and the token classification head: the logits, the loss of fixed labels, and the
+  loss after one plain SGD step (lr 0.1) on the gradients of every parameter.
+
+No weights are downloaded. Run with torch and transformers:
+
+  python3 tests/reference/family_parity.py
+"""
+import json
+import shutil
+import sys
+from pathlib import Path
+
+import torch
+import transformers
+from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from transformers import (AutoConfig, AutoModelForSequenceClassification, AutoModelForTokenClassification,
+                          AutoTokenizer, PreTrainedTokenizerFast)
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from tokenizer_parity import TEXTS  # noqa: E402  (the hard-text fixture)
+
+OUT = Path(__file__).resolve().parent.parent / "fixtures" / "families"
+SAMPLES = Path(__file__).resolve().parents[2] / "www" / "samples"
+BATCH = ["The film was a delight, warm and funny.", "Dull."]
+WORDS = ["Ángela", "visited", "New", "York's", "Museum", "in", "2026", "!"]
+LR = 0.1
+
+
+def corpus():
+    lines = list(TEXTS) + BATCH + [" ".join(WORDS)]
+    reviews = SAMPLES / "rotten_tomatoes_small.csv"
+    if reviews.exists():
+        lines += reviews.read_text(encoding="utf-8").splitlines()[:300]
+    return lines
+
+
+def wordpiece():
+    tok = Tokenizer(models.WordPiece(unk_token="[UNK]"))
+    tok.normalizer = normalizers.BertNormalizer(lowercase=True)
+    tok.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    tok.train_from_iterator(corpus(), trainers.WordPieceTrainer(
+        vocab_size=300, special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]))
+    tok.post_processor = processors.BertProcessing(("[SEP]", tok.token_to_id("[SEP]")),
+                                                   ("[CLS]", tok.token_to_id("[CLS]")))
+    tok.decoder = decoders.WordPiece()
+    return tok, {"tokenizer_class": "BertTokenizer", "do_lower_case": True}
+
+
+SPECIAL = ["<s>", "<pad>", "</s>", "<unk>", "<mask>"]
+
+
+def byte_level_bpe():
+    tok = Tokenizer(models.BPE())
+    tok.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False)
+    tok.train_from_iterator(corpus(), trainers.BpeTrainer(
+        vocab_size=400, special_tokens=SPECIAL, initial_alphabet=pre_tokenizers.ByteLevel.alphabet()))
+    tok.post_processor = processors.RobertaProcessing(("</s>", 2), ("<s>", 0), trim_offsets=True,
+                                                      add_prefix_space=False)
+    tok.decoder = decoders.ByteLevel()
+    return tok, {"tokenizer_class": "RobertaTokenizer"}
+
+
+def unigram():
+    tok = Tokenizer(models.Unigram())
+    tok.normalizer = normalizers.Sequence([normalizers.Nmt(), normalizers.NFKC(),
+                                           normalizers.Replace(Regex(" {2,}"), " ")])
+    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement="\u2581", prepend_scheme="always")
+    tok.train_from_iterator(corpus(), trainers.UnigramTrainer(
+        vocab_size=300, special_tokens=SPECIAL, unk_token="<unk>"))
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)])
+    tok.decoder = decoders.Metaspace(replacement="\u2581", prepend_scheme="always")
+    return tok, {"tokenizer_class": "XLMRobertaTokenizer"}
+
+
+SMALL = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64,
+             hidden_dropout_prob=0.0, attention_probs_dropout_prob=0.0, initializer_range=0.02)
+ROBERTA = dict(SMALL, max_position_embeddings=66, pad_token_id=1, bos_token_id=0, eos_token_id=2,
+               type_vocab_size=1, layer_norm_eps=1e-5)
+FAMILIES = {
+    "bert": (wordpiece, dict(model_type="bert", max_position_embeddings=64, **SMALL), False),
+    "distilbert": (wordpiece, dict(model_type="distilbert", dim=32, n_layers=2, n_heads=4, hidden_dim=64,
+                                   dropout=0.0, attention_dropout=0.0, seq_classif_dropout=0.0,
+                                   max_position_embeddings=64, activation="gelu"), False),
+    "roberta": (byte_level_bpe, dict(model_type="roberta", **ROBERTA), True),
+    "xlm-roberta": (unigram, dict(model_type="xlm-roberta", **ROBERTA), False),
+    "electra": (wordpiece, dict(model_type="electra", embedding_size=16, max_position_embeddings=64, **SMALL),
+                False),
+}
+
+
+def randomize(model, gen):
+    """Every parameter random (biases and LayerNorms included), so that a misplaced tensor shows."""
+    with torch.no_grad():
+        for name, p in model.named_parameters():
+            noise = torch.randn(p.shape, generator=gen)
+            norm = "LayerNorm" in name or "layer_norm" in name
+            p.copy_(1.0 + 0.1 * noise if norm and name.endswith("weight") else 0.1 * noise)
+
+
+def run_head(model, batch, labels):
+    model.train()  # every dropout is 0 in these configs
+    out = model(**batch, labels=labels)
+    out.loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= LR * p.grad
+        after = model(**batch, labels=labels).loss.item()
+    return {"logits": out.logits.detach().flatten().tolist(), "loss": out.loss.item(),
+            "loss_after_sgd_step": after}
+
+
+def main():
+    if OUT.exists():
+        shutil.rmtree(OUT)
+    for seed, (family, (make_tokenizer, fields, prefix_space)) in enumerate(FAMILIES.items()):
+        d = OUT / family
+        d.mkdir(parents=True)
+        tok, tok_config = make_tokenizer()
+        tok.save(str(d / "tokenizer.json"))
+        (d / "tokenizer_config.json").write_text(json.dumps(tok_config, indent=1) + "\n")
+        hf_tok = AutoTokenizer.from_pretrained(d)
+        file_tok = PreTrainedTokenizerFast(tokenizer_file=str(d / "tokenizer.json"))
+        word_tok = AutoTokenizer.from_pretrained(d, add_prefix_space=True) if prefix_space else hf_tok
+
+        texts = [{"text": t, "ids": file_tok(t)["input_ids"]} for t in TEXTS]
+        class_differs = [t for t in TEXTS if hf_tok(t)["input_ids"] != file_tok(t)["input_ids"]]
+        words = word_tok(WORDS, is_split_into_words=True)
+        batch = hf_tok(BATCH, padding=True, return_tensors="pt")
+        batch = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+        ids, mask = batch["input_ids"], batch["attention_mask"]
+
+        config = AutoConfig.for_model(vocab_size=len(hf_tok), **fields)
+        gen = torch.Generator().manual_seed(seed)
+        expected = {"transformers": transformers.__version__, "torch": torch.__version__,
+                    "texts": texts, "class_differs": class_differs, "words": WORDS, "word_input_ids": words["input_ids"],
+                    "word_ids": words.word_ids(), "input_ids": ids.tolist(),
+                    "attention_mask": mask.tolist(), "lr": LR}
+        for task, cls in [("classify", AutoModelForSequenceClassification),
+                          ("ner", AutoModelForTokenClassification)]:
+            labels = ["negative", "neutral", "positive"] if task == "classify" else ["O", "B-LOC", "I-LOC", "B-PER"]
+            config.id2label = dict(enumerate(labels))
+            config.label2id = {l: i for i, l in enumerate(labels)}
+            torch.manual_seed(seed)
+            model = cls.from_config(config)
+            randomize(model, gen)
+            model.save_pretrained(d / task)
+            model.eval()
+            with torch.no_grad():
+                hidden = model.base_model(**batch).last_hidden_state
+            if task == "classify":
+                expected["hidden"] = hidden.flatten().tolist()
+                y = torch.tensor([2, 0])
+            else:
+                y = torch.randint(0, len(labels), ids.shape, generator=gen)
+                y[mask == 0] = -100
+                y[:, 0] = -100
+            expected[task] = dict(run_head(model, batch, y), labels=y.tolist())
+        (d / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n",
+                                         encoding="utf-8")
+        print(family, "vocab", len(hf_tok), "classify loss", expected["classify"]["loss"],
+              "texts where the class differs from the file:", len(class_differs))
+
+
+if __name__ == "__main__":
+    main()
