@@ -28,7 +28,10 @@ def main():
     print(json.dumps({"loading_info": {k: list(v) for k, v in info.items()}}))
     if bad:
         sys.exit(f"FAIL: loading reported {bad}")
-    tok = AutoTokenizer.from_pretrained(a.model)
+    # Byte-level BPE (RoBERTa) words need a leading space each, as in running text: the setting
+    # transformers asks for with is_split_into_words, and what Anneal does.
+    byte_level = "ByteLevel" in str(AutoTokenizer.from_pretrained(a.model).backend_tokenizer.pre_tokenizer)
+    tok = AutoTokenizer.from_pretrained(a.model, **({"add_prefix_space": True} if ner and byte_level else {}))
     out = subprocess.run([a.anneal, "predict", "--model", a.model, "--device", "cpu", *a.texts],
                          check=True, capture_output=True, text=True).stdout
     ours = [json.loads(l) for l in out.splitlines()]
@@ -38,13 +41,19 @@ def main():
             enc = tok(text.split(), is_split_into_words=True, truncation=True, max_length=128, return_tensors="pt")
             with torch.no_grad():
                 probs = model(**enc).logits.softmax(-1)[0]
-            # Words whose predicted tag starts an entity must match Anneal's entities' labels.
+            # Each word's tag from its first sub-word; entities read as conlleval and Anneal do:
+            # a start at B-X, or at I-X after anything but X.
             tags, prev = [], None
             for i, w in enumerate(enc.word_ids(0)):
                 if w is not None and w != prev:
                     tags.append(config.id2label[int(probs[i].argmax())])
                 prev = w
-            starts = [t.split("-", 1)[1] for t in tags if t.startswith("B-")]
+            starts, before = [], "O"
+            for t in tags:
+                kind = t.split("-", 1)[1] if "-" in t else None
+                if t.startswith("B-") or (t.startswith("I-") and (before == "O" or before.split("-", 1)[1] != kind)):
+                    starts.append(kind)
+                before = t
             theirs = [e["label"] for e in mine["entities"]]
             print(json.dumps({"text": text, "transformers_entity_starts": starts, "anneal_entities": theirs}))
             if starts != theirs:

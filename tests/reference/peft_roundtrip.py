@@ -29,6 +29,12 @@ def main():
     base = cls.from_pretrained(a.base, num_labels=len(tuned.id2label), id2label=tuned.id2label,
                                label2id=tuned.label2id)
     peft = PeftModel.from_pretrained(base, f"{a.out}/adapter")
+    # A check with untrained adapters (B = 0) would compare the base with itself.
+    from safetensors.torch import load_file
+    adapters = load_file(f"{a.out}/adapter/adapter_model.safetensors")
+    untrained = [k for k, v in adapters.items() if "lora_B" in k and not v.abs().max() > 0]
+    if untrained or not any("lora_B" in k for k in adapters):
+        sys.exit(f"FAIL: adapters with B = 0: {untrained}")
     tok = AutoTokenizer.from_pretrained(a.out)
     batch = tok(a.texts, padding=True, return_tensors="pt")
     merged.eval(), peft.eval()
