@@ -452,7 +452,7 @@ def run(mode, dist, out):
         app.set_number("train-lora-rank", 4)
         Select(app.el("train-lora-targets")).select_by_value("all-linear")
         trained = app.text("model-trainable")
-        assert app.text("model-memory") != full_memory and not trained.endswith("(100.0%)"), (trained, full_memory)
+        assert app.text("model-memory") != full_memory and not trained.endswith("(100.00%)"), (trained, full_memory)
         log(mode, f"LoRA rank 4 on every dense layer: trained parameters {trained}, memory {app.text('model-memory')}")
         started = time.time()
         # From script, as in the other runs: a setting's tooltip can sit over the button.

@@ -154,6 +154,15 @@ fn RemoteSources(load: Callback<ModelOrigin>) -> impl IntoView {
     }
 }
 
+/// A parameter count as people read it: 22.7 M, 222 k, 850.
+fn count(n: u64) -> String {
+    match n {
+        0..1_000 => n.to_string(),
+        1_000..1_000_000 => format!("{:.0} k", n as f64 / 1e3),
+        _ => format!("{:.1} M", n as f64 / 1e6),
+    }
+}
+
 #[component]
 fn ModelFacts() -> impl IntoView {
     let (area, run) = (expect_context::<ModelArea>(), expect_context::<RunArea>());
@@ -168,11 +177,11 @@ fn ModelFacts() -> impl IntoView {
                     <dd>{format!("{} of {}", m.layers, m.total_layers)}</dd>
                     <dt><Tip term="Hidden size" text="Numbers per word inside the model." /></dt><dd>{m.hidden}</dd>
                     <dt>"Attention heads"</dt><dd>{m.heads}</dd>
-                    <dt><Tip term="Parameters" text="Learned numbers in the model; fine-tuning adjusts all of them." /></dt>
-                    <dd>{format!("{:.1} M", m.parameters as f64 / 1e6)}</dd>
+                    <dt><Tip term="Parameters" text="Learned numbers in the model; full fine-tuning adjusts all of them; the next line says how many train with the Fine-tune panel's choice." /></dt>
+                    <dd>{count(m.parameters)}</dd>
                     <dt>"Vocabulary"</dt><dd>{m.vocab}</dd>
                     <dt><Tip term="Trained parameters" text="Parameters that get gradients and optimiser state under the Train panel's choice of what trains (everything, frozen lower part, or LoRA adapters)." /></dt>
-                    <dd data-testid="model-trainable">{format!("{:.2} M ({:.1}%)", trainable as f64 / 1e6, 100.0 * trainable as f64 / m.parameters.max(1) as f64)}</dd>
+                    <dd data-testid="model-trainable">{format!("{} ({:.2}%)", count(trainable), 100.0 * trainable as f64 / m.parameters.max(1) as f64)}</dd>
                     <dt><Tip term="Training memory" text="Rough estimate: weights, plus gradients and AdamW state of the trained parameters, and activations at the chosen batch size and maximum length." /></dt>
                     <dd data-testid="model-memory">{format!("≈ {} at batch {} × {} tokens", human_bytes(memory), s.batch_size, s.max_len)}</dd>
                 </dl>
