@@ -292,6 +292,12 @@ pub struct LoraSettings {
 }
 
 impl LoraSettings {
+    /// The learning rate LoRA runs start from when none is chosen: adapters start at zero and
+    /// need larger steps than full fine-tuning's 1e-4 (MiniLM on the sentiment sample: 1e-4
+    /// and 5e-4 under-fit in 3 epochs, 2e-3 came within a point of full fine-tuning;
+    /// BENCHMARKS.md).
+    pub const LR: f64 = 2e-3;
+
     /// PEFT's usual recipe for these encoders.
     pub const DEFAULT: LoraSettings = LoraSettings {
         rank: 8,

@@ -48,8 +48,9 @@ pub struct TuneArgs {
     #[arg(long, default_value_t = DEFAULTS.batch_size)]
     batch_size: usize,
     /// Peak learning rate (linear warm-up over 10% of the steps, then linear decay).
-    #[arg(long, default_value_t = DEFAULTS.lr)]
-    lr: f64,
+    /// [default: 1e-4; 2e-3 with --lora-rank]
+    #[arg(long)]
+    lr: Option<f64>,
     /// Longest input in tokens; longer examples are cut (and counted). [default: 128, or the
     /// model's position table when that is shorter]
     #[arg(long)]
@@ -108,7 +109,10 @@ impl TuneArgs {
         TrainSettings {
             epochs: self.epochs,
             batch_size: self.batch_size,
-            lr: self.lr,
+            lr: self.lr.unwrap_or(match self.lora_rank {
+                Some(_) => LoraSettings::LR,
+                None => DEFAULTS.lr,
+            }),
             max_len: self.max_len.unwrap_or(DEFAULTS.max_len.min(positions)),
             weight_decay: self.weight_decay,
             valid_fraction: self.valid_fraction,

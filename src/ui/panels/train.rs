@@ -156,12 +156,19 @@ fn AdaptationFields() -> impl IntoView {
             (false, false) => "freeze",
         })
     };
+    // LoRA starts from its own learning rate, as on the command line, unless one was chosen.
     let set_mode = move |m: String| {
         run.settings.update(|s| {
             s.adaptation = match m.as_str() {
                 "lora" => Adaptation { lora: Some(LoraSettings::DEFAULT), ..Adaptation::FULL },
                 "freeze" => Adaptation { freeze_embeddings: true, ..Adaptation::FULL },
                 _ => Adaptation::FULL,
+            };
+            let lora = s.adaptation.lora.is_some();
+            if lora && s.lr == TrainSettings::DEFAULT.lr {
+                s.lr = LoraSettings::LR;
+            } else if !lora && s.lr == LoraSettings::LR {
+                s.lr = TrainSettings::DEFAULT.lr;
             }
         })
     };
