@@ -5,6 +5,7 @@
 //! Attention is written out rather than fused so that dropout applies to the attention
 //! probabilities during training, as in PyTorch, and so the probabilities can be shown.
 
+use burn::module::Param;
 use burn::nn::{Initializer, LayerNorm, LayerNormConfig, Linear, LinearConfig};
 use burn::prelude::*;
 use burn::tensor::activation::{relu, softmax};
@@ -28,7 +29,11 @@ trait ZeroBias {
 
 impl ZeroBias for Linear {
     fn map_bias_to_zero(mut self) -> Self {
-        self.bias = self.bias.map(|b| b.map(|t| t.zeros_like()));
+        // A new parameter, not `Param::map`: a mapped value from `zeros_like` records no
+        // gradient, so a new head's bias would never train.
+        self.bias = self
+            .bias
+            .map(|b| Param::from_tensor(b.val().zeros_like()));
         self
     }
 }

@@ -9,8 +9,9 @@ fn layer_parameters(h: u64, ff: u64) -> u64 {
     4 * (h * h + h) + (h * ff + ff) + (ff * h + h) + 4 * h
 }
 
-/// Parameters that train under `a` (they alone get gradients and AdamW's two moments). The
-/// head (up to `h x h` plus a few labels) counts as trained in every case.
+/// Parameters that train under `a` (they alone get gradients and AdamW's two moments), of an
+/// encoder of `model.parameters` (its pooler included). The head (up to `h x h` plus a few
+/// labels) trains in every case.
 pub fn trainable_parameters(model: &ModelInfo, a: &Adaptation) -> u64 {
     let (h, ff, layers) = (model.hidden as u64, model.intermediate as u64, model.layers as u64);
     let per_layer = layer_parameters(h, ff);
@@ -23,13 +24,13 @@ pub fn trainable_parameters(model: &ModelInfo, a: &Adaptation) -> u64 {
         };
         return layers * per_layer + head;
     }
-    let body = model.parameters.saturating_sub(layers * per_layer);
+    // The encoder's count includes the pooler, and the classifier is a few thousand more.
+    let body = model.parameters.saturating_sub(layers * per_layer + head);
     let frozen_embeddings = if a.freeze_embeddings { body } else { 0 };
     let frozen_layers = (a.freeze_layers as u64).min(layers) * per_layer;
     model
         .parameters
         .saturating_sub(frozen_embeddings + frozen_layers)
-        + head
 }
 
 /// Bytes of GPU memory training needs, roughly: the weights (f32), for each trained parameter
@@ -101,6 +102,7 @@ mod tests {
         assert!(trainable_parameters(&base, &lora) * 100 < 5 * base.parameters);
         let frozen_count = trainable_parameters(&base, &frozen);
         assert!(frozen_count < base.parameters / 2, "{frozen_count}");
+        assert_eq!(trainable_parameters(&base, &full), base.parameters);
         let bytes = |a| training_memory_bytes(&base, 16, 128, a);
         // LoRA saves the optimiser state (1.3 GB here) but keeps every layer's activations;
         // freezing the lower half with the embeddings saves both in part.
