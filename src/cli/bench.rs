@@ -7,11 +7,11 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use serde_json::json;
 
+use super::finetune::AdaptArgs;
 use super::model_dir::ModelDir;
 use super::pick_device;
 use crate::runtime::DeviceChoice;
 use crate::shared::speed::{SpeedCase, Workload};
-use crate::shared::{Adaptation, LoraSettings};
 use crate::train::speed::time_case;
 use crate::train::{Control, Hook};
 
@@ -50,15 +50,9 @@ pub struct BenchArgs {
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: DeviceChoice,
-    /// Steps with the embeddings frozen (as `finetune --freeze-embeddings`).
-    #[arg(long)]
-    freeze_embeddings: bool,
-    /// Steps with the lowest N layers frozen.
-    #[arg(long, default_value_t = 0)]
-    freeze_layers: usize,
-    /// Steps training LoRA adapters of this rank (query and value, alpha 2 x rank).
-    #[arg(long)]
-    lora_rank: Option<usize>,
+    /// What the timed steps train, as for `finetune`.
+    #[command(flatten)]
+    adapt: AdaptArgs,
 }
 
 /// Peak resident memory of this process in bytes (Linux), if known.
@@ -95,15 +89,7 @@ pub fn run(a: BenchArgs) -> Result<(), String> {
         Some(n) => n.min(dir.config.num_hidden_layers),
         None => dir.config.num_hidden_layers,
     };
-    let adaptation = Adaptation {
-        freeze_embeddings: a.freeze_embeddings,
-        freeze_layers: a.freeze_layers,
-        lora: a.lora_rank.map(|rank| LoraSettings {
-            rank,
-            alpha: 2.0 * rank as f64,
-            ..LoraSettings::DEFAULT
-        }),
-    };
+    let adaptation = a.adapt.adaptation();
     adaptation
         .validate(Some(layers))
         .map_err(|e| format!("{} {e}", e.setting().describe()))?;

@@ -76,6 +76,13 @@ pub struct TuneArgs {
     /// Keep the valid rows of a malformed file instead of refusing it.
     #[arg(long)]
     skip_invalid: bool,
+    #[command(flatten)]
+    adapt: AdaptArgs,
+}
+
+/// What trains: the flags `finetune`, `compare` and `bench` share.
+#[derive(Args, Debug, Clone)]
+pub(super) struct AdaptArgs {
     /// Freeze the embedding tables: no gradients or optimiser state for them (the biggest
     /// single tensor of most models; saves memory, little accuracy).
     #[arg(long)]
@@ -100,6 +107,22 @@ pub struct TuneArgs {
     lora_targets: LoraTargets,
 }
 
+impl AdaptArgs {
+    /// The adaptation these flags ask for.
+    pub(super) fn adaptation(&self) -> Adaptation {
+        Adaptation {
+            freeze_embeddings: self.freeze_embeddings,
+            freeze_layers: self.freeze_layers,
+            lora: self.lora_rank.map(|rank| LoraSettings {
+                rank,
+                alpha: self.lora_alpha,
+                dropout: self.lora_dropout,
+                targets: self.lora_targets,
+            }),
+        }
+    }
+}
+
 /// The one set of defaults ([`TrainSettings::default`]), for clap.
 const DEFAULTS: TrainSettings = TrainSettings::DEFAULT;
 
@@ -109,7 +132,7 @@ impl TuneArgs {
         TrainSettings {
             epochs: self.epochs,
             batch_size: self.batch_size,
-            lr: self.lr.unwrap_or(match self.lora_rank {
+            lr: self.lr.unwrap_or(match self.adapt.lora_rank {
                 Some(_) => LoraSettings::LR,
                 None => DEFAULTS.lr,
             }),
@@ -119,16 +142,7 @@ impl TuneArgs {
             seed: self.seed,
             patience: self.patience,
             skip_invalid: self.skip_invalid,
-            adaptation: Adaptation {
-                freeze_embeddings: self.freeze_embeddings,
-                freeze_layers: self.freeze_layers,
-                lora: self.lora_rank.map(|rank| LoraSettings {
-                    rank,
-                    alpha: self.lora_alpha,
-                    dropout: self.lora_dropout,
-                    targets: self.lora_targets,
-                }),
-            },
+            adaptation: self.adapt.adaptation(),
             ..TrainSettings::default()
         }
     }
