@@ -11,10 +11,10 @@ mod common;
 mod compare;
 #[path = "engine/families.rs"]
 mod families;
-#[path = "engine/lora.rs"]
-mod lora;
 #[path = "engine/lm.rs"]
 mod lm;
+#[path = "engine/lora.rs"]
+mod lora;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -645,7 +645,10 @@ async fn bert_base_sized_model_trains_with_lora_on_webgpu() {
     let bert = BertModel::init(&config, true, &device);
     let model = BertClassifier::new(bert, &config, Task::Classify, 2, &device).adapted(&adaptation);
     let (trainable, all) = model.trainable_parameters();
-    assert!(all > 109_000_000 && trainable * 100 < all, "{trainable} of {all}");
+    assert!(
+        all > 109_000_000 && trainable * 100 < all,
+        "{trainable} of {all}"
+    );
 
     let features = batch();
     let refs: Vec<&Features> = features.iter().collect();
@@ -672,7 +675,10 @@ async fn bert_base_sized_model_trains_with_lora_on_webgpu() {
     };
     let [rows, seq] = tensors.input_ids.dims();
     let estimate = training_memory_bytes(&info, rows, seq, &adaptation);
-    let usage = gpu().await.memory_pool_usage().expect("WebGPU reports its memory");
+    let usage = gpu()
+        .await
+        .memory_pool_usage()
+        .expect("WebGPU reports its memory");
     console_log!(
         "BERT-base-sized, LoRA r=8 q/v, batch {rows} x {seq}: {} of {all} parameters train \
          (estimate {}); losses {losses:?}; device memory in use {} MB, reserved {} MB; \

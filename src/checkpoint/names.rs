@@ -150,11 +150,24 @@ pub(super) fn walk_bert(bert: &mut BertModel, f: &mut Visit) {
         &mut e.position_embeddings,
     );
     if let Some(types) = e.token_type_embeddings.as_mut() {
-        embedding(f, &format!("{base}.embeddings.token_type_embeddings"), types);
+        embedding(
+            f,
+            &format!("{base}.embeddings.token_type_embeddings"),
+            types,
+        );
     }
-    layer_norm(f, &format!("{base}.embeddings.LayerNorm"), &mut e.layer_norm);
+    layer_norm(
+        f,
+        &format!("{base}.embeddings.LayerNorm"),
+        &mut e.layer_norm,
+    );
     if let Some(project) = e.project.as_mut() {
-        linear(f, &format!("{base}.embeddings_project"), Need::Required, project);
+        linear(
+            f,
+            &format!("{base}.embeddings_project"),
+            Need::Required,
+            project,
+        );
     }
     let names = layer_names(family);
     let [q, k, v, o, o_norm, ffn_in, ffn_out, out_norm] = names.parts;
@@ -167,7 +180,12 @@ pub(super) fn walk_bert(bert: &mut BertModel, f: &mut Visit) {
         linear(f, &format!("{p}.{o}"), Need::Required, &mut a.output);
         layer_norm(f, &format!("{p}.{o_norm}"), &mut a.layer_norm);
         let l = layer;
-        linear(f, &format!("{p}.{ffn_in}"), Need::Required, &mut l.intermediate);
+        linear(
+            f,
+            &format!("{p}.{ffn_in}"),
+            Need::Required,
+            &mut l.intermediate,
+        );
         linear(f, &format!("{p}.{ffn_out}"), Need::Required, &mut l.output);
         layer_norm(f, &format!("{p}.{out_norm}"), &mut l.layer_norm);
     }
@@ -229,8 +247,14 @@ fn lm_names(family: Family) -> [&'static str; 3] {
             "cls.predictions.transform.LayerNorm",
             "cls.predictions.bias",
         ],
-        Family::DistilBert => ["vocab_transform", "vocab_layer_norm", "vocab_projector.bias"],
-        Family::Roberta | Family::XlmRoberta => ["lm_head.dense", "lm_head.layer_norm", "lm_head.bias"],
+        Family::DistilBert => [
+            "vocab_transform",
+            "vocab_layer_norm",
+            "vocab_projector.bias",
+        ],
+        Family::Roberta | Family::XlmRoberta => {
+            ["lm_head.dense", "lm_head.layer_norm", "lm_head.bias"]
+        }
         Family::Electra => [
             "generator_predictions.dense",
             "generator_predictions.LayerNorm",

@@ -131,7 +131,8 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
     if a.seq_len > plan.config.max_len() {
         return Err(format!(
             "--seq-len {} is longer than the model's context ({} positions)",
-            a.seq_len, plan.config.max_len()
+            a.seq_len,
+            plan.config.max_len()
         ));
     }
     let s = &plan.corpus.stats;

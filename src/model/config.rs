@@ -11,7 +11,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
 /// The model types whose weights and architecture Anneal implements.
-pub const SUPPORTED_MODEL_TYPES: &[&str] = &["bert", "distilbert", "roberta", "xlm-roberta", "electra"];
+pub const SUPPORTED_MODEL_TYPES: &[&str] =
+    &["bert", "distilbert", "roberta", "xlm-roberta", "electra"];
 
 /// An encoder family: one architecture (post-LayerNorm transformer layers) under different
 /// tensor names, embeddings and classification heads.
@@ -493,7 +494,9 @@ mod tests {
         let err = BertConfig::from_json(json.as_bytes()).unwrap_err();
         assert!(
             err.to_string().contains("gpt2")
-                && SUPPORTED_MODEL_TYPES.iter().all(|t| err.to_string().contains(t)),
+                && SUPPORTED_MODEL_TYPES
+                    .iter()
+                    .all(|t| err.to_string().contains(t)),
             "{err}"
         );
     }
@@ -513,7 +516,10 @@ mod tests {
             "sinusoidal_pos_embds":false,"pad_token_id":0}"#;
         let c = BertConfig::from_json(json.as_bytes()).unwrap();
         assert_eq!(c.family(), Family::DistilBert);
-        assert_eq!((c.hidden_size, c.num_hidden_layers, c.intermediate_size), (768, 6, 3072));
+        assert_eq!(
+            (c.hidden_size, c.num_hidden_layers, c.intermediate_size),
+            (768, 6, 3072)
+        );
         assert_eq!(c.classifier_dropout(true), 0.2);
         assert_eq!(c.classifier_dropout(false), 0.1);
         let back: Value = serde_json::from_str(&c.to_json()).unwrap();
@@ -521,7 +527,10 @@ mod tests {
         assert_eq!(back["n_layers"], 6);
         assert!(back.get("hidden_size").is_none() && back.get("type_vocab_size").is_none());
         assert_eq!(BertConfig::from_json(c.to_json().as_bytes()).unwrap(), c);
-        let sinusoidal = json.replace("\"sinusoidal_pos_embds\":false", "\"sinusoidal_pos_embds\":true");
+        let sinusoidal = json.replace(
+            "\"sinusoidal_pos_embds\":false",
+            "\"sinusoidal_pos_embds\":true",
+        );
         assert!(BertConfig::from_json(sinusoidal.as_bytes()).is_err());
     }
 
@@ -529,7 +538,10 @@ mod tests {
     fn roberta_positions_leave_room_for_the_padding_offset() {
         let json = MINILM
             .replace("\"bert\"", "\"xlm-roberta\"")
-            .replace("\"max_position_embeddings\":512", "\"max_position_embeddings\":514")
+            .replace(
+                "\"max_position_embeddings\":512",
+                "\"max_position_embeddings\":514",
+            )
             .replace("\"pad_token_id\":0", "\"pad_token_id\":1");
         let c = BertConfig::from_json(json.as_bytes()).unwrap();
         assert_eq!(c.family(), Family::XlmRoberta);

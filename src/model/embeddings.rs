@@ -56,17 +56,9 @@ impl BertEmbeddings {
                 .with_epsilon(config.layer_norm_eps)
                 .init(device),
             dropout: Dropout::new(config.hidden_dropout_prob),
-            project: (width != config.hidden_size).then(|| {
-                dense(
-                    width,
-                    config.hidden_size,
-                    config.initializer_range,
-                    device,
-                )
-            }),
-            padding_idx: family
-                .offsets_positions()
-                .then_some(config.pad_token_id),
+            project: (width != config.hidden_size)
+                .then(|| dense(width, config.hidden_size, config.initializer_range, device)),
+            padding_idx: family.offsets_positions().then_some(config.pad_token_id),
         }
     }
 
@@ -85,8 +77,8 @@ impl BertEmbeddings {
             // [1, seq], broadcast over the batch.
             None => Tensor::<1, Int>::arange(0..seq as i64, &device).unsqueeze::<2>(),
         };
-        let mut x = self.word_embeddings.forward(input_ids)
-            + self.position_embeddings.forward(positions);
+        let mut x =
+            self.word_embeddings.forward(input_ids) + self.position_embeddings.forward(positions);
         if let Some(types) = &self.token_type_embeddings {
             x = x + types.forward(token_type_ids);
         }

@@ -31,9 +31,7 @@ impl ZeroBias for Linear {
     fn map_bias_to_zero(mut self) -> Self {
         // A new parameter, not `Param::map`: a mapped value from `zeros_like` records no
         // gradient, so a new head's bias would never train.
-        self.bias = self
-            .bias
-            .map(|b| Param::from_tensor(b.val().zeros_like()));
+        self.bias = self.bias.map(|b| Param::from_tensor(b.val().zeros_like()));
         self
     }
 }

@@ -37,7 +37,14 @@ pub struct Lora {
 
 impl Lora {
     /// A new adapter for a `d_in` → `d_out` layer, initialised as PEFT does.
-    pub fn new(d_in: usize, d_out: usize, rank: usize, alpha: f64, dropout: f64, device: &Device) -> Self {
+    pub fn new(
+        d_in: usize,
+        d_out: usize,
+        rank: usize,
+        alpha: f64,
+        dropout: f64,
+        device: &Device,
+    ) -> Self {
         let bound = 1.0 / (d_in as f64).sqrt();
         Self {
             a: Param::from_tensor(Tensor::random(
@@ -79,7 +86,14 @@ pub fn with_lora<const D: usize>(dense: &Linear, lora: &Option<Lora>, x: Tensor<
 fn adapter(l: &Linear, a: &Adaptation, device: &Device) -> Option<Lora> {
     let lora = a.lora.as_ref()?;
     let [d_in, d_out] = l.weight.val().dims();
-    Some(Lora::new(d_in, d_out, lora.rank, lora.alpha, lora.dropout, device))
+    Some(Lora::new(
+        d_in,
+        d_out,
+        lora.rank,
+        lora.alpha,
+        lora.dropout,
+        device,
+    ))
 }
 
 fn merge(l: &mut Linear, lora: &mut Option<Lora>) {
@@ -91,7 +105,10 @@ fn merge(l: &mut Linear, lora: &mut Option<Lora>) {
 
 impl BertAttention {
     fn adapt(&mut self, a: &Adaptation, device: &Device) {
-        let all = a.lora.as_ref().is_some_and(|l| l.targets == LoraTargets::AllLinear);
+        let all = a
+            .lora
+            .as_ref()
+            .is_some_and(|l| l.targets == LoraTargets::AllLinear);
         self.lora_query = adapter(&self.query, a, device);
         self.lora_value = adapter(&self.value, a, device);
         if all {
@@ -111,7 +128,10 @@ impl BertAttention {
 impl BertLayer {
     fn adapt(&mut self, a: &Adaptation, device: &Device) {
         self.attention.adapt(a, device);
-        if a.lora.as_ref().is_some_and(|l| l.targets == LoraTargets::AllLinear) {
+        if a.lora
+            .as_ref()
+            .is_some_and(|l| l.targets == LoraTargets::AllLinear)
+        {
             self.lora_intermediate = adapter(&self.intermediate, a, device);
             self.lora_output = adapter(&self.output, a, device);
         }

@@ -13,7 +13,11 @@ fn layer_parameters(h: u64, ff: u64) -> u64 {
 /// encoder of `model.parameters` (its pooler included). The head (up to `h x h` plus a few
 /// labels) trains in every case.
 pub fn trainable_parameters(model: &ModelInfo, a: &Adaptation) -> u64 {
-    let (h, ff, layers) = (model.hidden as u64, model.intermediate as u64, model.layers as u64);
+    let (h, ff, layers) = (
+        model.hidden as u64,
+        model.intermediate as u64,
+        model.layers as u64,
+    );
     let per_layer = layer_parameters(h, ff);
     let head = h * h + 4 * h;
     if let Some(l) = a.lora {

@@ -24,8 +24,8 @@ use serde::{Deserialize, Serialize};
 pub use crate::shared::speed::{SpeedCase, Timing, Workload};
 pub use crate::shared::{
     Adaptation, Architecture, CompareProgress, CompareSettings, Comparison, LabelCount,
-    LoraSettings, LoraTargets, Objective, Scores,
-    Setting, SettingsError, StartKind, StepStats, Task, TrainSettings, Vocabulary,
+    LoraSettings, LoraTargets, Objective, Scores, Setting, SettingsError, StartKind, StepStats,
+    Task, TrainSettings, Vocabulary,
 };
 pub use estimate::{trainable_parameters, training_memory_bytes};
 pub use learn::*;

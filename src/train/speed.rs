@@ -64,8 +64,7 @@ pub async fn time_case(
     device: &Device,
     control: &mut dyn Control,
 ) -> Result<Timing, SpeedError> {
-    case.check(config.max_len())
-        .map_err(SpeedError::Case)?;
+    case.check(config.max_len()).map_err(SpeedError::Case)?;
     let batch = random_batch(case.batch, case.seq, config.vocab_size);
     let mut times = Vec::with_capacity(case.runs);
     match case.workload {

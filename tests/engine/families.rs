@@ -164,7 +164,10 @@ fn check(family: &str, want: Family) {
             "{family} {name}"
         );
         if want == Family::DistilBert {
-            assert!(raw.get("dim").is_some() && raw.get("hidden_size").is_none(), "{json}");
+            assert!(
+                raw.get("dim").is_some() && raw.get("hidden_size").is_none(),
+                "{json}"
+            );
         }
 
         let b = batch(&e, &device);

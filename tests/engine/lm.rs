@@ -149,7 +149,10 @@ fn language_model_export_has_transformers_names() {
             objective,
         ))
         .unwrap();
-        assert_eq!(config["architectures"][0], objective.architecture(anneal::model::Family::Bert));
+        assert_eq!(
+            config["architectures"][0],
+            objective.architecture(anneal::model::Family::Bert)
+        );
         assert_eq!(
             config["is_decoder"].as_bool().unwrap_or(false),
             objective == Objective::Clm

@@ -68,7 +68,11 @@ fn lora_starts_at_the_base_model_and_merges_exactly() {
     let b = batch(&device);
     let before = values(base.forward(&b));
     let mut adapted = base.clone().adapted(&lora(4, LoraTargets::AllLinear));
-    assert_eq!(values(adapted.forward(&b)), before, "B = 0: no change at the start");
+    assert_eq!(
+        values(adapted.forward(&b)),
+        before,
+        "B = 0: no change at the start"
+    );
 
     // Trained adapters: B no longer zero.
     let mut count = 0;
@@ -84,13 +88,20 @@ fn lora_starts_at_the_base_model_and_merges_exactly() {
         ] {
             let l = l.as_mut().expect("all-linear adapts every dense layer");
             let dims = l.b.val().dims();
-            l.b = Param::from_tensor(Tensor::random(dims, Distribution::Normal(0.0, 0.5), &device));
+            l.b = Param::from_tensor(Tensor::random(
+                dims,
+                Distribution::Normal(0.0, 0.5),
+                &device,
+            ));
             count += 1;
         }
     }
     assert_eq!(count, 6 * adapted.bert.layers.len());
     let tuned = values(adapted.forward(&b));
-    assert!(max_diff(tuned.clone(), before) > 1e-2, "the adapters change the output");
+    assert!(
+        max_diff(tuned.clone(), before) > 1e-2,
+        "the adapters change the output"
+    );
     let merged = adapted.merged();
     assert!(merged.bert.layers[0].attention.lora_query.is_none());
     let diff = max_diff(values(merged.forward(&b)), tuned.clone());
@@ -101,7 +112,10 @@ fn lora_starts_at_the_base_model_and_merges_exactly() {
     let bytes = pollster::block_on(export_safetensors(&adapted)).unwrap();
     let (back, _, report) =
         load_classifier(&config, &bytes, Task::Classify, 3, None, &device).unwrap();
-    assert!(report.unexpected.is_empty() && report.initialised.is_empty(), "{report:?}");
+    assert!(
+        report.unexpected.is_empty() && report.initialised.is_empty(),
+        "{report:?}"
+    );
     let diff = max_diff(values(back.forward(&b)), tuned);
     assert!(diff < 1e-5, "exported differs by {diff}");
 }
@@ -113,7 +127,12 @@ fn only_the_adapters_and_the_head_move_under_lora_and_frozen_parts_never() {
         (
             lora(2, LoraTargets::QueryValue),
             vec!["lora", "pooler", "classifier"],
-            vec!["embeddings", "query", "layer0.output", "layer1.intermediate"],
+            vec![
+                "embeddings",
+                "query",
+                "layer0.output",
+                "layer1.intermediate",
+            ],
         ),
         (
             Adaptation {
@@ -121,7 +140,12 @@ fn only_the_adapters_and_the_head_move_under_lora_and_frozen_parts_never() {
                 freeze_layers: 1,
                 ..Adaptation::FULL
             },
-            vec!["layer1.query", "layer1.intermediate", "pooler", "classifier"],
+            vec![
+                "layer1.query",
+                "layer1.intermediate",
+                "pooler",
+                "classifier",
+            ],
             vec!["embeddings", "query", "layer0.output"],
         ),
     ] {
@@ -132,12 +156,21 @@ fn only_the_adapters_and_the_head_move_under_lora_and_frozen_parts_never() {
         let snapshot = |m: &BertClassifier| {
             let l = &m.bert.layers;
             let mut v = vec![
-                ("embeddings", values(m.bert.embeddings.word_embeddings.weight.val())),
+                (
+                    "embeddings",
+                    values(m.bert.embeddings.word_embeddings.weight.val()),
+                ),
                 ("query", values(l[0].attention.query.weight.val())),
                 ("layer0.output", values(l[0].output.weight.val())),
                 ("layer1.query", values(l[1].attention.query.weight.val())),
-                ("layer1.intermediate", values(l[1].intermediate.weight.val())),
-                ("pooler", values(m.bert.pooler.as_ref().unwrap().weight.val())),
+                (
+                    "layer1.intermediate",
+                    values(l[1].intermediate.weight.val()),
+                ),
+                (
+                    "pooler",
+                    values(m.bert.pooler.as_ref().unwrap().weight.val()),
+                ),
                 ("classifier", values(m.classifier.weight.val())),
             ];
             if let Some(lora) = &l[1].attention.lora_value {
@@ -188,15 +221,26 @@ fn the_peft_adapter_has_peft_names_and_shapes() {
     assert_eq!(shape("base_model.model.bert.pooler.dense.bias"), vec![32]);
     // query and value in 2 layers, A and B each, plus pooler and classifier weights and biases.
     assert_eq!(file.tensors.len(), 2 * 2 * 2 + 4);
-    let json: serde_json::Value =
-        serde_json::from_str(&peft::adapter_config(&config, &settings, Task::Classify, "base"))
-            .unwrap();
+    let json: serde_json::Value = serde_json::from_str(&peft::adapter_config(
+        &config,
+        &settings,
+        Task::Classify,
+        "base",
+    ))
+    .unwrap();
     assert_eq!(json["r"], 4);
-    assert_eq!(json["target_modules"], serde_json::json!(["query", "value"]));
+    assert_eq!(
+        json["target_modules"],
+        serde_json::json!(["query", "value"])
+    );
     assert_eq!(json["task_type"], "SEQ_CLS");
     // A model without adapters has no adapter to write.
     let plain = load(&device);
-    assert!(pollster::block_on(peft::adapter_safetensors(&plain)).unwrap().is_none());
+    assert!(
+        pollster::block_on(peft::adapter_safetensors(&plain))
+            .unwrap()
+            .is_none()
+    );
 }
 
 #[test]
@@ -210,11 +254,23 @@ fn the_command_line_fine_tunes_with_lora_and_writes_a_peft_adapter() {
         &model,
         &train,
         &out,
-        &["--max-len", "32", "--lora-rank", "4", "--lora-targets", "all-linear", "--peft-adapter"],
+        &[
+            "--max-len",
+            "32",
+            "--lora-rank",
+            "4",
+            "--lora-targets",
+            "all-linear",
+            "--peft-adapter",
+        ],
     );
     assert!(ok, "{stderr}");
     assert!(stderr.contains("training LoRA rank 4"), "{stderr}");
-    for f in ["model.safetensors", "adapter/adapter_model.safetensors", "adapter/adapter_config.json"] {
+    for f in [
+        "model.safetensors",
+        "adapter/adapter_model.safetensors",
+        "adapter/adapter_config.json",
+    ] {
         assert!(out.join(f).exists(), "{f} missing");
     }
     let record: serde_json::Value =
@@ -227,7 +283,11 @@ fn the_command_line_fine_tunes_with_lora_and_writes_a_peft_adapter() {
     // its bias included: every parameter of the new head trains.
     let (h, ff, labels) = (32, 64, 2);
     let adapters = 2 * 4 * (4 * (h + h) + (h + ff) + (ff + h));
-    assert_eq!(trainable, adapters + h * h + h + h * labels + labels, "{trainable} of {all}");
+    assert_eq!(
+        trainable,
+        adapters + h * h + h + h * labels + labels,
+        "{trainable} of {all}"
+    );
     let score = record["evaluation"]["accuracy"].as_f64();
     assert!(score.is_some_and(|a| a > 0.6), "{record}");
 
@@ -235,7 +295,10 @@ fn the_command_line_fine_tunes_with_lora_and_writes_a_peft_adapter() {
     let (ok, _, stderr) = super::finetune_tiny(&model, &train, &out, &["--lora-rank", "0"]);
     assert!(!ok && stderr.contains("--lora-rank"), "{stderr}");
     let (ok, _, stderr) = super::finetune_tiny(&model, &train, &out, &["--freeze-layers", "9"]);
-    assert!(!ok && stderr.contains("--freeze-layers") && stderr.contains("at most 2"), "{stderr}");
+    assert!(
+        !ok && stderr.contains("--freeze-layers") && stderr.contains("at most 2"),
+        "{stderr}"
+    );
     let (ok, _, stderr) = super::finetune_tiny(&model, &train, &out, &["--peft-adapter"]);
     assert!(!ok && stderr.contains("--lora-rank"), "{stderr}");
 }

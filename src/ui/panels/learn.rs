@@ -8,8 +8,8 @@ use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
 use crate::protocol::{
-    Adaptation, Architecture, LmStart, ModelInfo, ModelOrigin, Objective, PretrainSettings, ToWorker,
-    Vocabulary, training_memory_bytes,
+    Adaptation, Architecture, LmStart, ModelInfo, ModelOrigin, Objective, PretrainSettings,
+    ToWorker, Vocabulary, training_memory_bytes,
 };
 use crate::ui::components::{Bar, LossChart, Panel, Tip};
 use crate::ui::download;

@@ -3,8 +3,8 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{Backend, Setting, ToWorker, TrainSettings, setting_label, setting_message};
 use crate::protocol::{Adaptation, LoraSettings, LoraTargets};
+use crate::protocol::{Backend, Setting, ToWorker, TrainSettings, setting_label, setting_message};
 use crate::ui::components::{LossChart, Panel, Tip};
 use crate::ui::format::human_seconds;
 use crate::ui::state::{DataArea, DeviceArea, ModelArea, RunArea, RunStatus};
@@ -150,18 +150,26 @@ fn SettingFields() -> impl IntoView {
 fn AdaptationFields() -> impl IntoView {
     let run = expect_context::<RunArea>();
     let mode = move || {
-        run.settings.with(|s| match (s.adaptation.lora.is_some(), s.adaptation.is_full()) {
-            (true, _) => "lora",
-            (false, true) => "full",
-            (false, false) => "freeze",
-        })
+        run.settings.with(
+            |s| match (s.adaptation.lora.is_some(), s.adaptation.is_full()) {
+                (true, _) => "lora",
+                (false, true) => "full",
+                (false, false) => "freeze",
+            },
+        )
     };
     // LoRA starts from its own learning rate, as on the command line, unless one was chosen.
     let set_mode = move |m: String| {
         run.settings.update(|s| {
             s.adaptation = match m.as_str() {
-                "lora" => Adaptation { lora: Some(LoraSettings::DEFAULT), ..Adaptation::FULL },
-                "freeze" => Adaptation { freeze_embeddings: true, ..Adaptation::FULL },
+                "lora" => Adaptation {
+                    lora: Some(LoraSettings::DEFAULT),
+                    ..Adaptation::FULL
+                },
+                "freeze" => Adaptation {
+                    freeze_embeddings: true,
+                    ..Adaptation::FULL
+                },
                 _ => Adaptation::FULL,
             };
             let lora = s.adaptation.lora.is_some();

@@ -61,7 +61,8 @@ pub(in crate::worker) async fn run(
     if settings.seq_len > plan.config.max_len() {
         return Err(format!(
             "Block length {} is longer than the model's context ({} positions)",
-            settings.seq_len, plan.config.max_len()
+            settings.seq_len,
+            plan.config.max_len()
         ));
     }
     let training = device.autodiff();
@@ -111,10 +112,7 @@ pub(in crate::worker) async fn run(
     };
     let save_as = format!("{name}-{}", now_stamp());
     let found: Rc<RefCell<Vec<ProbeResult>>> = Rc::default();
-    let max_len = plan
-        .config
-        .max_len()
-        .min(settings.seq_len.max(2));
+    let max_len = plan.config.max_len().min(settings.seq_len.max(2));
     let mut control = LearnControl {
         run,
         probes: settings.probes.clone(),
