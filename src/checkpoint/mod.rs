@@ -73,6 +73,8 @@ pub struct LoadReport {
 struct Source<'a> {
     file: SafeTensors<'a>,
     family: Family,
+    /// The encoder's prefix with its dot, `bert.`; whether the file's names carry it.
+    prefix: String,
     has_prefix: bool,
     used: BTreeSet<String>,
     problems: Vec<String>,
@@ -82,11 +84,12 @@ struct Source<'a> {
 impl<'a> Source<'a> {
     fn new(bytes: &'a [u8], family: Family) -> Result<Self, CheckpointError> {
         let file = SafeTensors::parse(bytes)?;
-        let base = format!("{}.", family.base_prefix());
-        let has_prefix = file.tensors.keys().any(|k| k.starts_with(&base));
+        let prefix = format!("{}.", family.base_prefix());
+        let has_prefix = file.tensors.keys().any(|k| k.starts_with(&prefix));
         Ok(Self {
             file,
             family,
+            prefix,
             has_prefix,
             used: BTreeSet::new(),
             problems: Vec::new(),
@@ -96,8 +99,7 @@ impl<'a> Source<'a> {
 
     /// The file's name for a canonical name, trying the old `gamma`/`beta` LayerNorm names.
     fn file_name(&self, canonical: &str) -> Option<String> {
-        let prefix = format!("{}.", self.family.base_prefix());
-        let base = match canonical.strip_prefix(&prefix) {
+        let base = match canonical.strip_prefix(&self.prefix) {
             Some(rest) if !self.has_prefix => rest.to_string(),
             _ => canonical.to_string(),
         };
@@ -343,16 +345,55 @@ pub fn export_lm_config(config: &BertConfig, objective: Objective) -> String {
 }
 
 async fn export_walk(walk: &mut dyn FnMut(&mut Visit)) -> Result<Vec<u8>, ReadbackError> {
-    // (name, file layout of a matrix or None for a vector, value as a matrix)
-    let mut pending: Vec<(String, Option<Layout>, Tensor<2>)> = Vec::new();
-    walk(&mut |name, _, slot| match slot {
-        Slot::Matrix(p, layout) => pending.push((name.to_string(), Some(layout), p.val())),
-        Slot::Vector(p) => pending.push((name.to_string(), None, p.val().unsqueeze::<2>())),
-    });
+    let mut tensors = Vec::new();
+    walk(&mut |name, _, slot| tensors.push(Pending::of(name.to_string(), slot)));
+    write_pending(tensors).await
+}
+
+/// A tensor to write: its name in the file, how the file lays it out (a matrix's layout, or
+/// `None` for a vector), and its value as burn holds it (a vector as one row).
+struct Pending {
+    name: String,
+    layout: Option<Layout>,
+    value: Tensor<2>,
+}
+
+impl Pending {
+    /// A parameter of the walk, under `name`.
+    fn of(name: String, slot: Slot) -> Self {
+        match slot {
+            Slot::Matrix(p, layout) => Self::matrix(name, layout, p.val()),
+            Slot::Vector(p) => Self {
+                name,
+                layout: None,
+                value: p.val().unsqueeze::<2>(),
+            },
+        }
+    }
+
+    /// A matrix under `name`.
+    fn matrix(name: String, layout: Layout, value: Tensor<2>) -> Self {
+        Self {
+            name,
+            layout: Some(layout),
+            value,
+        }
+    }
+}
+
+/// Every pending tensor read back and written as safetensors bytes.
+///
+/// Sync point: one asynchronous readback per tensor.
+async fn write_pending(pending: Vec<Pending>) -> Result<Vec<u8>, ReadbackError> {
     let mut tensors = BTreeMap::new();
-    for (name, layout, tensor) in pending {
-        let [rows, cols] = tensor.dims();
-        let values = read_f32(tensor).await?;
+    for Pending {
+        name,
+        layout,
+        value,
+    } in pending
+    {
+        let [rows, cols] = value.dims();
+        let values = read_f32(value).await?;
         let entry = match layout {
             Some(Layout::Transposed) => (vec![cols, rows], transpose(&values, rows, cols)),
             Some(Layout::AsIs) => (vec![rows, cols], values),

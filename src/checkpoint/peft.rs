@@ -6,16 +6,14 @@
 //! `lora_B.weight` (`[out, r]`) for each adapted layer, and the head, trained fully, under
 //! `base_model.model.{name}` (its `modules_to_save`).
 
-use std::collections::BTreeMap;
-
 use serde_json::json;
 
-use super::names::{Layout, Slot, walk_head, walk_lora};
+use super::names::{Layout, walk_head, walk_lora};
+use super::{Pending, write_pending};
 use crate::model::config::{BertConfig, Family};
 use crate::model::heads::BertClassifier;
-use crate::runtime::readback::{ReadbackError, read_f32};
+use crate::runtime::readback::ReadbackError;
 use crate::shared::{LoraSettings, LoraTargets, Task};
-use burn::prelude::*;
 
 const PREFIX: &str = "base_model.model.";
 
@@ -83,33 +81,18 @@ pub fn adapter_config(
 /// Sync point: reads the adapters and the head back from the device, asynchronously.
 pub async fn adapter_safetensors(model: &BertClassifier) -> Result<Option<Vec<u8>>, ReadbackError> {
     let mut model = model.clone();
-    // (name, value as burn holds it, how the file lays it out: a matrix's layout, or a vector)
-    let mut pending: Vec<(String, Tensor<2>, Option<Layout>)> = Vec::new();
+    let mut pending = Vec::new();
     walk_lora(&mut model.bert, &mut |name, lora| {
-        let t = Some(Layout::Transposed);
-        pending.push((format!("{PREFIX}{name}.lora_A.weight"), lora.a.val(), t));
-        pending.push((format!("{PREFIX}{name}.lora_B.weight"), lora.b.val(), t));
+        for (part, value) in [("lora_A", lora.a.val()), ("lora_B", lora.b.val())] {
+            let name = format!("{PREFIX}{name}.{part}.weight");
+            pending.push(Pending::matrix(name, Layout::Transposed, value));
+        }
     });
     if pending.is_empty() {
         return Ok(None);
     }
     walk_head(&mut model, &mut |name, _, slot| {
-        let name = format!("{PREFIX}{name}");
-        match slot {
-            Slot::Matrix(p, layout) => pending.push((name, p.val(), Some(layout))),
-            Slot::Vector(p) => pending.push((name, p.val().unsqueeze::<2>(), None)),
-        }
+        pending.push(Pending::of(format!("{PREFIX}{name}"), slot))
     });
-    let mut tensors = BTreeMap::new();
-    for (name, tensor, layout) in pending {
-        let [rows, cols] = tensor.dims();
-        let values = read_f32(tensor).await?;
-        let entry = match layout {
-            Some(Layout::Transposed) => (vec![cols, rows], super::transpose(&values, rows, cols)),
-            Some(Layout::AsIs) => (vec![rows, cols], values),
-            None => (vec![cols], values),
-        };
-        tensors.insert(name, entry);
-    }
-    Ok(Some(super::safetensors::serialize(&tensors)))
+    write_pending(pending).await.map(Some)
 }

@@ -10,7 +10,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The model types whose weights and architecture Anneal implements.
+/// The model types whose weights and architecture Anneal implements, one per [`Family`] in its
+/// order (a test holds the two together).
 pub const SUPPORTED_MODEL_TYPES: &[&str] =
     &["bert", "distilbert", "roberta", "xlm-roberta", "electra"];
 
@@ -341,7 +342,7 @@ impl BertConfig {
     /// Checks the model type and the dimensions.
     pub fn validate(&self) -> Result<(), ConfigError> {
         match self.model_type.as_deref() {
-            Some(t) if SUPPORTED_MODEL_TYPES.contains(&t) => {}
+            Some(t) if Family::from_model_type(t).is_some() => {}
             Some(t) => return Err(ConfigError::UnsupportedModelType { found: t.into() }),
             None => {
                 let bert_arch = self
@@ -499,6 +500,22 @@ mod tests {
                     .all(|t| err.to_string().contains(t)),
             "{err}"
         );
+    }
+
+    #[test]
+    fn the_supported_list_is_the_families() {
+        let families = [
+            Family::Bert,
+            Family::DistilBert,
+            Family::Roberta,
+            Family::XlmRoberta,
+            Family::Electra,
+        ];
+        let named: Vec<&str> = families.iter().map(|f| f.model_type()).collect();
+        assert_eq!(named, SUPPORTED_MODEL_TYPES);
+        for (f, t) in families.iter().zip(SUPPORTED_MODEL_TYPES) {
+            assert_eq!(Family::from_model_type(t), Some(*f));
+        }
     }
 
     #[test]

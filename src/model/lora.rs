@@ -68,11 +68,6 @@ impl Lora {
     pub fn delta(&self) -> Tensor<2> {
         self.a.val().matmul(self.b.val()) * self.scale
     }
-
-    /// The rank.
-    pub fn rank(&self) -> usize {
-        self.a.val().dims()[1]
-    }
 }
 
 /// A dense layer's output with its adapter's update, if it has one.
