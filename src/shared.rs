@@ -154,10 +154,15 @@ impl Architecture {
     pub fn parameters(&self, vocab: usize) -> usize {
         let (h, i) = (self.hidden, 4 * self.hidden);
         let embeddings = (vocab + self.context + 2) * h + 2 * h;
-        let layer = 4 * (h * h + h) + 2 * h + (h * i + i) + (i * h + h) + 2 * h;
         let head = h * h + h + 2 * h + vocab;
-        embeddings + self.layers * layer + head
+        embeddings + self.layers * layer_parameters(h, i) + head
     }
+}
+
+/// Parameters of one encoder layer of width `h` and feed-forward width `ff`: four `h x h`
+/// projections, the two feed-forward matrices, their biases and two LayerNorms.
+pub fn layer_parameters(h: usize, ff: usize) -> usize {
+    4 * (h * h + h) + (h * ff + ff) + (ff * h + h) + 4 * h
 }
 
 /// The vocabulary of a language model pre-trained from scratch.

@@ -1,13 +1,7 @@
 //! How much memory a run will need, shown before it starts (Model panel).
 
 use super::views::ModelInfo;
-use crate::shared::{Adaptation, LoraTargets};
-
-/// Parameters of one encoder layer: four `h x h` projections, two feed-forward matrices, their
-/// biases and two LayerNorms.
-fn layer_parameters(h: u64, ff: u64) -> u64 {
-    4 * (h * h + h) + (h * ff + ff) + (ff * h + h) + 4 * h
-}
+use crate::shared::{Adaptation, LoraTargets, layer_parameters};
 
 /// Parameters that train under `a` (they alone get gradients and AdamW's two moments), of an
 /// encoder of `model.parameters` (its pooler included). The head (up to `h x h` plus a few
@@ -18,7 +12,7 @@ pub fn trainable_parameters(model: &ModelInfo, a: &Adaptation) -> u64 {
         model.intermediate as u64,
         model.layers as u64,
     );
-    let per_layer = layer_parameters(h, ff);
+    let per_layer = layer_parameters(h as usize, ff as usize) as u64;
     let head = h * h + 4 * h;
     if let Some(l) = a.lora {
         let r = l.rank as u64;
