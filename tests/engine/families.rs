@@ -1,16 +1,20 @@
 //! Every encoder family against transformers (tests/reference/family_parity.py writes the
 //! fixtures: small random models as each Hugging Face class saves them, a tokenizer of the
 //! family's kind, and what transformers computes with them): tokenizer ids, hidden states,
-//! both heads' logits, loss and loss after one SGD step, and an export that gives back the
-//! file's tensors exactly under the file's names.
+//! both heads' logits, loss and loss after one SGD step, the language-model heads (masked, and
+//! causal where transformers has one) the same way, and an export that gives back the file's
+//! tensors exactly under the file's names.
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use anneal::checkpoint::safetensors::SafeTensors;
-use anneal::checkpoint::{export_config, export_safetensors, load_classifier, load_encoder};
+use anneal::checkpoint::{
+    export_config, export_lm_config, export_lm_safetensors, export_safetensors, load_classifier,
+    load_encoder, load_lm,
+};
 use anneal::data::tokenizer::TextTokenizer;
-use anneal::model::{BatchTensors, BertConfig, Family, Task};
+use anneal::model::{BatchTensors, BertConfig, Family, Objective, Task, hf_label_rows};
 use anneal::runtime::readback::read_f32;
 use burn::prelude::*;
 use serde_json::Value;
@@ -113,6 +117,22 @@ fn assert_close(what: &str, got: Vec<f64>, want: Vec<f64>, tolerance: f64) {
     assert!(diff < tolerance, "{what}: differ by {diff}");
 }
 
+/// The loss within 1e-5 of transformers' and the loss after one SGD step within 1e-4.
+fn losses_match(what: &str, before: f64, after: f64, want: &Value) {
+    let (want_before, want_after) = (
+        want["loss"].as_f64().unwrap(),
+        want["loss_after_sgd_step"].as_f64().unwrap(),
+    );
+    assert!(
+        (before - want_before).abs() < 1e-5,
+        "{what}: loss {before} vs transformers {want_before}"
+    );
+    assert!(
+        (after - want_after).abs() < 1e-4,
+        "{what}: loss after a step {after} vs transformers {want_after}"
+    );
+}
+
 fn check(family: &str, want: Family) {
     let e = expected(family);
     tokenizer_matches(family, &e);
@@ -188,18 +208,55 @@ fn check(family: &str, want: Family) {
         let lr = e["lr"].as_f64().unwrap();
         let model = burn::optim::SgdConfig::new().init().step(lr, model, grads);
         let after = read(model.loss(&b, y).0.unsqueeze())[0];
-        let (want_before, want_after) = (
-            want_head["loss"].as_f64().unwrap(),
-            want_head["loss_after_sgd_step"].as_f64().unwrap(),
+        losses_match(&format!("{family} {name}"), before, after, want_head);
+    }
+    language_models_match(family, want, &e);
+}
+
+/// The family's language models (`*ForMaskedLM`; `*ForCausalLM` / `BertLMHeadModel` where
+/// transformers has one): load with nothing left out, the first scored rows' logits, the loss
+/// before and after one SGD step, and the export, names, bits and config.
+fn language_models_match(family: &str, want: Family, e: &Value) {
+    for (name, objective) in [("mlm", Objective::Mlm), ("clm", Objective::Clm)] {
+        assert_eq!(
+            e.get(name).is_some(),
+            want.has_lm(objective),
+            "{family}: {name} fixture"
         );
+        let Some(want_lm) = e.get(name) else { continue };
+        let d = dir(family).join(name);
+        let config = BertConfig::from_json(&std::fs::read(d.join("config.json")).unwrap()).unwrap();
+        let weights = std::fs::read(d.join("model.safetensors")).unwrap();
+        let device = Device::flex().autodiff();
+        let (model, report) = load_lm(&config, &weights, objective, &device).unwrap();
         assert!(
-            (before - want_before).abs() < 1e-5,
-            "{family} {name}: loss {before} vs transformers {want_before}"
+            report.initialised.is_empty() && report.unexpected.is_empty(),
+            "{family} {name}: {report:?}"
         );
-        assert!(
-            (after - want_after).abs() < 1e-4,
-            "{family} {name}: loss after a step {after} vs transformers {want_after}"
-        );
+
+        let exported = pollster::block_on(export_lm_safetensors(&model)).unwrap();
+        export_is_exact(&format!("{family} {name}"), &weights, &exported);
+        let raw: Value = serde_json::from_str(&export_lm_config(&config, objective)).unwrap();
+        assert_eq!(raw["architectures"][0], objective.architecture(want));
+        assert_eq!(raw["model_type"], want.model_type());
+
+        let b = batch(e, &device);
+        let (positions, targets) =
+            hf_label_rows(&ints::<Vec<Vec<i64>>>(&want_lm["labels"]), objective);
+        let int1 = |v: Vec<i64>| {
+            Tensor::<1, Int>::from_data(TensorData::new(v.clone(), [v.len()]), &device)
+        };
+        let (positions, targets) = (int1(positions), int1(targets));
+        let (loss, logits) = model.loss(&b, positions.clone(), targets.clone());
+        let want_logits = floats(&want_lm["logits"]);
+        let got: Vec<f64> = read(logits).into_iter().take(want_logits.len()).collect();
+        assert_close(&format!("{family} {name}: logits"), got, want_logits, 1e-4);
+        let before = read(loss.clone().unsqueeze())[0];
+        let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &model);
+        let lr = e["lr"].as_f64().unwrap();
+        let model = burn::optim::SgdConfig::new().init().step(lr, model, grads);
+        let after = read(model.loss(&b, positions, targets).0.unsqueeze())[0];
+        losses_match(&format!("{family} {name}"), before, after, want_lm);
     }
 }
 

@@ -13,7 +13,10 @@ BPE, SentencePiece Unigram), and what transformers computes with them:
   listed under `class_differs` (Anneal follows the file, as `tokenizers` does);
 - the encoder's last hidden states on a padded batch of two texts;
 - for the sequence and the token classification head: the logits, the loss of fixed labels, and the
-  loss after one plain SGD step (lr 0.1) on the gradients of every parameter.
+  loss after one plain SGD step (lr 0.1) on the gradients of every parameter;
+- for the language-model heads (`*ForMaskedLM`, and `*ForCausalLM` / `BertLMHeadModel` where the
+  family has one: not DistilBERT): the logits at the first scored positions, the loss and the loss
+  after one SGD step, the model written as transformers saves it (its decoder tied).
 
 No weights are downloaded. Run with torch and transformers:
 
@@ -27,8 +30,9 @@ from pathlib import Path
 import torch
 import transformers
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-from transformers import (AutoConfig, AutoModelForSequenceClassification, AutoModelForTokenClassification,
-                          AutoTokenizer, PreTrainedTokenizerFast)
+from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM,
+                          AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer,
+                          PreTrainedTokenizerFast)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tokenizer_parity import TEXTS  # noqa: E402  (the hard-text fixture)
@@ -38,6 +42,7 @@ SAMPLES = Path(__file__).resolve().parents[2] / "www" / "samples"
 BATCH = ["The film was a delight, warm and funny.", "Dull."]
 WORDS = ["Ángela", "visited", "New", "York's", "Museum", "in", "2026", "!"]
 LR = 0.1
+ROWS = 4  # scored rows whose language-model logits are kept
 
 
 def corpus():
@@ -124,6 +129,49 @@ def run_head(model, batch, labels):
             "loss_after_sgd_step": after}
 
 
+def run_lm(model, batch, labels, objective):
+    """Logits at the rows transformers scores (labelled tokens; for a causal model each token
+    whose successor is labelled), the loss and the loss after one SGD step."""
+    model.train()
+    out = model(**batch, labels=labels)
+    scored = labels.clone()
+    if objective == "clm":
+        scored = torch.cat([labels[:, 1:], torch.full_like(labels[:, :1], -100)], dim=1)
+    logits = out.logits[scored != -100][:ROWS]
+    out.loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= LR * p.grad
+        after = model(**batch, labels=labels).loss.item()
+    # Vocabulary-wide rows: the first few, to 7 significant digits, keep the fixture small.
+    logits = [float(f"{x:.7g}") for x in logits.detach().flatten().tolist()]
+    return {"logits": logits, "loss": out.loss.item(), "loss_after_sgd_step": after,
+            "labels": labels.tolist()}
+
+
+def language_models(d, family, fields, batch, vocab, seed):
+    """The family's language models, saved under d/mlm and d/clm, and what they compute."""
+    ids, mask = batch["input_ids"], batch["attention_mask"]
+    gen = torch.Generator().manual_seed(100 + seed)
+    out = {}
+    objectives = [("mlm", AutoModelForMaskedLM, {})]
+    if family != "distilbert":  # transformers has no causal DistilBERT
+        objectives.append(("clm", AutoModelForCausalLM, {"is_decoder": True}))
+    for objective, cls, extra in objectives:
+        config = AutoConfig.for_model(vocab_size=vocab, **fields, **extra)
+        torch.manual_seed(100 + seed)
+        model = cls.from_config(config)
+        randomize(model, gen)
+        model.save_pretrained(d / objective)
+        labels = torch.randint(0, vocab, ids.shape, generator=gen)
+        if objective == "mlm":  # about half the real tokens scored, never padding
+            labels[(mask == 0) | (torch.rand(ids.shape, generator=gen) < 0.5)] = -100
+        else:
+            labels[mask == 0] = -100
+        out[objective] = run_lm(model, batch, labels, objective)
+    return out
+
+
 def main():
     if OUT.exists():
         shutil.rmtree(OUT)
@@ -170,8 +218,11 @@ def main():
                 y[mask == 0] = -100
                 y[:, 0] = -100
             expected[task] = dict(run_head(model, batch, y), labels=y.tolist())
-        (d / "expected.json").write_text(json.dumps(expected, ensure_ascii=False, indent=1) + "\n",
-                                         encoding="utf-8")
+        expected.update(language_models(d, family, fields, batch, len(hf_tok), seed))
+        # One line per entry (values compact): vocabulary-wide logits would fill pages otherwise.
+        lines = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, separators=(',', ':'))}"
+                 for k, v in expected.items()]
+        (d / "expected.json").write_text("{\n" + ",\n".join(lines) + "\n}\n", encoding="utf-8")
         print(family, "vocab", len(hf_tok), "classify loss", expected["classify"]["loss"],
               "texts where the class differs from the file:", len(class_differs))
 
