@@ -27,7 +27,9 @@ pub use crate::shared::{
     LoraSettings, LoraTargets, Objective, Scores, Setting, SettingsError, StartKind, StepStats,
     Task, TrainSettings, Vocabulary,
 };
-pub use estimate::{trainable_parameters, training_memory_bytes};
+pub use estimate::{
+    DeviceLimits, DoesNotFit, check_fit, trainable_parameters, training_memory_bytes,
+};
 pub use learn::*;
 pub use views::*;
 

@@ -429,6 +429,29 @@ def run(mode, dist, out):
         assert "Continue with the valid rows" in refusal and not re.search(r"--[a-z]", refusal), refusal
         log(mode, "a file with a bad row is refused in the browser's words:", refusal.splitlines()[0])
 
+        if mode == "cpu":
+            # A run too large for the device is stopped before its first step, with settings
+            # that fit: one batch of 8,000 texts of 64 tokens needs more than WebAssembly's
+            # 4 GiB. The Model panel warns first (at the maximum length).
+            filler = " ".join(["the movie was really very good"] * 11)
+            big = fixtures_dir / "big.csv"
+            big.write_text("text,label\n" + "".join(f"{filler} {'good' if i % 2 else 'bad'},"
+                                                    f"{'positive' if i % 2 else 'negative'}\n"
+                                                    for i in range(9000)))
+            app.el("data-file-input").send_keys(str(big))
+            app.wait("the big file", lambda: "No problems found." in app.text("data-problems"), 60)
+            app.set_number("train-max-len", 64)
+            app.set_number("train-batch-size", 9000)
+            warning = app.wait("the fit warning", lambda: driver.find_elements(
+                By.CSS_SELECTOR, '[data-testid="model-fit"]') and app.text("model-fit"), 10)
+            assert "WebAssembly can address" in warning and "batch size" in warning, warning
+            driver.execute_script("arguments[0].click()", app.el("train-start"))
+            app.wait("the stop", lambda: app.text("train-status") == "failed", 120)
+            stop = driver.find_element(By.CSS_SELECTOR, "#train p.status").text
+            assert "would not fit the device" in stop and "this would fit: batch size" in stop, stop
+            log(mode, "a run too large for WebAssembly's memory is stopped before it starts:",
+                stop.splitlines()[0])
+
         # The one-click samples.
         # Clicked from script: after the refused run the page may sit under the sticky step bar.
         driver.execute_script("arguments[0].click()", app.el("data-sample-ner"))

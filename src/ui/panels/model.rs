@@ -5,12 +5,13 @@ use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
 use crate::protocol::{
-    ModelOrigin, SpeedCase, ToWorker, trainable_parameters, training_memory_bytes,
+    DeviceLimits, ModelOrigin, SpeedCase, ToWorker, check_fit, trainable_parameters,
+    training_memory_bytes,
 };
 use crate::ui::components::{Panel, Tip};
 use crate::ui::download;
 use crate::ui::format::human_bytes;
-use crate::ui::state::{ModelArea, RunArea, SpeedArea};
+use crate::ui::state::{DeviceArea, ModelArea, RunArea, SpeedArea};
 use crate::ui::worker::{send, send_with};
 
 /// Sends picked files (or a zip export) to the worker as a model.
@@ -166,11 +167,16 @@ fn count(n: u64) -> String {
 #[component]
 fn ModelFacts() -> impl IntoView {
     let (area, run) = (expect_context::<ModelArea>(), expect_context::<RunArea>());
+    let device = expect_context::<DeviceArea>();
     move || {
         area.model.get().map(|m| {
             let s = run.settings.get();
             let memory = training_memory_bytes(&m, s.batch_size, s.max_len, &s.adaptation);
             let trainable = trainable_parameters(&m, &s.adaptation);
+            // At the maximum length (the worker checks again with the data's longest inputs).
+            let fit = device.backend.get().and_then(|b| {
+                check_fit(&m, s.batch_size, s.max_len, &s.adaptation, DeviceLimits::of(&b)).err()
+            });
             view! {
                 <dl class="facts">
                     <dt><Tip term="Layers" text="Transformer blocks stacked on each other; each refines every word's representation using the others." /></dt>
@@ -185,6 +191,7 @@ fn ModelFacts() -> impl IntoView {
                     <dt><Tip term="Training memory" text="Rough estimate: weights, plus gradients and AdamW state of the trained parameters, and activations at the chosen batch size and maximum length." /></dt>
                     <dd data-testid="model-memory">{format!("≈ {} at batch {} × {} tokens", human_bytes(memory), s.batch_size, s.max_len)}</dd>
                 </dl>
+                {fit.map(|e| view! { <p class="warn" data-testid="model-fit">{format!("Inputs this long would not fit this device: {e}.")}</p> })}
                 <ul class="notes">{m.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
             }
         })

@@ -13,8 +13,8 @@ use super::super::state::{Base, RunControl, Shared, Tuned, device_of};
 use super::super::store;
 use super::super::to_proto::{recipe_error, report, train_update, valid_answers};
 use crate::checkpoint::{export_config, export_safetensors};
-use crate::model::BertClassifier;
-use crate::protocol::{FromWorker, RunResult, TrainSettings};
+use crate::model::{BertClassifier, BertConfig};
+use crate::protocol::{DeviceLimits, FromWorker, ModelInfo, RunResult, TrainSettings, check_fit};
 use crate::shared::Task;
 use crate::train::recipe;
 use crate::train::{Control, Event, Hook, fine_tune_with, predict_probabilities};
@@ -39,6 +39,7 @@ pub(in crate::worker) async fn run(
     let plan = plan_run(&parsed, &files, &settings).map_err(|e| recipe_error(&e))?;
     let (model, config, loaded) =
         recipe::load(&plan, &files, keep_layers, &device.autodiff()).map_err(|e| e.to_string())?;
+    fits(session, &model, &config, &plan)?;
     let mut notes = plan.notes.clone();
     notes.extend(loaded);
     let (data, train_config, max_len) = (&plan.data, &plan.config, plan.max_len);
@@ -107,6 +108,39 @@ pub(in crate::worker) async fn run(
     }));
     post(&FromWorker::Finished { result }, Vec::new());
     Ok(())
+}
+
+/// Stops a run that would not fit the device before its first step: the largest batch of the
+/// data (its longest inputs, padded) against WebGPU's largest buffer, or the run's peak memory
+/// against WebAssembly's 4 GiB on the CPU path; the message lists settings that would fit.
+fn fits(
+    session: &Shared,
+    model: &BertClassifier,
+    config: &BertConfig,
+    plan: &recipe::Plan,
+) -> Result<(), String> {
+    let (_, parameters) = model.trainable_parameters();
+    let info = ModelInfo {
+        layers: config.num_hidden_layers,
+        hidden: config.hidden_size,
+        heads: config.num_attention_heads,
+        intermediate: config.intermediate_size,
+        vocab: config.vocab_size,
+        parameters: parameters as u64,
+        ..Default::default()
+    };
+    let train = &plan.data.train;
+    let batch = plan.config.batch_size.min(train.len()).max(1);
+    let longest = train.iter().map(|f| f.ids.len()).max().unwrap_or(1);
+    let limits = DeviceLimits::of(&session.borrow().backend);
+    check_fit(
+        &info,
+        batch,
+        longest.min(plan.max_len),
+        &plan.adaptation,
+        limits,
+    )
+    .map_err(|e| format!("This run would not fit the device: {e}."))
 }
 
 /// Steers the loop from the UI's messages, and keeps each new best model in the browser so
