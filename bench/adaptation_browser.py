@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Times MiniLM's training step in the browser's CPU path (or WebGPU) with each choice of what
 trains: everything, LoRA r=8 on query and value, and the embeddings plus the lowest 3 layers
-frozen. Uses the app's own speed test (the code `anneal bench` runs), in headless Chromium.
+frozen, and the worker's peak memory under each. Uses the app's own speed test (the code
+`anneal bench` runs), in headless Chromium.
 
     python3 bench/adaptation_browser.py [--mode cpu|webgpu] [--dist dist] [--runs 3]
 
@@ -44,8 +45,13 @@ def time_steps(driver, port, mode, choice, opts, runs):
     if not status.startswith("done"):
         raise RuntimeError(status)
     timings = json.loads(app.el("speed-table").get_attribute("data-timings"))
+    # A fresh page (and worker) per choice: its WebAssembly memory, which never shrinks, is
+    # the peak of loading the model and these steps; on WebGPU also the GPU pools' reserve.
+    memory = json.loads(app.el("speed-status").get_attribute("data-memory"))
     return {"choice": choice, "trained": trained,
-            "steps": {f"{t['case']['batch']}x{t['case']['seq']}": t["median_s"] for t in timings}}
+            "steps": {f"{t['case']['batch']}x{t['case']['seq']}": t["median_s"] for t in timings},
+            "wasm_memory_mb": round(memory["wasm_bytes"] / 1e6),
+            "device_reserved_mb": memory["device_reserved_bytes"] and round(memory["device_reserved_bytes"] / 1e6)}
 
 
 def main():

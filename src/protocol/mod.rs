@@ -372,6 +372,10 @@ pub enum FromWorker {
         stopped: Option<String>,
         /// Cases left out, each with why (longer than the model's positions).
         skipped: Vec<String>,
+        /// The worker's memory after the test: its WebAssembly memory (which only grows, so
+        /// this is the most it has held since it started) and, on WebGPU, what the device's
+        /// memory pools hold reserved.
+        memory: WorkerMemory,
     },
     /// A request failed.
     Failed {

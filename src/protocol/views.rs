@@ -59,6 +59,16 @@ pub struct BackendInfo {
     pub max_storage_binding: u64,
 }
 
+/// How much memory the worker holds, in bytes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerMemory {
+    /// The worker's WebAssembly memory (the CPU backend's tensors live here). It never
+    /// shrinks: the peak since the worker started.
+    pub wasm_bytes: u64,
+    /// GPU memory the device's pools hold reserved (WebGPU only).
+    pub device_reserved_bytes: Option<u64>,
+}
+
 /// A loaded model.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct ModelInfo {

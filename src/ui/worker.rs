@@ -185,7 +185,11 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
             learn.neighbours.set(Some((word, lists)));
         }
         FromWorker::Timed { timing } => speed.timed(timing),
-        FromWorker::SpeedDone { stopped, skipped } => speed.done(stopped, skipped),
+        FromWorker::SpeedDone {
+            stopped,
+            skipped,
+            memory,
+        } => speed.done(stopped, skipped, memory),
         FromWorker::Failed { request, message } => failed(areas, request, message),
         FromWorker::Fatal { message } => {
             device.fatal.set(Some(message.clone()));

@@ -396,7 +396,12 @@ def run(mode, dist, out):
         timings = json.loads(app.el("speed-table").get_attribute("data-timings"))
         assert [(t["case"]["workload"], t["case"]["batch"], t["case"]["seq"]) for t in timings] == [("step", 16, 64)], timings
         assert len(timings[0]["runs_s"]) == 1 and 0 < timings[0]["median_s"] < 300, timings
-        log(mode, f"speed test: training step 16 x 64 of the tiny model {timings[0]['median_s'] * 1e3:.0f} ms; longer cases left out")
+        # The worker's memory after the test: its WebAssembly memory (the weights alone are in
+        # it), and the GPU pools' reserve on WebGPU only.
+        memory = json.loads(app.el("speed-status").get_attribute("data-memory"))
+        assert memory["wasm_bytes"] >= 1 << 20 and "worker's memory peaked at" in status, (memory, status)
+        assert (memory["device_reserved_bytes"] or 0) > 0 if mode == "webgpu" else memory["device_reserved_bytes"] is None, memory
+        log(mode, f"speed test: training step 16 x 64 of the tiny model {timings[0]['median_s'] * 1e3:.0f} ms; longer cases left out; memory {memory}")
 
         # Every malformed file of the engine's corpus shows its message.
         corpus = ROOT / "tests/fixtures/bad_data"

@@ -287,7 +287,9 @@ fn SpeedTest() -> impl IntoView {
                 <button data-testid="speed-stop" disabled=move || !area.running.get()
                     on:click=move |_| send(&ToWorker::Cancel)>"Stop"</button>
             </div>
-            <p class="status" data-testid="speed-status" role="status">{move || area.status.get()}</p>
+            <p class="status" data-testid="speed-status" role="status"
+                data-memory=move || area.memory.get().and_then(|m| serde_json::to_string(&m).ok())>
+                {move || area.status.get()}</p>
             {move || {
                 let timings = area.timings.get();
                 (!timings.is_empty()).then(|| {

@@ -12,7 +12,10 @@ pub use learn::{LearnArea, default_probes};
 pub use run::{RunArea, RunStatus, StepPoint};
 pub use worth::WorthArea;
 
-use crate::protocol::{BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel, Timing};
+use crate::protocol::{
+    BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel, Timing, WorkerMemory,
+};
+use crate::ui::format::human_bytes;
 
 /// The compute worker itself: its device, and the message of a fatal stop.
 #[derive(Clone, Copy)]
@@ -154,12 +157,15 @@ pub struct SpeedArea {
     pub status: RwSignal<String>,
     /// A test is running.
     pub running: RwSignal<bool>,
+    /// The worker's memory after the last test.
+    pub memory: RwSignal<Option<WorkerMemory>>,
 }
 
 impl SpeedArea {
     /// A test was asked for.
     pub fn started(&self) {
         self.timings.set(Vec::new());
+        self.memory.set(None);
         self.running.set(true);
         self.status.set("measuring…".into());
     }
@@ -170,7 +176,7 @@ impl SpeedArea {
     }
 
     /// The test ended.
-    pub fn done(&self, stopped: Option<String>, skipped: Vec<String>) {
+    pub fn done(&self, stopped: Option<String>, skipped: Vec<String>, memory: WorkerMemory) {
         self.running.set(false);
         let mut status = match stopped {
             Some(why) => format!("stopped ({why}); the cases timed are kept"),
@@ -179,6 +185,14 @@ impl SpeedArea {
         for why in skipped {
             status.push_str(&format!("; left out {why}"));
         }
+        status.push_str(&format!(
+            "; the worker's memory peaked at {}",
+            human_bytes(memory.wasm_bytes)
+        ));
+        if let Some(reserved) = memory.device_reserved_bytes {
+            status.push_str(&format!(", the GPU's pools hold {}", human_bytes(reserved)));
+        }
+        self.memory.set(Some(memory));
         self.status.set(status);
     }
 
@@ -246,6 +260,7 @@ impl Areas {
                 timings: RwSignal::new(Vec::new()),
                 status: RwSignal::new(String::new()),
                 running: RwSignal::new(false),
+                memory: RwSignal::new(None),
             },
         };
         provide_context(areas.device);

@@ -6,7 +6,7 @@ use std::rc::Rc;
 use super::super::entry::post;
 use super::super::state::{RunControl, Shared, device_of};
 use super::train::sleep_ms;
-use crate::protocol::FromWorker;
+use crate::protocol::{FromWorker, WorkerMemory};
 use crate::shared::Adaptation;
 use crate::shared::speed::SpeedCase;
 use crate::train::speed::{SpeedError, time_case};
@@ -67,8 +67,32 @@ pub(in crate::worker) async fn run(
             Err(e) => return Err(format!("{}: {e}", case.describe())),
         }
     }
-    post(&FromWorker::SpeedDone { stopped, skipped }, Vec::new());
+    let memory = WorkerMemory {
+        wasm_bytes: wasm_memory_bytes(),
+        device_reserved_bytes: device.memory_pool_usage().map(|u| u.bytes_reserved),
+    };
+    post(
+        &FromWorker::SpeedDone {
+            stopped,
+            skipped,
+            memory,
+        },
+        Vec::new(),
+    );
     Ok(())
+}
+
+/// The size of this worker's WebAssembly memory, in bytes.
+fn wasm_memory_bytes() -> u64 {
+    use wasm_bindgen::JsCast;
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .dyn_into::<js_sys::ArrayBuffer>()
+                .map_or(0, |b| b.byte_length() as u64)
+        })
+        .unwrap_or(0)
 }
 
 /// Layers of the loaded base model as kept (0 without one).
