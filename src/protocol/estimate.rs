@@ -170,7 +170,7 @@ fn too_large(
 
 /// Checks a fine-tuning run against the device's limits before it starts: `Err` says what is
 /// too large and lists settings that fit (a smaller batch; shorter inputs; LoRA at this batch,
-/// then at a smaller one), the smallest change first.
+/// or at a smaller one larger than the plain run's), the smallest change first.
 pub fn check_fit(
     model: &ModelInfo,
     batch: usize,
@@ -189,7 +189,8 @@ pub fn check_fit(
             .find(|&n| ok(n))
     };
     let mut would_fit = Vec::new();
-    if let Some(b) = halving(batch, 1, &|b| fits(b, seq, a)) {
+    let smaller_batch = halving(batch, 1, &|b| fits(b, seq, a));
+    if let Some(b) = smaller_batch {
         would_fit.push(format!("batch size {b}"));
     }
     if let Some(s) = halving(seq, crate::shared::MIN_MAX_LEN, &|s| fits(batch, s, a)) {
@@ -202,7 +203,10 @@ pub fn check_fit(
         };
         if fits(batch, seq, &lora) {
             would_fit.push(format!("LoRA (rank {})", LoraSettings::DEFAULT.rank));
-        } else if let Some(b) = halving(batch, 1, &|b| fits(b, seq, &lora)) {
+        } else if let Some(b) = halving(batch, 1, &|b| fits(b, seq, &lora))
+            && smaller_batch.is_none_or(|plain| b > plain)
+        {
+            // Only where LoRA allows a larger batch than the plain run does.
             would_fit.push(format!(
                 "LoRA (rank {}) at batch size {b}",
                 LoraSettings::DEFAULT.rank
@@ -260,10 +264,8 @@ mod tests {
         let err = check_fit(&base, 32, 512, &full, gpu).unwrap_err();
         assert!(err.reason.contains("attention scores"), "{err}");
         // Halving the batch twice (8 x 12 x 512² x 4 = 100 MB) fits; LoRA does not shrink
-        // activations, so it fits only at that batch as well.
-        assert_eq!(err.would_fit[0], "batch size 8");
-        assert_eq!(err.would_fit[1], "maximum length 256");
-        assert_eq!(err.would_fit[2], "LoRA (rank 8) at batch size 8");
+        // activations, so it would fit only at that batch as well and is not offered.
+        assert_eq!(err.would_fit, ["batch size 8", "maximum length 256"]);
         // A limit no setting meets says so.
         let tiny = DeviceLimits {
             largest_tensor: Some(1),
