@@ -12,9 +12,11 @@ use crate::data::split::label_counts;
 use crate::data::{DataError, Examples, Parsed, Remedy};
 use crate::infer::Prediction;
 use crate::infer::lm::ProbeAnswer;
+use crate::model::BertConfig;
 use crate::protocol::{
-    CorpusView, DataSummary, EntitySpan, ExpectedRank, LineProblem, PredictionView, PreviewRow,
-    ProbeResult, Report, RowSpan, TokenScore, TrainUpdate, ValidExample, setting_message,
+    CorpusView, DataSummary, EntitySpan, ExpectedRank, LineProblem, ModelInfo, PredictionView,
+    PreviewRow, ProbeResult, Report, RowSpan, TokenScore, TrainUpdate, ValidExample,
+    setting_message,
 };
 use crate::shared::IGNORE_INDEX;
 use crate::train::eval::argmax;
@@ -104,6 +106,22 @@ pub fn summary(
     };
     let usable = summary.error.is_none().then_some(parsed);
     (summary, usable)
+}
+
+/// A model's shape as the panels and the memory estimate read it (name, origin and task left
+/// for the caller).
+pub fn model_shape(config: &BertConfig, parameters: u64) -> ModelInfo {
+    ModelInfo {
+        layers: config.num_hidden_layers,
+        total_layers: config.num_hidden_layers,
+        hidden: config.hidden_size,
+        heads: config.num_attention_heads,
+        intermediate: config.intermediate_size,
+        vocab: config.vocab_size,
+        max_positions: config.max_len(),
+        parameters,
+        ..Default::default()
+    }
 }
 
 fn preview(examples: &Examples) -> Vec<PreviewRow> {

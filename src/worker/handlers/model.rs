@@ -12,6 +12,7 @@ use super::super::entry::post;
 use super::super::origin::{Arrival, resolve};
 use super::super::state::{Base, Shared, Tuned, device_of};
 use super::super::store;
+use super::super::to_proto::model_shape;
 use crate::checkpoint::{
     ModelFiles, load_classifier, load_encoder, truncate_layers, zip as archive,
 };
@@ -48,17 +49,11 @@ pub(in crate::worker) async fn load(
     let info = ModelInfo {
         name: name.clone(),
         source,
-        layers: kept.num_hidden_layers,
         total_layers: files.config.num_hidden_layers,
-        hidden: kept.hidden_size,
-        heads: kept.num_attention_heads,
-        intermediate: kept.intermediate_size,
-        vocab: kept.vocab_size,
-        max_positions: kept.max_len(),
-        parameters,
         task: fine_tuned.as_ref().map(|(t, _)| *t),
         labels: fine_tuned.map(|(_, l)| l).unwrap_or_default(),
         notes,
+        ..model_shape(&kept, parameters)
     };
     session.borrow_mut().base = Some(Base {
         files,

@@ -11,10 +11,10 @@ use super::super::entry::{post, scope};
 use super::super::plan::plan_run;
 use super::super::state::{Base, RunControl, Shared, Tuned, device_of};
 use super::super::store;
-use super::super::to_proto::{recipe_error, report, train_update, valid_answers};
+use super::super::to_proto::{model_shape, recipe_error, report, train_update, valid_answers};
 use crate::checkpoint::{export_config, export_safetensors};
 use crate::model::{BertClassifier, BertConfig};
-use crate::protocol::{DeviceLimits, FromWorker, ModelInfo, RunResult, TrainSettings, check_fit};
+use crate::protocol::{DeviceLimits, FromWorker, RunResult, TrainSettings, check_fit};
 use crate::shared::Task;
 use crate::train::recipe;
 use crate::train::{Control, Event, Hook, fine_tune_with, predict_probabilities};
@@ -120,15 +120,7 @@ fn fits(
     plan: &recipe::Plan,
 ) -> Result<(), String> {
     let (_, parameters) = model.trainable_parameters();
-    let info = ModelInfo {
-        layers: config.num_hidden_layers,
-        hidden: config.hidden_size,
-        heads: config.num_attention_heads,
-        intermediate: config.intermediate_size,
-        vocab: config.vocab_size,
-        parameters: parameters as u64,
-        ..Default::default()
-    };
+    let info = model_shape(config, parameters as u64);
     let train = &plan.data.train;
     let batch = plan.config.batch_size.min(train.len()).max(1);
     let longest = train.iter().map(|f| f.ids.len()).max().unwrap_or(1);
