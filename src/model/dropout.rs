@@ -62,18 +62,34 @@ fn mix32(mut x: u32) -> u32 {
 }
 
 /// `n` mask values for one call: `scale` where an element is kept (with probability
-/// `keep`), 0 where it is dropped.
+/// `keep`), 0 where it is dropped. Each element depends only on its index, so the CLI fills
+/// chunks on every thread and gets the same mask as one thread (the browser's worker).
 fn mask(n: usize, keep: f64, scale: f32, call_key: u64) -> Vec<f32> {
     // P(h < threshold) = threshold / 2^32, within 2^-32 of `keep`.
     let threshold = (keep * 4_294_967_296.0).round().min(u32::MAX as f64) as u32;
-    let mut out = vec![0.0f32; n];
-    for (block, values) in out.chunks_mut(BLOCK).enumerate() {
-        let keys = splitmix64(call_key ^ splitmix64(block as u64));
+    // `start` is the index of `values[0]`; a chunk never crosses a block (CHUNK divides BLOCK).
+    let fill = |start: usize, values: &mut [f32]| {
+        let keys = splitmix64(call_key ^ splitmix64((start / BLOCK) as u64));
         let (k0, k1) = (keys as u32, (keys >> 32) as u32);
-        for (i, v) in values.iter_mut().enumerate() {
-            let h = mix32(mix32(i as u32 ^ k0).wrapping_add(k1));
+        let first = (start % BLOCK) as u32;
+        for (i, v) in (first..).zip(values.iter_mut()) {
+            let h = mix32(mix32(i ^ k0).wrapping_add(k1));
             *v = if h < threshold { scale } else { 0.0 };
         }
+    };
+    const CHUNK: usize = 1 << 15;
+    const _: () = assert!(BLOCK % CHUNK == 0);
+    let mut out = vec![0.0f32; n];
+    #[cfg(feature = "parallel")]
+    {
+        use rayon::prelude::*;
+        out.par_chunks_mut(CHUNK)
+            .enumerate()
+            .for_each(|(c, values)| fill(c * CHUNK, values));
+    }
+    #[cfg(not(feature = "parallel"))]
+    for (c, values) in out.chunks_mut(CHUNK).enumerate() {
+        fill(c * CHUNK, values);
     }
     out
 }
@@ -157,6 +173,23 @@ mod tests {
             (same as f64 - expected).abs() < 6.0 * (BLOCK as f64 * 0.15).sqrt(),
             "{same}"
         );
+    }
+
+    /// The mask filled in chunks (on every thread in the CLI) is element for element the
+    /// per-index formula, the same in the browser's one-thread worker; any change to the
+    /// chunking that moved an element's hash would show here.
+    #[test]
+    fn chunked_masks_are_the_per_index_formula() {
+        let (n, keep, key) = (2 * BLOCK + 40_000, 0.8, 0xABCD);
+        let got = mask(n, keep, 1.25, key);
+        let threshold = (keep * 4_294_967_296.0f64).round() as u32;
+        for i in (0..n).step_by(997).chain([BLOCK - 1, BLOCK, n - 1]) {
+            let keys = splitmix64(key ^ splitmix64((i / BLOCK) as u64));
+            let (k0, k1) = (keys as u32, (keys >> 32) as u32);
+            let h = mix32(mix32((i % BLOCK) as u32 ^ k0).wrapping_add(k1));
+            let want = if h < threshold { 1.25 } else { 0.0 };
+            assert_eq!(got[i], want, "element {i}");
+        }
     }
 
     #[test]

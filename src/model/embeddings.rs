@@ -84,7 +84,7 @@ impl BertEmbeddings {
         }
         let x = self.dropout.forward(self.layer_norm.forward(x));
         match &self.project {
-            Some(project) => project.forward(x),
+            Some(project) => super::lora::as_rows(x, |x| project.forward(x)),
             None => x,
         }
     }

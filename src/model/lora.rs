@@ -70,12 +70,26 @@ impl Lora {
     }
 }
 
-/// A dense layer's output with its adapter's update, if it has one.
+/// A dense layer's output with its adapter's update, if it has one, computed as rows (see
+/// [`as_rows`]).
 pub fn with_lora<const D: usize>(dense: &Linear, lora: &Option<Lora>, x: Tensor<D>) -> Tensor<D> {
-    match lora {
+    as_rows(x, |x| match lora {
         Some(lora) => dense.forward(x.clone()) + lora.forward(x),
         None => dense.forward(x),
-    }
+    })
+}
+
+/// `f` of `x` `[..., d_in]` taken as rows: `x` viewed as `[rows, d_in]`, `f` (rows to rows of
+/// `d_out`), then the leading dimensions restored, as PyTorch's `F.linear` computes a dense
+/// layer. burn's rank-3 dense layer keeps a batched product against the weight broadcast to
+/// every example; on the CPU its weight gradient was then one product per example plus a sum
+/// over them, a tenth of a MiniLM training step (BENCHMARKS.md). As rows it is one product.
+pub fn as_rows<const D: usize>(x: Tensor<D>, f: impl FnOnce(Tensor<2>) -> Tensor<2>) -> Tensor<D> {
+    let mut dims = x.dims();
+    let d_in = dims[D - 1];
+    let y = f(x.reshape([dims.iter().product::<usize>() / d_in.max(1), d_in]));
+    dims[D - 1] = y.dims()[1];
+    y.reshape(dims)
 }
 
 fn adapter(l: &Linear, a: &Adaptation, device: &Device) -> Option<Lora> {

@@ -231,9 +231,16 @@ impl FlexTensor {
 
     /// Create an empty tensor with given shape and dtype.
     pub fn empty(shape: Shape, dtype: DType) -> Self {
-        let num_elements = shape.num_elements();
-        let elem_size = dtype_size(dtype);
-        let bytes = Bytes::from_bytes_vec(alloc::vec![0u8; num_elements * elem_size]);
+        let n = shape.num_elements();
+        // Zeroed, in the element's own alignment. `Bytes::from_bytes_vec` on a
+        // `Vec<u8>` copied the whole buffer into a new, more aligned allocation:
+        // every matrix product's output was written twice before `gemm` ran.
+        let bytes = match dtype_size(dtype) {
+            2 => Bytes::from_elems(alloc::vec![0u16; n]),
+            4 => Bytes::from_elems(alloc::vec![0u32; n]),
+            8 => Bytes::from_elems(alloc::vec![0u64; n]),
+            size => Bytes::from_bytes_vec(alloc::vec![0u8; n * size]),
+        };
         let layout = Layout::contiguous(shape);
         Self {
             data: Arc::new(bytes),

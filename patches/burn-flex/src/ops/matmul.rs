@@ -261,8 +261,10 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
     let rhs_ptr = unsafe { rhs_data.as_ptr().add(rhs.layout().start_offset()) };
 
     let out_shape = Shape::from(vec![m, n]);
-    let mut output = FlexTensor::empty(out_shape, T::dtype());
-    let out_data: &mut [T] = output.storage_mut();
+    if k == 0 {
+        return FlexTensor::zeros(out_shape, T::dtype());
+    }
+    let mut output = Output::<T>::new(checked_size(m, n));
 
     let parallelism = get_parallelism(m, n, k);
 
@@ -271,7 +273,7 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
             m,
             n,
             k,
-            out_data.as_mut_ptr(),
+            output.as_mut_ptr(),
             1,
             n as isize,
             lhs_ptr,
@@ -284,7 +286,41 @@ fn matmul_2d_strided<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexTen
         );
     }
 
-    output
+    // SAFETY: `gemm` wrote all `m * n` elements (it does not read them: `read_dst` is false).
+    unsafe { output.into_tensor(out_shape) }
+}
+
+/// A matrix product's output buffer, left unwritten for `gemm` to fill: zeroing it first was
+/// a serial pass over every product's output (memset, a few percent of a training step).
+/// Callers return zeros themselves when `k == 0`, where `gemm` has nothing to write.
+struct Output<T> {
+    data: Vec<T>,
+    len: usize,
+}
+
+impl<T: GemmScalar> Output<T> {
+    fn new(len: usize) -> Self {
+        Self {
+            data: Vec::with_capacity(len),
+            len,
+        }
+    }
+
+    fn as_mut_ptr(&mut self) -> *mut T {
+        self.data.as_mut_ptr()
+    }
+
+    /// # Safety
+    /// All `len` elements must have been written through [`Self::as_mut_ptr`].
+    unsafe fn into_tensor(mut self, shape: Shape) -> FlexTensor {
+        // SAFETY: the caller wrote every element; `Vec::with_capacity(len)` holds `len`.
+        unsafe { self.data.set_len(self.len) };
+        FlexTensor::new(
+            Bytes::from_elems(self.data),
+            Layout::contiguous(shape),
+            T::dtype(),
+        )
+    }
 }
 
 /// Strided gemm call for one matrix. Wraps `gemm::gemm` with GemmScalar zero/one.
@@ -363,39 +399,46 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
     out_dims.push(m);
     out_dims.push(n);
     let out_shape = Shape::from(out_dims);
+    if k == 0 {
+        return FlexTensor::zeros(out_shape, T::dtype());
+    }
 
-    let mut output = FlexTensor::empty(out_shape, T::dtype());
+    let mut output = Output::<T>::new(checked_size(batch_size, out_matrix_size));
 
     let lhs_data: &[T] = lhs.storage();
     let rhs_data: &[T] = rhs.storage();
     let lhs_start = lhs.layout().start_offset() as isize;
     let rhs_start = rhs.layout().start_offset() as isize;
-    let out_data: &mut [T] = output.storage_mut();
+    // Written, never read, below: every batch's matrix is one `gemm` call's output.
+    let out_data: &mut [core::mem::MaybeUninit<T>] =
+        &mut output.data.spare_capacity_mut()[..output.len];
 
     let per_matrix_ops = m.saturating_mul(n).saturating_mul(k);
 
     // Closure: run gemm for one batch slice at the given pointers
-    let run_one = |out_ptr: *mut T, b: usize, parallelism: gemm::Parallelism| {
-        let lhs_off = lhs_start + batch_elem_offset(b, &broadcast_shape, &lhs_batch_strides);
-        let rhs_off = rhs_start + batch_elem_offset(b, &broadcast_shape, &rhs_batch_strides);
-        unsafe {
-            gemm_call::<T>(
-                m,
-                n,
-                k,
-                out_ptr,
-                1,
-                n as isize,
-                lhs_data.as_ptr().offset(lhs_off),
-                lhs_col_stride,
-                lhs_row_stride,
-                rhs_data.as_ptr().offset(rhs_off),
-                rhs_col_stride,
-                rhs_row_stride,
-                parallelism,
-            );
-        }
-    };
+    let run_one =
+        |out_ptr: *mut core::mem::MaybeUninit<T>, b: usize, parallelism: gemm::Parallelism| {
+            let out_ptr = out_ptr.cast::<T>();
+            let lhs_off = lhs_start + batch_elem_offset(b, &broadcast_shape, &lhs_batch_strides);
+            let rhs_off = rhs_start + batch_elem_offset(b, &broadcast_shape, &rhs_batch_strides);
+            unsafe {
+                gemm_call::<T>(
+                    m,
+                    n,
+                    k,
+                    out_ptr,
+                    1,
+                    n as isize,
+                    lhs_data.as_ptr().offset(lhs_off),
+                    lhs_col_stride,
+                    lhs_row_stride,
+                    rhs_data.as_ptr().offset(rhs_off),
+                    rhs_col_stride,
+                    rhs_row_stride,
+                    parallelism,
+                );
+            }
+        };
 
     // Strategy:
     // 1. Large matrices: let gemm parallelize internally
@@ -443,7 +486,8 @@ fn matmul_batched_gemm<T: GemmScalar>(lhs: FlexTensor, rhs: FlexTensor) -> FlexT
         }
     }
 
-    output
+    // SAFETY: every batch's `m * n` block was written by its `gemm` call above.
+    unsafe { output.into_tensor(out_shape) }
 }
 
 // ============================================================================

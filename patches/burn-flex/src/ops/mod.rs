@@ -112,6 +112,7 @@ pub mod interpolate;
 pub mod mask;
 pub mod matmul;
 mod module;
+pub(crate) mod parallel;
 pub mod pool;
 mod qtensor;
 pub mod reduce;

@@ -1166,10 +1166,32 @@ fn reduce_last_dim_f32(
     let rows = outer_size;
 
     // Contiguous Sum: batch all rows in one kernel call to avoid per-row overhead.
+    // Rows are split across threads when there are many elements (each row's
+    // sum is computed as on one thread, so the result is the same).
     #[cfg(feature = "simd")]
     if matches!(op, ReduceOp::Sum) && outer_stride == dim_size as isize {
+        let data = &data[start_offset..start_offset + rows * dim_size];
         let mut result = vec![0.0f32; rows];
-        kernels::sum_rows_f32(&data[start_offset..], &mut result, rows, dim_size);
+        let sum_rows = |out: &mut [f32], first_row: usize| {
+            let rows_here = out.len();
+            let from = first_row * dim_size;
+            kernels::sum_rows_f32(
+                &data[from..from + rows_here * dim_size],
+                out,
+                rows_here,
+                dim_size,
+            );
+        };
+        #[cfg(feature = "rayon")]
+        if data.len() >= 2 * super::parallel::PARALLEL_CHUNK {
+            let rows_per_task = (super::parallel::PARALLEL_CHUNK / dim_size.max(1)).max(1);
+            result
+                .par_chunks_mut(rows_per_task)
+                .enumerate()
+                .for_each(|(i, out)| sum_rows(out, i * rows_per_task));
+            return result;
+        }
+        sum_rows(&mut result, 0);
         return result;
     }
 

@@ -55,28 +55,35 @@ where
 /// Apply a unary operation element-wise to a tensor.
 pub fn unary_op<F32Op, F64Op>(tensor: FlexTensor, f32_op: F32Op, f64_op: F64Op) -> FlexTensor
 where
-    F32Op: Fn(f32) -> f32 + Copy,
-    F64Op: Fn(f64) -> f64 + Copy,
+    F32Op: Fn(f32) -> f32 + Copy + Send + Sync,
+    F64Op: Fn(f64) -> f64 + Copy + Send + Sync,
 {
     let dtype = tensor.dtype();
 
     match dtype {
         DType::F32 => unary_op_typed(tensor, f32_op),
         DType::F64 => unary_op_typed(tensor, f64_op),
-        DType::F16 => unary_op_typed(tensor, |x: f16| f16::from_f32(f32_op(x.to_f32()))),
-        DType::BF16 => unary_op_typed(tensor, |x: bf16| bf16::from_f32(f32_op(x.to_f32()))),
+        DType::F16 => unary_op_typed(tensor, move |x: f16| f16::from_f32(f32_op(x.to_f32()))),
+        DType::BF16 => unary_op_typed(tensor, move |x: bf16| bf16::from_f32(f32_op(x.to_f32()))),
         _ => panic!("unary_op: unsupported dtype {:?}", dtype),
     }
 }
 
-/// Applies `op` to every element of `xs` in place.
+/// Applies `op` to every element of `xs` in place, split across threads when
+/// `xs` is long ([`super::parallel`]).
+#[inline(always)]
+fn map_in_place<E: Copy + Send + Sync, Op: Fn(E) -> E + Sync>(xs: &mut [E], op: Op) {
+    super::parallel::for_chunks_mut(xs, |chunk| map_in_place_serial(chunk, &op));
+}
+
+/// [`map_in_place`] on the calling thread.
 ///
 /// On x86-64 the same loop is also compiled with AVX2 enabled and chosen at
 /// run time, so that branch-free element functions (`exp_f32`, `erf_f32`)
 /// vectorise eight lanes wide instead of baseline SSE2's four. No FMA is
 /// enabled, so both versions give the same bits.
 #[inline(always)]
-fn map_in_place<E: Copy, Op: Fn(E) -> E>(xs: &mut [E], op: Op) {
+fn map_in_place_serial<E: Copy, Op: Fn(E) -> E>(xs: &mut [E], op: Op) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
@@ -96,29 +103,50 @@ fn map_in_place_avx2<E: Copy, Op: Fn(E) -> E>(xs: &mut [E], op: Op) {
     }
 }
 
-/// `op` of every element of `xs`, into a new vector, in one pass (AVX2 chosen
-/// at run time as in [`map_in_place`]).
+/// `op` of every element of `xs`, into a new vector, in one pass, split across
+/// threads as in [`map_in_place`].
+fn map_to_vec<E: Copy + Send + Sync, Op: Fn(E) -> E + Sync>(xs: &[E], op: Op) -> Vec<E> {
+    super::parallel::collect_chunks(xs, |dst, src| map_into_serial(src, dst, &op))
+}
+
+/// Writes `op(src[i])` to `dst[i]` on the calling thread, AVX2 chosen at run
+/// time as in [`map_in_place_serial`]. A plain indexed loop, not an iterator
+/// `collect`: the element function is inlined into it and vectorised, where
+/// `collect`'s generic internals called it once per element.
 #[inline(always)]
-fn map_to_vec<E: Copy, Op: Fn(E) -> E>(xs: &[E], op: Op) -> Vec<E> {
+fn map_into_serial<E: Copy, Op: Fn(E) -> E>(
+    src: &[E],
+    dst: &mut [core::mem::MaybeUninit<E>],
+    op: Op,
+) {
     #[cfg(all(feature = "std", target_arch = "x86_64"))]
     if std::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { map_to_vec_avx2(xs, op) };
+        unsafe { map_into_avx2(src, dst, op) };
+        return;
     }
-    xs.iter().map(|&x| op(x)).collect()
+    for (d, &x) in dst.iter_mut().zip(src) {
+        d.write(op(x));
+    }
 }
 
 #[cfg(all(feature = "std", target_arch = "x86_64"))]
 #[target_feature(enable = "avx,avx2")]
-fn map_to_vec_avx2<E: Copy, Op: Fn(E) -> E>(xs: &[E], op: Op) -> Vec<E> {
-    xs.iter().map(|&x| op(x)).collect()
+fn map_into_avx2<E: Copy, Op: Fn(E) -> E>(
+    src: &[E],
+    dst: &mut [core::mem::MaybeUninit<E>],
+    op: Op,
+) {
+    for (d, &x) in dst.iter_mut().zip(src) {
+        d.write(op(x));
+    }
 }
 
 /// Generic unary operation for any element type.
 fn unary_op_typed<E, Op>(mut tensor: FlexTensor, op: Op) -> FlexTensor
 where
     E: burn_backend::Element + bytemuck::Pod,
-    Op: Fn(E) -> E,
+    Op: Fn(E) -> E + Sync,
 {
     let n = tensor.layout().num_elements();
 
@@ -540,10 +568,18 @@ mod tests {
     fn sweep(lo: f32, hi: f32, stride: usize) -> impl Iterator<Item = f32> {
         let key = |x: f32| {
             let b = x.to_bits() as i64;
-            if b & 0x8000_0000 != 0 { -(b & 0x7fff_ffff) } else { b }
+            if b & 0x8000_0000 != 0 {
+                -(b & 0x7fff_ffff)
+            } else {
+                b
+            }
         };
         let from_key = |k: i64| {
-            if k < 0 { f32::from_bits((-k) as u32 | 0x8000_0000) } else { f32::from_bits(k as u32) }
+            if k < 0 {
+                f32::from_bits((-k) as u32 | 0x8000_0000)
+            } else {
+                f32::from_bits(k as u32)
+            }
         };
         (key(lo)..=key(hi)).step_by(stride).map(from_key)
     }
@@ -559,7 +595,12 @@ mod tests {
                 worst = (e, x);
             }
         }
-        assert!(worst.0 <= 1.0, "exp_f32({}) is {} ulp off", worst.1, worst.0);
+        assert!(
+            worst.0 <= 1.0,
+            "exp_f32({}) is {} ulp off",
+            worst.1,
+            worst.0
+        );
     }
 
     #[test]
@@ -574,7 +615,10 @@ mod tests {
         assert_eq!(super::exp_f32(f32::MIN), 0.0);
         assert!(super::exp_f32(f32::NAN).is_nan());
         // Subnormal results, exactly rounded: 2^-140 and 2^-149.
-        assert_eq!(super::exp_f32(-140.0 * core::f32::consts::LN_2), f32::from_bits(1 << 9));
+        assert_eq!(
+            super::exp_f32(-140.0 * core::f32::consts::LN_2),
+            f32::from_bits(1 << 9)
+        );
         assert!(super::exp_f32(-103.2) > 0.0);
     }
 
@@ -589,7 +633,12 @@ mod tests {
                 worst = (e, x);
             }
         }
-        assert!(worst.0 <= 3.0, "erf_f32({}) is {} ulp off", worst.1, worst.0);
+        assert!(
+            worst.0 <= 3.0,
+            "erf_f32({}) is {} ulp off",
+            worst.1,
+            worst.0
+        );
     }
 
     #[test]
