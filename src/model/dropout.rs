@@ -78,7 +78,7 @@ fn mask(n: usize, keep: f64, scale: f32, call_key: u64) -> Vec<f32> {
         }
     };
     const CHUNK: usize = 1 << 15;
-    const _: () = assert!(BLOCK % CHUNK == 0);
+    const _: () = assert!(BLOCK.is_multiple_of(CHUNK));
     let mut out = vec![0.0f32; n];
     #[cfg(feature = "parallel")]
     {
