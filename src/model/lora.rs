@@ -82,8 +82,9 @@ pub fn with_lora<const D: usize>(dense: &Linear, lora: &Option<Lora>, x: Tensor<
 /// `f` of `x` `[..., d_in]` taken as rows: `x` viewed as `[rows, d_in]`, `f` (rows to rows of
 /// `d_out`), then the leading dimensions restored, as PyTorch's `F.linear` computes a dense
 /// layer. burn's rank-3 dense layer keeps a batched product against the weight broadcast to
-/// every example; on the CPU its weight gradient was then one product per example plus a sum
-/// over them, a tenth of a MiniLM training step (BENCHMARKS.md). As rows it is one product.
+/// every example; on the CPU its weight gradient was then one product per example plus a serial
+/// sum over them (a few percent of a MiniLM step and 60 MB of peak memory, BENCHMARKS.md). As
+/// rows it is one product.
 pub fn as_rows<const D: usize>(x: Tensor<D>, f: impl FnOnce(Tensor<2>) -> Tensor<2>) -> Tensor<D> {
     let mut dims = x.dims();
     let d_in = dims[D - 1];

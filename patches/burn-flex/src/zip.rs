@@ -266,30 +266,24 @@ where
     S: Copy + Sync,
     F: Fn(D, S) -> D + Sync,
 {
-    // Split across threads along the outermost dim when there is enough work: each part is
-    // the same nest over a range of that dim, its destination a contiguous piece of `dst`
-    // (dense), so every element gets the same `op` of the same operands as on one thread.
-    #[cfg(feature = "rayon")]
+    // Split across threads along the outermost dim: each part is the same nest over a range
+    // of that dim, its destination a contiguous piece of `dst` (dense), so every element gets
+    // the same `op` of the same operands as on one thread.
     if nest.ndim >= 2 && nest.lhs_is_dense() && !nest.shape[..nest.ndim].contains(&0) {
         let rows = nest.shape[0];
         let row_len = nest.lhs_strides[0] as usize;
         let rows_per_task = (crate::ops::parallel::PARALLEL_CHUNK / row_len.max(1)).max(1);
-        if rows >= 2 * rows_per_task && rows * row_len >= 2 * crate::ops::parallel::PARALLEL_CHUNK {
-            use rayon::prelude::*;
-            let dst = &mut dst[nest.lhs_offset..nest.lhs_offset + rows * row_len];
-            dst.par_chunks_mut(rows_per_task * row_len)
-                .enumerate()
-                .for_each(|(i, part)| {
-                    let first = i * rows_per_task;
-                    let mut sub = *nest;
-                    sub.shape[0] = part.len() / row_len;
-                    sub.lhs_offset = 0;
-                    sub.rhs_offset =
-                        (nest.rhs_offset as isize + first as isize * nest.rhs_strides[0]) as usize;
-                    zip_apply_inplace_serial(&sub, part, src, &op);
-                });
-            return;
-        }
+        let dst = &mut dst[nest.lhs_offset..nest.lhs_offset + rows * row_len];
+        crate::ops::parallel::for_parts_mut_at(dst, rows_per_task * row_len, |start, part| {
+            let mut sub = *nest;
+            sub.shape[0] = part.len() / row_len;
+            sub.lhs_offset = 0;
+            sub.rhs_offset = (nest.rhs_offset as isize
+                + (start / row_len) as isize * nest.rhs_strides[0])
+                as usize;
+            zip_apply_inplace_serial(&sub, part, src, &op);
+        });
+        return;
     }
     zip_apply_inplace_serial(nest, dst, src, op)
 }

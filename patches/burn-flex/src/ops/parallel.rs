@@ -13,34 +13,43 @@ use core::mem::MaybeUninit;
 /// Elements per task when a loop is split (128 KiB of f32). Loops shorter than
 /// two of these stay on the calling thread, where a task's start would cost
 /// more than it saves.
-#[cfg_attr(not(feature = "rayon"), allow(dead_code))]
 pub(crate) const PARALLEL_CHUNK: usize = 1 << 15;
 
-#[cfg(feature = "rayon")]
+/// Runs `f(start, part)` on consecutive parts of `xs` of `part_len` elements
+/// (the last one may be shorter), `start` being the index of the part's first
+/// element in `xs`: on rayon's threads when there are at least two parts and
+/// the `rayon` feature is on, otherwise once, on all of `xs` from 0. The one
+/// place a loop is split; callers whose unit is a row pass a whole number of
+/// rows as `part_len`.
 #[inline]
-fn split(len: usize) -> bool {
-    len >= 2 * PARALLEL_CHUNK
+pub(crate) fn for_parts_mut_at<A: Send>(
+    xs: &mut [A],
+    part_len: usize,
+    f: impl Fn(usize, &mut [A]) + Sync,
+) {
+    #[cfg(feature = "rayon")]
+    if part_len > 0 && xs.len() >= 2 * part_len {
+        use rayon::prelude::*;
+        xs.par_chunks_mut(part_len)
+            .enumerate()
+            .for_each(|(i, part)| f(i * part_len, part));
+        return;
+    }
+    let _ = part_len;
+    f(0, xs)
+}
+
+/// Runs `f(start, chunk)` on chunks of [`PARALLEL_CHUNK`] elements of `xs`
+/// ([`for_parts_mut_at`]).
+#[inline]
+pub(crate) fn for_chunks_mut_at<A: Send>(xs: &mut [A], f: impl Fn(usize, &mut [A]) + Sync) {
+    for_parts_mut_at(xs, PARALLEL_CHUNK, f)
 }
 
 /// Runs `f` on chunks of `xs`, in parallel when `xs` is long.
 #[inline]
 pub(crate) fn for_chunks_mut<A: Send>(xs: &mut [A], f: impl Fn(&mut [A]) + Sync) {
     for_chunks_mut_at(xs, |_, chunk| f(chunk))
-}
-
-/// Runs `f(start, chunk)` on chunks of `xs`, `start` being the index of the
-/// chunk's first element in `xs`, in parallel when `xs` is long.
-#[inline]
-pub(crate) fn for_chunks_mut_at<A: Send>(xs: &mut [A], f: impl Fn(usize, &mut [A]) + Sync) {
-    #[cfg(feature = "rayon")]
-    if split(xs.len()) {
-        use rayon::prelude::*;
-        xs.par_chunks_mut(PARALLEL_CHUNK)
-            .enumerate()
-            .for_each(|(i, chunk)| f(i * PARALLEL_CHUNK, chunk));
-        return;
-    }
-    f(0, xs)
 }
 
 /// Runs `f` on matching chunks of `dst` and `src` (the same length), in
@@ -52,31 +61,7 @@ pub(crate) fn zip_chunks_mut<A: Send, B: Sync>(
     f: impl Fn(&mut [A], &[B]) + Sync,
 ) {
     debug_assert_eq!(dst.len(), src.len());
-    #[cfg(feature = "rayon")]
-    if split(dst.len()) {
-        use rayon::prelude::*;
-        dst.par_chunks_mut(PARALLEL_CHUNK)
-            .zip(src.par_chunks(PARALLEL_CHUNK))
-            .for_each(|(d, s)| f(d, s));
-        return;
-    }
-    f(dst, src)
-}
-
-/// A new vector of `src.len()` elements, every one of them written by `f`
-/// from the matching chunk of `src`, in parallel when `src` is long.
-///
-/// `f` must write every slot of the chunk it is given.
-#[inline]
-pub(crate) fn collect_chunks<A: Send, B: Sync>(
-    src: &[B],
-    f: impl Fn(&mut [MaybeUninit<A>], &[B]) + Sync,
-) -> alloc::vec::Vec<A> {
-    let mut out = alloc::vec::Vec::with_capacity(src.len());
-    zip_chunks_mut(&mut out.spare_capacity_mut()[..src.len()], src, f);
-    // SAFETY: `f` wrote every slot of every chunk of the first `src.len()`.
-    unsafe { out.set_len(src.len()) };
-    out
+    for_chunks_mut_at(dst, |start, d| f(d, &src[start..start + d.len()]))
 }
 
 /// A new vector of `len` elements, written by `f(start, chunk)` for chunks of
@@ -93,6 +78,16 @@ pub(crate) fn collect_chunks_at<A: Send>(
     // SAFETY: `f` wrote every slot of every chunk of the first `len`.
     unsafe { out.set_len(len) };
     out
+}
+
+/// A new vector of `src.len()` elements, every one of them written by `f`
+/// from the matching chunk of `src` ([`collect_chunks_at`]).
+#[inline]
+pub(crate) fn collect_chunks<A: Send, B: Sync>(
+    src: &[B],
+    f: impl Fn(&mut [MaybeUninit<A>], &[B]) + Sync,
+) -> alloc::vec::Vec<A> {
+    collect_chunks_at(src.len(), |start, d| f(d, &src[start..start + d.len()]))
 }
 
 #[cfg(test)]

@@ -1172,26 +1172,17 @@ fn reduce_last_dim_f32(
     if matches!(op, ReduceOp::Sum) && outer_stride == dim_size as isize {
         let data = &data[start_offset..start_offset + rows * dim_size];
         let mut result = vec![0.0f32; rows];
-        let sum_rows = |out: &mut [f32], first_row: usize| {
-            let rows_here = out.len();
+        let rows_per_task = (super::parallel::PARALLEL_CHUNK / dim_size.max(1)).max(1);
+        super::parallel::for_parts_mut_at(&mut result, rows_per_task, |first_row, out| {
             let from = first_row * dim_size;
+            let rows_here = out.len();
             kernels::sum_rows_f32(
                 &data[from..from + rows_here * dim_size],
                 out,
                 rows_here,
                 dim_size,
             );
-        };
-        #[cfg(feature = "rayon")]
-        if data.len() >= 2 * super::parallel::PARALLEL_CHUNK {
-            let rows_per_task = (super::parallel::PARALLEL_CHUNK / dim_size.max(1)).max(1);
-            result
-                .par_chunks_mut(rows_per_task)
-                .enumerate()
-                .for_each(|(i, out)| sum_rows(out, i * rows_per_task));
-            return result;
-        }
-        sum_rows(&mut result, 0);
+        });
         return result;
     }
 
