@@ -692,3 +692,163 @@ async fn bert_base_sized_model_trains_with_lora_on_webgpu() {
     // The weights alone are 438 MB: a report below that is not this model's memory.
     assert!(usage.bytes_reserved >= 4 * all as u64, "{usage:?}");
 }
+
+/// Counts this worker's WebGPU calls by wrapping the prototypes' methods (once); returns the
+/// running totals. wgpu's bindings look each method up on its object at every call, so every
+/// call after this is counted. A map for reading (`mapAsync` with `GPUMapMode.READ`) is one
+/// buffer read back.
+const GPU_CALLS: &str = r#"
+if (!self.__annealGpuCalls) {
+  const n = self.__annealGpuCalls = {dispatches: 0, submits: 0, readbacks: 0, read_bytes: 0,
+    writes: 0, written_bytes: 0, buffers: 0, copies: 0, pipelines: 0};
+  const wrap = (type, name, count) => {
+    const f = type.prototype[name];
+    type.prototype[name] = function (...a) { count(this, a); return f.apply(this, a); };
+  };
+  wrap(GPUComputePassEncoder, 'dispatchWorkgroups', () => n.dispatches++);
+  wrap(GPUComputePassEncoder, 'dispatchWorkgroupsIndirect', () => n.dispatches++);
+  wrap(GPUQueue, 'submit', () => n.submits++);
+  wrap(GPUBuffer, 'mapAsync', (buf, a) => {
+    if (a[0] & GPUMapMode.READ) { n.readbacks++; n.read_bytes += a[2] ?? buf.size - (a[1] ?? 0); }
+  });
+  wrap(GPUQueue, 'writeBuffer', (q, a) => {
+    const unit = a[2].BYTES_PER_ELEMENT ?? 1;
+    n.writes++;
+    n.written_bytes += (a[4] ?? a[2].byteLength / unit - (a[3] ?? 0)) * unit;
+  });
+  wrap(GPUDevice, 'createBuffer', () => n.buffers++);
+  wrap(GPUDevice, 'createComputePipeline', () => n.pipelines++);
+  wrap(GPUCommandEncoder, 'copyBufferToBuffer', () => n.copies++);
+}
+return self.__annealGpuCalls;
+"#;
+
+/// One snapshot of the counters of [`GPU_CALLS`].
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct GpuCalls([f64; 9]);
+
+impl GpuCalls {
+    const NAMES: [&str; 9] = [
+        "dispatches",
+        "submits",
+        "readbacks",
+        "read_bytes",
+        "writes",
+        "written_bytes",
+        "buffers",
+        "copies",
+        "pipelines",
+    ];
+
+    fn now() -> GpuCalls {
+        let counters = js_sys::Function::new_no_args(GPU_CALLS)
+            .call0(&wasm_bindgen::JsValue::NULL)
+            .expect("the WebGPU counters install");
+        GpuCalls(Self::NAMES.map(|name| {
+            js_sys::Reflect::get(&counters, &name.into())
+                .ok()
+                .and_then(|v| v.as_f64())
+                .expect("a counter")
+        }))
+    }
+
+    fn since(self, earlier: GpuCalls) -> GpuCalls {
+        GpuCalls(std::array::from_fn(|i| self.0[i] - earlier.0[i]))
+    }
+
+    fn get(&self, name: &str) -> f64 {
+        self.0[Self::NAMES
+            .iter()
+            .position(|n| *n == name)
+            .expect("a counter's name")]
+    }
+
+    fn describe(&self) -> String {
+        Self::NAMES
+            .iter()
+            .zip(self.0)
+            .map(|(name, v)| format!("{name} {v}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+/// A `Control` that snapshots the counters before every run of the speed test, so that the
+/// calls of each run are the differences between consecutive snapshots.
+struct CountRuns(Vec<GpuCalls>);
+
+impl anneal::train::Control for CountRuns {
+    fn proceed(&mut self) -> anneal::train::Hook<'_, bool> {
+        self.0.push(GpuCalls::now());
+        Box::pin(async { true })
+    }
+}
+
+/// The WebGPU work of the speed test's cases (the code `anneal bench` and the Model panel
+/// time) on the real MiniLM: a training step (forward, backward, clipping, AdamW) reads back
+/// one buffer, its loss, and an inference one, the hidden states; the same calls every run
+/// once warm. Logs the kernels dispatched, submissions, uploads and buffers made per run, and
+/// the median time here (BENCHMARKS.md, "WebGPU: kernels per step").
+#[wasm_bindgen_test]
+async fn speed_cases_on_webgpu_read_back_one_buffer_per_run() {
+    use anneal::shared::Adaptation;
+    use anneal::shared::speed::{SpeedCase, Workload};
+    use anneal::train::speed::time_case;
+
+    let dir = "/www/models/all-MiniLM-L6-v2";
+    let config = BertConfig::from_json(&fetch(&format!("{dir}/config.json")).await)
+        .expect("MiniLM's config");
+    let weights = fetch(&format!("{dir}/model.safetensors")).await;
+    let device = gpu().await;
+    GpuCalls::now();
+    // Small shapes: SwiftShader runs every shader on the CPU (MiniLM's 1 x 128 takes 13 s
+    // there), and the calls made per run do not depend on the shape.
+    for (workload, batch, seq) in [(Workload::Forward, 1, 32), (Workload::Step, 2, 16)] {
+        let case = SpeedCase {
+            workload,
+            batch,
+            seq,
+            runs: 2,
+            // Fusion compiles new kernels over a step's first three runs (AdamW's first
+            // step has no moments yet; then fused graphs are found); inference's first run.
+            warmup: if workload == Workload::Step { 3 } else { 1 },
+        };
+        let mut counts = CountRuns(Vec::new());
+        let timing = time_case(
+            &config,
+            &weights,
+            None,
+            case,
+            &Adaptation::FULL,
+            &device,
+            &mut counts,
+        )
+        .await
+        .expect("the case runs");
+        let end = GpuCalls::now();
+        let mut snapshots = counts.0;
+        snapshots.push(end);
+        let runs: Vec<GpuCalls> = snapshots.windows(2).map(|w| w[1].since(w[0])).collect();
+        let last = runs[runs.len() - 1];
+        console_log!(
+            "{} on WebGPU, per run once warm: {}; median {:.2} s; first run: {}",
+            case.describe(),
+            last.describe(),
+            timing.median_s,
+            runs[0].describe()
+        );
+        for (i, run) in runs.iter().enumerate() {
+            assert_eq!(
+                run.get("readbacks"),
+                1.0,
+                "{} run {i}: {}",
+                case.describe(),
+                run.describe()
+            );
+        }
+        assert!(last.get("dispatches") > 50.0, "{}", last.describe());
+        // Once warm, the same kernels every run (nothing is compiled any more).
+        assert_eq!(runs[runs.len() - 2].0[..3], last.0[..3], "{runs:?}");
+        assert_eq!(last.get("pipelines"), 0.0, "{}", last.describe());
+    }
+}
