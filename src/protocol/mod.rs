@@ -421,7 +421,9 @@ pub enum TrainUpdate {
         /// Best so far (kept).
         best: bool,
     },
-    /// Paused or resumed.
+    /// A pause was asked for; it takes hold once the step in progress has finished.
+    Pausing,
+    /// Stopped between steps (`true`: no step runs until a resume), or going on again.
     Paused {
         /// Whether it is paused now.
         paused: bool,

@@ -12,7 +12,7 @@ use super::download;
 use super::format::human_bytes;
 use super::query;
 use super::state::{Areas, RunStatus};
-use crate::protocol::{FromWorker, ModelOrigin, RequestKind, ToWorker, TrainUpdate};
+use crate::protocol::{FromWorker, ModelOrigin, RequestKind, ToWorker};
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
@@ -135,14 +135,10 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         FromWorker::Models { models } => model.saved.set(models),
         FromWorker::DataParsed { data: summary } => data.data.set(Some(summary)),
         // One run at a time: pausing a pre-training run is the Learn panel's news.
-        FromWorker::Training {
-            update: TrainUpdate::Paused { paused },
-        } if learn.running() => learn.status.set(if paused {
-            RunStatus::Paused
-        } else {
-            RunStatus::Running
-        }),
-        FromWorker::Training { update } => run.update(update),
+        FromWorker::Training { update } => match RunStatus::steered(&update) {
+            Some(status) if learn.running() => learn.status.set(status),
+            _ => run.update(update),
+        },
         FromWorker::Finished { result } => {
             let name = model
                 .model

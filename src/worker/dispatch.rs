@@ -74,9 +74,15 @@ pub(super) fn handle(session: Shared, request: ToWorker, attachments: Vec<Vec<u8
         }
         ToWorker::Pause | ToWorker::Resume => {
             if let Some(run) = &session.borrow().run {
-                let paused = matches!(request, ToWorker::Pause);
-                run.paused.set(paused);
-                let update = TrainUpdate::Paused { paused };
+                let pause = matches!(request, ToWorker::Pause);
+                run.paused.set(pause);
+                // A step in flight finishes first: the loop says when the pause takes hold
+                // (`RunControl::proceed`), so "paused" never shows while a step still runs.
+                let update = if pause {
+                    TrainUpdate::Pausing
+                } else {
+                    TrainUpdate::Paused { paused: false }
+                };
                 post(&FromWorker::Training { update }, Vec::new());
             }
         }

@@ -488,7 +488,10 @@ def run(mode, dist, out):
         if mode == "webgpu":  # steps take seconds on SwiftShader: time to pause and resume
             app.wait("the first step", lambda: app.el("train-progress").get_attribute("value") not in ("0", None), 300)
             app.el("train-pause").click()
-            app.wait("the pause", lambda: app.text("train-status") == "paused", 60)
+            # The step in flight finishes first ("pausing"); "paused" means no step runs.
+            app.wait("the pause asked for", lambda: app.text("train-status") in ("pausing", "paused")
+                     and app.text("train-pause") == "Resume", 30)
+            app.wait("the pause", lambda: app.text("train-status") == "paused", 120)
             paused_at = app.el("train-progress").get_attribute("value")
             time.sleep(3)
             assert app.el("train-progress").get_attribute("value") == paused_at, "steps went on while paused"

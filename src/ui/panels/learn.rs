@@ -14,7 +14,7 @@ use crate::protocol::{
 use crate::ui::components::{Bar, LossChart, Panel, Tip};
 use crate::ui::download;
 use crate::ui::format::{human_bytes, human_seconds, thousands};
-use crate::ui::state::{LearnArea, ModelArea, RunStatus, default_probes};
+use crate::ui::state::{LearnArea, ModelArea, default_probes};
 use crate::ui::worker::{send, send_with};
 
 fn use_sample(learn: LearnArea, path: &'static str) {
@@ -39,7 +39,8 @@ pub fn LearnPanel() -> impl IntoView {
         }
     };
     let can_start = move || !learn.running() && problem().is_none();
-    let paused = move || learn.status.get() == RunStatus::Paused;
+    // Pausing or paused: the button resumes (a pause not yet taken is called off).
+    let paused = move || learn.status.get().held();
     let start = move |_| {
         if let Some((name, bytes)) = learn.corpus.get_value() {
             let settings = learn.start();

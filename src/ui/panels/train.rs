@@ -7,7 +7,7 @@ use crate::protocol::{Adaptation, LoraSettings, LoraTargets};
 use crate::protocol::{Backend, Setting, ToWorker, TrainSettings, setting_label, setting_message};
 use crate::ui::components::{LossChart, Panel, Tip};
 use crate::ui::format::human_seconds;
-use crate::ui::state::{DataArea, DeviceArea, ModelArea, RunArea, RunStatus};
+use crate::ui::state::{DataArea, DeviceArea, ModelArea, RunArea};
 use crate::ui::worker::send;
 
 /// A number input bound to one setting. `set` only parses; whether the value is in range is
@@ -68,7 +68,8 @@ pub fn TrainPanel() -> impl IntoView {
         }
     };
     let can_start = move || !run.running() && missing().is_none();
-    let paused = move || run.status.get() == RunStatus::Paused;
+    // Pausing or paused: the button resumes (a pause not yet taken is called off).
+    let paused = move || run.status.get().held();
     view! {
         <Panel id="train" number=3 title="Fine-tune" purpose="Adjust every weight of the model a little, many times, so that it gets your examples right.">
             <SlowDeviceWarning />

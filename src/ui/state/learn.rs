@@ -110,7 +110,7 @@ impl LearnArea {
 
     /// Whether a run is in progress (tracked).
     pub fn running(&self) -> bool {
-        matches!(self.status.get(), RunStatus::Running | RunStatus::Paused)
+        self.status.get().in_progress()
     }
 
     /// A run starts: the settings it runs with, the probes included; old curves cleared.

@@ -13,6 +13,8 @@ pub enum RunStatus {
     Idle,
     /// Training.
     Running,
+    /// A pause was asked for; the step in progress finishes first.
+    Pausing,
     /// Paused between steps.
     Paused,
     /// Finished (also after a cancel: the best model so far is kept).
@@ -27,9 +29,33 @@ impl RunStatus {
         match self {
             RunStatus::Idle => "idle",
             RunStatus::Running => "running",
+            RunStatus::Pausing => "pausing",
             RunStatus::Paused => "paused",
             RunStatus::Done => "done",
             RunStatus::Failed => "failed",
+        }
+    }
+
+    /// A run is in progress: running, pausing or paused.
+    pub fn in_progress(self) -> bool {
+        matches!(
+            self,
+            RunStatus::Running | RunStatus::Pausing | RunStatus::Paused
+        )
+    }
+
+    /// Pausing or paused: the pause button offers Resume.
+    pub fn held(self) -> bool {
+        matches!(self, RunStatus::Pausing | RunStatus::Paused)
+    }
+
+    /// The status after the worker's news of a pause or a resume; `None` for other updates.
+    pub fn steered(update: &TrainUpdate) -> Option<RunStatus> {
+        match update {
+            TrainUpdate::Pausing => Some(RunStatus::Pausing),
+            TrainUpdate::Paused { paused: true } => Some(RunStatus::Paused),
+            TrainUpdate::Paused { paused: false } => Some(RunStatus::Running),
+            _ => None,
         }
     }
 }
@@ -132,7 +158,7 @@ impl RunArea {
 
     /// A run is in progress, paused or not (tracked).
     pub fn running(&self) -> bool {
-        matches!(self.status.get(), RunStatus::Running | RunStatus::Paused)
+        self.status.get().in_progress()
     }
 
     /// Clears the last run's curves and result for a new one; returns its settings.
@@ -189,11 +215,11 @@ impl RunArea {
             } => self
                 .epochs
                 .update(|e| e.push((epoch, train_loss, report, best))),
-            TrainUpdate::Paused { paused } => self.status.set(if paused {
-                RunStatus::Paused
-            } else {
-                RunStatus::Running
-            }),
+            TrainUpdate::Pausing | TrainUpdate::Paused { .. } => {
+                if let Some(status) = RunStatus::steered(&update) {
+                    self.status.set(status);
+                }
+            }
         }
     }
 
@@ -238,10 +264,7 @@ impl RunArea {
 
     /// The worker stopped: a run in progress failed with `message`.
     pub fn lost(&self, message: &str) {
-        if matches!(
-            self.status.get_untracked(),
-            RunStatus::Running | RunStatus::Paused
-        ) {
+        if self.status.get_untracked().in_progress() {
             self.failed(message.into());
         }
     }

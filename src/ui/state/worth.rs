@@ -59,7 +59,7 @@ impl WorthArea {
 
     /// Whether a comparison is running (tracked).
     pub fn running(&self) -> bool {
-        matches!(self.status.get(), RunStatus::Running | RunStatus::Paused)
+        self.status.get().in_progress()
     }
 
     /// The settings of a new comparison with the Train panel's fine-tuning settings, or why

@@ -14,7 +14,7 @@ use super::super::store;
 use super::super::to_proto::{model_shape, recipe_error, report, train_update, valid_answers};
 use crate::checkpoint::{export_config, export_safetensors};
 use crate::model::{BertClassifier, BertConfig};
-use crate::protocol::{DeviceLimits, FromWorker, RunResult, TrainSettings, check_fit};
+use crate::protocol::{DeviceLimits, FromWorker, RunResult, TrainSettings, TrainUpdate, check_fit};
 use crate::shared::Task;
 use crate::train::recipe;
 use crate::train::{Control, Event, Hook, fine_tune_with, predict_probabilities};
@@ -188,10 +188,15 @@ impl Keeper {
 }
 
 impl RunControl {
-    /// Waits while the run is paused; false once it is cancelled.
+    /// Waits while the run is paused, saying so when the pause takes hold (between steps, after
+    /// the one that was running when it was asked for); false once it is cancelled.
     pub(in crate::worker) async fn proceed(&self) -> bool {
-        while self.paused.get() && !self.cancelled.get() {
-            sleep_ms(100).await;
+        if self.paused.get() && !self.cancelled.get() {
+            let update = TrainUpdate::Paused { paused: true };
+            post(&FromWorker::Training { update }, Vec::new());
+            while self.paused.get() && !self.cancelled.get() {
+                sleep_ms(100).await;
+            }
         }
         !self.cancelled.get()
     }
