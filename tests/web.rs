@@ -694,9 +694,9 @@ async fn bert_base_sized_model_trains_with_lora_on_webgpu() {
 }
 
 /// Counts this worker's WebGPU calls by wrapping the prototypes' methods (on its first call,
-/// i.e. at the first snapshot); returns the running totals. wgpu's bindings look each method up on its object at every call, so every
-/// call after this is counted. A map for reading (`mapAsync` with `GPUMapMode.READ`) is one
-/// buffer read back.
+/// i.e. at the first snapshot); returns the running totals. wgpu's bindings look each method
+/// up on its object at every call, so every call after this is counted. A map for reading
+/// (`mapAsync` with `GPUMapMode.READ`) is one buffer read back.
 const GPU_CALLS: &str = r#"
 if (!self.__annealGpuCalls) {
   const n = self.__annealGpuCalls = {dispatches: 0, submits: 0, readbacks: 0, read_bytes: 0,
