@@ -276,7 +276,10 @@ def tjs_in_browser(driver, port, device, threads, runs, warmup, shapes):
     result["runner"] = f"tjs-{device}-{threads}t" if device == "wasm" else f"tjs-{device}"
     result["wall_s"] = time.time() - t0
     for t in result["timings"]:
-        log(f"  {result['runner']} {t['batch']}x{t['seq']}: {t['median_s']*1e3:.1f} ms")
+        calls = t.get("calls_per_run") or {}
+        kernels = (f" ({calls['dispatches']} kernels, {calls['submits']} submits per run)"
+                   if calls.get("dispatches") else "")
+        log(f"  {result['runner']} {t['batch']}x{t['seq']}: {t['median_s']*1e3:.1f} ms{kernels}")
     return result
 
 

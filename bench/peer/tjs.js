@@ -33,6 +33,19 @@ function inputs(batch, seq, vocab) {
   };
 }
 
+// Kernels dispatched and submissions, counted on WebGPU's prototypes, so each run's work can be
+// set beside Anneal's (tests/web.rs counts the worker's the same way).
+const calls = { dispatches: 0, submits: 0 };
+if (globalThis.GPUComputePassEncoder) {
+  const wrap = (type, name, count) => {
+    const f = type.prototype[name];
+    type.prototype[name] = function (...a) { count(); return f.apply(this, a); };
+  };
+  wrap(GPUComputePassEncoder, "dispatchWorkgroups", () => calls.dispatches++);
+  wrap(GPUComputePassEncoder, "dispatchWorkgroupsIndirect", () => calls.dispatches++);
+  wrap(GPUQueue, "submit", () => calls.submits++);
+}
+
 async function main() {
   const t0 = performance.now();
   const model = await AutoModel.from_pretrained("all-MiniLM-L6-v2", { device, dtype: "fp32" });
@@ -42,18 +55,21 @@ async function main() {
   for (const [batch, seq] of shapes) {
     const feed = inputs(batch, seq, vocab);
     const times = [];
+    let perRun = null;
     for (let i = 0; i < warmup + runs; i++) {
+      const before = { ...calls };
       const start = performance.now();
       const out = await model(feed);
       // The hidden states on the CPU, as a caller reads them.
       const data = out.last_hidden_state.data;
       if (!Number.isFinite(data[0])) throw new Error("non-finite output");
       if (i >= warmup) times.push((performance.now() - start) / 1000);
+      perRun = { dispatches: calls.dispatches - before.dispatches, submits: calls.submits - before.submits };
     }
     const sorted = [...times].sort((a, b) => a - b);
     const mid = sorted.length >> 1;
     const median = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
-    timings.push({ workload: "forward", batch, seq, median_s: median, min_s: sorted[0], max_s: sorted.at(-1), runs_s: times });
+    timings.push({ workload: "forward", batch, seq, median_s: median, min_s: sorted[0], max_s: sorted.at(-1), runs_s: times, calls_per_run: perRun });
   }
   window.benchResult = {
     peer: "transformers.js", device, threads, cross_origin_isolated: self.crossOriginIsolated,
