@@ -70,6 +70,15 @@ fn batch() -> Vec<Features> {
     ]
 }
 
+/// The largest absolute difference between two equally long outputs.
+fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+    assert_eq!(a.len(), b.len(), "outputs of different lengths");
+    a.iter()
+        .zip(b)
+        .map(|(a, b)| (a - b).abs())
+        .fold(0.0f32, f32::max)
+}
+
 /// A random tiny classifier made on the CPU, as safetensors bytes, so both devices get the
 /// same weights.
 async fn tiny_weights() -> (BertConfig, Vec<u8>) {
@@ -106,11 +115,7 @@ async fn forward_on_webgpu_matches_the_cpu() {
         outputs.push(read_f32(model.forward(&tensors)).await.expect("readback"));
     }
     assert_eq!(outputs[0].len(), 4 * 2);
-    let diff = outputs[0]
-        .iter()
-        .zip(&outputs[1])
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let diff = largest_difference(&outputs[0], &outputs[1]);
     assert!(
         diff < 1e-4,
         "WebGPU and CPU logits differ by {diff}: {outputs:?}"
@@ -894,7 +899,7 @@ async fn time_piece<const D: usize>(
     let (out, calls) = last.expect("at least one timed run");
     let piece = Piece {
         name,
-        median_s: times[times.len() / 2],
+        median_s: anneal::shared::speed::median(&times),
         calls,
         flops,
     };
@@ -910,9 +915,7 @@ async fn time_piece<const D: usize>(
 #[wasm_bindgen_test]
 async fn one_text_on_webgpu_piece_by_piece() {
     use anneal::checkpoint::load_encoder;
-    use anneal::model::activation::gelu_tanh;
-    use anneal::model::config::Activation;
-    use burn::tensor::activation::{relu, softmax};
+    use burn::tensor::activation::softmax;
 
     let dir = "/www/models/all-MiniLM-L6-v2";
     let config = BertConfig::from_json(&fetch(&format!("{dir}/config.json")).await)
@@ -1013,12 +1016,8 @@ async fn one_text_on_webgpu_piece_by_piece() {
     )
     .await;
     layer_pieces.push(piece);
-    let (activated, piece) = time_piece("activation (GELU, 128 x 1536)", 0.0, runs, || match layer
-        .activation
-    {
-        Activation::Gelu => gelu(up.clone()),
-        Activation::GeluTanh => gelu_tanh(up.clone()),
-        Activation::Relu => relu(up.clone()),
+    let (activated, piece) = time_piece("activation (GELU, 128 x 1536)", 0.0, runs, || {
+        layer.activate(up.clone())
     })
     .await;
     layer_pieces.push(piece);
@@ -1070,21 +1069,13 @@ async fn one_text_on_webgpu_piece_by_piece() {
     let as_is = read_f32(as_is).await.expect("readback");
     for other in [read_f32(col_major).await, read_f32(flat).await] {
         let other = other.expect("readback");
-        let diff = as_is
-            .iter()
-            .zip(&other)
-            .map(|(a, b)| (a - b).abs())
-            .fold(0.0f32, f32::max);
+        let diff = largest_difference(&as_is, &other);
         assert!(diff < 1e-3, "the same product differs by {diff}");
     }
 
     let whole = read_f32(whole).await.expect("readback");
     let chained = read_f32(out).await.expect("readback");
-    let diff = whole
-        .iter()
-        .zip(&chained)
-        .map(|(a, b)| (a - b).abs())
-        .fold(0.0f32, f32::max);
+    let diff = largest_difference(&whole, &chained);
     assert!(
         diff < 1e-3,
         "the pieces give another layer output than the layer: largest difference {diff}"

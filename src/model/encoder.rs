@@ -154,17 +154,22 @@ impl BertLayer {
         }
     }
 
+    /// The feed-forward block's activation, applied to `intermediate`'s output.
+    pub fn activate<const D: usize>(&self, h: Tensor<D>) -> Tensor<D> {
+        match self.activation {
+            Activation::Gelu => gelu(h),
+            Activation::GeluTanh => gelu_tanh(h),
+            Activation::Relu => relu(h),
+        }
+    }
+
     /// # Shapes
     /// - `x`: `[batch, seq, hidden]`, `mask_bias`: `[batch, 1, 1, seq]`
     /// - output: `[batch, seq, hidden]` and attention probabilities `[batch, heads, seq, seq]`
     pub fn forward(&self, x: Tensor<3>, mask_bias: Tensor<4>) -> (Tensor<3>, Tensor<4>) {
         let (x, probs) = self.attention.forward(x, mask_bias);
         let h = with_lora(&self.intermediate, &self.lora_intermediate, x.clone());
-        let h = match self.activation {
-            Activation::Gelu => gelu(h),
-            Activation::GeluTanh => gelu_tanh(h),
-            Activation::Relu => relu(h),
-        };
+        let h = self.activate(h);
         let h = self
             .dropout
             .forward(with_lora(&self.output, &self.lora_output, h));
