@@ -39,10 +39,14 @@ async fn gpu() -> Device {
     if let Some(device) = GPU.with(|d| d.borrow().clone()) {
         return device;
     }
-    let device = Device::wgpu_options()
-        .init_async()
-        .await
-        .expect("WebGPU starts (Chromium needs --enable-unsafe-webgpu; see webdriver.json)");
+    // Started as the worker starts it, so that the tests run the kernels users get.
+    let (device, info) = anneal::worker::device::start(false).await;
+    assert_eq!(
+        info.kind,
+        anneal::protocol::Backend::WebGpu,
+        "WebGPU starts (Chromium needs --enable-unsafe-webgpu; see webdriver.json): {info:?}"
+    );
+    web_sys::console::log_1(&format!("WebGPU adapter: {info:?}").into());
     GPU.with(|d| *d.borrow_mut() = Some(device.clone()));
     device
 }

@@ -100,6 +100,10 @@ pub async fn start(prefer_cpu: bool) -> (Device, BackendInfo) {
         Ok(info) => info,
         Err(reason) => return cpu(reason),
     };
+    // On a software adapter the GPU's kernels run on this machine's CPU: matrix products then
+    // take cubek's CPU routine (register blocks, no barriers), 2x the default routine's speed on
+    // SwiftShader (BENCHMARKS.md, "Matrix products on a software adapter").
+    cubek_matmul::strategy::set_kernels_run_on_cpu(info.is_fallback_adapter);
     match Device::wgpu_options().init_async().await {
         Ok(device) => (device, info),
         Err(e) => cpu(format!("starting WebGPU failed: {e}")),

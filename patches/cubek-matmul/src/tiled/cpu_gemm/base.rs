@@ -148,17 +148,27 @@ impl CpuGemmBlueprint {
 #[derive(Clone, Debug)]
 pub struct CpuGemmStrategy {
     pub alpha: f32,
+    /// The register block's `(m, n)` when the device's own is known better than the register
+    /// budget below says: each is cut down to a divisor of its axis. `None` infers both.
+    pub block: Option<(usize, usize)>,
 }
 
 impl Default for CpuGemmStrategy {
     fn default() -> Self {
-        Self { alpha: 0.5 }
+        Self {
+            alpha: 0.5,
+            block: None,
+        }
     }
 }
 
 impl Display for CpuGemmStrategy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "_a{}", self.alpha)
+        write!(f, "_a{}", self.alpha)?;
+        match self.block {
+            Some((m, n)) => write!(f, "_b{m}x{n}"),
+            None => Ok(()),
+        }
     }
 }
 
@@ -220,8 +230,13 @@ impl CpuGemmRoutine {
         // so a smaller clean tile wins. A narrow axis collapses its tile to the whole axis.
         let budget_elems = (ACC_REG_BYTES / elem).max(1);
         let tn_target = ((budget_elems * vw) as f64).sqrt() as usize;
-        let tile_n = divisor_at_most(n, tn_target.max(1));
-        let tile_m = divisor_at_most(m, (budget_elems / tile_n).max(1));
+        let (tile_m, tile_n) = match strategy.block {
+            Some((block_m, block_n)) => (divisor_at_most(m, block_m), divisor_at_most(n, block_n)),
+            None => {
+                let tile_n = divisor_at_most(n, tn_target.max(1));
+                (divisor_at_most(m, (budget_elems / tile_n).max(1)), tile_n)
+            }
+        };
 
         // K depth: `alpha` lerps from a shallow `vw` to the deepest panel that keeps A
         // (tile_m×tile_k) and B (tile_k×tile_n) in L1 with the C tile (tile_m×tile_n)
