@@ -1134,3 +1134,91 @@ async fn one_text_on_webgpu_piece_by_piece() {
         table.join("\n")
     );
 }
+
+/// EXPERIMENT (removed in the next commit, with the override hook in patches/cubek-matmul it
+/// needs): the products of one MiniLM layer at 1 x 128 (random operands of the model's shapes)
+/// under cubek's routines, unit tilings and CpuGemm register blocks, each compared with the
+/// default routine's result. Run with `... --test web -- --nocapture matmul_sweep`; the numbers
+/// are in BENCHMARKS.md, "Matrix products on a software adapter".
+#[wasm_bindgen_test]
+async fn matmul_sweep_on_webgpu() {
+    use burn::tensor::Distribution;
+    use cubek_matmul::experiment::{UnitTiling, set_auto, set_unit};
+    use cubek_matmul::multi_level::Strategy as Ml;
+    use cubek_matmul::strategy::Strategy as S;
+
+    let device = gpu().await;
+    let r = |shape: [usize; 4]| Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), &device);
+    let x = r([1, 1, 128, 384]);
+    let w = r([1, 1, 384, 384]);
+    let h = r([1, 1, 128, 384]);
+    let wu = r([1, 1, 384, 1536]);
+    let a = r([1, 1, 128, 1536]);
+    let wd = r([1, 1, 1536, 384]);
+    let q = r([1, 12, 128, 32]);
+    let k = r([1, 12, 128, 32]);
+    let p = r([1, 12, 128, 128]);
+    let v = r([1, 12, 128, 32]);
+    let cases: Vec<(&str, f64, f64, Box<dyn Fn() -> Tensor<4>>)> = vec![
+        ("384x384", 4.0, 2.0 * 128.0 * 384.0 * 384.0, Box::new(|| x.clone().matmul(w.clone()))),
+        ("384x1536", 1.0, 2.0 * 128.0 * 384.0 * 1536.0, Box::new(|| h.clone().matmul(wu.clone()))),
+        ("1536x384", 1.0, 2.0 * 128.0 * 384.0 * 1536.0, Box::new(|| a.clone().matmul(wd.clone()))),
+        ("q kT", 1.0, 2.0 * 12.0 * 128.0 * 128.0 * 32.0, Box::new(|| q.clone().matmul(k.clone().swap_dims(2, 3)))),
+        ("p v", 1.0, 2.0 * 12.0 * 128.0 * 128.0 * 32.0, Box::new(|| p.clone().matmul(v.clone()))),
+    ];
+    use cubek_matmul::routine::BlueprintStrategy as B;
+    use cubek_matmul::tiled::Strategy as T;
+    use cubek_matmul::tiled::cpu_gemm::{CpuGemmBlueprint, CpuGemmStrategy, InstructionShape, PlaneGrid};
+    let strat = |name: String, s: S| (name, Some(s), None::<UnitTiling>);
+    let forced = |m: usize, n: usize, k: usize, pm: usize, pn: usize| {
+        strat(
+            format!("cpu gemm {m}x{n}x{k} planes {pm}x{pn}"),
+            S::Tiled(T::CpuGemm(B::Forced(CpuGemmBlueprint {
+                instruction: InstructionShape { m, n, k },
+                planes: PlaneGrid { m: pm, n: pn },
+            }))),
+        )
+    };
+    let mut configs: Vec<(String, Option<S>, Option<UnitTiling>)> = vec![("default".into(), None, None)];
+    configs.push(strat("unit (upstream auto)".into(), S::MultiLevel(Ml::SimpleUnit(Default::default()))));
+    let block = |m: usize, n: usize, alpha: f32| {
+        strat(
+            format!("cpu gemm block {m}x{n} alpha {alpha}"),
+            S::Tiled(T::CpuGemm(B::Inferred(CpuGemmStrategy { alpha, block: Some((m, n)) }))),
+        )
+    };
+    configs.push(strat("cpu gemm upstream".into(), S::Tiled(T::CpuGemm(Default::default()))));
+    configs.push(block(8, 8, 0.1));
+    configs.push(block(8, 8, 1.0));
+    configs.push(block(16, 8, 0.5));
+    configs.push(block(8, 4, 0.5));
+    configs.push(block(16, 16, 0.5));
+    configs.push(block(4, 4, 0.5));
+    configs.push(block(8, 12, 0.5));
+    configs.push(forced(8, 8, 32, 1, 1));
+    configs.push(forced(8, 8, 32, 2, 1));
+    configs.push(forced(8, 8, 32, 1, 2));
+    configs.push(forced(8, 8, 16, 1, 1));
+    configs.push(forced(8, 8, 64, 1, 1));
+    let mut reference: Vec<Vec<f32>> = Vec::new();
+    for (name, strategy, tiling) in configs {
+        set_auto(strategy);
+        set_unit(tiling);
+        let mut line = format!("{name:<40}");
+        let mut layer = 0.0;
+        for (i, (case, times, flops, f)) in cases.iter().enumerate() {
+            let (out, piece) = time_piece("p", *flops, 3, || f()).await;
+            let values = read_f32(out).await.expect("readback");
+            if reference.len() <= i {
+                reference.push(values.clone());
+            }
+            let worst = reference[i].iter().zip(&values).map(|(a, b)| (a - b).abs()).fold(0.0f32, f32::max);
+            layer += times * piece.median_s;
+            line += &format!(" | {case} {:6.1} ms {:5.3} GF/s d{worst:.0e}", piece.median_s * 1e3, flops / piece.median_s / 1e9);
+        }
+        line += &format!(" | layer products {:6.1} ms", layer * 1e3);
+        web_sys::console::log_1(&line.into());
+    }
+    set_auto(None);
+    set_unit(None);
+}
