@@ -14,7 +14,6 @@ pub mod launch;
 pub mod routine;
 /// The user-facing [`Strategy`](strategy::Strategy) enum: the branch point.
 pub mod strategy;
-pub mod experiment;
 /// Autotune key.
 pub mod tune_key;
 

@@ -101,9 +101,6 @@ fn auto(
     out: TensorBinding,
     dtypes: &mut MatmulElems,
 ) -> Result<(), MatmulSetupError> {
-    if let Some(forced) = crate::experiment::auto() {
-        return forced.launch_ref(client, lhs, rhs, out, dtypes);
-    }
     #[cfg(feature = "tiled")]
     if lhs.data().tiling.is_tiled() || rhs.data().tiling.is_tiled() {
         return tiled::Strategy::Cmma(Default::default()).launch_ref(client, lhs, rhs, out, dtypes);

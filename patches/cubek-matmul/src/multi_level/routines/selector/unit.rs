@@ -216,12 +216,6 @@ fn general_unit_selector(
         };
 
     let mut num_plane = 8;
-    let mut tile_size = tile_size;
-    if let Some(forced) = crate::experiment::unit() {
-        tile_size = forced.tile;
-        partition_size = forced.partition;
-        num_plane = forced.num_plane;
-    }
 
     if double_buffering {
         if partition_size.0 > 2 {
