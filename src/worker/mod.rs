@@ -9,9 +9,9 @@
 //!
 //! Rooms. In the browser only: `entry` (the message loop, posting, panic -> `Fatal`), `state`
 //! (what the worker holds), `dispatch` (a request to its handler), `handlers/` (one file per
-//! request family: model, data, train, predict, export), `device` (WebGPU probe and start, public so that the wasm tests start the GPU as the
-//! worker does) and
-//! `store` (downloads, the Cache API). Pure, compiled and tested natively too: [`plan`] (a
+//! request family: model, data, train, predict, export), `device` (WebGPU probe and start;
+//! public, so that the wasm tests start their GPU as the worker does) and `store` (downloads,
+//! the Cache API). Pure, compiled and tested natively too: [`plan`] (a
 //! file and settings to the recipe's plan), [`to_proto`] (engine values as messages, engine
 //! errors in the browser's words), [`origin`] (where a model comes from) and [`fatal`] (which
 //! errors mean the device is gone).
