@@ -868,7 +868,7 @@ async fn speed_cases_on_webgpu_read_back_one_buffer_per_run() {
     }
 }
 
-/// One timed piece of [`one_text_on_webgpu_piece_by_piece`]: its median over the timed runs
+/// One timed piece of [`one_text_piece_by_piece`]: its median over the timed runs
 /// and the calls of its last run.
 struct Piece {
     name: &'static str,
@@ -910,14 +910,29 @@ async fn time_piece<const D: usize>(
     (out, piece)
 }
 
-/// Where one text's time goes on WebGPU: the first layer of the real all-MiniLM-L6-v2 at
-/// 1 x 128 (the peer benchmark's inference case), cut into the pieces of `BertLayer::forward`,
-/// each timed to a readback (median of 3 after a run that compiles) with the kernels it
-/// dispatches, beside the whole layer, the embeddings and a readback alone. The pieces,
-/// chained, must give the layer's own output, so the profile times the model's computation.
-/// Logs a table (BENCHMARKS.md, "Where one text's time goes on WebGPU"); times are not checked.
+/// Where one text's time goes on WebGPU (BENCHMARKS.md, "Where one text's time goes on
+/// WebGPU"): [`one_text_piece_by_piece`] on the worker's GPU, median of 3 (SwiftShader runs a
+/// layer in about a second).
 #[wasm_bindgen_test]
 async fn one_text_on_webgpu_piece_by_piece() {
+    one_text_piece_by_piece(&gpu().await, "WebGPU", 3).await;
+}
+
+/// Where one text's time goes on the browser's CPU path, burn Flex in this worker with its
+/// SIMD128 kernels (BENCHMARKS.md, "Where one text's time goes on the browser's CPU"): the
+/// same pieces, median of 15.
+#[wasm_bindgen_test]
+async fn one_text_on_the_cpu_piece_by_piece() {
+    one_text_piece_by_piece(&Device::flex(), "the CPU (Flex, SIMD128, one thread)", 15).await;
+}
+
+/// The first layer of the real all-MiniLM-L6-v2 at 1 x 128 (the peer benchmark's inference
+/// case) on `device`, cut into the pieces of `BertLayer::forward`, each timed to a readback
+/// (median of `runs` after a run that compiles) with the GPU kernels it dispatches, beside the
+/// whole layer, the embeddings and a readback alone. The pieces, chained, must give the
+/// layer's own output, so the profile times the model's computation. Logs a table; times are
+/// not checked.
+async fn one_text_piece_by_piece(device: &Device, on: &str, runs: usize) {
     use anneal::checkpoint::load_encoder;
     use burn::tensor::activation::softmax;
 
@@ -925,13 +940,12 @@ async fn one_text_on_webgpu_piece_by_piece() {
     let config = BertConfig::from_json(&fetch(&format!("{dir}/config.json")).await)
         .expect("MiniLM's config");
     let weights = fetch(&format!("{dir}/model.safetensors")).await;
-    let device = gpu().await;
+    let device = device.clone();
     let (encoder, _, _) =
         load_encoder(&config, &weights, Some(1), &device).expect("MiniLM's first layer");
     let (seq, hidden) = (128, config.hidden_size);
     let (heads, inner) = (config.num_attention_heads, config.intermediate_size);
     let head_dim = hidden / heads;
-    let runs = 3;
     let ids: Vec<i64> = (0..seq).map(|i| 1000 + (i as i64 * 7919) % 20000).collect();
     let ids = Tensor::<2, Int>::from_data(TensorData::new(ids, [1, seq]), &device);
     let types = Tensor::<2, Int>::zeros([1, seq], &device);
@@ -1091,6 +1105,15 @@ async fn one_text_on_webgpu_piece_by_piece() {
         .filter(|p| p.flops > 0.0)
         .map(|p| p.median_s)
         .sum();
+    let dispatches: f64 = layer_pieces.iter().map(|p| p.calls.get("dispatches")).sum();
+    // The CPU dispatches no GPU kernels: its column says so rather than 0.
+    let kernels = |n: f64| {
+        if dispatches > 0.0 {
+            n.to_string()
+        } else {
+            "–".to_string()
+        }
+    };
     let row = |p: &Piece, share: f64| {
         let rate = if p.flops > 0.0 {
             format!("{:.2}", p.flops / p.median_s / 1e9)
@@ -1102,7 +1125,7 @@ async fn one_text_on_webgpu_piece_by_piece() {
             p.name,
             p.median_s * 1e3,
             share * 100.0,
-            p.calls.get("dispatches"),
+            kernels(p.calls.get("dispatches")),
             rate
         )
     };
@@ -1116,21 +1139,18 @@ async fn one_text_on_webgpu_piece_by_piece() {
         "| **the pieces together** | {:.1} ms | 100% (matrix products {:.0}%) | {} | |",
         sum * 1e3,
         products / sum * 100.0,
-        layer_pieces
-            .iter()
-            .map(|p| p.calls.get("dispatches"))
-            .sum::<f64>()
+        kernels(dispatches)
     ));
     table.push(row(&whole_piece, whole_piece.median_s / sum));
     table.extend(pieces.iter().map(|p| row(p, p.median_s / sum)));
     table.push("| **the largest product, three ways** | | | | |".into());
     table.extend(ways.iter().map(|p| row(p, p.median_s / sum)));
     console_log!(
-        "One text (1 x {seq}) on WebGPU, MiniLM's first layer in pieces, median of {runs} \
+        "One text (1 x {seq}) on {on}, MiniLM's first layer in pieces, median of {runs} \
          runs each (pieces chained: largest difference from the layer {diff:e}); a forward \
-         pass is the embeddings and {} such layers (about {:.2} s):\n{}",
+         pass is the embeddings and {} such layers (about {:.0} ms):\n{}",
         config.num_hidden_layers,
-        pieces[0].median_s + config.num_hidden_layers as f64 * whole_piece.median_s,
+        (pieces[0].median_s + config.num_hidden_layers as f64 * whole_piece.median_s) * 1e3,
         table.join("\n")
     );
 }
