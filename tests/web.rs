@@ -915,7 +915,7 @@ async fn time_piece<const D: usize>(
 /// layer in about a second).
 #[wasm_bindgen_test]
 async fn one_text_on_webgpu_piece_by_piece() {
-    one_text_piece_by_piece(&gpu().await, "WebGPU", 3).await;
+    one_text_piece_by_piece(gpu().await, "WebGPU", 3).await;
 }
 
 /// Where one text's time goes on the browser's CPU path, burn Flex in this worker with its
@@ -923,7 +923,7 @@ async fn one_text_on_webgpu_piece_by_piece() {
 /// same pieces, median of 15.
 #[wasm_bindgen_test]
 async fn one_text_on_the_cpu_piece_by_piece() {
-    one_text_piece_by_piece(&Device::flex(), "the CPU (Flex, SIMD128, one thread)", 15).await;
+    one_text_piece_by_piece(Device::flex(), "the CPU (Flex, SIMD128, one thread)", 15).await;
 }
 
 /// The first layer of the real all-MiniLM-L6-v2 at 1 x 128 (the peer benchmark's inference
@@ -932,7 +932,7 @@ async fn one_text_on_the_cpu_piece_by_piece() {
 /// whole layer, the embeddings and a readback alone. The pieces, chained, must give the
 /// layer's own output, so the profile times the model's computation. Logs a table; times are
 /// not checked.
-async fn one_text_piece_by_piece(device: &Device, on: &str, runs: usize) {
+async fn one_text_piece_by_piece(device: Device, on: &str, runs: usize) {
     use anneal::checkpoint::load_encoder;
     use burn::tensor::activation::softmax;
 
@@ -940,7 +940,6 @@ async fn one_text_piece_by_piece(device: &Device, on: &str, runs: usize) {
     let config = BertConfig::from_json(&fetch(&format!("{dir}/config.json")).await)
         .expect("MiniLM's config");
     let weights = fetch(&format!("{dir}/model.safetensors")).await;
-    let device = device.clone();
     let (encoder, _, _) =
         load_encoder(&config, &weights, Some(1), &device).expect("MiniLM's first layer");
     let (seq, hidden) = (128, config.hidden_size);
