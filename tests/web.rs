@@ -547,12 +547,13 @@ fn ulps(got: f32, want: f64) -> f64 {
     (f64::from(got) - want).abs() / spacing
 }
 
-/// burn Flex's f32 `erf`, `exp` and softmax run four lanes at a time here (explicit SIMD128 in
-/// patches/burn-flex, since the size-optimised bundle is not auto-vectorised): within 3 and 1
-/// ulp of libm's f64 functions, the same bound natively; the leftover lanes (a length that is
-/// not a multiple of 4), the copying path (a shared tensor), NaN and the infinities included.
+/// burn Flex's f32 `erf`, `exp`, softmax and GELU run four lanes at a time here (explicit
+/// SIMD128 in patches/burn-flex, since the size-optimised bundle is not auto-vectorised): `erf`
+/// and `exp` within 3 and 1 ulp of libm's f64 functions, the same bound natively; the leftover
+/// lanes (a length that is not a multiple of 4), the copying path (a shared tensor), NaN and
+/// the infinities included; GELU with the bits of its written-out form.
 #[wasm_bindgen_test]
-async fn flex_erf_exp_and_softmax_lanes_are_within_a_few_ulp() {
+async fn flex_simd128_lanes_erf_exp_softmax_and_gelu() {
     let device = Device::flex();
     let n = (1 << 16) + 3;
     type Op = fn(Tensor<1>) -> Tensor<1>;
@@ -621,6 +622,33 @@ async fn flex_erf_exp_and_softmax_lanes_are_within_a_few_ulp() {
             );
         }
     }
+
+    // GELU in one pass (inference), four lanes at a time on a contiguous tensor and one at a
+    // time on a strided view, gives the bits of the written-out form that training uses.
+    let xs: Vec<f32> = (0..n)
+        .map(|i| -12.0 + 24.0 * i as f32 / (n - 1) as f32)
+        .collect();
+    let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [n]), &device);
+    let written = x
+        .clone()
+        .mul_scalar(std::f64::consts::FRAC_1_SQRT_2)
+        .erf()
+        .add_scalar(1.0)
+        .mul_scalar(0.5)
+        * x.clone();
+    let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+    let written = bits(read_f32(written).await.unwrap());
+    let lanes = bits(read_f32(gelu(x.clone())).await.unwrap());
+    assert_eq!(lanes, written, "GELU lanes vs written out");
+    let square =
+        Tensor::<2>::from_data(TensorData::new(xs[..1 << 16].to_vec(), [256, 256]), &device);
+    let strided = gelu(square.transpose()).transpose().reshape([1 << 16]);
+    let strided = bits(read_f32(strided).await.unwrap());
+    assert_eq!(
+        strided,
+        written[..1 << 16],
+        "GELU one lane at a time vs written out"
+    );
 }
 
 /// A BERT-base-sized model (12 x 768, 109.5 M parameters, random weights) fits WebGPU and

@@ -27,7 +27,20 @@ pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 }
 
 /// Exact GELU, `x Φ(x) = x (1 + erf(x / √2)) / 2` (Hugging Face `gelu`).
+///
+/// On burn Flex without autodiff (inference on the CPU) this is Flex's own GELU, the same
+/// arithmetic in one pass instead of five (patches/burn-flex: the same bits; in the browser four
+/// lanes at a time). Training keeps the written-out form on every device: its gradient is the
+/// one this module's header describes, and Flex's fused gradient has no SIMD128 form.
 pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
+    if x.device() == Device::flex() {
+        return activation::gelu(x);
+    }
+    gelu_written_out(x)
+}
+
+/// [`gelu`] from elementary tensor ops, whose gradient autodiff takes exactly.
+fn gelu_written_out<const D: usize>(x: Tensor<D>) -> Tensor<D> {
     let cdf = x
         .clone()
         .mul_scalar(FRAC_1_SQRT_2)
@@ -73,7 +86,10 @@ mod tests {
         let xs = inputs();
         let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &device);
         let pairs = [
-            (values(gelu(x.clone())), values(activation::gelu(x.clone()))),
+            (
+                values(gelu_written_out(x.clone())),
+                values(activation::gelu(x.clone())),
+            ),
             (
                 values(gelu_tanh(x.clone())),
                 values(activation::gelu_approximate(x.clone())),
@@ -85,6 +101,36 @@ mod tests {
                 assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "x={x}: {a} vs {b}");
             }
         }
+    }
+
+    /// Inference on the CPU takes Flex's one-pass GELU (patches/burn-flex), training the
+    /// written-out one: both give the same bits, on a contiguous tensor (in place and copying)
+    /// and on a strided view, over a dense sweep with the edges.
+    #[test]
+    fn flex_gelu_is_the_written_out_one_bit_for_bit() {
+        let n = 1 << 16;
+        let mut xs: Vec<f32> = (0..n)
+            .map(|i| -12.0 + 24.0 * i as f32 / (n - 1) as f32)
+            .collect();
+        xs.extend([0.0, -0.0, 1e-30, -1e-30, 1e30, -1e30, f32::INFINITY]);
+        let bits = |v: Vec<f32>| v.iter().map(|x| x.to_bits()).collect::<Vec<_>>();
+        let plain = Device::flex();
+        let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &plain);
+        let written = bits(values(gelu_written_out(x.clone())));
+        let shared = bits(values(gelu(x.clone())));
+        assert_eq!(shared, written, "copying path");
+        assert_eq!(bits(values(gelu(x))), written, "in-place path");
+        let rows = Tensor::<2>::from_data(TensorData::new(xs[..n].to_vec(), [256, 256]), &plain);
+        let strided = gelu(rows.clone().transpose()).transpose();
+        let expected = gelu_written_out(rows);
+        assert_eq!(
+            bits(values(strided.reshape([n]))),
+            bits(values(expected.reshape([n]))),
+            "strided view"
+        );
+        let trained = Device::flex().autodiff();
+        let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &trained);
+        assert_eq!(bits(values(gelu(x))), written, "autodiff device");
     }
 
     #[test]

@@ -452,7 +452,7 @@ pub fn erf(tensor: FlexTensor) -> FlexTensor {
 // libm: these polynomials are fitted for f32 only. The functions live in
 // `vmath.rs`, written once for a scalar and for wasm's 4-lane vectors.
 
-pub use super::vmath::{erf_f32, exp_f32};
+pub use super::vmath::{erf_f32, exp_f32, gelu_f32};
 
 /// Error function for f64.
 pub fn erf_f64(x: f64) -> f64 {
@@ -652,5 +652,32 @@ mod tests {
         assert!(super::erf_f32(f32::NAN).is_nan());
         let tiny = f32::from_bits(1);
         assert_eq!(super::erf_f32(tiny), tiny * 1.128_379_2);
+    }
+
+    /// `gelu_f32` is `x ((erf(x / √2) + 1) / 2)` in exactly this order (Anneal's GELU
+    /// written out from tensor ops relies on the same bits), and within a few units of
+    /// f32's rounding of 1, times |x|, of `x Φ(x)` in f64.
+    #[test]
+    fn gelu_f32_is_the_written_out_formula() {
+        let c = core::f32::consts::FRAC_1_SQRT_2;
+        let mut worst = (0.0f64, 0.0f32);
+        for x in sweep(-12.0, 12.0, 101).chain([0.0, -0.0, 1e30, f32::INFINITY]) {
+            let got = super::gelu_f32(x);
+            let written = x * ((super::erf_f32(x * c) + 1.0) * 0.5);
+            assert_eq!(got.to_bits(), written.to_bits(), "gelu_f32({x})");
+            if x.is_finite() {
+                let exact = f64::from(x) * 0.5 * (1.0 + libm::erf(f64::from(x) / 2f64.sqrt()));
+                let err = (f64::from(got) - exact).abs() / f64::from(x.abs().max(1.0));
+                if err > worst.0 {
+                    worst = (err, x);
+                }
+            }
+        }
+        assert!(
+            worst.0 < 2.5e-7,
+            "gelu_f32({}) is off by {}",
+            worst.1,
+            worst.0
+        );
     }
 }

@@ -182,6 +182,17 @@ pub(crate) fn erf<L: Lanes>(x: L) -> L {
     a.select_lt(L::splat(ERF_SPLIT), small, large).copysign(x)
 }
 
+/// Exact GELU, `x Φ(x)`, as `x ((erf(x / √2) + 1) / 2)` with `1 / √2` multiplied in, in
+/// the order of Anneal's GELU written out from tensor ops (`src/model/activation.rs`), so
+/// that one pass here gives the same bits as its five.
+#[inline(always)]
+pub(crate) fn gelu<L: Lanes>(x: L) -> L {
+    let cdf = erf(x.mul(L::splat(core::f32::consts::FRAC_1_SQRT_2)))
+        .add(L::splat(1.0))
+        .mul(L::splat(0.5));
+    x.mul(cdf)
+}
+
 /// `exp(x)` for f32, within 1 ulp.
 #[inline]
 pub fn exp_f32(x: f32) -> f32 {
@@ -192,6 +203,12 @@ pub fn exp_f32(x: f32) -> f32 {
 #[inline]
 pub fn erf_f32(x: f32) -> f32 {
     erf(x)
+}
+
+/// Exact GELU for f32 ([`gelu`]).
+#[inline]
+pub fn gelu_f32(x: f32) -> f32 {
+    gelu(x)
 }
 
 #[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
