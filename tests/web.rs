@@ -1021,9 +1021,13 @@ async fn one_text_piece_by_piece(device: Device, on: &str, runs: usize) {
     .await;
     layer_pieces.push(piece);
     let score_flops = 2.0 * (heads * seq * seq * head_dim) as f64;
-    let (scores, piece) = time_piece("scores q kᵀ / √d (12 heads)", score_flops, runs, || {
-        split(q.clone()).matmul(split(k.clone()).swap_dims(2, 3)) / (head_dim as f64).sqrt()
-    })
+    let scale = (head_dim as f64).sqrt().recip();
+    let (scores, piece) = time_piece(
+        "scores (q / √d) kᵀ (12 heads)",
+        score_flops,
+        runs,
+        || split(q.clone().mul_scalar(scale)).matmul(split(k.clone()).swap_dims(2, 3)),
+    )
     .await;
     layer_pieces.push(piece);
     let (probs, piece) = time_piece("mask + softmax (12 x 128 x 128)", 0.0, runs, || {

@@ -98,11 +98,15 @@ impl BertAttention {
             t.reshape([batch, seq, self.num_heads, head_dim])
                 .swap_dims(1, 2) // [batch, heads, seq, head_dim]
         };
-        let q = heads(with_lora(&self.query, &self.lora_query, x.clone()));
+        // `1 / √head_dim` scales the queries before the product rather than the scores after
+        // it (PyTorch's `scaled_dot_product_attention` also scales first): seq / head_dim times
+        // fewer multiplications (4 for MiniLM at 128 tokens).
+        let scale = (head_dim as f64).sqrt().recip();
+        let q = heads(with_lora(&self.query, &self.lora_query, x.clone()).mul_scalar(scale));
         let k = heads(with_lora(&self.key, &self.lora_key, x.clone()));
         let v = heads(with_lora(&self.value, &self.lora_value, x.clone()));
 
-        let scores = q.matmul(k.swap_dims(2, 3)) / (head_dim as f64).sqrt(); // [batch, heads, seq, seq]
+        let scores = q.matmul(k.swap_dims(2, 3)); // [batch, heads, seq, seq]
         let probs = softmax(scores + mask_bias, 3);
         let context = self.attention_dropout.forward(probs.clone()).matmul(v); // [batch, heads, seq, head_dim]
         let context = context.swap_dims(1, 2).reshape([batch, seq, hidden]);
