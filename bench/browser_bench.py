@@ -212,9 +212,18 @@ def forget(driver, port):
 
 
 def wait(what, check, timeout):
+    """Polls `check` until it returns something true. A page whose main thread is busy for
+    longer than the script timeout (Transformers.js's single thread runs there) answers a poll
+    with a script timeout: that is a poll without an answer, not a failure of the run."""
+    from selenium.common.exceptions import TimeoutException
+
     end = time.time() + timeout
     while time.time() < end:
-        value = check()
+        try:
+            value = check()
+        except TimeoutException:
+            log(f"the page was busy for 30 s while waiting for {what}; polling on")
+            value = None
         if value:
             return value
         time.sleep(0.25)
