@@ -31,9 +31,13 @@ pub fn tanh<const D: usize>(x: Tensor<D>) -> Tensor<D> {
 /// On burn Flex without autodiff (inference on the CPU) this is Flex's own GELU, the same
 /// arithmetic in one pass instead of five (patches/burn-flex: the same bits; in the browser four
 /// lanes at a time). Training keeps the written-out form on every device: its gradient is the
-/// one this module's header describes, and Flex's fused gradient has no SIMD128 form.
+/// one this module's header describes, and Flex's fused gradient is a scalar pass with no
+/// SIMD128 form (19% of a native step at 16 x 128 when training took it by mistake, against a
+/// few percent for the written-out form's vectorised passes; BENCHMARKS.md). burn's `Device`
+/// equality ignores autodiff, hence the second condition.
 pub fn gelu<const D: usize>(x: Tensor<D>) -> Tensor<D> {
-    if x.device() == Device::flex() {
+    let device = x.device();
+    if device == Device::flex() && !device.is_autodiff() {
         return activation::gelu(x);
     }
     gelu_written_out(x)
@@ -131,6 +135,41 @@ mod tests {
         let trained = Device::flex().autodiff();
         let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &trained);
         assert_eq!(bits(values(gelu(x))), written, "autodiff device");
+    }
+
+    /// Training differentiates the written-out form, not Flex's fused GELU gradient: on an
+    /// autodiff device `gelu`'s gradient has the written-out form's bits (the fused one rounds
+    /// differently, so this fails if training takes the inference path).
+    #[test]
+    fn training_differentiates_the_written_out_gelu() {
+        let device = Device::flex().autodiff();
+        let xs: Vec<f32> = (0..4096).map(|i| -8.0 + 16.0 * i as f32 / 4095.0).collect();
+        let gradient = |f: fn(Tensor<1>) -> Tensor<1>| {
+            let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &device)
+                .require_grad();
+            let grads = f(x.clone()).sum().backward();
+            let g = values(x.grad(&grads).unwrap());
+            g.iter().map(|v| v.to_bits()).collect::<Vec<_>>()
+        };
+        let fused = {
+            let x = Tensor::<1>::from_data(TensorData::new(xs.clone(), [xs.len()]), &device)
+                .require_grad();
+            let grads = activation::gelu(x.clone()).sum().backward();
+            values(x.grad(&grads).unwrap())
+        };
+        let written = gradient(gelu_written_out);
+        let fused_differ = fused
+            .iter()
+            .zip(&written)
+            .filter(|(a, b)| a.to_bits() != **b)
+            .count();
+        assert!(
+            fused_differ > 0,
+            "the fused and written-out gradients round alike here, so this test tells nothing"
+        );
+        let got = gradient(gelu);
+        let differ = got.iter().zip(&written).filter(|(a, b)| a != b).count();
+        assert_eq!(differ, 0, "{differ} of {} gradients differ", xs.len());
     }
 
     #[test]
