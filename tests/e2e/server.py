@@ -99,7 +99,14 @@ def make_handler(dist: Path, hub: Path, recorder: Recorder, port: int, extra: di
             self.send_header("Access-Control-Allow-Origin", "*")
             self.end_headers()
             if not head:
-                self.wfile.write(body)
+                try:
+                    self.wfile.write(body)
+                except (BrokenPipeError, ConnectionResetError):
+                    # The browser went away mid-download (the run ends while a last page
+                    # still fetches its worker): one line, not a traceback in the log.
+                    print(f"[e2e] {time.strftime('%H:%M:%S')} the browser closed the connection "
+                          f"during {self.path[:100]}", flush=True)
+                    self.close_connection = True
 
     return Handler
 
