@@ -36,6 +36,14 @@ def make_handler(dist: Path, hub: Path, recorder: Recorder, port: int, extra: di
         def log_message(self, *args):
             pass
 
+        def handle(self):
+            # Chromium resets connections it gives up on (its own start-up probes, a page
+            # closed mid-request): not the app's doing, so no traceback in the log.
+            try:
+                super().handle()
+            except (BrokenPipeError, ConnectionResetError):
+                self.close_connection = True
+
         def do_CONNECT(self):
             host = self.path.rsplit(":", 1)[0]
             recorder.add("CONNECT", self.path, host not in ("127.0.0.1", "localhost"))
