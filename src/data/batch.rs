@@ -4,7 +4,7 @@ use super::features::Features;
 use crate::shared::IGNORE_INDEX;
 
 /// A padded batch as flat row-major arrays, ready to become tensors.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Batch {
     /// Number of examples.
     pub size: usize,

@@ -376,6 +376,9 @@ pub enum FromWorker {
         /// this is the most it has held since it started) and, on WebGPU, what the device's
         /// memory pools hold reserved.
         memory: WorkerMemory,
+        /// Whether the training steps were split with a second CPU worker
+        /// (`train::parallel`).
+        split_steps: bool,
     },
     /// A request failed.
     Failed {

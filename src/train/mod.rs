@@ -8,6 +8,7 @@ pub mod compare;
 pub mod eval;
 pub mod lm_recipe;
 pub mod metrics;
+pub mod parallel;
 pub mod prepare;
 pub mod pretrain;
 pub mod recipe;
@@ -262,6 +263,40 @@ pub trait Control<M = BertClassifier> {
     fn evaluated<'a>(&'a mut self, _step: usize, _model: &'a M) -> Hook<'a, ()> {
         Box::pin(async {})
     }
+    /// A replica of the model to split each step's batch with ([`parallel`]), already set
+    /// up for this run's model; `None` (the default) computes every step here.
+    fn peer(&mut self) -> Option<&mut dyn parallel::Peer> {
+        None
+    }
+    /// Called once the peer failed (its half was computed here): `why`, in words. From then
+    /// on [`peer`](Self::peer) should say `None`.
+    fn peer_failed(&mut self, _why: String) {}
+}
+
+/// One optimizer step on `batch`, split with the control's replica when it has one and the
+/// batch has two rows. Returns the model and the loss, read back.
+pub(crate) async fn step_with(
+    model: BertClassifier,
+    optim: &mut ModuleOptimizer,
+    batch: &Batch,
+    lr: f64,
+    max_grad_norm: f64,
+    control: &mut dyn Control,
+) -> Result<(BertClassifier, f64), ReadbackError> {
+    if batch.size >= 2
+        && let Some(peer) = control.peer()
+    {
+        let (model, loss, failed) =
+            parallel::split_step(model, optim, batch, lr, max_grad_norm, peer).await?;
+        if let Some(why) = failed {
+            control.peer_failed(why);
+        }
+        return Ok((model, loss));
+    }
+    let device = model.classifier.weight.val().device();
+    let (tensors, labels) = to_tensors(batch, &device);
+    let (model, loss) = train_step(model, optim, &tensors, labels, lr, max_grad_norm);
+    Ok((model, read_f32(loss).await?[0] as f64))
 }
 
 struct StopFlag<'a>(&'a mut dyn FnMut() -> bool);
@@ -298,7 +333,6 @@ pub async fn fine_tune_with(
     if data.train.is_empty() {
         return Err(TrainError::Empty);
     }
-    let device = model.classifier.weight.val().device();
     let per_token = model.task == Task::Ner;
     let steps_per_epoch = data.train.len().div_ceil(config.batch_size.max(1));
     let total_steps = steps_per_epoch * config.epochs;
@@ -333,21 +367,13 @@ pub async fn fine_tune_with(
             }
             let step_start = Instant::now();
             let features: Vec<&Features> = chunk.iter().map(|&i| &data.train[i]).collect();
-            let (tensors, labels) =
-                to_tensors(&collate(&features, data.pad_id, per_token), &device);
+            let batch = collate(&features, data.pad_id, per_token);
             let lr = schedule::learning_rate(step, total_steps, warmup, config.lr);
             let before = model.clone();
-            let (next, loss) = train_step(
-                model,
-                &mut optim,
-                &tensors,
-                labels,
-                lr,
-                config.max_grad_norm,
-            );
-            model = next;
             // Sync point: the loss of this step, to report it and catch divergence.
-            let loss = read_f32(loss).await?[0] as f64;
+            let (next, loss) =
+                step_with(model, &mut optim, &batch, lr, config.max_grad_norm, control).await?;
+            model = next;
             if !loss.is_finite() {
                 stopped = Some(format!(
                     "the loss became {loss} at step {} (epoch {epoch}); training stopped and the last \

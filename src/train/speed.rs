@@ -8,7 +8,7 @@
 use burn::prelude::*;
 use web_time::Instant;
 
-use super::{Control, optimizer, to_tensors, train_step};
+use super::{Control, optimizer, parallel, step_with, to_tensors};
 use crate::checkpoint::{CheckpointError, load_classifier, load_encoder};
 use crate::data::batch::Batch;
 use crate::data::split::Rng;
@@ -91,21 +91,23 @@ pub async fn time_case(
         }
         Workload::Step => {
             let device = device.clone().autodiff();
-            let (model, _, _) =
+            let (model, kept, _) =
                 load_classifier(config, weights, Task::Classify, 2, layers, &device)?;
             let mut model = model.adapted(adaptation);
-            let (tensors, labels) = to_tensors(&batch, &device);
+            if let Some(peer) = control.peer()
+                && let Err(why) = parallel::set_up(peer, &model, &kept, adaptation, 1).await
+            {
+                control.peer_failed(why);
+            }
             let mut optim = optimizer(0.0);
             for i in 0..case.warmup + case.runs {
                 if !control.proceed().await {
                     return Err(SpeedError::Cancelled);
                 }
                 let start = Instant::now();
-                let (next, loss) =
-                    train_step(model, &mut optim, &tensors, labels.clone(), 5e-5, 1.0);
+                // Ends at a sync point: the loss, as the training loop reads it every step.
+                let (next, _) = step_with(model, &mut optim, &batch, 5e-5, 1.0, control).await?;
                 model = next;
-                // Sync point: the loss, as the training loop reads it every step.
-                read_f32(loss).await?;
                 if i >= case.warmup {
                     times.push(start.elapsed().as_secs_f64());
                 }

@@ -185,7 +185,8 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
             stopped,
             skipped,
             memory,
-        } => speed.done(stopped, skipped, memory),
+            split_steps,
+        } => speed.done(stopped, skipped, memory, split_steps),
         FromWorker::Failed { request, message } => failed(areas, request, message),
         FromWorker::Fatal { message } => {
             device.fatal.set(Some(message.clone()));

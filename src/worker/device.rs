@@ -81,7 +81,7 @@ fn cpu(reason: String) -> (Device, BackendInfo) {
         Device::flex(),
         BackendInfo {
             kind: Backend::Cpu,
-            adapter: "burn Flex (CPU, one thread, in WebAssembly)".into(),
+            adapter: "burn Flex (CPU, in WebAssembly; training steps on two workers where there are two cores)".into(),
             fallback_reason: Some(reason),
             ..Default::default()
         },

@@ -36,6 +36,9 @@ pub(super) fn fatal(message: &str) {
 
 /// Entry point of the `worker` binary.
 pub fn main() {
+    if scope().location().hash() == super::replica::ROLE {
+        return super::replica::main();
+    }
     std::panic::set_hook(Box::new(|info| {
         console_error_panic_hook::hook(info);
         fatal(&info.to_string());

@@ -9,7 +9,8 @@
 //!
 //! Rooms. In the browser only: `entry` (the message loop, posting, panic -> `Fatal`), `state`
 //! (what the worker holds), `dispatch` (a request to its handler), `handlers/` (one file per
-//! request family: model, data, train, predict, export), `device` (WebGPU probe and start;
+//! request family: model, data, train, predict, export), `replica` (the second CPU worker that
+//! computes half of each training step, and the first worker's handle on it), `device` (WebGPU probe and start;
 //! public, so that the wasm tests start their GPU as the worker does) and `store` (downloads,
 //! the Cache API). Pure, compiled and tested natively too: [`plan`] (a
 //! file and settings to the recipe's plan), [`to_proto`] (engine values as messages, engine
@@ -29,6 +30,8 @@ mod dispatch;
 mod entry;
 #[cfg(all(feature = "worker", target_family = "wasm"))]
 mod handlers;
+#[cfg(all(feature = "worker", target_family = "wasm"))]
+mod replica;
 #[cfg(all(feature = "worker", target_family = "wasm"))]
 mod state;
 #[cfg(all(feature = "worker", target_family = "wasm"))]

@@ -393,6 +393,9 @@ def run(mode, dist, out):
         app.el("speed-start").click()
         status = app.wait("the speed test", lambda: (s := app.text("speed-status")).startswith("done") and s, 300)
         assert "left out inference 1 x 128: the model has only 64 positions" in status, status
+        two_cores = driver.execute_script("return navigator.hardwareConcurrency") >= 2
+        # On the CPU the steps are timed as training runs them: split with a second worker.
+        assert ("training steps split between two CPU workers" in status) == (mode == "cpu" and two_cores), status
         timings = json.loads(app.el("speed-table").get_attribute("data-timings"))
         assert [(t["case"]["workload"], t["case"]["batch"], t["case"]["seq"]) for t in timings] == [("step", 16, 64)], timings
         assert len(timings[0]["runs_s"]) == 1 and 0 < timings[0]["median_s"] < 300, timings
@@ -500,6 +503,10 @@ def run(mode, dist, out):
         app.wait("training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
         assert app.text("train-status") == "done", app.panel_text("train")
         assert "training LoRA rank 4 (alpha 16) on every dense layer" in app.panel_text("train"), app.panel_text("train")
+        if mode == "cpu" and two_cores:
+            # Data parallelism on the CPU: a second worker computed half of every step.
+            assert "split between two CPU workers" in app.panel_text("train"), app.panel_text("train")
+            log(mode, "each step split between two CPU workers")
         accuracy = float(app.text("metric-accuracy"))
         macro_f1 = float(app.text("metric-macro-f1"))
         assert 0.0 <= accuracy <= 1.0 and 0.0 <= macro_f1 <= 1.0
@@ -550,6 +557,11 @@ def run(mode, dist, out):
         watch.close()
         driver.quit()
         srv.shutdown()
+    # The second CPU worker never failed mid-run (the first would have computed its halves, and
+    # training gone on slower).
+    lost = [line for line in (out / f"{mode}-console.log").read_text().splitlines()
+            if "second CPU worker failed" in line]
+    assert not lost, lost
     # What the proxy saw: everything the browser asked for, Chromium's own requests included
     # (all refused when not for 127.0.0.1).
     requests = [f"{m} {u}" for m, u in recorder.requests]

@@ -176,12 +176,21 @@ impl SpeedArea {
     }
 
     /// The test ended.
-    pub fn done(&self, stopped: Option<String>, skipped: Vec<String>, memory: WorkerMemory) {
+    pub fn done(
+        &self,
+        stopped: Option<String>,
+        skipped: Vec<String>,
+        memory: WorkerMemory,
+        split_steps: bool,
+    ) {
         self.running.set(false);
         let mut status = match stopped {
             Some(why) => format!("stopped ({why}); the cases timed are kept"),
             None => "done".into(),
         };
+        if split_steps {
+            status.push_str("; training steps split between two CPU workers");
+        }
         for why in skipped {
             status.push_str(&format!("; left out {why}"));
         }

@@ -4,15 +4,17 @@
 use std::rc::Rc;
 
 use super::super::entry::post;
+use super::super::replica::{self, ReplicaWorker};
 use super::super::state::{RunControl, Shared, device_of};
 use super::train::sleep_ms;
 use crate::protocol::{FromWorker, WorkerMemory};
 use crate::shared::Adaptation;
-use crate::shared::speed::SpeedCase;
+use crate::shared::speed::{SpeedCase, Workload};
+use crate::train::parallel::Peer;
 use crate::train::speed::{SpeedError, time_case};
 use crate::train::{Control, Hook};
 
-struct Between(Rc<RunControl>);
+struct Between(Rc<RunControl>, Option<ReplicaWorker>);
 
 impl Control for Between {
     fn proceed(&mut self) -> Hook<'_, bool> {
@@ -21,6 +23,17 @@ impl Control for Between {
             sleep_ms(0).await;
             self.0.proceed().await
         })
+    }
+
+    // Training steps are timed as training runs them: split with a second CPU worker where
+    // there is one.
+    fn peer(&mut self) -> Option<&mut dyn Peer> {
+        self.1.as_mut().map(|p| p as &mut dyn Peer)
+    }
+
+    fn peer_failed(&mut self, why: String) {
+        replica::lost(&why);
+        self.1 = None;
     }
 }
 
@@ -37,8 +50,6 @@ pub(in crate::worker) async fn run(
     let base = session.borrow().base.clone().ok_or("load a model first")?;
     let run = Rc::new(RunControl::default());
     session.borrow_mut().run = Some(run.clone());
-    let mut control = Between(run);
-    let mut stopped = None;
     // Cases longer than the model's positions are left out, and said so.
     let positions = base.files.config.max_len();
     let (cases, unfit): (Vec<_>, Vec<_>) =
@@ -47,6 +58,13 @@ pub(in crate::worker) async fn run(
         .iter()
         .filter_map(|c| c.check(positions).err())
         .collect();
+    let steps = cases.iter().any(|c| c.workload == Workload::Step);
+    let peer = match replica::for_device(&device) {
+        Some(Ok(worker)) if steps => Some(worker),
+        _ => None,
+    };
+    let mut control = Between(run, peer);
+    let mut stopped = None;
     for case in cases {
         let timed = time_case(
             &base.files.config,
@@ -76,6 +94,7 @@ pub(in crate::worker) async fn run(
             stopped,
             skipped,
             memory,
+            split_steps: control.1.is_some(),
         },
         Vec::new(),
     );

@@ -9,6 +9,7 @@ use wasm_bindgen_futures::JsFuture;
 
 use super::super::entry::{post, scope};
 use super::super::plan::plan_run;
+use super::super::replica::{self, ReplicaWorker};
 use super::super::state::{Base, RunControl, Shared, Tuned, device_of};
 use super::super::store;
 use super::super::to_proto::{model_shape, recipe_error, report, train_update, valid_answers};
@@ -16,6 +17,7 @@ use crate::checkpoint::{export_config, export_safetensors};
 use crate::model::{BertClassifier, BertConfig};
 use crate::protocol::{DeviceLimits, FromWorker, RunResult, TrainSettings, TrainUpdate, check_fit};
 use crate::shared::Task;
+use crate::train::parallel::{self, Peer};
 use crate::train::recipe;
 use crate::train::{Control, Event, Hook, fine_tune_with, predict_probabilities};
 
@@ -38,7 +40,8 @@ pub(in crate::worker) async fn run(
         .ok_or("load a data file first")?;
     let plan = plan_run(&parsed, &files, &settings).map_err(|e| recipe_error(&e))?;
     let (model, config, loaded) =
-        recipe::load(&plan, &files, keep_layers, &device.autodiff()).map_err(|e| e.to_string())?;
+        recipe::load(&plan, &files, keep_layers, &device.clone().autodiff())
+            .map_err(|e| e.to_string())?;
     fits(session, &model, &config, &plan)?;
     let mut notes = plan.notes.clone();
     notes.extend(loaded);
@@ -51,7 +54,36 @@ pub(in crate::worker) async fn run(
         Task::Ner => "ner",
     };
     let save_as = format!("{base_name}-{task}-{}", now_stamp());
+    let peer = match replica::for_device(&device) {
+        None => None,
+        Some(started) => {
+            let seed = train_config.seed.wrapping_add(1);
+            let set_up = match started {
+                Ok(mut worker) => {
+                    parallel::set_up(&mut worker, &model, &config, &plan.adaptation, seed)
+                        .await
+                        .map(|()| worker)
+                }
+                Err(e) => Err(e),
+            };
+            match set_up {
+                Ok(worker) => {
+                    notes.push(
+                        "Each step is split between two CPU workers (a second core): \
+                         half of every batch each, the gradients added."
+                            .into(),
+                    );
+                    Some(worker)
+                }
+                Err(e) => {
+                    notes.push(format!("Training runs in one CPU worker: {e}."));
+                    None
+                }
+            }
+        }
+    };
     let mut control = WorkerControl {
+        peer,
         run,
         keep: Keeper {
             config_json: export_config(&config, plan.task, &data.labels),
@@ -140,6 +172,8 @@ fn fits(
 struct WorkerControl {
     run: Rc<RunControl>,
     keep: Keeper,
+    /// The second CPU worker that computes half of every step, while it works.
+    peer: Option<ReplicaWorker>,
 }
 
 /// Keeps each new best model of a run in the browser's cache under one name, and lists it in
@@ -219,6 +253,15 @@ impl Control for WorkerControl {
             let weights = export_safetensors(model).await.map_err(|e| e.to_string());
             self.keep.keep(weights).await;
         })
+    }
+
+    fn peer(&mut self) -> Option<&mut dyn Peer> {
+        self.peer.as_mut().map(|p| p as &mut dyn Peer)
+    }
+
+    fn peer_failed(&mut self, why: String) {
+        replica::lost(&why);
+        self.peer = None;
     }
 }
 
