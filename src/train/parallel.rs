@@ -201,12 +201,12 @@ pub async fn split_step(
     let (loss, _) = model.loss(&tensors, labels);
     let grads = GradientsParams::from_grads(loss.backward(), &model);
     let own_loss = read_f32(loss).await?[0] as f64;
-    let table_values = |n: usize| n * table.val().dims()[1];
-    let expected = gradient_len(&model, &grads)
-        + rows.as_ref().map_or(0, |(_, n)| table_values(*n))
-        - rows
-            .as_ref()
-            .map_or(0, |_| table_values(table.val().dims()[0]));
+    // With rows of the table, the replica answers those rows' gradients instead of the table's.
+    let [all_rows, width] = table.val().dims();
+    let expected = match &rows {
+        Some((_, n)) => (gradient_len(&model, &grads) + n * width).saturating_sub(all_rows * width),
+        None => gradient_len(&model, &grads),
+    };
     let received = match sent {
         Ok(()) => peer.receive().await.and_then(|g| {
             if g.values.len() == expected {

@@ -20,8 +20,10 @@ use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::MessageEvent;
 
 use super::entry::scope;
+use crate::model::{BertClassifier, BertConfig};
+use crate::shared::Adaptation;
 use crate::train::Hook;
-use crate::train::parallel::{Half, PartGradients, Peer, Replica, ReplicaSpec};
+use crate::train::parallel::{self, Half, PartGradients, Peer, Replica, ReplicaSpec};
 
 /// The URL fragment that starts a worker as a replica.
 pub(super) const ROLE: &str = "#replica";
@@ -198,6 +200,37 @@ pub(super) struct ReplicaWorker {
 /// has a second core, or why not, in words.
 pub(super) fn for_device(device: &Device) -> Option<Result<ReplicaWorker, String>> {
     (*device == Device::flex()).then(ReplicaWorker::start)
+}
+
+/// A second worker set up with `model` for a fine-tuning run on `device`, and the note that
+/// says so, or why there is none; nothing on a GPU.
+pub(super) async fn for_run(
+    device: &Device,
+    model: &BertClassifier,
+    config: &BertConfig,
+    adaptation: &Adaptation,
+    dropout_seed: u64,
+) -> (Option<ReplicaWorker>, Option<String>) {
+    let set_up = match for_device(device) {
+        None => return (None, None),
+        Some(Ok(mut worker)) => {
+            parallel::set_up(&mut worker, model, config, adaptation, dropout_seed)
+                .await
+                .map(|()| worker)
+        }
+        Some(Err(e)) => Err(e),
+    };
+    match set_up {
+        Ok(worker) => (
+            Some(worker),
+            Some(
+                "Each step is split between two CPU workers (a second core): half of every \
+                 batch each, the gradients added."
+                    .into(),
+            ),
+        ),
+        Err(e) => (None, Some(format!("Training runs in one CPU worker: {e}."))),
+    }
 }
 
 /// A run's second worker failed mid-run: the step computed its half, and the run goes on in one.

@@ -17,7 +17,7 @@ use crate::checkpoint::{export_config, export_safetensors};
 use crate::model::{BertClassifier, BertConfig};
 use crate::protocol::{DeviceLimits, FromWorker, RunResult, TrainSettings, TrainUpdate, check_fit};
 use crate::shared::Task;
-use crate::train::parallel::{self, Peer};
+use crate::train::parallel::Peer;
 use crate::train::recipe;
 use crate::train::{Control, Event, Hook, fine_tune_with, predict_probabilities};
 
@@ -54,34 +54,9 @@ pub(in crate::worker) async fn run(
         Task::Ner => "ner",
     };
     let save_as = format!("{base_name}-{task}-{}", now_stamp());
-    let peer = match replica::for_device(&device) {
-        None => None,
-        Some(started) => {
-            let seed = train_config.seed.wrapping_add(1);
-            let set_up = match started {
-                Ok(mut worker) => {
-                    parallel::set_up(&mut worker, &model, &config, &plan.adaptation, seed)
-                        .await
-                        .map(|()| worker)
-                }
-                Err(e) => Err(e),
-            };
-            match set_up {
-                Ok(worker) => {
-                    notes.push(
-                        "Each step is split between two CPU workers (a second core): \
-                         half of every batch each, the gradients added."
-                            .into(),
-                    );
-                    Some(worker)
-                }
-                Err(e) => {
-                    notes.push(format!("Training runs in one CPU worker: {e}."));
-                    None
-                }
-            }
-        }
-    };
+    let seed = train_config.seed.wrapping_add(1);
+    let (peer, note) = replica::for_run(&device, &model, &config, &plan.adaptation, seed).await;
+    notes.extend(note);
     let mut control = WorkerControl {
         peer,
         run,
