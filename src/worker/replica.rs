@@ -2,9 +2,9 @@
 //! bundle started with the URL fragment `#replica`, which runs the replica's message loop
 //! instead of the UI's; and the first worker's handle on it, a [`Peer`].
 //!
-//! Its messages are the worker's wire format (a JS array: the message as JSON, then at most one
-//! attachment) with the weights or gradients as a transferred `Float32Array`, copied once on
-//! each side. They never reach the UI.
+//! Its messages travel in the protocol's wire format (`protocol/wire.rs`: a JS array, the
+//! message as JSON, then at most one attachment), the weights or gradients as a transferred
+//! `Float32Array`, copied once on each side. They never reach the UI.
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
@@ -21,6 +21,7 @@ use web_sys::MessageEvent;
 
 use super::entry::scope;
 use crate::model::{BertClassifier, BertConfig};
+use crate::protocol::wire;
 use crate::shared::Adaptation;
 use crate::train::Hook;
 use crate::train::parallel::{self, Half, PartGradients, Peer, Replica, ReplicaSpec};
@@ -52,25 +53,20 @@ enum FromReplica {
     Failed { message: String },
 }
 
-fn encode<T: Serialize>(message: &T, floats: Option<&[f32]>) -> (JsValue, Array) {
-    let json = serde_json::to_string(message).expect("replica messages serialize");
-    let (parts, transfer) = (Array::new(), Array::new());
-    parts.push(&JsValue::from_str(&json));
-    if let Some(floats) = floats {
-        let array = Float32Array::from(floats);
-        transfer.push(&array.buffer());
-        parts.push(&array);
-    }
-    (parts.into(), transfer)
+fn encode_floats<T: Serialize>(message: &T, floats: Option<&[f32]>) -> (JsValue, Array) {
+    wire::encode_arrays(
+        message,
+        floats.map(|floats| {
+            let array = Float32Array::from(floats);
+            let buffer = array.buffer();
+            (array.into(), buffer)
+        }),
+    )
 }
 
+/// A message and its floats (none when it has no attachment).
 fn decode<T: DeserializeOwned>(data: &JsValue) -> Result<(T, Vec<f32>), String> {
-    let parts: Array = data
-        .clone()
-        .dyn_into()
-        .map_err(|_| "a message that is not an array".to_string())?;
-    let json = parts.get(0).as_string().ok_or("a message without JSON")?;
-    let message = serde_json::from_str(&json).map_err(|e| format!("a malformed message: {e}"))?;
+    let (message, parts) = wire::decode_arrays(data)?;
     let floats = match parts.length() {
         1 => Vec::new(),
         _ => parts
@@ -83,7 +79,7 @@ fn decode<T: DeserializeOwned>(data: &JsValue) -> Result<(T, Vec<f32>), String> 
 }
 
 fn post(message: &FromReplica, floats: Option<&[f32]>) {
-    let (data, transfer) = encode(message, floats);
+    let (data, transfer) = encode_floats(message, floats);
     if let Err(e) = scope().post_message_with_transfer(&data, &transfer) {
         web_sys::console::error_2(&"anneal replica: posting failed".into(), &e);
     }
@@ -296,7 +292,7 @@ impl ReplicaWorker {
     }
 
     fn send_message(&self, message: &ToReplica, floats: &[f32]) -> Result<(), String> {
-        let (data, transfer) = encode(message, Some(floats));
+        let (data, transfer) = encode_floats(message, Some(floats));
         self.worker
             .post_message(&data, &transfer)
             .map_err(|e| format!("sending to the second worker: {e:?}"))
