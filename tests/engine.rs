@@ -595,8 +595,19 @@ fn the_command_line_tags_entities_with_offsets() {
 #[test]
 fn inputs_the_fuzzers_crashed_on_now_parse_without_panicking() {
     let dir = root().join("tests/fixtures/fuzz_regressions");
-    for entry in std::fs::read_dir(&dir).unwrap() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
+    // The inputs are the test: a missing or empty folder would pass it with nothing checked.
+    let inputs: Vec<_> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+        .map(|entry| entry.unwrap().path())
+        .collect();
+    assert!(
+        !inputs.is_empty(),
+        "{} holds none of the inputs the fuzzers crashed on",
+        dir.display()
+    );
+    for path in inputs {
+        let bytes = std::fs::read(&path).unwrap();
+        assert!(!bytes.is_empty(), "{} is empty", path.display());
         for name in ["a.csv", "a.tsv", "a.jsonl", "a.conll", "a.txt"] {
             for task in [None, Some(Task::Classify), Some(Task::Ner)] {
                 let _ = parse(

@@ -2,12 +2,12 @@
 //!
 //! burn's `Dropout` asks the backend for a Bernoulli tensor. On Flex (the CPU backend, natively
 //! and in the browser without WebGPU) that is one ChaCha generator behind a lock, drawing an
-//! `f64` per element on one thread, then two passes to multiply and scale: a MiniLM step at
-//! 16 x 128 draws 29 million of them (attention probabilities are most), about a tenth of the
-//! native step (BENCHMARKS.md). Here, on Flex, each element's keep/drop is a hash of (stream
-//! key, call number, block, index) — a counter-based generator the compiler vectorises, so any
-//! element can be drawn without the ones before it — and the mask carries the `1 / keep`
-//! scale, so the input is multiplied once. On GPUs burn's own dropout runs unchanged: its
+//! `f64` per element on one thread, then two passes to multiply and scale, for every element
+//! of every dropout (attention probabilities are most); what that cost a training step, and
+//! what this saves, is in BENCHMARKS.md ("Dropout on the CPU"). Here, on Flex, each element's
+//! keep/drop is a hash of (stream key, call number, block, index) — a counter-based generator
+//! the compiler vectorises, so any element can be drawn without the ones before it — and the
+//! mask carries the `1 / keep` scale, so the input is multiplied once. On GPUs burn's own dropout runs unchanged: its
 //! random numbers are drawn by a kernel on the device.
 //!
 //! The stream is per thread (a training run lives on one; tests running side by side do not
