@@ -498,6 +498,26 @@ fn the_command_line_fine_tunes_predicts_evaluates_and_embeds() {
         .sum();
     assert!((p - 1.0).abs() < 1e-5);
 
+    // A file to predict is read as the browser reads it (`infer::texts::texts_of`): a CSV's
+    // text column, not its raw lines (the header and the labels would be texts then).
+    let texts = work.join("texts.csv");
+    std::fs::write(&texts, "id,review\n1,\"it was really great\"\n2,awful film\n").unwrap();
+    let (ok, stdout, stderr) = anneal(&[
+        "predict",
+        "--model",
+        out.to_str().unwrap(),
+        "--device",
+        "cpu",
+        "--input",
+        texts.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let from_file: Vec<serde_json::Value> = stdout
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(from_file, lines, "{stdout}");
+
     let test = work.join("test.jsonl");
     let jsonl: String = synthetic_sentiment(40, 9)
         .lines()

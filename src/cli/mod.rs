@@ -188,17 +188,11 @@ fn report_skipped(name: &str, skipped: &[crate::data::Problem]) {
 fn texts(input: &Option<PathBuf>, args: &[String]) -> Result<Vec<String>, String> {
     let mut out = args.to_vec();
     if let Some(path) = input {
-        let bytes = read(path)?;
-        let text =
-            String::from_utf8(bytes).map_err(|_| format!("{}: not valid UTF-8", path.display()))?;
-        out.extend(
-            text.lines()
-                .filter(|l| !l.trim().is_empty())
-                .map(str::to_string),
-        );
+        // The browser's file prediction reads files with the same function.
+        out.extend(crate::infer::texts::texts_of(&path.display().to_string(), &read(path)?)?);
     }
     if out.is_empty() {
-        return Err("no texts: give them as arguments or with --input FILE (one per line)".into());
+        return Err("no texts: give them as arguments or with --input FILE".into());
     }
     Ok(out)
 }

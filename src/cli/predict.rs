@@ -48,7 +48,8 @@ pub struct PredictArgs {
     /// A fine-tuned model folder.
     #[arg(long)]
     model: PathBuf,
-    /// A file with one text per line.
+    /// A file of texts: the text column of a CSV/TSV (text, sentence, review, content or
+    /// document; else the first), the text field of JSON lines, or else one text per line.
     #[arg(long)]
     input: Option<PathBuf>,
     /// Texts to predict.
@@ -66,7 +67,8 @@ pub struct EmbedArgs {
     /// Any BERT model folder.
     #[arg(long)]
     model: PathBuf,
-    /// A file with one text per line.
+    /// A file of texts: the text column of a CSV/TSV (text, sentence, review, content or
+    /// document; else the first), the text field of JSON lines, or else one text per line.
     #[arg(long)]
     input: Option<PathBuf>,
     /// Texts to embed.

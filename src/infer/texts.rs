@@ -1,6 +1,7 @@
 //! The texts of a file to predict: the text column of a CSV/TSV (found by the same names as
 //! for training, else the first column), the text field of JSONL, or the lines of anything
-//! else. Problems name the file and the line.
+//! else. Problems name the file and the line. `anneal predict`/`embed --input` and the
+//! browser's file prediction both read with [`texts_of`], so a file means the same to each.
 
 use serde_json::Value;
 
@@ -8,7 +9,10 @@ use crate::shared::TEXT_COLUMNS;
 
 /// Reads the texts of `bytes`, a file called `name` (its extension picks the reader).
 pub fn texts_of(name: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
-    let content = String::from_utf8_lossy(bytes);
+    let content = std::str::from_utf8(bytes).map_err(|e| {
+        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        format!("{name}: line {line}: not valid UTF-8 (save the file as UTF-8)")
+    })?;
     let lower = name.to_lowercase();
     let texts: Vec<String> = if lower.ends_with(".jsonl") || lower.ends_with(".ndjson") {
         content
@@ -98,5 +102,11 @@ mod tests {
             texts_of("empty.txt", b"\n\n").unwrap_err(),
             "empty.txt: no texts found"
         );
+    }
+
+    #[test]
+    fn text_that_is_not_utf8_is_refused_at_its_line() {
+        let err = texts_of("a.txt", b"one\ntwo\nthr\xFFee\n").unwrap_err();
+        assert_eq!(err, "a.txt: line 3: not valid UTF-8 (save the file as UTF-8)");
     }
 }
