@@ -22,12 +22,11 @@ use std::process::Command;
 use anneal::checkpoint::{export_config, export_safetensors, load_classifier, load_encoder};
 use anneal::data::tokenizer::TextTokenizer;
 use anneal::data::{ParseOptions, parse};
+use anneal::forward::{predict_probabilities, to_tensors};
 use anneal::model::{BertConfig, Task, mean_pool_normalized};
 use anneal::runtime::readback::read_f32;
 use anneal::train::prepare::prepare;
-use anneal::train::{
-    Evaluation, Event, TrainConfig, evaluate, fine_tune, predict_probabilities, to_tensors,
-};
+use anneal::train::{Evaluation, Event, TrainConfig, evaluate, fine_tune};
 use burn::prelude::*;
 use common::*;
 
@@ -233,7 +232,7 @@ fn fine_tuning_a_classifier_learns_and_round_trips_through_export() {
             b[0][0].iter().map(|&x| x as f64)
         ) < 1e-6
     );
-    assert_eq!(labels[anneal::train::eval::argmax(&a[0][0])], "positive");
+    assert_eq!(labels[anneal::forward::argmax(&a[0][0])], "positive");
 }
 
 #[test]
@@ -501,7 +500,11 @@ fn the_command_line_fine_tunes_predicts_evaluates_and_embeds() {
     // A file to predict is read as the browser reads it (`infer::texts::texts_of`): a CSV's
     // text column, not its raw lines (the header and the labels would be texts then).
     let texts = work.join("texts.csv");
-    std::fs::write(&texts, "id,review\n1,\"it was really great\"\n2,awful film\n").unwrap();
+    std::fs::write(
+        &texts,
+        "id,review\n1,\"it was really great\"\n2,awful film\n",
+    )
+    .unwrap();
     let (ok, stdout, stderr) = anneal(&[
         "predict",
         "--model",
@@ -1016,13 +1019,28 @@ const LAYERS: &[(&str, &[&str])] = &[
     ("data", &["shared"]),
     ("runtime", &["shared"]),
     ("checkpoint", &["shared", "model", "data", "runtime"]),
+    ("forward", &["shared", "model", "data", "runtime"]),
     (
         "train",
-        &["shared", "model", "data", "runtime", "checkpoint"],
+        &[
+            "shared",
+            "model",
+            "data",
+            "runtime",
+            "checkpoint",
+            "forward",
+        ],
     ),
     (
         "infer",
-        &["shared", "model", "data", "runtime", "checkpoint", "train"],
+        &[
+            "shared",
+            "model",
+            "data",
+            "runtime",
+            "checkpoint",
+            "forward",
+        ],
     ),
     ("protocol", &["shared"]),
     (
@@ -1033,6 +1051,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "data",
             "runtime",
             "checkpoint",
+            "forward",
             "train",
             "infer",
             "protocol",
@@ -1046,6 +1065,7 @@ const LAYERS: &[(&str, &[&str])] = &[
             "data",
             "runtime",
             "checkpoint",
+            "forward",
             "train",
             "infer",
         ],
@@ -1108,4 +1128,289 @@ fn folders_import_only_the_folders_above_them() {
             assert!(j < i, "{name} uses {a}, which comes after it");
         }
     }
+}
+
+/// The modules of `src/` by path (`["train", "parallel"]`), with their files; `bin/` aside.
+fn source_modules() -> std::collections::BTreeMap<Vec<String>, PathBuf> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push(path);
+            }
+        }
+    }
+    let src = root().join("src");
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    let mut modules = std::collections::BTreeMap::new();
+    for file in files {
+        let relative = file.strip_prefix(&src).unwrap().with_extension("");
+        let mut path: Vec<String> = relative
+            .iter()
+            .map(|p| p.to_string_lossy().into_owned())
+            .collect();
+        if path.first().is_some_and(|p| p == "bin") {
+            continue;
+        }
+        if path.last().is_some_and(|p| p == "mod" || p == "lib") {
+            path.pop();
+        }
+        modules.insert(path, file);
+    }
+    modules
+}
+
+/// The modules of its own folder that module `at` names: `super::x`, `self::x`, `crate::a::b`
+/// paths and groups (`super::{x, y}`), and in a folder's `mod.rs` (`is_folder`) its children
+/// by bare name, each taken to the longest path that is a module. Comments and in-file tests
+/// aside.
+fn named_modules(
+    at: &[String],
+    text: &str,
+    is_folder: bool,
+    modules: &std::collections::BTreeMap<Vec<String>, PathBuf>,
+) -> std::collections::BTreeSet<Vec<String>> {
+    let code: String = text
+        .lines()
+        .take_while(|l| !l.trim_start().starts_with("#[cfg(test)]"))
+        .filter(|l| !l.trim_start().starts_with("//"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let ident = |s: &str| -> String {
+        s.chars()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect()
+    };
+    let deepest = |mut base: Vec<String>, segments: &[String]| {
+        for s in segments {
+            base.push(s.clone());
+            if !modules.contains_key(&base) {
+                base.pop();
+                break;
+            }
+        }
+        base
+    };
+    let children: Vec<String> = modules
+        .keys()
+        .filter(|k| k.len() == at.len() + 1 && k.starts_with(at))
+        .map(|k| k.last().unwrap().clone())
+        .collect();
+    let mut named = std::collections::BTreeSet::new();
+    let bytes = code.as_bytes();
+    let mut i = 0;
+    while i < code.len() {
+        let before = i.checked_sub(1).map(|j| bytes[j] as char);
+        let step = code[i..].chars().next().map_or(1, char::len_utf8);
+        if before.is_some_and(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':') {
+            i += step;
+            continue;
+        }
+        let rest = &code[i..];
+        let word = ident(rest);
+        if word.is_empty() {
+            i += step;
+            continue;
+        }
+        // `pub(in crate::x)` says who may see an item; it imports nothing.
+        if code[..i].ends_with("(in ") {
+            i += word.len();
+            continue;
+        }
+        let (mut base, mut j) = match word.as_str() {
+            "crate" => (Vec::new(), i + 5),
+            "self" => (at.to_vec(), i + 4),
+            "super" => (at.to_vec(), i),
+            w if is_folder
+                && children.iter().any(|c| c == w)
+                && rest[w.len()..].starts_with("::") =>
+            {
+                (at.to_vec(), i)
+            }
+            _ => {
+                i += word.len();
+                continue;
+            }
+        };
+        // Any run of `super::`, then the path's segments up to a group or its end.
+        let mut segments = Vec::new();
+        if word == "super" {
+            while code[j..].starts_with("super::") {
+                base.pop();
+                j += 7;
+            }
+            // Back onto the last `::`, so that the segments below start after it.
+            j = j.saturating_sub(2).max(i);
+        } else if word != "crate" && word != "self" {
+            segments.push(word.clone());
+            j += word.len();
+        }
+        while code[j..].starts_with("::") {
+            j += 2;
+            let s = ident(&code[j..]);
+            if s.is_empty() {
+                break;
+            }
+            j += s.len();
+            segments.push(s);
+        }
+        let target = deepest(base, &segments);
+        if code[j..].starts_with('{') {
+            let end = j + code[j..].find('}').unwrap_or(code.len() - j);
+            for item in code[j + 1..end].split(|c: char| !(c.is_ascii_alphanumeric() || c == '_')) {
+                if item.is_empty() {
+                    continue;
+                }
+                named.insert(deepest(target.clone(), &[item.to_string()]));
+            }
+            j = end;
+        } else if !(word == "crate" && segments.is_empty()) {
+            named.insert(target);
+        }
+        i = j.max(i + 1);
+    }
+    named.retain(|m| m.as_slice() != at && !m.is_empty() && m[0] == at[0]);
+    named
+}
+
+#[test]
+fn no_module_imports_one_that_imports_it_back() {
+    let modules = source_modules();
+    let edges: std::collections::BTreeMap<Vec<String>, std::collections::BTreeSet<Vec<String>>> =
+        modules
+            .iter()
+            .filter(|(m, _)| !m.is_empty())
+            .map(|(m, file)| {
+                let is_folder = file.file_name().is_some_and(|n| n == "mod.rs");
+                let text = std::fs::read_to_string(file).unwrap();
+                (m.clone(), named_modules(m, &text, is_folder, &modules))
+            })
+            .collect();
+    // The test's own parser must see the imports it judges: a few that exist, by kind.
+    let has = |from: &str, to: &str| {
+        let path = |s: &str| s.split('/').map(String::from).collect::<Vec<_>>();
+        edges
+            .get(&path(from))
+            .is_some_and(|e| e.contains(&path(to)))
+    };
+    assert!(has("train/parallel", "train/flat"), "super::flat::{{…}}");
+    assert!(
+        has("train", "train/parallel"),
+        "a folder's child by bare name"
+    );
+    assert!(
+        has("worker/handlers/train", "worker/outbox"),
+        "super::super::"
+    );
+    assert!(has("data/formats", "data/parsed"), "super::parsed::");
+
+    // Depth-first search for a way back to a module on the current path.
+    fn visit(
+        m: &Vec<String>,
+        edges: &std::collections::BTreeMap<Vec<String>, std::collections::BTreeSet<Vec<String>>>,
+        path: &mut Vec<Vec<String>>,
+        done: &mut std::collections::BTreeSet<Vec<String>>,
+    ) {
+        if let Some(at) = path.iter().position(|p| p == m) {
+            let circle: Vec<String> = path[at..].iter().chain([m]).map(|p| p.join("/")).collect();
+            panic!("a circle of imports: {}", circle.join(" -> "));
+        }
+        if !done.insert(m.clone()) {
+            return;
+        }
+        path.push(m.clone());
+        for next in edges.get(m).into_iter().flatten() {
+            visit(next, edges, path, done);
+        }
+        path.pop();
+    }
+    let mut done = std::collections::BTreeSet::new();
+    for m in edges.keys() {
+        visit(m, &edges, &mut Vec::new(), &mut done);
+    }
+}
+
+/// One writer of a Hugging Face folder: the browser's export of a fine-tuned model (the worker's
+/// `Export`: `folder_files`, then a zip) holds the very files, byte for byte, that `anneal
+/// finetune` wrote for it, `training.json` aside; the tokenizer keeps the base's `vocab.txt`
+/// and gains a `tokenizer_config.json` naming its special tokens.
+#[test]
+fn the_browser_exports_the_folder_the_command_line_writes() {
+    use anneal::checkpoint::write::{Trained, folder_files};
+
+    let model = tiny_model_dir("one-writer-model", 7);
+    let work = temp_dir("one-writer");
+    let train = work.join("train.csv");
+    std::fs::write(&train, synthetic_sentiment(64, 2)).unwrap();
+    let out = work.join("out");
+    let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &[]);
+    assert!(ok, "{stderr}");
+
+    // What the worker holds after that run: the base model's files, the trained model.
+    let base = model_files(&model);
+    let tuned = model_files(&out);
+    let (task, labels) = tuned.fine_tuned().unwrap();
+    let (classifier, config, _) = load_classifier(
+        &tuned.config,
+        &tuned.weights,
+        task,
+        labels.len(),
+        None,
+        &Device::flex(),
+    )
+    .unwrap();
+    let trained = Trained::Classifier {
+        model: &classifier,
+        config: &config,
+        labels: &labels,
+        peft: None,
+    };
+    let files =
+        pollster::block_on(folder_files(&trained, &base.tokenizer_files().unwrap())).unwrap();
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(n, b)| (n.as_str(), b.as_slice()))
+        .collect();
+    let zip = anneal::checkpoint::zip::write("tuned", &files);
+    let browser = anneal::checkpoint::zip::read("tuned.zip", &zip).unwrap();
+
+    let mut cli: std::collections::BTreeMap<String, Vec<u8>> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .map(|p| {
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect();
+    assert!(cli.remove("training.json").is_some());
+    let names =
+        |m: &std::collections::BTreeMap<String, Vec<u8>>| m.keys().cloned().collect::<Vec<_>>();
+    assert_eq!(
+        names(&cli),
+        [
+            "config.json",
+            "model.safetensors",
+            "tokenizer.json",
+            "tokenizer_config.json",
+            "vocab.txt"
+        ]
+    );
+    assert_eq!(names(&browser), names(&cli));
+    for (name, bytes) in &cli {
+        assert!(browser[name] == *bytes, "{name} differs");
+    }
+    assert_eq!(
+        cli["vocab.txt"],
+        std::fs::read(model.join("vocab.txt")).unwrap()
+    );
+    let tc: serde_json::Value = serde_json::from_slice(&cli["tokenizer_config.json"]).unwrap();
+    assert_eq!(
+        (tc["mask_token"].as_str(), tc["pad_token"].as_str()),
+        (Some("[MASK]"), Some("[PAD]"))
+    );
 }

@@ -1,5 +1,6 @@
 //! The files of a Hugging Face model folder, as bytes: `config.json`, `model.safetensors`, and
-//! `tokenizer.json` or `vocab.txt` (with `tokenizer_config.json`'s `do_lower_case`).
+//! `tokenizer.json` or `vocab.txt` (with `tokenizer_config.json`'s `do_lower_case`); and the
+//! tokenizer's files as an export writes them again ([`TokenizerFiles`]).
 //!
 //! The command line reads them from a folder, the browser from picked files, a URL, the Hub,
 //! its cache or a zip; all of them check the set here, so every source gives the same messages.
@@ -11,12 +12,20 @@ use crate::model::BertConfig;
 use crate::shared::Task;
 
 /// File names a model folder may contain that Anneal reads.
-pub const MODEL_FILES: [&str; 5] = [
+pub const MODEL_FILES: [&str; 6] = [
     "config.json",
     "model.safetensors",
     "tokenizer.json",
     "vocab.txt",
     "tokenizer_config.json",
+    "special_tokens_map.json",
+];
+
+/// The tokenizer's companion files an export carries over as given.
+const COMPANIONS: [&str; 3] = [
+    "vocab.txt",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
 ];
 
 /// A checked model: its config, weights and tokenizer.
@@ -32,11 +41,18 @@ pub struct ModelFiles {
     pub tokenizer: TextTokenizer,
     /// `tokenizer.json` as given, kept for export; `None` when built from `vocab.txt`.
     pub tokenizer_json: Option<Vec<u8>>,
+    /// The tokenizer's companion files that were given (`vocab.txt`, `tokenizer_config.json`,
+    /// `special_tokens_map.json`), kept for export.
+    pub companions: BTreeMap<String, Vec<u8>>,
 }
 
 impl ModelFiles {
     /// Checks a set of files (by base name). Messages name `source` and the file at fault.
     pub fn from_files(source: &str, mut files: BTreeMap<String, Vec<u8>>) -> Result<Self, String> {
+        let companions = COMPANIONS
+            .iter()
+            .filter_map(|name| Some((name.to_string(), files.get(*name)?.clone())))
+            .collect();
         let config_bytes = files.remove("config.json").ok_or_else(|| {
             format!("{source}: config.json not found (a model needs config.json, model.safetensors and tokenizer.json or vocab.txt)")
         })?;
@@ -81,6 +97,7 @@ impl ModelFiles {
             weights,
             tokenizer,
             tokenizer_json,
+            companions,
         })
     }
 
@@ -110,5 +127,100 @@ impl ModelFiles {
                 .map(String::into_bytes)
                 .map_err(|e| e.to_string()),
         }
+    }
+
+    /// This model's tokenizer as an export writes it: its files as given.
+    pub fn tokenizer_files(&self) -> Result<TokenizerFiles, String> {
+        Ok(TokenizerFiles {
+            tokenizer_json: self.tokenizer_json()?,
+            companions: self.companions.clone(),
+            specials: SpecialTokens::of(&self.tokenizer),
+        })
+    }
+}
+
+/// A tokenizer's files in an exported folder: `tokenizer.json`, its companions as they were
+/// given, and a `tokenizer_config.json` naming the special tokens where none was given, so
+/// that `AutoTokenizer` (and pipelines that need the mask or padding token) load the folder.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenizerFiles {
+    /// `tokenizer.json`.
+    pub tokenizer_json: Vec<u8>,
+    /// `vocab.txt`, `tokenizer_config.json`, `special_tokens_map.json`, where given.
+    pub companions: BTreeMap<String, Vec<u8>>,
+    /// The special tokens the tokenizer has, for a `tokenizer_config.json` written anew.
+    pub specials: SpecialTokens,
+}
+
+impl TokenizerFiles {
+    /// A tokenizer that has no files of its own (a vocabulary trained here).
+    pub fn of(tokenizer: &TextTokenizer) -> Result<Self, String> {
+        Ok(Self {
+            tokenizer_json: tokenizer.to_json().map_err(|e| e.to_string())?.into_bytes(),
+            companions: BTreeMap::new(),
+            specials: SpecialTokens::of(tokenizer),
+        })
+    }
+
+    /// The files, by name, for a model whose context is `max_len` tokens.
+    pub fn files(&self, max_len: usize) -> Vec<(String, Vec<u8>)> {
+        let mut files = vec![("tokenizer.json".to_string(), self.tokenizer_json.clone())];
+        files.extend(self.companions.clone());
+        if !self.companions.contains_key("tokenizer_config.json") {
+            files.push((
+                "tokenizer_config.json".into(),
+                self.specials.tokenizer_config(max_len).into_bytes(),
+            ));
+        }
+        files
+    }
+}
+
+/// The special tokens of a tokenizer by their role, in BERT's spelling (`[CLS]`) or RoBERTa's
+/// (`<s>`), as `transformers` names them in `tokenizer_config.json`.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SpecialTokens(pub Vec<(&'static str, &'static str)>);
+
+impl SpecialTokens {
+    /// The roles whose tokens the tokenizer has.
+    pub fn of(tokenizer: &TextTokenizer) -> Self {
+        let roles: &[(&str, &str)] = if tokenizer.token_id("<s>").is_some() {
+            &[
+                ("bos_token", "<s>"),
+                ("eos_token", "</s>"),
+                ("cls_token", "<s>"),
+                ("sep_token", "</s>"),
+                ("pad_token", "<pad>"),
+                ("unk_token", "<unk>"),
+                ("mask_token", "<mask>"),
+            ]
+        } else {
+            &[
+                ("cls_token", "[CLS]"),
+                ("sep_token", "[SEP]"),
+                ("pad_token", "[PAD]"),
+                ("unk_token", "[UNK]"),
+                ("mask_token", "[MASK]"),
+            ]
+        };
+        Self(
+            roles
+                .iter()
+                .filter(|(_, token)| tokenizer.token_id(token).is_some())
+                .copied()
+                .collect(),
+        )
+    }
+
+    /// A `tokenizer_config.json` for the fast tokenizer in `tokenizer.json`.
+    pub fn tokenizer_config(&self, max_len: usize) -> String {
+        let mut config = serde_json::Map::new();
+        config.insert("tokenizer_class".into(), "PreTrainedTokenizerFast".into());
+        for (role, token) in &self.0 {
+            config.insert(role.to_string(), (*token).into());
+        }
+        config.insert("model_max_length".into(), max_len.into());
+        config.insert("clean_up_tokenization_spaces".into(), false.into());
+        serde_json::to_string_pretty(&config).expect("a JSON map")
     }
 }

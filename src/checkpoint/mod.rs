@@ -18,6 +18,7 @@ pub mod folder;
 mod names;
 pub mod peft;
 pub mod safetensors;
+pub mod write;
 pub mod zip;
 
 pub use folder::ModelFiles;

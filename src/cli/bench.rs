@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::finetune::AdaptArgs;
 use super::model_dir::ModelDir;
-use super::pick_device;
+use super::shell::pick_device;
 use crate::runtime::DeviceChoice;
 use crate::shared::speed::{SpeedCase, Workload};
 use crate::train::speed::time_case;

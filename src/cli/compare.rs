@@ -7,7 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::finetune::{TuneArgs, plan_for};
-use super::{pick_device, say_above};
+use super::shell::{pick_device, say_above};
 use crate::shared::{CompareProgress, CompareSettings, LabelCount};
 use crate::train::compare::compare as run_comparison;
 use crate::train::pretrain::RunToEnd;
@@ -53,8 +53,31 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         ProgressStyle::with_template("{bar:30} run {pos}/{len}  {msg}  [{elapsed_precise}]")
             .expect("a valid template"),
     );
-    let say = |line: String| say_above(&bar, line);
-    let mut on_event = |event: CompareProgress| match event {
+    let mut on_event = |event: CompareProgress| show_progress(&bar, settings.seeds, event);
+    let (comparison, _) = pollster::block_on(run_comparison(
+        &dir,
+        &plan,
+        &settings,
+        a.tune.layers,
+        &device,
+        &mut on_event,
+        &mut RunToEnd,
+    ))
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    if let Some(advantage) = &comparison.data_advantage {
+        eprintln!("{}", advantage.sentence);
+    }
+    println!(
+        "{}",
+        serde_json::to_string(&comparison).expect("json values")
+    );
+    Ok(())
+}
+
+/// The comparison's progress on the bar, and a line above it for the plan and each score.
+fn show_progress(bar: &ProgressBar, seeds: usize, event: CompareProgress) {
+    match event {
         CompareProgress::Planned {
             runs,
             sizes,
@@ -64,12 +87,14 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         } => {
             bar.set_length(runs as u64);
             let starts: Vec<&str> = starts.iter().map(|s| s.describe()).collect();
-            say(format!(
-                "{runs} runs: label counts {sizes:?} x {} seed(s) x starts: {}; each scored on \
-                 {valid_examples} validation examples",
-                settings.seeds,
-                starts.join(", ")
-            ));
+            say_above(
+                bar,
+                format!(
+                    "{runs} runs: label counts {sizes:?} x {seeds} seed(s) x starts: {}; each \
+                     scored on {valid_examples} validation examples",
+                    starts.join(", ")
+                ),
+            );
         }
         CompareProgress::SelfPretraining {
             step,
@@ -97,30 +122,14 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
             score,
         } => {
             bar.set_position(run as u64);
-            say(format!(
-                "{} with {size} labels, seed {seed}: {:.2}%",
-                start.describe(),
-                score * 100.0
-            ));
+            say_above(
+                bar,
+                format!(
+                    "{} with {size} labels, seed {seed}: {:.2}%",
+                    start.describe(),
+                    score * 100.0
+                ),
+            );
         }
-    };
-    let (comparison, _) = pollster::block_on(run_comparison(
-        &dir,
-        &plan,
-        &settings,
-        a.tune.layers,
-        &device,
-        &mut on_event,
-        &mut RunToEnd,
-    ))
-    .map_err(|e| e.to_string())?;
-    bar.finish_and_clear();
-    if let Some(advantage) = &comparison.data_advantage {
-        eprintln!("{}", advantage.sentence);
     }
-    println!(
-        "{}",
-        serde_json::to_string(&comparison).expect("json values")
-    );
-    Ok(())
 }

@@ -1,13 +1,15 @@
 //! `anneal finetune`: fine-tune a pre-trained model and save it in Hugging Face's layout.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use super::model_dir::ModelDir;
-use super::{DataArgs, data_error, pick_device, read_data, report_skipped, say_above, write};
-use crate::checkpoint::{export_config, export_safetensors, peft};
+use super::shell::{
+    DataArgs, data_error, pick_device, read_data, report_skipped, say_above, write, write_folder,
+};
+use crate::checkpoint::write::{Trained, folder_files};
 use crate::model::{BertClassifier, BertConfig};
 use crate::runtime::DeviceChoice;
 use crate::shared::{Adaptation, LoraSettings, LoraTargets, Setting, TrainSettings};
@@ -345,28 +347,19 @@ fn save(args: &FinetuneArgs, dir: &ModelDir, run: Run) -> Result<(), String> {
         trainable: (trainable, all),
     } = run;
     let (a, task, data) = (&args.tune, plan.task, &plan.data);
-    std::fs::create_dir_all(&args.out).map_err(|e| format!("{}: {e}", args.out.display()))?;
-    let weights =
-        pollster::block_on(export_safetensors(&outcome.model)).map_err(|e| e.to_string())?;
-    write(&args.out.join("model.safetensors"), weights)?;
-    write(
-        &args.out.join("config.json"),
-        export_config(config, task, &data.labels),
-    )?;
-    copy_tokenizer(dir, &args.out)?;
-    if let (true, Some(lora)) = (args.peft_adapter, &plan.adaptation.lora) {
-        let adapter = args.out.join("adapter");
-        std::fs::create_dir_all(&adapter).map_err(|e| format!("{}: {e}", adapter.display()))?;
-        let weights = pollster::block_on(peft::adapter_safetensors(&outcome.model))
-            .map_err(|e| e.to_string())?
-            .ok_or("the model has no LoRA adapters to write")?;
-        write(&adapter.join("adapter_model.safetensors"), weights)?;
-        let base = a.model.display().to_string();
-        write(
-            &adapter.join("adapter_config.json"),
-            peft::adapter_config(config, lora, task, &base),
-        )?;
-    }
+    let base = a.model.display().to_string();
+    let peft = match (args.peft_adapter, &plan.adaptation.lora) {
+        (true, Some(lora)) => Some((lora, base.as_str())),
+        _ => None,
+    };
+    let trained = Trained::Classifier {
+        model: &outcome.model,
+        config,
+        labels: &data.labels,
+        peft,
+    };
+    let files = pollster::block_on(folder_files(&trained, &dir.tokenizer_files()?))?;
+    write_folder(&args.out, &files)?;
     let record = serde_json::json!({
         "base_model": a.model.display().to_string(),
         "train": a.train.display().to_string(),
@@ -402,26 +395,4 @@ pub fn summary(e: &Evaluation) -> String {
             r.f1, r.precision, r.recall
         ),
     }
-}
-
-/// Writes the tokenizer files next to the model so Python's `AutoTokenizer` finds them.
-fn copy_tokenizer(dir: &ModelDir, out: &Path) -> Result<(), String> {
-    match &dir.tokenizer_json {
-        Some(bytes) => write(&out.join("tokenizer.json"), bytes)?,
-        None => write(
-            &out.join("tokenizer.json"),
-            dir.tokenizer.to_json().map_err(|e| e.to_string())?,
-        )?,
-    }
-    for name in [
-        "vocab.txt",
-        "tokenizer_config.json",
-        "special_tokens_map.json",
-    ] {
-        let from = dir.path.join(name);
-        if from.exists() && from != out.join(name) {
-            std::fs::copy(&from, out.join(name)).map_err(|e| format!("{}: {e}", from.display()))?;
-        }
-    }
-    Ok(())
 }

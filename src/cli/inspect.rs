@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::model_dir::ModelDir;
-use super::{DataArgs, data_error, read};
+use super::shell::{DataArgs, data_error, read};
 use crate::data::features::encode;
 use crate::data::split::{label_counts, label_names};
 use crate::data::{MAX_LISTED_PROBLEMS, Task};

@@ -10,13 +10,9 @@ mod inspect;
 mod model_dir;
 mod predict;
 mod pretrain;
+mod shell;
 
-use std::path::{Path, PathBuf};
-
-use clap::{Args, Parser, Subcommand};
-
-use crate::data::{DataError, ParseOptions, Parsed, Remedy, Task};
-use crate::runtime::DeviceChoice;
+use clap::{Parser, Subcommand};
 
 /// Fine-tune BERT-family models on your own labeled data.
 #[derive(Parser, Debug)]
@@ -51,30 +47,6 @@ enum Command {
     Compare(compare::CompareArgs),
 }
 
-/// How to read a data file, shared by several commands.
-#[derive(Args, Debug, Clone)]
-struct DataArgs {
-    /// classify or ner; inferred from the file when omitted.
-    #[arg(long)]
-    task: Option<Task>,
-    /// Name of the text column (classification).
-    #[arg(long)]
-    text_column: Option<String>,
-    /// Name of the label column (classification).
-    #[arg(long)]
-    label_column: Option<String>,
-}
-
-impl DataArgs {
-    fn options(&self, task: Option<Task>) -> ParseOptions {
-        ParseOptions {
-            task: task.or(self.task),
-            text_column: self.text_column.clone(),
-            label_column: self.label_column.clone(),
-        }
-    }
-}
-
 pub use finetune::PlanFailure;
 
 /// The run `anneal finetune ARGS...` would train (its split, labels, encoded examples and
@@ -91,6 +63,26 @@ where
         other => Err(PlanFailure::Other(format!(
             "not a finetune command: {other:?}"
         ))),
+    }
+}
+
+/// The settings `anneal pretrain ARGS...` would run with, checked as it checks them before
+/// reading the corpus: for holding the command line to the browser's one set of defaults and
+/// its one `validate()`.
+pub fn pretrain_settings<I, T>(
+    args: I,
+) -> Result<Result<crate::shared::PretrainSettings, crate::shared::PretrainSettingsError>, String>
+where
+    I: IntoIterator<Item = T>,
+    T: Into<std::ffi::OsString> + Clone,
+{
+    let cli = Cli::try_parse_from(args).map_err(|e| e.to_string())?;
+    match cli.command {
+        Command::Pretrain(a) => {
+            let settings = a.settings()?;
+            Ok(settings.validate(None).map(|()| settings))
+        }
+        other => Err(format!("not a pretrain command: {other:?}")),
     }
 }
 
@@ -120,95 +112,4 @@ pub fn main() -> std::process::ExitCode {
             std::process::ExitCode::FAILURE
         }
     }
-}
-
-fn read(path: &Path) -> Result<Vec<u8>, String> {
-    std::fs::read(path).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))
-}
-
-fn io_reason(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "not found".into(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
-        _ => e.to_string(),
-    }
-}
-
-fn write(path: &Path, bytes: impl AsRef<[u8]>) -> Result<(), String> {
-    std::fs::write(path, bytes).map_err(|e| format!("{}: {}", path.display(), io_reason(&e)))
-}
-
-/// A data error in the command line's terms: what to fix, and the flag that gets around it.
-fn data_error(e: &DataError) -> String {
-    e.with_remedy(&Remedy {
-        name_column: &|which| format!(" (or name it with --{which}-column)"),
-        skip_invalid: "; fix the file or pass --skip-invalid to keep only the valid rows",
-    })
-}
-
-/// Reads and parses a data file, saying on stderr how many rows it has and which run over
-/// several lines.
-fn read_data(path: &Path, options: &ParseOptions) -> Result<Parsed, String> {
-    let bytes = read(path)?;
-    let name = path.display().to_string();
-    let parsed = crate::data::parse(&name, &bytes, options).map_err(|e| data_error(&e))?;
-    eprintln!("{name}: {}", parsed.counts());
-    for line in parsed.multiline_notes() {
-        eprintln!("{name}: {line}");
-    }
-    Ok(parsed)
-}
-
-/// Reads, parses and accepts a data file, listing the skipped rows on stderr.
-fn load_data(path: &Path, options: &ParseOptions, skip_invalid: bool) -> Result<Parsed, String> {
-    let parsed = read_data(path, options)?;
-    let skipped = parsed.problems.clone();
-    let parsed = parsed.accept(skip_invalid).map_err(|e| data_error(&e))?;
-    report_skipped(&parsed.file, &skipped);
-    Ok(parsed)
-}
-
-/// Lists the rows a run leaves out.
-fn report_skipped(name: &str, skipped: &[crate::data::Problem]) {
-    if !skipped.is_empty() {
-        eprintln!("{name}: skipped {} invalid row(s):", skipped.len());
-        for p in skipped.iter().take(crate::data::MAX_LISTED_PROBLEMS) {
-            eprintln!("  line {}: {}", p.line, p.message);
-        }
-        if skipped.len() > crate::data::MAX_LISTED_PROBLEMS {
-            eprintln!(
-                "  ... and {} more",
-                skipped.len() - crate::data::MAX_LISTED_PROBLEMS
-            );
-        }
-    }
-}
-
-/// Texts from arguments, or one per line of a file.
-fn texts(input: &Option<PathBuf>, args: &[String]) -> Result<Vec<String>, String> {
-    let mut out = args.to_vec();
-    if let Some(path) = input {
-        // The browser's file prediction reads files with the same function.
-        out.extend(crate::infer::texts::texts_of(&path.display().to_string(), &read(path)?)?);
-    }
-    if out.is_empty() {
-        return Err("no texts: give them as arguments or with --input FILE".into());
-    }
-    Ok(out)
-}
-
-/// A line above a progress bar. A hidden bar (stderr not a terminal, e.g. in scripts and logs)
-/// drops `println`, so the line goes straight to stderr there.
-fn say_above(bar: &indicatif::ProgressBar, line: String) {
-    if bar.is_hidden() {
-        eprintln!("{line}")
-    } else {
-        bar.println(line)
-    }
-}
-
-fn pick_device(choice: DeviceChoice) -> Result<crate::runtime::Picked, String> {
-    let picked = crate::runtime::pick(choice)?;
-    eprintln!("device: {}", picked.description);
-    Ok(picked)
 }

@@ -5,9 +5,9 @@ use std::collections::BTreeMap;
 use std::ops::Deref;
 use std::path::{Path, PathBuf};
 
+use super::shell::read;
 use crate::checkpoint::ModelFiles;
 use crate::checkpoint::folder::MODEL_FILES;
-use crate::cli::read;
 
 /// A model folder and its checked files.
 pub struct ModelDir {

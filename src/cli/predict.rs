@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::model_dir::ModelDir;
-use super::{DataArgs, load_data, pick_device, texts};
+use super::shell::{DataArgs, load_data, pick_device, texts};
 use crate::checkpoint::{load_classifier, load_encoder};
 use crate::data::features::encode;
 use crate::infer::embed::sentence_embeddings;

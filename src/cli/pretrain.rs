@@ -7,19 +7,23 @@ use clap::Args;
 use serde_json::json;
 
 use super::model_dir::ModelDir;
-use super::{pick_device, read, write};
-use crate::checkpoint::{export_lm_config, export_lm_safetensors, load_encoder, load_lm};
+use super::shell::{pick_device, read, write, write_folder};
+use crate::checkpoint::write::{Trained, folder_files};
+use crate::checkpoint::{ModelFiles, load_encoder, load_lm};
 use crate::data::corpus::read_corpus;
 use crate::data::tokenizer::TextTokenizer;
-use crate::data::vocab::SPECIAL_TOKENS;
 use crate::infer::lm::{self, Sampling};
 use crate::model::{BertConfig, BertLm, Objective};
 use crate::runtime::DeviceChoice;
-use crate::shared::{Architecture, Vocabulary};
-use crate::train::lm_recipe::{self, Start};
-use crate::train::pretrain::{LmEvent, PretrainConfig, RunToEnd, pretrain};
+use crate::shared::{
+    Architecture, LmStart, PretrainSetting, PretrainSettings, PretrainSettingsError, Vocabulary,
+};
+use crate::train::lm_recipe::{self, LmPlan, Start};
+use crate::train::pretrain::{LmEvent, LmOutcome, PretrainConfig, RunToEnd, pretrain};
 
-/// Options of `anneal pretrain`.
+/// Options of `anneal pretrain`. Every default is [`PretrainSettings::defaults`]'s, the one
+/// set the browser's Learn panel starts from too; those that differ by objective are read
+/// from it after parsing.
 #[derive(Args, Debug)]
 pub struct PretrainArgs {
     /// Unlabelled text: .txt, .jsonl (a "text" field) or .csv/.tsv (a text column).
@@ -31,9 +35,10 @@ pub struct PretrainArgs {
     /// Continue pre-training this model folder (its tokenizer and weights).
     #[arg(long, conflicts_with_all = ["preset", "layers", "hidden", "heads"])]
     from: Option<PathBuf>,
-    /// A new model's starting shape: tiny (2 x 128), small (4 x 256) or char (4 x 128, context 64).
-    #[arg(long, default_value = "tiny")]
-    preset: String,
+    /// A new model's starting shape: tiny (2 x 128), small (4 x 256) or char (4 x 128, context
+    /// 64). [default: tiny for mlm, char for clm]
+    #[arg(long)]
+    preset: Option<String>,
     /// Layers of a new model (overrides the preset).
     #[arg(long)]
     layers: Option<usize>,
@@ -43,45 +48,45 @@ pub struct PretrainArgs {
     /// Attention heads of a new model (overrides the preset).
     #[arg(long)]
     heads: Option<usize>,
-    /// Dropout of a new model.
-    #[arg(long, default_value_t = 0.1)]
-    dropout: f64,
+    /// Dropout of a new model. [default: 0.1 for mlm, 0 for clm]
+    #[arg(long)]
+    dropout: Option<f64>,
     /// A new model's vocabulary: model (that of --from or --tokenizer-from), char,
-    /// wordpiece:SIZE or bpe:SIZE.
-    #[arg(long, default_value = "wordpiece:4096")]
-    tokenizer: Vocabulary,
+    /// wordpiece:SIZE or bpe:SIZE. [default: wordpiece:4096 for mlm, char for clm]
+    #[arg(long)]
+    tokenizer: Option<Vocabulary>,
     /// Model folder whose tokenizer `--tokenizer model` takes for a new model.
     #[arg(long)]
     tokenizer_from: Option<PathBuf>,
     /// Optimizer steps.
-    #[arg(long, default_value_t = 1000)]
+    #[arg(long, default_value_t = PretrainSettings::default().steps)]
     steps: usize,
-    /// Blocks per step.
-    #[arg(long, default_value_t = 32)]
-    batch_size: usize,
+    /// Blocks per step. [default: 32 for mlm, 12 for clm]
+    #[arg(long)]
+    batch_size: Option<usize>,
     /// Tokens per block, special tokens included (at most the model's context).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, default_value_t = PretrainSettings::default().seq_len)]
     seq_len: usize,
     /// Peak learning rate (AdamW, linear warm-up and decay).
-    #[arg(long, default_value_t = 1e-3)]
+    #[arg(long, default_value_t = PretrainSettings::default().lr)]
     lr: f64,
     /// Share of the steps spent warming up.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(long, default_value_t = PretrainSettings::default().warmup_ratio)]
     warmup_ratio: f64,
     /// AdamW weight decay.
-    #[arg(long, default_value_t = 0.01)]
+    #[arg(long, default_value_t = PretrainSettings::default().weight_decay)]
     weight_decay: f64,
     /// Share of the corpus (its end) held out for evaluation.
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(long, default_value_t = PretrainSettings::default().heldout_share)]
     heldout: f64,
     /// Steps between held-out evaluations.
-    #[arg(long, default_value_t = 100)]
+    #[arg(long, default_value_t = PretrainSettings::default().eval_every)]
     eval_every: usize,
     /// Most held-out batches per evaluation.
-    #[arg(long, default_value_t = 8)]
+    #[arg(long, default_value_t = PretrainSettings::default().eval_batches)]
     eval_batches: usize,
     /// Seed of initialisation, block offsets and masks.
-    #[arg(long, default_value_t = 42)]
+    #[arg(long, default_value_t = PretrainSettings::default().seed)]
     seed: u64,
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]
@@ -91,10 +96,83 @@ pub struct PretrainArgs {
     out: PathBuf,
 }
 
+impl PretrainArgs {
+    /// The settings these flags ask for: the objective's defaults where a flag is not given.
+    /// A new model's context grows to the block length asked for.
+    pub fn settings(&self) -> Result<PretrainSettings, String> {
+        let d = PretrainSettings::defaults(self.objective);
+        let LmStart::Scratch {
+            architecture: base,
+            vocabulary,
+        } = d.start
+        else {
+            unreachable!("the defaults start from scratch")
+        };
+        let base = match &self.preset {
+            Some(name) => Architecture::preset(name)
+                .ok_or_else(|| format!("unknown preset \"{name}\" (tiny, small or char)"))?,
+            None => base,
+        };
+        let start = match self.from {
+            Some(_) => LmStart::Loaded,
+            None => LmStart::Scratch {
+                architecture: Architecture {
+                    layers: self.layers.unwrap_or(base.layers),
+                    hidden: self.hidden.unwrap_or(base.hidden),
+                    heads: self.heads.unwrap_or(base.heads),
+                    context: base.context.max(self.seq_len),
+                },
+                vocabulary: self.tokenizer.unwrap_or(vocabulary),
+            },
+        };
+        Ok(PretrainSettings {
+            objective: self.objective,
+            start,
+            steps: self.steps,
+            batch_size: self.batch_size.unwrap_or(d.batch_size),
+            seq_len: self.seq_len,
+            lr: self.lr,
+            warmup_ratio: self.warmup_ratio,
+            weight_decay: self.weight_decay,
+            dropout: self.dropout.unwrap_or(d.dropout),
+            eval_every: self.eval_every,
+            eval_batches: self.eval_batches,
+            heldout_share: self.heldout,
+            seed: self.seed,
+            ..d
+        })
+    }
+}
+
+/// A settings error in the command line's words: the flag, then the engine's message.
+pub fn settings_error(e: &PretrainSettingsError) -> String {
+    let flag = match e.setting() {
+        PretrainSetting::Architecture => "--preset/--layers/--hidden/--heads",
+        PretrainSetting::VocabularySize => "--tokenizer",
+        PretrainSetting::Steps => "--steps",
+        PretrainSetting::BatchSize => "--batch-size",
+        PretrainSetting::SeqLen => "--seq-len",
+        PretrainSetting::LearningRate => "--lr",
+        PretrainSetting::Warmup => "--warmup-ratio",
+        PretrainSetting::WeightDecay => "--weight-decay",
+        PretrainSetting::Dropout => "--dropout",
+        PretrainSetting::EvalEvery => "--eval-every",
+        PretrainSetting::EvalBatches => "--eval-batches",
+        PretrainSetting::Heldout => "--heldout",
+        PretrainSetting::Temperature => "--temperature",
+        PretrainSetting::TopP => "--top-p",
+    };
+    match e.setting() {
+        PretrainSetting::Architecture => format!("{flag}: {e}"),
+        _ => format!("{flag} {e}"),
+    }
+}
+
 pub fn run(a: PretrainArgs) -> Result<(), String> {
-    let bytes = read(&a.corpus)?;
+    let settings = a.settings()?;
+    settings.validate(None).map_err(|e| settings_error(&e))?;
     let name = a.corpus.display().to_string();
-    let text = read_corpus(&name, &bytes)?;
+    let text = read_corpus(&name, &read(&a.corpus)?)?;
     for p in text.problems.iter().take(crate::data::MAX_LISTED_PROBLEMS) {
         eprintln!("{name}: line {}: {} (skipped)", p.line, p.message);
     }
@@ -104,60 +182,16 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
         .as_deref()
         .map(ModelDir::open)
         .transpose()?;
-    let start = match &from {
-        Some(dir) => Start::Checkpoint(dir),
-        None => {
-            let base = Architecture::preset(&a.preset)
-                .ok_or_else(|| format!("unknown preset \"{}\" (tiny, small or char)", a.preset))?;
-            let architecture = Architecture {
-                layers: a.layers.unwrap_or(base.layers),
-                hidden: a.hidden.unwrap_or(base.hidden),
-                heads: a.heads.unwrap_or(base.heads),
-                context: base.context.max(a.seq_len),
-            };
-            if a.tokenizer == Vocabulary::Model && tokenizer_of.is_none() {
-                return Err("--tokenizer model needs --tokenizer-from DIR (or --from DIR)".into());
-            }
-            Start::Scratch {
-                architecture,
-                vocabulary: a.tokenizer,
-                tokenizer_of: tokenizer_of.as_deref(),
-                dropout: a.dropout,
-            }
-        }
-    };
-    let plan = lm_recipe::plan(&text.text, &start, a.objective, a.heldout)
+    let start = start_of(&settings, from.as_deref(), tokenizer_of.as_deref())?;
+    let plan = lm_recipe::plan(&text.text, &start, a.objective, settings.heldout_share)
         .map_err(|e| format!("{name}: {e}"))?;
-    if a.seq_len > plan.config.max_len() {
-        return Err(format!(
-            "--seq-len {} is longer than the model's context ({} positions)",
-            a.seq_len,
-            plan.config.max_len()
-        ));
-    }
-    let s = &plan.corpus.stats;
-    eprintln!(
-        "{name}: {} characters ({}), {} tokens, {} distinct of a {}-token vocabulary; \
-         {} held out",
-        plan.corpus.chars,
-        text.source,
-        s.tokens,
-        s.distinct,
-        plan.config.vocab_size,
-        plan.corpus.heldout.len()
-    );
-    eprintln!(
-        "reference losses (nats/token): uniform {:.3}, unigram {:.3}, bigram {:.3}; \
-         always \"{}\" scores {:.1}%",
-        s.uniform,
-        s.unigram,
-        s.bigram,
-        plan.tokenizer.token(s.top_token),
-        100.0 * s.top_share
-    );
+    settings
+        .validate(Some(plan.config.max_len()))
+        .map_err(|e| settings_error(&e))?;
+    describe_corpus(&name, &text.source, &plan);
     let picked = pick_device(a.device)?;
     let device = picked.device.autodiff();
-    burn::prelude::Device::seed(&device, a.seed);
+    burn::prelude::Device::seed(&device, settings.seed);
     let (model, report) =
         lm_recipe::load(&plan, &start, a.objective, &device).map_err(|e| e.to_string())?;
     if !report.initialised.is_empty() {
@@ -167,51 +201,20 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
         );
     }
     let params = parameter_count(&model);
+    let c = &plan.config;
+    let (layers, width, heads) = (c.num_hidden_layers, c.hidden_size, c.num_attention_heads);
+    let what = a.objective.describe();
     eprintln!(
-        "{} of a {}-layer, {}-wide model ({} heads, {params} parameters)",
-        a.objective.describe(),
-        plan.config.num_hidden_layers,
-        plan.config.hidden_size,
-        plan.config.num_attention_heads
+        "{what} of a {layers}-layer, {width}-wide model ({heads} heads, {params} parameters)"
     );
-    let config = PretrainConfig {
-        steps: a.steps,
-        batch_size: a.batch_size,
-        seq_len: a.seq_len,
-        lr: a.lr,
-        warmup_ratio: a.warmup_ratio,
-        weight_decay: a.weight_decay,
-        max_grad_norm: 1.0,
-        seed: a.seed,
-        eval_every: a.eval_every,
-        eval_batches: a.eval_batches,
-    };
     let mut history = Vec::new();
     let mut on_event = |e: LmEvent| {
-        match &e {
-            LmEvent::Evaluated { step, scores, .. } => eprintln!(
-                "step {step}: held-out loss {:.4} (perplexity {:.1}), accuracy {:.2}%",
-                scores.loss,
-                scores.perplexity,
-                100.0 * scores.accuracy
-            ),
-            LmEvent::Step {
-                step,
-                total_steps,
-                loss,
-                tokens_per_s,
-                eta_s,
-                ..
-            } if step % 50 == 0 => eprintln!(
-                "step {step}/{total_steps}: loss {loss:.4}, {tokens_per_s:.0} tokens/s, {eta_s:.0} s left"
-            ),
-            LmEvent::Stopped { reason } => eprintln!("stopped: {reason}"),
-            _ => {}
-        }
+        say_progress(&e);
         if !matches!(e, LmEvent::Step { .. }) {
             history.push(e);
         }
     };
+    let config = PretrainConfig::from(&settings);
     let outcome = pollster::block_on(pretrain(
         model,
         &plan.corpus,
@@ -222,27 +225,18 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
     ))
     .map_err(|e| e.to_string())?;
 
-    std::fs::create_dir_all(&a.out).map_err(|e| format!("{}: {e}", a.out.display()))?;
-    let mut exported = plan.config.clone();
-    exported.is_decoder = a.objective == Objective::Clm;
-    let weights =
-        pollster::block_on(export_lm_safetensors(&outcome.model)).map_err(|e| e.to_string())?;
-    write(&a.out.join("model.safetensors"), weights)?;
-    write(
-        &a.out.join("config.json"),
-        export_lm_config(&exported, a.objective),
-    )?;
-    write_tokenizer(
-        &plan.tokenizer,
-        &exported,
-        from.as_ref().or(tokenizer_of.as_ref()),
-        &a,
-    )?;
+    let trained = Trained::Lm {
+        model: &outcome.model,
+        config: &plan.config,
+        objective: a.objective,
+    };
+    let files = pollster::block_on(folder_files(&trained, &start.tokenizer_files(&plan)?))?;
+    write_folder(&a.out, &files)?;
     let record = json!({
         "objective": a.objective,
         "corpus": name,
         "corpus_stats": plan.corpus.stats,
-        "settings": config,
+        "settings": settings,
         "parameters": params,
         "device": picked.description,
         "steps": outcome.steps,
@@ -258,76 +252,106 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
         outcome.best_step,
         a.out.display()
     );
+    println!("{}", result_line(&outcome, a.objective));
+    Ok(())
+}
+
+/// Where the run starts: the `--from` folder, or a new model of the settings' shape and
+/// vocabulary (the model's own, from `--tokenizer-from`).
+fn start_of<'a>(
+    settings: &PretrainSettings,
+    from: Option<&'a ModelFiles>,
+    tokenizer_of: Option<&'a ModelFiles>,
+) -> Result<Start<'a>, String> {
+    match (from, &settings.start) {
+        (Some(files), _) => Ok(Start::Checkpoint(files)),
+        (
+            None,
+            LmStart::Scratch {
+                architecture,
+                vocabulary,
+            },
+        ) => {
+            if *vocabulary == Vocabulary::Model && tokenizer_of.is_none() {
+                return Err("--tokenizer model needs --tokenizer-from DIR (or --from DIR)".into());
+            }
+            Ok(Start::Scratch {
+                architecture: *architecture,
+                vocabulary: *vocabulary,
+                tokenizer_of,
+                dropout: settings.dropout,
+            })
+        }
+        (None, LmStart::Loaded) => Err("continuing a model needs --from DIR".into()),
+    }
+}
+
+/// The corpus as the run sees it, and the losses a model must beat, on stderr.
+fn describe_corpus(name: &str, source: &str, plan: &LmPlan) {
+    let s = &plan.corpus.stats;
+    eprintln!(
+        "{name}: {} characters ({source}), {} tokens, {} distinct of a {}-token vocabulary; \
+         {} held out",
+        plan.corpus.chars,
+        s.tokens,
+        s.distinct,
+        plan.config.vocab_size,
+        plan.corpus.heldout.len()
+    );
+    eprintln!(
+        "reference losses (nats/token): uniform {:.3}, unigram {:.3}, bigram {:.3}; \
+         always \"{}\" scores {:.1}%",
+        s.uniform,
+        s.unigram,
+        s.bigram,
+        plan.tokenizer.token(s.top_token),
+        100.0 * s.top_share
+    );
+}
+
+/// A line on stderr for each evaluation, every 50th step and a stop.
+fn say_progress(e: &LmEvent) {
+    match e {
+        LmEvent::Evaluated { step, scores, .. } => eprintln!(
+            "step {step}: held-out loss {:.4} (perplexity {:.1}), accuracy {:.2}%",
+            scores.loss,
+            scores.perplexity,
+            100.0 * scores.accuracy
+        ),
+        LmEvent::Step {
+            step,
+            total_steps,
+            loss,
+            tokens_per_s,
+            eta_s,
+            ..
+        } if step % 50 == 0 => eprintln!(
+            "step {step}/{total_steps}: loss {loss:.4}, {tokens_per_s:.0} tokens/s, {eta_s:.0} s left"
+        ),
+        LmEvent::Stopped { reason } => eprintln!("stopped: {reason}"),
+        _ => {}
+    }
+}
+
+/// The run's result as one JSON line on stdout.
+fn result_line(outcome: &LmOutcome, objective: Objective) -> serde_json::Value {
     let mut line = json!({
         "steps": outcome.steps,
         "train_loss": outcome.train_loss,
         "heldout_loss": outcome.heldout.map(|h| h.loss),
         "tokens_per_s": outcome.tokens_per_s,
     });
-    let key = match a.objective {
+    let key = match objective {
         Objective::Mlm => "heldout_masked_accuracy",
         Objective::Clm => "heldout_next_token_accuracy",
     };
     line[key] = json!(outcome.heldout.map(|h| h.accuracy));
-    println!("{line}");
-    Ok(())
+    line
 }
 
 fn parameter_count(model: &BertLm) -> usize {
     use burn::module::Module;
     model.num_params()
-}
-
-/// `tokenizer.json`, and a `tokenizer_config.json` naming the special tokens, so that
-/// `AutoTokenizer` and `pipeline("fill-mask")` load the folder. A model's own tokenizer is
-/// copied with its files.
-fn write_tokenizer(
-    tokenizer: &TextTokenizer,
-    config: &BertConfig,
-    source: Option<&ModelDir>,
-    a: &PretrainArgs,
-) -> Result<(), String> {
-    let own = from_model(a) && source.is_some();
-    write(
-        &a.out.join("tokenizer.json"),
-        match (own, source) {
-            (true, Some(dir)) => dir.tokenizer_json()?,
-            _ => tokenizer.to_json().map_err(|e| e.to_string())?.into_bytes(),
-        },
-    )?;
-    match (own, source) {
-        (true, Some(dir)) => {
-            for file in [
-                "vocab.txt",
-                "tokenizer_config.json",
-                "special_tokens_map.json",
-            ] {
-                let from = dir.path.join(file);
-                if from.exists() {
-                    std::fs::copy(&from, a.out.join(file))
-                        .map_err(|e| format!("{}: {e}", from.display()))?;
-                }
-            }
-        }
-        _ => {
-            let [pad, unk, cls, sep, mask] = SPECIAL_TOKENS;
-            let tc = json!({
-                "tokenizer_class": "PreTrainedTokenizerFast",
-                "pad_token": pad, "unk_token": unk, "cls_token": cls, "sep_token": sep,
-                "mask_token": mask, "model_max_length": config.max_len(),
-                "clean_up_tokenization_spaces": false,
-            });
-            write(
-                &a.out.join("tokenizer_config.json"),
-                serde_json::to_string_pretty(&tc).expect("json"),
-            )?;
-        }
-    }
-    Ok(())
-}
-
-fn from_model(a: &PretrainArgs) -> bool {
-    a.from.is_some() || a.tokenizer == Vocabulary::Model
 }
 
 /// A model folder as a language model, refusing one without a trained head.

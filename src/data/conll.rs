@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::{Examples, Parsed, Problem, TokenExample, lines};
+use super::parsed::{Examples, Parsed, Problem, TokenExample, lines};
 
 /// Checks a tag's shape: `O`, or a prefix `B-`, `I-`, `E-`, `S-` and a type.
 fn check_tag(tag: &str) -> Result<(), String> {

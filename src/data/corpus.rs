@@ -7,7 +7,7 @@
 
 use std::collections::HashMap;
 
-use super::Problem;
+use super::parsed::Problem;
 use super::tokenizer::{TextTokenizer, TokenizerError};
 use crate::shared::{Objective, TEXT_COLUMNS};
 

@@ -11,7 +11,7 @@ use std::collections::BTreeSet;
 
 use csv::{ByteRecord, Position, Reader};
 
-use super::{DataError, Examples, MultiLine, Parsed, Problem, TextExample};
+use super::parsed::{DataError, Examples, MultiLine, Parsed, Problem, TextExample};
 use crate::shared::{LABEL_COLUMNS, TEXT_COLUMNS};
 
 /// Line numbers from byte offsets. The csv crate's own line count skips CRLF endings, and a
@@ -280,7 +280,7 @@ fn judge_multiline(
 mod tests {
     use super::*;
     use crate::data::formats::{ParseOptions, parse as parse_any};
-    use crate::data::lines;
+    use crate::data::parsed::lines;
     use crate::data::testing::{classify, texts};
 
     #[test]

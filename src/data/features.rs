@@ -6,8 +6,8 @@
 
 use std::collections::HashMap;
 
+use super::parsed::{Examples, Problem};
 use super::tokenizer::{TextTokenizer, TokenizerError};
-use super::{Examples, Problem};
 use crate::shared::IGNORE_INDEX;
 
 /// One example ready for batching.

@@ -4,7 +4,9 @@
 
 use serde_json::Value;
 
-use super::{DataError, Examples, Parsed, Problem, Task, TextExample, conll, delimited, lines};
+use super::parsed::{DataError, Examples, Parsed, Problem, TextExample, lines};
+use super::{conll, delimited};
+use crate::shared::Task;
 
 pub use crate::shared::{LABEL_COLUMNS, TEXT_COLUMNS};
 

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Examples, TextExample, TokenExample};
+use super::parsed::{Examples, TextExample, TokenExample};
 
 pub use crate::shared::rng::Rng;
 

@@ -7,9 +7,9 @@ use burn::prelude::*;
 use crate::data::batch::collate;
 use crate::data::features::Features;
 use crate::data::tokenizer::{TextTokenizer, TokenizerError};
+use crate::forward::to_tensors;
 use crate::model::{BertModel, mean_pool_normalized};
 use crate::runtime::readback::{ReadbackError, read_f32};
-use crate::train::to_tensors;
 
 /// Why vectors could not be computed.
 #[derive(Debug, thiserror::Error)]

@@ -19,9 +19,9 @@ use serde::{Deserialize, Serialize};
 use crate::data::entities::{Entity, entities, split_words};
 use crate::data::features::Features;
 use crate::data::tokenizer::{TextTokenizer, TokenizerError};
+use crate::forward::{argmax, predict_probabilities};
 use crate::model::{BertClassifier, Task};
 use crate::runtime::readback::ReadbackError;
-use crate::train::eval::{argmax, predict_probabilities};
 
 /// The prediction for one text.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -21,21 +21,7 @@ pub fn pca(points: &[Vec<f32>]) -> (Vec<[f32; 2]>, [f64; 2]) {
         .iter()
         .map(|p| p.iter().zip(&mean).map(|(v, m)| *v as f64 - m).collect())
         .collect();
-    // Covariance, d x d (symmetric).
-    let mut cov = vec![0f64; d * d];
-    for row in &centred {
-        for i in 0..d {
-            let ri = row[i];
-            if ri == 0.0 {
-                continue;
-            }
-            let line = &mut cov[i * d..(i + 1) * d];
-            for (c, rj) in line.iter_mut().zip(row) {
-                *c += ri * rj;
-            }
-        }
-    }
-    cov.iter_mut().for_each(|c| *c /= (n - 1) as f64);
+    let cov = covariance(&centred, d);
     let trace: f64 = (0..d).map(|i| cov[i * d + i]).sum();
     let mut axes: Vec<Vec<f64>> = Vec::new();
     let mut shares = [0f64; 2];
@@ -75,6 +61,33 @@ pub fn pca(points: &[Vec<f32>]) -> (Vec<[f32; 2]>, [f64; 2]) {
             [c(&axes[0]), c(&axes[1])]
         })
         .collect();
+    fix_signs(&mut coords);
+    (coords, shares)
+}
+
+/// The covariance of centred rows of length `d`, `d x d` row-major (symmetric).
+fn covariance(centred: &[Vec<f64>], d: usize) -> Vec<f64> {
+    let mut cov = vec![0f64; d * d];
+    for row in centred {
+        for i in 0..d {
+            let ri = row[i];
+            if ri == 0.0 {
+                continue;
+            }
+            let line = &mut cov[i * d..(i + 1) * d];
+            for (c, rj) in line.iter_mut().zip(row) {
+                *c += ri * rj;
+            }
+        }
+    }
+    let n = centred.len().max(2);
+    cov.iter_mut().for_each(|c| *c /= (n - 1) as f64);
+    cov
+}
+
+/// Flips each axis so that its largest coordinate (in size) is positive: the same data gives
+/// the same picture whatever sign power iteration ends with.
+fn fix_signs(coords: &mut [[f32; 2]]) {
     for axis in 0..2 {
         let largest = coords
             .iter()
@@ -85,7 +98,6 @@ pub fn pca(points: &[Vec<f32>]) -> (Vec<[f32; 2]>, [f64; 2]) {
             coords.iter_mut().for_each(|p| p[axis] = -p[axis]);
         }
     }
-    (coords, shares)
 }
 
 /// Exact t-SNE to two dimensions: Gaussian affinities at `perplexity` (lowered for few points),

@@ -10,7 +10,10 @@ use crate::shared::TEXT_COLUMNS;
 /// Reads the texts of `bytes`, a file called `name` (its extension picks the reader).
 pub fn texts_of(name: &str, bytes: &[u8]) -> Result<Vec<String>, String> {
     let content = std::str::from_utf8(bytes).map_err(|e| {
-        let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+        let line = 1 + bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|&&b| b == b'\n')
+            .count();
         format!("{name}: line {line}: not valid UTF-8 (save the file as UTF-8)")
     })?;
     let lower = name.to_lowercase();
@@ -107,6 +110,9 @@ mod tests {
     #[test]
     fn text_that_is_not_utf8_is_refused_at_its_line() {
         let err = texts_of("a.txt", b"one\ntwo\nthr\xFFee\n").unwrap_err();
-        assert_eq!(err, "a.txt: line 3: not valid UTF-8 (save the file as UTF-8)");
+        assert_eq!(
+            err,
+            "a.txt: line 3: not valid UTF-8 (save the file as UTF-8)"
+        );
     }
 }

@@ -131,3 +131,119 @@ pub fn mean_pool_normalized(hidden: Tensor<3>, attention_mask: Tensor<2, Int>) -
     let norm = mean.clone().square().sum_dim(1).sqrt().clamp_min(1e-12); // [batch, 1]
     mean / norm
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn model(causal: bool) -> BertModel {
+        let mut config = BertConfig::tiny(20);
+        config.is_decoder = causal;
+        Device::flex().seed(5);
+        BertModel::init(&config, true, &Device::flex())
+    }
+
+    fn ints(rows: &[&[i64]]) -> Tensor<2, Int> {
+        let seq = rows[0].len();
+        let flat: Vec<i64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+        Tensor::from_data(TensorData::new(flat, [rows.len(), seq]), &Device::flex())
+    }
+
+    fn run(m: &BertModel, ids: &[&[i64]], mask: &[&[i64]]) -> BertOutput {
+        let types = vec![vec![0i64; ids[0].len()]; ids.len()];
+        let types: Vec<&[i64]> = types.iter().map(Vec::as_slice).collect();
+        m.forward(ints(ids), ints(mask), ints(&types), true)
+    }
+
+    fn flat<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    fn largest_difference(a: &[f32], b: &[f32]) -> f32 {
+        a.iter()
+            .zip(b)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max)
+    }
+
+    #[test]
+    fn shapes_of_the_states_the_pooler_and_the_attentions() {
+        let out = run(
+            &model(false),
+            &[&[2, 5, 6, 3], &[2, 7, 3, 0]],
+            &[&[1; 4], &[1, 1, 1, 0]],
+        );
+        assert_eq!(out.last_hidden_state.dims(), [2, 4, 32]);
+        assert_eq!(out.pooled.unwrap().dims(), [2, 32]);
+        assert_eq!(out.attentions.len(), 2);
+        for a in out.attentions {
+            assert_eq!(a.dims(), [2, 4, 4, 4]);
+            for row in flat(a.sum_dim(3)) {
+                assert!(
+                    (row - 1.0).abs() < 1e-5,
+                    "a row of probabilities sums to {row}"
+                );
+            }
+        }
+    }
+
+    /// Padding gets no attention, so the real tokens' states are those of the text alone.
+    #[test]
+    fn padding_is_not_attended_and_changes_no_real_token() {
+        let m = model(false);
+        let alone = run(&m, &[&[2, 7, 3]], &[&[1, 1, 1]]);
+        let padded = run(&m, &[&[2, 7, 3, 0, 0]], &[&[1, 1, 1, 0, 0]]);
+        let alone_states = flat(alone.last_hidden_state);
+        let padded_states = flat(padded.last_hidden_state.slice([0..1, 0..3]));
+        let diff = largest_difference(&alone_states, &padded_states);
+        assert!(diff < 1e-5, "largest difference {diff}");
+        for a in padded.attentions {
+            let to_padding = flat(a.slice([0..1, 0..4, 0..5, 3..5]));
+            assert!(to_padding.iter().all(|&p| p == 0.0), "{to_padding:?}");
+        }
+    }
+
+    /// With causal attention, nothing above the diagonal is attended, and a later token
+    /// changes no earlier state.
+    #[test]
+    fn a_causal_model_never_looks_ahead() {
+        let m = model(true);
+        let a = run(&m, &[&[2, 7, 8, 9]], &[&[1; 4]]);
+        let b = run(&m, &[&[2, 7, 8, 4]], &[&[1; 4]]);
+        let early = |o: &BertOutput| flat(o.last_hidden_state.clone().slice([0..1, 0..3]));
+        assert!(largest_difference(&early(&a), &early(&b)) < 1e-5);
+        let last = |o: &BertOutput| flat(o.last_hidden_state.clone().slice([0..1, 3..4]));
+        assert!(
+            largest_difference(&last(&a), &last(&b)) > 1e-3,
+            "the last token changed"
+        );
+        for probs in a.attentions {
+            let p = flat(probs); // [1, heads, 4, 4]
+            for (i, v) in p.iter().enumerate() {
+                let (query, key) = ((i / 4) % 4, i % 4);
+                if key > query {
+                    assert_eq!(*v, 0.0, "query {query} attends to later key {key}");
+                }
+            }
+        }
+        // Not causal: the first token does see the last.
+        let m = model(false);
+        let a = run(&m, &[&[2, 7, 8, 9]], &[&[1; 4]]);
+        let b = run(&m, &[&[2, 7, 8, 4]], &[&[1; 4]]);
+        assert!(largest_difference(&early(&a), &early(&b)) > 1e-4);
+    }
+
+    #[test]
+    fn mean_pooling_skips_padding_and_has_unit_length() {
+        let hidden = Tensor::<3>::from_data(
+            TensorData::new(vec![3.0f32, 0.0, 1.0, 0.0, 100.0, 100.0], [1, 3, 2]),
+            &Device::flex(),
+        );
+        let pooled = flat(mean_pool_normalized(hidden, ints(&[&[1, 1, 0]])));
+        // mean of (3, 0) and (1, 0) is (2, 0); the padded (100, 100) is left out.
+        assert!(
+            largest_difference(&pooled, &[1.0, 0.0]) < 1e-6,
+            "{pooled:?}"
+        );
+    }
+}

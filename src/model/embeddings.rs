@@ -89,3 +89,58 @@ impl BertEmbeddings {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(rows: &[&[i64]]) -> Tensor<2, Int> {
+        let seq = rows[0].len();
+        let flat: Vec<i64> = rows.iter().flat_map(|r| r.iter().copied()).collect();
+        Tensor::from_data(TensorData::new(flat, [rows.len(), seq]), &Device::flex())
+    }
+
+    fn values(t: Tensor<3>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    fn embeddings(model_type: &str, pad: usize) -> BertEmbeddings {
+        let mut config = BertConfig::tiny(20);
+        config.model_type = Some(model_type.into());
+        config.pad_token_id = pad;
+        Device::flex().seed(3);
+        BertEmbeddings::init(&config, &Device::flex())
+    }
+
+    #[test]
+    fn shapes_and_the_electra_projection() {
+        let e = embeddings("bert", 0);
+        let x = e.forward(ids(&[&[2, 5, 3], &[2, 3, 0]]), ids(&[&[0; 3], &[0; 3]]));
+        assert_eq!(x.dims(), [2, 3, 32]);
+        let mut config = BertConfig::tiny(20);
+        config.model_type = Some("electra".into());
+        config.embedding_size = Some(16);
+        let e = BertEmbeddings::init(&config, &Device::flex());
+        assert_eq!(e.word_embeddings.weight.dims(), [20, 16]);
+        let x = e.forward(ids(&[&[2, 5, 3]]), ids(&[&[0; 3]]));
+        assert_eq!(x.dims(), [1, 3, 32]);
+    }
+
+    /// RoBERTa numbers positions over real tokens from `padding_idx + 1`, so padding on the left
+    /// moves no token's position; BERT's positions are absolute, so it does.
+    #[test]
+    fn roberta_positions_skip_padding_and_bert_positions_do_not() {
+        for (family, pad, same) in [("roberta", 1, true), ("bert", 0, false)] {
+            let e = embeddings(family, pad);
+            let p = pad as i64;
+            let plain = values(e.forward(ids(&[&[7, 8, 9]]), ids(&[&[0; 3]])));
+            let padded = values(e.forward(ids(&[&[p, 7, 8, 9]]), ids(&[&[0; 4]])));
+            let diff = plain
+                .iter()
+                .zip(&padded[32..])
+                .map(|(a, b)| (a - b).abs())
+                .fold(0.0f32, f32::max);
+            assert_eq!(diff < 1e-6, same, "{family}: largest difference {diff}");
+        }
+    }
+}

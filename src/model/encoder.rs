@@ -180,3 +180,38 @@ impl BertLayer {
         (self.layer_norm.forward(h + x), probs)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn attention_keeps_the_shape_and_a_masked_key_gets_nothing() {
+        let config = BertConfig::tiny(20);
+        let device = Device::flex();
+        device.seed(9);
+        let layer = BertLayer::init(&config, &device);
+        let x = Tensor::<3>::random(
+            [2, 5, 32],
+            burn::tensor::Distribution::Normal(0.0, 1.0),
+            &device,
+        );
+        // Key 4 of the second text is padding.
+        let mut bias = vec![0.0f32; 10];
+        bias[9] = -1e30;
+        let bias =
+            Tensor::<2>::from_data(TensorData::new(bias, [2, 5]), &device).reshape([2, 1, 1, 5]);
+        let (out, probs) = layer.forward(x, bias);
+        assert_eq!(out.dims(), [2, 5, 32]);
+        assert_eq!(probs.dims(), [2, 4, 5, 5]);
+        let p = probs.into_data().try_to_vec::<f32>().unwrap();
+        for (i, v) in p.iter().enumerate() {
+            let (text, key) = (i / (4 * 5 * 5), i % 5);
+            if text == 1 && key == 4 {
+                assert_eq!(*v, 0.0);
+            } else {
+                assert!(*v > 0.0, "text {text} key {key}: {v}");
+            }
+        }
+    }
+}

@@ -172,3 +172,88 @@ pub fn cross_entropy(logits: Tensor<2>, labels: Tensor<1, Int>) -> Tensor<1> {
     let count = weight.clone().sum().clamp_min(1.0);
     (picked * weight).sum().neg() / count
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn batch(ids: Vec<i64>, mask: Vec<i64>, shape: [usize; 2]) -> BatchTensors {
+        let device = Device::flex();
+        let int = |v: Vec<i64>| Tensor::<2, Int>::from_data(TensorData::new(v, shape), &device);
+        BatchTensors {
+            input_ids: int(ids),
+            attention_mask: int(mask),
+            token_type_ids: Tensor::zeros(shape, &device),
+        }
+    }
+
+    fn classifier(model_type: &str, task: Task) -> BertClassifier {
+        let mut config = BertConfig::tiny(20);
+        config.model_type = Some(model_type.into());
+        config.pad_token_id = 1;
+        let device = Device::flex();
+        BertClassifier::new(
+            BertModel::init(&config, true, &device),
+            &config,
+            task,
+            3,
+            &device,
+        )
+    }
+
+    #[test]
+    fn logits_are_one_row_per_text_or_per_token() {
+        let b = batch(
+            vec![2, 5, 3, 1, 2, 6, 7, 3],
+            vec![1, 1, 1, 0, 1, 1, 1, 1],
+            [2, 4],
+        );
+        for family in ["bert", "distilbert", "roberta", "electra"] {
+            let m = classifier(family, Task::Classify);
+            assert_eq!(m.forward(&b).dims(), [2, 3], "{family}");
+            assert_eq!(m.bert.pooler.is_some(), family == "bert", "{family}");
+            assert_eq!(m.pre_classifier.is_some(), family != "bert", "{family}");
+            let m = classifier(family, Task::Ner);
+            assert_eq!(m.forward(&b).dims(), [8, 3], "{family}");
+            assert!(m.bert.pooler.is_none());
+        }
+    }
+
+    /// The mean over the labels that count, as PyTorch's `CrossEntropyLoss(ignore_index=-100)`.
+    #[test]
+    fn cross_entropy_skips_the_ignored_labels() {
+        let device = Device::flex();
+        let logits = Tensor::<2>::from_data(
+            TensorData::new(vec![2.0f32, 0.0, 0.0, 3.0, 1.0, 1.0], [3, 2]),
+            &device,
+        );
+        let labels =
+            Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, IGNORE_INDEX, 1], [3]), &device);
+        let loss: f32 = cross_entropy(logits.clone(), labels).into_scalar();
+        let nll = |own: f64, other: f64| -(own - (own.exp() + other.exp()).ln());
+        let expected = (nll(2.0, 0.0) + nll(1.0, 1.0)) / 2.0;
+        assert!(
+            (loss as f64 - expected).abs() < 1e-6,
+            "{loss} against {expected}"
+        );
+        let none =
+            Tensor::<1, Int>::from_data(TensorData::new(vec![IGNORE_INDEX; 3], [3]), &device);
+        assert_eq!(cross_entropy(logits, none).into_scalar::<f32>(), 0.0);
+    }
+
+    #[test]
+    fn architectures_name_the_task_and_read_back() {
+        for model_type in ["bert", "distilbert", "roberta", "xlm-roberta", "electra"] {
+            for task in [Task::Classify, Task::Ner] {
+                let mut config = BertConfig::tiny(20);
+                config.model_type = Some(model_type.into());
+                config.architectures = Some(vec![task.architecture(config.family())]);
+                assert_eq!(
+                    Task::from_architectures(&config),
+                    Some(task),
+                    "{model_type}"
+                );
+            }
+        }
+    }
+}

@@ -8,6 +8,7 @@
 //! Architecture invariant: `model/` imports only burn and [`crate::shared`].
 
 pub mod activation;
+pub mod adapt;
 pub mod bert;
 pub mod config;
 pub mod dropout;

@@ -1,209 +1,33 @@
-//! The Learn area's messages: pre-training settings, progress with probe results, and
-//! attention maps. Engine-free views, like the rest of the protocol.
+//! The Learn area's messages: progress with probe results, and attention maps. Engine-free
+//! views, like the rest of the protocol; the settings themselves are `shared::pretrain`'s.
 
 use serde::{Deserialize, Serialize};
 
-use crate::shared::{Architecture, Objective, Vocabulary};
+use crate::shared::{Architecture, PretrainSetting, PretrainSettingsError};
 
-/// Where a pre-training run starts.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "from", rename_all = "snake_case")]
-pub enum LmStart {
-    /// Random weights of a new architecture.
-    Scratch {
-        /// Layers, width, heads, context.
-        architecture: Architecture,
-        /// Characters, a trained WordPiece/BPE, or the loaded model's tokenizer.
-        vocabulary: Vocabulary,
-    },
-    /// The loaded model, pre-trained further on the corpus (a new head if it has none).
-    Loaded,
-}
-
-/// A probe the person wrote: a text with the mask token (masked models) or a beginning to
-/// continue (next-token models), and optionally the word they expect.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct ProbeSpec {
-    /// The text.
-    pub text: String,
-    /// The word expected at the (first) mask, or next.
-    pub expect: Option<String>,
-}
-
-impl ProbeSpec {
-    /// Probes from lines of `text | expected word` (the expected word optional). A text that
-    /// ends with ":" keeps a line break after it, as a speaker's name in a play.
-    pub fn parse_lines(lines: &str) -> Vec<ProbeSpec> {
-        lines
-            .lines()
-            .filter(|l| !l.trim().is_empty())
-            .map(|l| {
-                let (text, expect) = match l.rsplit_once('|') {
-                    Some((t, e)) => (t.trim_end().to_string(), Some(e.trim().to_string())),
-                    None => (l.trim_end().to_string(), None),
-                };
-                let text = if text.ends_with(':') {
-                    text + "\n"
-                } else {
-                    text
-                };
-                ProbeSpec {
-                    text,
-                    expect: expect.filter(|e| !e.is_empty()),
-                }
-            })
-            .collect()
+/// The browser's name for a pre-training setting: its field's label in the Learn panel.
+pub fn pretrain_setting_label(setting: PretrainSetting) -> &'static str {
+    match setting {
+        PretrainSetting::Architecture => "Model shape:",
+        PretrainSetting::VocabularySize => "Vocabulary size",
+        PretrainSetting::Steps => "Steps",
+        PretrainSetting::BatchSize => "Batch",
+        PretrainSetting::SeqLen => "Block length",
+        PretrainSetting::LearningRate => "Learning rate",
+        PretrainSetting::Warmup => "Warm-up",
+        PretrainSetting::WeightDecay => "Weight decay",
+        PretrainSetting::Dropout => "Dropout",
+        PretrainSetting::EvalEvery => "Evaluate every",
+        PretrainSetting::EvalBatches => "Evaluation batches",
+        PretrainSetting::Heldout => "Held-out share",
+        PretrainSetting::Temperature => "Temperature",
+        PretrainSetting::TopP => "Top-p",
     }
 }
 
-/// Settings of a pre-training run in the browser.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct PretrainSettings {
-    /// Masked words or next token.
-    pub objective: Objective,
-    /// From scratch or from the loaded model.
-    pub start: LmStart,
-    /// Optimizer steps.
-    pub steps: usize,
-    /// Blocks per step.
-    pub batch_size: usize,
-    /// Tokens per block.
-    pub seq_len: usize,
-    /// Peak learning rate.
-    pub lr: f64,
-    /// Dropout of a new model.
-    pub dropout: f64,
-    /// Steps between held-out evaluations (and probe runs).
-    pub eval_every: usize,
-    /// Share of the corpus held out.
-    pub heldout_share: f64,
-    /// Seed of initialisation, blocks and masks.
-    pub seed: u64,
-    /// Probes run at every evaluation.
-    pub probes: Vec<ProbeSpec>,
-    /// Tokens sampled after each next-token probe.
-    pub sample_tokens: usize,
-    /// How those tokens are drawn.
-    #[serde(default)]
-    pub sampling: SampleSettings,
-}
-
-/// How a next-token model's continuation is drawn.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct SampleSettings {
-    /// Divides the logits: below 1 sharper, above 1 flatter; 0 always takes the most likely.
-    pub temperature: f64,
-    /// Draw only from the `top_k` most likely tokens (0: all).
-    pub top_k: usize,
-    /// Draw only from the most likely tokens whose probabilities add up to `top_p` (1: all).
-    pub top_p: f64,
-}
-
-impl Default for SampleSettings {
-    fn default() -> Self {
-        Self {
-            temperature: 0.8,
-            top_k: 0,
-            top_p: 1.0,
-        }
-    }
-}
-
-impl SampleSettings {
-    /// Why these cannot be used, if they cannot.
-    pub fn problem(&self) -> Option<&'static str> {
-        if !(self.temperature >= 0.0 && self.temperature <= 10.0) {
-            return Some("the temperature must be between 0 and 10");
-        }
-        if !(self.top_p > 0.0 && self.top_p <= 1.0) {
-            return Some("top-p must be above 0 and at most 1");
-        }
-        None
-    }
-}
-
-impl PretrainSettings {
-    /// The Learn area's defaults for an objective: the tiny masked model with a new
-    /// WordPiece vocabulary, or the character-level next-token model.
-    pub fn defaults(objective: Objective) -> Self {
-        let (architecture, vocabulary, batch_size, seq_len) = match objective {
-            Objective::Mlm => (
-                Architecture::preset("tiny").expect("preset"),
-                Vocabulary::WordPiece { size: 4096 },
-                32,
-                64,
-            ),
-            Objective::Clm => (
-                Architecture::preset("char").expect("preset"),
-                Vocabulary::Char,
-                12,
-                64,
-            ),
-        };
-        Self {
-            objective,
-            start: LmStart::Scratch {
-                architecture,
-                vocabulary,
-            },
-            steps: 1000,
-            batch_size,
-            seq_len,
-            lr: 1e-3,
-            dropout: match objective {
-                Objective::Mlm => 0.1,
-                Objective::Clm => 0.0,
-            },
-            eval_every: 50,
-            heldout_share: 0.1,
-            seed: 42,
-            probes: Vec::new(),
-            sample_tokens: 40,
-            sampling: SampleSettings::default(),
-        }
-    }
-}
-
-impl PretrainSettings {
-    /// Why these settings cannot run, in the Learn panel's words (None when they can).
-    pub fn problem(&self) -> Option<String> {
-        if let LmStart::Scratch {
-            architecture,
-            vocabulary,
-        } = &self.start
-        {
-            if let Err(e) = architecture.validate() {
-                return Some(format!("Model shape: {e}"));
-            }
-            if self.seq_len > architecture.context {
-                return Some(format!(
-                    "Block length {} is longer than the context ({})",
-                    self.seq_len, architecture.context
-                ));
-            }
-            if let Vocabulary::WordPiece { size } | Vocabulary::Bpe { size } = vocabulary
-                && *size < 64
-            {
-                return Some("Vocabulary size must be at least 64".into());
-            }
-        }
-        if self.steps == 0 || self.batch_size == 0 || self.eval_every == 0 {
-            return Some("Steps, batch size and evaluation interval must be at least 1".into());
-        }
-        if self.seq_len < 4 {
-            return Some("Block length must be at least 4 tokens".into());
-        }
-        if !(self.lr.is_finite() && self.lr > 0.0 && self.lr < 1.0) {
-            return Some("Learning rate must be between 0 and 1".into());
-        }
-        if !(0.0..0.5).contains(&self.heldout_share) || !(0.0..1.0).contains(&self.dropout) {
-            return Some("Held-out share must be below 0.5 and dropout below 1".into());
-        }
-        if let Some(p) = self.sampling.problem() {
-            return Some(format!("Sampling: {p}"));
-        }
-        None
-    }
+/// A pre-training settings error in the browser's words: "Block length must be between …".
+pub fn pretrain_setting_message(e: &PretrainSettingsError) -> String {
+    format!("{} {e}", pretrain_setting_label(e.setting()))
 }
 
 /// The corpus as the run sees it.
@@ -444,66 +268,4 @@ pub struct NeighbourList {
     pub whole_word: bool,
     /// Nearest tokens, closest first, with their cosine similarity.
     pub nearest: Vec<TokenScore>,
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn probe_lines_with_and_without_an_expected_word() {
-        let p = ProbeSpec::parse_lines("to be, or not to [MASK] | be\n\nROMEO:\nplain text");
-        assert_eq!(p.len(), 3);
-        assert_eq!(p[0].text, "to be, or not to [MASK]");
-        assert_eq!(p[0].expect.as_deref(), Some("be"));
-        assert_eq!(p[1].text, "ROMEO:\n");
-        assert_eq!(p[2].expect, None);
-    }
-
-    #[test]
-    fn default_settings_fit_their_architecture() {
-        for o in [Objective::Mlm, Objective::Clm] {
-            let s = PretrainSettings::defaults(o);
-            let LmStart::Scratch { architecture, .. } = s.start else {
-                panic!("defaults start from scratch")
-            };
-            assert!(architecture.validate().is_ok());
-            assert!(s.seq_len <= architecture.context);
-        }
-        // The character preset is issue 9's ~0.8 M-parameter recipe.
-        assert!(
-            PretrainSettings::defaults(Objective::Mlm)
-                .problem()
-                .is_none()
-        );
-        let mut bad = PretrainSettings::defaults(Objective::Clm);
-        bad.seq_len = 65;
-        assert!(
-            bad.problem().unwrap().contains("context"),
-            "{:?}",
-            bad.problem()
-        );
-        bad.seq_len = 64;
-        bad.lr = f64::NAN;
-        assert!(bad.problem().unwrap().contains("Learning rate"));
-        bad.lr = 1e-3;
-        bad.sampling.top_p = 0.0;
-        assert!(
-            bad.problem().unwrap().contains("top-p"),
-            "{:?}",
-            bad.problem()
-        );
-        bad.sampling = SampleSettings {
-            temperature: f64::NAN,
-            ..SampleSettings::default()
-        };
-        assert!(bad.problem().unwrap().contains("temperature"));
-        // Settings saved before sampling existed still read.
-        let mut old = serde_json::to_value(PretrainSettings::defaults(Objective::Clm)).unwrap();
-        old.as_object_mut().unwrap().remove("sampling");
-        let read: PretrainSettings = serde_json::from_value(old).unwrap();
-        assert_eq!(read.sampling, SampleSettings::default());
-        let char = crate::shared::Architecture::preset("char").unwrap();
-        assert_eq!(char.parameters(82), 829_138);
-    }
 }

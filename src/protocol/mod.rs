@@ -23,9 +23,10 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::shared::speed::{SpeedCase, Timing, Workload};
 pub use crate::shared::{
-    Adaptation, Architecture, CompareProgress, CompareSettings, Comparison, LabelCount,
-    LoraSettings, LoraTargets, Objective, Scores, Setting, SettingsError, StartKind, StepStats,
-    Task, TrainSettings, Vocabulary,
+    Adaptation, Architecture, CompareProgress, CompareSettings, Comparison, LabelCount, LmStart,
+    LoraSettings, LoraTargets, Objective, PretrainSetting, PretrainSettings, PretrainSettingsError,
+    ProbeSpec, SampleSettings, Scores, Setting, SettingsError, StartKind, StepStats, Task,
+    TrainSettings, Vocabulary,
 };
 pub use estimate::{
     DeviceLimits, DoesNotFit, check_fit, trainable_parameters, training_memory_bytes,
@@ -181,6 +182,16 @@ pub enum RequestKind {
     Neighbours,
     /// [`ToWorker::Speed`].
     Speed,
+}
+
+impl RequestKind {
+    /// Whether the request starts a run: one at a time, steered by pause, resume and cancel.
+    pub fn is_run(self) -> bool {
+        matches!(
+            self,
+            RequestKind::Train | RequestKind::Pretrain | RequestKind::Compare | RequestKind::Speed
+        )
+    }
 }
 
 impl ToWorker {
@@ -380,6 +391,14 @@ pub enum FromWorker {
         /// (`train::parallel`).
         split_steps: bool,
     },
+    /// Where the pause of a run stands, and whose run it is (only one runs at a time, but the
+    /// UI shows each kind in its own panel).
+    Steered {
+        /// The run: [`RequestKind::Train`], `Pretrain`, `Compare` or `Speed`.
+        run: RequestKind,
+        /// Pausing, paused or going on again.
+        pause: PauseState,
+    },
     /// A request failed.
     Failed {
         /// Which request.
@@ -424,13 +443,18 @@ pub enum TrainUpdate {
         /// Best so far (kept).
         best: bool,
     },
+}
+
+/// Where a run's pause stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PauseState {
     /// A pause was asked for; it takes hold once the step in progress has finished.
     Pausing,
-    /// Stopped between steps (`true`: no step runs until a resume), or going on again.
-    Paused {
-        /// Whether it is paused now.
-        paused: bool,
-    },
+    /// Stopped between steps: no step runs until a resume.
+    Paused,
+    /// Going on again.
+    Resumed,
 }
 
 #[cfg(test)]

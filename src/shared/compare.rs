@@ -4,7 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Task, TrainSettings};
+use super::settings::TrainSettings;
+use super::task::Task;
 
 /// Where a fine-tuning run of the comparison starts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]

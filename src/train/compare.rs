@@ -15,10 +15,11 @@ use super::pretrain::{LmEvent, PretrainConfig, PretrainError, pretrain};
 use super::recipe::Plan;
 use super::{Control, Event, Hook, TrainConfig, TrainData, TrainError, evaluate, fine_tune_with};
 use crate::checkpoint::{CheckpointError, ModelFiles, export_lm_safetensors, load_classifier};
+use crate::data::features::Features;
 use crate::data::split::Rng;
 use crate::model::{BertClassifier, BertLm, BertModel, Objective};
 use crate::runtime::readback::ReadbackError;
-use crate::shared::{CompareProgress, CompareSettings, Comparison, StartKind};
+use crate::shared::{CompareProgress, CompareSettings, Comparison, PretrainSettings, StartKind};
 
 /// Why a comparison could not run (or go on).
 #[derive(Debug, thiserror::Error)]
@@ -46,17 +47,18 @@ pub enum CompareError {
 /// The settings of self-pre-training: masked words on the training texts, the batch and length
 /// of fine-tuning (at most 64 tokens a block), a learning rate for weights from scratch.
 pub fn self_pretrain_config(settings: &CompareSettings) -> PretrainConfig {
-    PretrainConfig {
-        steps: settings.self_pretrain_steps,
+    let steps = settings.self_pretrain_steps;
+    PretrainConfig::from(&PretrainSettings {
+        steps,
         batch_size: settings.finetune.batch_size,
         seq_len: settings.finetune.max_len.clamp(8, 64),
         lr: 5e-4,
         warmup_ratio: 0.06,
         seed: settings.finetune.seed,
-        eval_every: settings.self_pretrain_steps.max(1),
+        eval_every: steps.max(1),
         eval_batches: 2,
-        ..PretrainConfig::default()
-    }
+        ..PretrainSettings::defaults(Objective::Mlm)
+    })
 }
 
 /// The fine-tuning loop's configuration for a run with `labels` examples: the settings' epochs,
@@ -137,27 +139,21 @@ pub async fn compare(
     };
     let cancelled = || Some("stopped by request".to_string());
 
-    let self_weights = if starts.contains(&StartKind::SelfPretrained) {
-        let weights = self_pretrain(
-            files,
-            plan,
-            settings,
-            keep_layers,
-            device,
-            on_event,
-            &mut control,
-        )
-        .await?;
+    let mut shared = Shared {
+        files,
+        plan,
+        settings,
+        keep_layers,
+        self_weights: None,
+        device,
+    };
+    if starts.contains(&StartKind::SelfPretrained) {
+        shared.self_weights = Some(self_pretrain(&shared, on_event, &mut control).await?);
         if control.cancelled {
             return Ok((comparison, cancelled()));
         }
-        Some(weights)
-    } else {
-        None
-    };
-    let config = crate::checkpoint::truncate_layers(&files.config, keep_layers)?;
-    let (base_seed, n_labels) = (settings.finetune.seed, data.labels.len());
-
+    }
+    let base_seed = settings.finetune.seed;
     // One copy of the validation examples for every run; only the training subset changes.
     let mut subset = TrainData {
         train: Vec::new(),
@@ -168,100 +164,159 @@ pub async fn compare(
     let mut run = 0;
     for (size_at, &size) in sizes.iter().enumerate() {
         for seed in 0..settings.seeds {
-            let mut order: Vec<usize> = (0..data.train.len()).collect();
-            Rng::new(base_seed.wrapping_add(seed as u64)).shuffle(&mut order);
-            subset.train = order[..size]
-                .iter()
-                .map(|&i| data.train[i].clone())
-                .collect();
+            subset.train = nested_subset(&data.train, size, base_seed.wrapping_add(seed as u64));
             for &start in &starts {
                 run += 1;
                 let run_seed = base_seed.wrapping_add(1000 * (seed as u64 + 1) + size_at as u64);
-                device.seed(run_seed);
-                let model = match start {
-                    StartKind::Pretrained => {
-                        load_classifier(
-                            &files.config,
-                            &files.weights,
-                            plan.task,
-                            n_labels,
-                            keep_layers,
-                            device,
-                        )?
-                        .0
-                    }
-                    StartKind::Scratch => {
-                        let bert = BertModel::init(&config, true, device);
-                        BertClassifier::new(bert, &config, plan.task, n_labels, device)
-                    }
-                    StartKind::SelfPretrained => {
-                        let weights = self_weights.as_deref().unwrap_or_default();
-                        load_classifier(&config, weights, plan.task, n_labels, None, device)?.0
-                    }
-                };
-                let mut forward = |event: Event| {
-                    if let Event::Step(s) = event {
-                        on_event(CompareProgress::Step {
-                            run,
-                            start,
-                            size,
-                            seed,
-                            step: s.step,
-                            total_steps: s.total_steps,
-                        });
-                    }
-                };
-                let outcome = fine_tune_with(
-                    model,
-                    &subset,
-                    &run_config(settings, size, run_seed),
-                    &mut forward,
-                    &mut control,
-                )
-                .await?;
-                if control.cancelled {
-                    return Ok((comparison, cancelled()));
-                }
-                // A run that diverged keeps its last good weights, scored like any other.
-                let evaluation = match outcome.evaluation {
-                    Some(e) => e,
-                    None => {
-                        evaluate(
-                            &outcome.model,
-                            &data.valid,
-                            &data.labels,
-                            settings.finetune.batch_size,
-                            data.pad_id,
-                        )
-                        .await?
-                    }
-                };
-                let score = evaluation.headline();
-                comparison.record(start, size, score);
-                on_event(CompareProgress::Scored {
+                let at = RunAt {
                     run,
                     start,
                     size,
                     seed,
-                    score,
-                });
+                    run_seed,
+                };
+                let Some(score) = shared.run(at, &subset, on_event, &mut control).await? else {
+                    return Ok((comparison, cancelled()));
+                };
+                comparison.record(start, size, score);
+                on_event(at.scored(score));
             }
         }
     }
     Ok((comparison, None))
 }
 
+/// The first `size` examples of a seeded shuffle: the subsets of one seed are nested, each
+/// label count adding examples to the smaller ones.
+fn nested_subset(train: &[Features], size: usize, seed: u64) -> Vec<Features> {
+    let mut order: Vec<usize> = (0..train.len()).collect();
+    Rng::new(seed).shuffle(&mut order);
+    order[..size].iter().map(|&i| train[i].clone()).collect()
+}
+
+/// What every run of a comparison shares.
+struct Shared<'a> {
+    files: &'a ModelFiles,
+    plan: &'a Plan,
+    settings: &'a CompareSettings,
+    keep_layers: Option<usize>,
+    /// The self-pre-trained weights, when that start is compared.
+    self_weights: Option<Vec<u8>>,
+    device: &'a Device,
+}
+
+/// Which run: its number, start, label count, seed, and the seed of its head and order.
+#[derive(Clone, Copy)]
+struct RunAt {
+    run: usize,
+    start: StartKind,
+    size: usize,
+    seed: usize,
+    run_seed: u64,
+}
+
+impl RunAt {
+    /// The run's score, as progress.
+    fn scored(self, score: f64) -> CompareProgress {
+        CompareProgress::Scored {
+            run: self.run,
+            start: self.start,
+            size: self.size,
+            seed: self.seed,
+            score,
+        }
+    }
+}
+
+impl Shared<'_> {
+    /// One run: its start fine-tuned on `subset` and scored on the validation examples (a run
+    /// that diverged keeps its last good weights, scored like any other); `None` once
+    /// cancelled.
+    async fn run(
+        &self,
+        at: RunAt,
+        subset: &TrainData,
+        on_event: &mut dyn FnMut(CompareProgress),
+        control: &mut Watch<'_>,
+    ) -> Result<Option<f64>, CompareError> {
+        let (plan, device) = (self.plan, self.device);
+        device.seed(at.run_seed);
+        let (files, weights) = (self.files, &self.self_weights);
+        let model = starting_model(at.start, files, self.keep_layers, plan, weights, device)?;
+        let mut forward = |event: Event| {
+            if let Event::Step(s) = event {
+                on_event(CompareProgress::Step {
+                    run: at.run,
+                    start: at.start,
+                    size: at.size,
+                    seed: at.seed,
+                    step: s.step,
+                    total_steps: s.total_steps,
+                });
+            }
+        };
+        let config = run_config(self.settings, at.size, at.run_seed);
+        let outcome = fine_tune_with(model, subset, &config, &mut forward, control).await?;
+        if control.cancelled {
+            return Ok(None);
+        }
+        let evaluation = match outcome.evaluation {
+            Some(e) => e,
+            None => {
+                let data = &plan.data;
+                let batch = self.settings.finetune.batch_size;
+                evaluate(
+                    &outcome.model,
+                    &data.valid,
+                    &data.labels,
+                    batch,
+                    data.pad_id,
+                )
+                .await?
+            }
+        };
+        Ok(Some(evaluation.headline()))
+    }
+}
+
+/// A run's model before fine-tuning: the checkpoint, random weights of its architecture, or
+/// that architecture self-pre-trained (`self_weights`), with a new head for the plan's labels.
+fn starting_model(
+    start: StartKind,
+    files: &ModelFiles,
+    keep_layers: Option<usize>,
+    plan: &Plan,
+    self_weights: &Option<Vec<u8>>,
+    device: &Device,
+) -> Result<BertClassifier, CompareError> {
+    let labels = plan.data.labels.len();
+    let config = crate::checkpoint::truncate_layers(&files.config, keep_layers)?;
+    Ok(match start {
+        StartKind::Pretrained => {
+            let (config, weights) = (&files.config, &files.weights);
+            load_classifier(config, weights, plan.task, labels, keep_layers, device)?.0
+        }
+        StartKind::Scratch => {
+            let bert = BertModel::init(&config, true, device);
+            BertClassifier::new(bert, &config, plan.task, labels, device)
+        }
+        StartKind::SelfPretrained => {
+            let weights = self_weights.as_deref().unwrap_or_default();
+            load_classifier(&config, weights, plan.task, labels, None, device)?.0
+        }
+    })
+}
+
 /// Pre-trains the checkpoint's architecture from random weights on the plan's training texts
 /// (masked words; labels unused) and returns its weights as a `BertForMaskedLM` file.
 async fn self_pretrain(
-    files: &ModelFiles,
-    plan: &Plan,
-    settings: &CompareSettings,
-    keep_layers: Option<usize>,
-    device: &Device,
+    shared: &Shared<'_>,
     on_event: &mut dyn FnMut(CompareProgress),
     control: &mut Watch<'_>,
 ) -> Result<Vec<u8>, CompareError> {
+    let (files, plan, settings, device) =
+        (shared.files, shared.plan, shared.settings, shared.device);
+    let keep_layers = shared.keep_layers;
     let text = plan.train_texts.join("\n");
     let start = Start::Reinitialised(files);
     let mut lm_plan = lm_recipe::plan(&text, &start, Objective::Mlm, 0.05)?;

@@ -5,6 +5,7 @@
 use burn::prelude::*;
 
 use super::pretrain::Specials;
+use crate::checkpoint::folder::TokenizerFiles;
 use crate::checkpoint::{CheckpointError, LoadReport, ModelFiles, load_lm};
 use crate::data::corpus::{Corpus, Framing, tokenize_corpus};
 use crate::data::tokenizer::{TextTokenizer, TokenizerError};
@@ -31,6 +32,23 @@ pub enum Start<'a> {
         /// Dropout of the new model.
         dropout: f64,
     },
+}
+
+impl Start<'_> {
+    /// The tokenizer's files for an export of a model pre-trained from this start (`plan` made
+    /// from it): the checkpoint's own files where its tokenizer is used, else the plan's new
+    /// vocabulary's.
+    pub fn tokenizer_files(&self, plan: &LmPlan) -> Result<TokenizerFiles, String> {
+        match self {
+            Start::Checkpoint(files) | Start::Reinitialised(files) => files.tokenizer_files(),
+            Start::Scratch {
+                vocabulary: Vocabulary::Model,
+                tokenizer_of: Some(files),
+                ..
+            } => files.tokenizer_files(),
+            Start::Scratch { .. } => TokenizerFiles::of(&plan.tokenizer),
+        }
+    }
 }
 
 /// Why the recipe cannot be assembled.

@@ -5,7 +5,9 @@
 //! sync point) to report it and to stop on a NaN or infinite loss.
 
 pub mod compare;
+pub mod control;
 pub mod eval;
+pub mod flat;
 pub mod lm_recipe;
 pub mod metrics;
 pub mod parallel;
@@ -14,12 +16,9 @@ pub mod pretrain;
 pub mod recipe;
 pub mod schedule;
 pub mod speed;
+pub mod step;
 
-use std::future::Future;
-use std::pin::Pin;
-
-use burn::module::{ModuleVisitor, Param};
-use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::ModuleOptimizer;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
@@ -27,10 +26,13 @@ use web_time::Instant;
 use crate::data::batch::{Batch, collate};
 use crate::data::features::Features;
 use crate::data::split::Rng;
-use crate::model::{BatchTensors, BertClassifier, Task};
+use crate::forward::to_tensors;
+use crate::model::{BertClassifier, Task};
 use crate::runtime::readback::{ReadbackError, read_f32};
 use crate::shared::StepStats;
-pub use eval::{Evaluation, evaluate, predict_probabilities};
+pub use control::Control;
+pub use eval::{Evaluation, evaluate};
+pub use step::{Hook, optimizer, train_step};
 
 /// Hyperparameters of a fine-tuning run. The defaults suit MiniLM-sized models on
 /// sentence-level data.
@@ -144,133 +146,6 @@ pub enum TrainError {
     /// Nothing to train on.
     #[error("no training examples")]
     Empty,
-}
-
-/// Batch arrays -> tensors on `device`; labels flattened to rows of the logits.
-pub fn to_tensors(batch: &Batch, device: &Device) -> (BatchTensors, Tensor<1, Int>) {
-    let shape = [batch.size, batch.seq];
-    let int2 =
-        |v: &Vec<i64>| Tensor::<2, Int>::from_data(TensorData::new(v.clone(), shape), device);
-    let tensors = BatchTensors {
-        input_ids: int2(&batch.input_ids),
-        attention_mask: int2(&batch.attention_mask),
-        token_type_ids: Tensor::<2, Int>::zeros(shape, device),
-    };
-    let labels = Tensor::<1, Int>::from_data(
-        TensorData::new(batch.labels.clone(), [batch.labels.len()]),
-        device,
-    );
-    (tensors, labels)
-}
-
-/// A new AdamW with PyTorch's defaults (betas 0.9/0.999, eps 1e-8) and the given decay.
-pub fn optimizer(weight_decay: f64) -> ModuleOptimizer {
-    AdamWConfig::new()
-        .with_epsilon(1e-8)
-        .with_weight_decay(weight_decay as f32)
-        .init()
-}
-
-/// One optimizer step: forward, backward, global-norm clipping, AdamW. Returns the updated
-/// model and the loss tensor, not read back.
-pub fn train_step(
-    model: BertClassifier,
-    optim: &mut ModuleOptimizer,
-    batch: &BatchTensors,
-    labels: Tensor<1, Int>,
-    lr: f64,
-    max_grad_norm: f64,
-) -> (BertClassifier, Tensor<1>) {
-    let (loss, _) = model.loss(batch, labels);
-    let grads = GradientsParams::from_grads(loss.backward(), &model);
-    let grads = clip_global_norm(grads, &model, max_grad_norm);
-    let model = optim.step(lr, model, grads);
-    (model, loss.detach())
-}
-
-/// Scales all gradients by `min(1, max_norm / global_norm)`, as `torch.nn.utils.clip_grad_norm_`.
-/// The scale stays on the device: no readback.
-pub(crate) fn clip_global_norm<M: Module>(
-    mut grads: GradientsParams,
-    model: &M,
-    max_norm: f64,
-) -> GradientsParams {
-    struct SquaredNorm<'a> {
-        grads: &'a GradientsParams,
-        total: Option<Tensor<1>>,
-    }
-    impl ModuleVisitor for SquaredNorm<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            if let Some(g) = self.grads.get::<D>(param.id) {
-                let s = g.square().sum();
-                self.total = Some(match self.total.take() {
-                    Some(t) => t + s,
-                    None => s,
-                });
-            }
-        }
-    }
-    struct Scale<'a> {
-        grads: &'a mut GradientsParams,
-        factor: Tensor<1>,
-    }
-    impl ModuleVisitor for Scale<'_> {
-        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
-            if let Some(g) = self.grads.remove::<D>(param.id) {
-                let factor = self.factor.clone().reshape([1; D]);
-                self.grads.register::<D>(param.id, g * factor);
-            }
-        }
-    }
-    let mut norm = SquaredNorm {
-        grads: &grads,
-        total: None,
-    };
-    model.visit(&mut norm);
-    let Some(total) = norm.total else {
-        return grads;
-    };
-    let factor = (total.sqrt() + 1e-6)
-        .recip()
-        .mul_scalar(max_norm)
-        .clamp_max(1.0);
-    model.visit(&mut Scale {
-        grads: &mut grads,
-        factor,
-    });
-    grads
-}
-
-/// A future the loop awaits, borrowed from its [`Control`].
-pub type Hook<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
-
-/// How a caller steers a run between steps. The browser worker pauses here (the future
-/// resolves on resume) and saves each new best model off the device, so that a lost GPU
-/// loses nothing that was learned.
-///
-/// `M` is the model being trained: a [`BertClassifier`] when fine-tuning, a
-/// [`crate::model::BertLm`] when pre-training.
-pub trait Control<M = BertClassifier> {
-    /// Awaited before every step; resolving to `false` ends the run, keeping the best model.
-    fn proceed(&mut self) -> Hook<'_, bool>;
-    /// Awaited after an evaluation that improved the validation score, with that model and
-    /// the epoch (fine-tuning) or step (pre-training) it was made at.
-    fn new_best<'a>(&'a mut self, _at: usize, _model: &'a M) -> Hook<'a, ()> {
-        Box::pin(async {})
-    }
-    /// Awaited after every evaluation with the model as it is (pre-training runs its probes
-    /// here).
-    fn evaluated<'a>(&'a mut self, _step: usize, _model: &'a M) -> Hook<'a, ()> {
-        Box::pin(async {})
-    }
-    /// A replica of the model to split each step's batch with ([`parallel`]), already set
-    /// up for this run's model; `None` (the default) computes every step here.
-    fn peer(&mut self) -> Option<&mut dyn parallel::Peer> {
-        None
-    }
-    /// Called once the peer failed (its half was computed here): `why`, in words. From then
-    /// on [`peer`](Self::peer) should say `None`.
-    fn peer_failed(&mut self, _why: String) {}
 }
 
 /// One optimizer step on `batch`, split with the control's replica when it has one and the

@@ -74,29 +74,7 @@ pub fn prepare(
             "the validation split is empty: use more data or a larger validation share".into(),
         ));
     }
-    let ner = task == Task::Ner;
-    let train_labels: BTreeSet<&str> = train.label_occurrences().into_iter().collect();
-    let valid_labels: BTreeSet<&str> = valid.label_occurrences().into_iter().collect();
-    let labels = label_names(train_labels.iter().chain(valid_labels.iter()).copied(), ner);
-    match task {
-        Task::Classify if labels.len() < 2 => {
-            return Err(PrepareError(format!(
-                "only one label ({}) in the data: a classifier needs at least two",
-                labels.first().map(String::as_str).unwrap_or("none")
-            )));
-        }
-        Task::Ner if labels.len() < 3 => {
-            return Err(PrepareError("no entity tags in the data, only O".into()));
-        }
-        _ => {}
-    }
-    let only_valid: Vec<&str> = valid_labels.difference(&train_labels).copied().collect();
-    if !only_valid.is_empty() {
-        notes.push(format!(
-            "label(s) {} appear only in the validation data; the model cannot learn them",
-            only_valid.join(", ")
-        ));
-    }
+    let labels = label_list(&train, &valid, task, &mut notes)?;
     let encode_part = |examples: &Examples, part: &str, notes: &mut Vec<String>| {
         let encoded = encode(examples, tokenizer, &labels, max_len)
             .map_err(|e| PrepareError(e.to_string()))?;
@@ -123,6 +101,41 @@ pub fn prepare(
         train_texts: train.texts(),
         notes,
     })
+}
+
+/// The label list from both parts (sorted; `O` first and B/I pairs for NER), refused when a
+/// classifier would have one label or a tagger no entity; labels seen only in validation are
+/// a note.
+fn label_list(
+    train: &Examples,
+    valid: &Examples,
+    task: Task,
+    notes: &mut Vec<String>,
+) -> Result<Vec<String>, PrepareError> {
+    let train_labels: BTreeSet<&str> = train.label_occurrences().into_iter().collect();
+    let valid_labels: BTreeSet<&str> = valid.label_occurrences().into_iter().collect();
+    let all = train_labels.iter().chain(valid_labels.iter()).copied();
+    let labels = label_names(all, task == Task::Ner);
+    match task {
+        Task::Classify if labels.len() < 2 => {
+            return Err(PrepareError(format!(
+                "only one label ({}) in the data: a classifier needs at least two",
+                labels.first().map(String::as_str).unwrap_or("none")
+            )));
+        }
+        Task::Ner if labels.len() < 3 => {
+            return Err(PrepareError("no entity tags in the data, only O".into()));
+        }
+        _ => {}
+    }
+    let only_valid: Vec<&str> = valid_labels.difference(&train_labels).copied().collect();
+    if !only_valid.is_empty() {
+        notes.push(format!(
+            "label(s) {} appear only in the validation data; the model cannot learn them",
+            only_valid.join(", ")
+        ));
+    }
+    Ok(labels)
 }
 
 #[cfg(test)]

@@ -11,54 +11,61 @@ use burn::prelude::*;
 use serde::{Deserialize, Serialize};
 use web_time::Instant;
 
-use super::{Control, Hook, clip_global_norm, optimizer, schedule};
+use super::control::Control;
+use super::schedule;
+use super::step::{Hook, clip_global_norm, optimizer};
 use crate::data::corpus::{Corpus, Framing};
 use crate::data::masking::mask;
 use crate::data::split::Rng;
 use crate::model::{BatchTensors, BertLm, Objective};
 use crate::runtime::readback::{ReadbackError, read_f32};
+use crate::shared::PretrainSettings;
 
-/// Hyperparameters of a pre-training run.
+/// The loop's hyperparameters, made from [`PretrainSettings`] (which hold the defaults).
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct PretrainConfig {
-    /// Optimizer steps. Default 1,000.
+    /// Optimizer steps.
     pub steps: usize,
-    /// Blocks per step. Default 32.
+    /// Blocks per step.
     pub batch_size: usize,
-    /// Tokens per block, special tokens included. Default 64.
+    /// Tokens per block, special tokens included.
     pub seq_len: usize,
-    /// Peak learning rate of AdamW. Default 1e-3 (small models from scratch).
+    /// Peak learning rate of AdamW.
     pub lr: f64,
-    /// Share of the steps spent warming up. Default 0.05.
+    /// Share of the steps spent warming up.
     pub warmup_ratio: f64,
-    /// AdamW's decoupled weight decay. Default 0.01 (BERT's).
+    /// AdamW's decoupled weight decay.
     pub weight_decay: f64,
-    /// Global gradient-norm clip. Default 1.0.
+    /// Global gradient-norm clip.
     pub max_grad_norm: f64,
     /// Seed of block offsets, masks and (set by the caller on the device) initialisation.
     pub seed: u64,
-    /// Steps between held-out evaluations. Default 100.
+    /// Steps between held-out evaluations.
     pub eval_every: usize,
-    /// Most held-out batches per evaluation. Default 8.
+    /// Most held-out batches per evaluation.
     pub eval_batches: usize,
 }
 
-impl Default for PretrainConfig {
-    fn default() -> Self {
+impl From<&PretrainSettings> for PretrainConfig {
+    /// The loop's part of the settings (the one set of defaults is theirs).
+    fn from(s: &PretrainSettings) -> Self {
         Self {
-            steps: 1000,
-            batch_size: 32,
-            seq_len: 64,
-            lr: 1e-3,
-            warmup_ratio: 0.05,
-            weight_decay: 0.01,
-            max_grad_norm: 1.0,
-            seed: 42,
-            eval_every: 100,
-            eval_batches: 8,
+            steps: s.steps,
+            batch_size: s.batch_size,
+            seq_len: s.seq_len,
+            lr: s.lr,
+            warmup_ratio: s.warmup_ratio,
+            weight_decay: s.weight_decay,
+            max_grad_norm: MAX_GRAD_NORM,
+            seed: s.seed,
+            eval_every: s.eval_every,
+            eval_batches: s.eval_batches,
         }
     }
 }
+
+/// The global gradient-norm clip, as fine-tuning's (`clip_grad_norm_` at 1.0).
+pub const MAX_GRAD_NORM: f64 = 1.0;
 
 /// Held-out scores.
 #[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq)]

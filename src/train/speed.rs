@@ -8,10 +8,11 @@
 use burn::prelude::*;
 use web_time::Instant;
 
-use super::{Control, optimizer, parallel, step_with, to_tensors};
+use super::{Control, optimizer, parallel, step_with};
 use crate::checkpoint::{CheckpointError, load_classifier, load_encoder};
 use crate::data::batch::Batch;
 use crate::data::split::Rng;
+use crate::forward::to_tensors;
 use crate::model::{BertConfig, Task};
 use crate::runtime::readback::{ReadbackError, read_f32};
 use crate::shared::Adaptation;

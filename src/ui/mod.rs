@@ -5,6 +5,7 @@
 //! Text from files, models and predictions is always inserted as text nodes (never as HTML),
 //! so markup in someone's data shows as the characters it is.
 
+mod address;
 mod components;
 mod download;
 mod format;
@@ -22,13 +23,6 @@ use panels::{
     worth::WorthPanel,
 };
 use state::{Areas, DeviceArea};
-
-/// A parameter of the page's address (`?backend=cpu`, `?autoload=0`, `?hub=...`).
-fn query(name: &str) -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
-    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
-    params.get(name)
-}
 
 const THEME_KEY: &str = "anneal.theme";
 

@@ -8,11 +8,13 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
 use web_sys::{MessageEvent, Worker};
 
+use super::address::query;
 use super::download;
 use super::format::human_bytes;
-use super::query;
 use super::state::{Areas, RunStatus};
-use crate::protocol::{FromWorker, ModelOrigin, RequestKind, ToWorker};
+use crate::protocol::{
+    BackendInfo, FromWorker, ModelOrigin, PauseState, RequestKind, RunResult, ToWorker,
+};
 
 thread_local! {
     static WORKER: RefCell<Option<Worker>> = const { RefCell::new(None) };
@@ -89,36 +91,18 @@ pub fn start(areas: Areas) {
 
 fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
     let Areas {
-        device,
         model,
         data,
         run,
         predict,
-        export,
         learn,
         worth,
         speed,
+        ..
     } = areas;
     match message {
-        FromWorker::Listening => {
-            let queued = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
-            let prefer_cpu = query("backend").as_deref() == Some("cpu");
-            send(&ToWorker::Start { prefer_cpu });
-            send(&ToWorker::ListModels);
-            for (data, transfer) in queued {
-                post(&data, &transfer);
-            }
-        }
-        FromWorker::Ready { backend } => {
-            device.backend.set(Some(backend));
-            if query("autoload").as_deref() != Some("0") && model.model.get_untracked().is_none() {
-                model.loading("loading the default model…");
-                send(&ToWorker::LoadModel {
-                    origin: ModelOrigin::Default,
-                    keep_layers: None,
-                });
-            }
-        }
+        FromWorker::Listening => listening(),
+        FromWorker::Ready { backend } => ready(areas, backend),
         FromWorker::Download {
             file,
             loaded,
@@ -134,32 +118,12 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         }
         FromWorker::Models { models } => model.saved.set(models),
         FromWorker::DataParsed { data: summary } => data.data.set(Some(summary)),
-        // One run at a time: pausing a pre-training run is the Learn panel's news.
-        FromWorker::Training { update } => match RunStatus::steered(&update) {
-            Some(status) if learn.running() => learn.status.set(status),
-            _ => run.update(update),
-        },
-        FromWorker::Finished { result } => {
-            let name = model
-                .model
-                .with_untracked(|m| m.as_ref().map(|m| m.name.clone()));
-            let file = data
-                .data
-                .with_untracked(|d| d.as_ref().map(|d| d.file.clone()));
-            run.finish(result, name.unwrap_or_default(), file.unwrap_or_default());
-            send(&ToWorker::ListModels);
-        }
+        FromWorker::Training { update } => run.update(update),
+        FromWorker::Steered { run: kind, pause } => steered(areas, kind, pause),
+        FromWorker::Finished { result } => finished(areas, result),
         FromWorker::Prediction { id, result } => predict.show(id, result),
         FromWorker::BatchPredicted { count, csv, jsonl } => predict.batch_done(count, csv, jsonl),
-        FromWorker::Exported { file_name } => {
-            if let Some(zip) = attachments.into_iter().next() {
-                download::save(&file_name, "application/zip", &zip);
-                let size = human_bytes(zip.len() as u64);
-                export
-                    .message
-                    .set(format!("downloaded {file_name} ({size})"));
-            }
-        }
+        FromWorker::Exported { file_name } => exported(areas, &file_name, attachments),
         FromWorker::Pretraining { update } => learn.update(update),
         FromWorker::Pretrained { result } => {
             learn.finish(result);
@@ -188,20 +152,89 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
             split_steps,
         } => speed.done(stopped, skipped, memory, split_steps),
         FromWorker::Failed { request, message } => failed(areas, request, message),
-        FromWorker::Fatal { message } => {
-            device.fatal.set(Some(message.clone()));
-            run.lost(&message);
-            learn.lost(&message);
-            if worth.running() {
-                worth.failed(format!("{message}: the scores so far are kept"));
-            }
-            if speed.running.get_untracked() {
-                speed.failed(format!("{message}: the cases timed so far are kept"));
-            }
-            model.lost();
-            start(areas);
-        }
+        FromWorker::Fatal { message } => fatal(areas, message),
     }
+}
+
+/// The worker listens: start its device, ask for the kept models, send what waited.
+fn listening() {
+    let queued = PENDING.with(|p| p.borrow_mut().take()).unwrap_or_default();
+    let prefer_cpu = query("backend").as_deref() == Some("cpu");
+    send(&ToWorker::Start { prefer_cpu });
+    send(&ToWorker::ListModels);
+    for (data, transfer) in queued {
+        post(&data, &transfer);
+    }
+}
+
+/// The device is up: show it, and load the default model unless the address says not to.
+fn ready(areas: Areas, backend: BackendInfo) {
+    areas.device.backend.set(Some(backend));
+    let model = areas.model;
+    if query("autoload").as_deref() != Some("0") && model.model.get_untracked().is_none() {
+        model.loading("loading the default model…");
+        send(&ToWorker::LoadModel {
+            origin: ModelOrigin::Default,
+            keep_layers: None,
+        });
+    }
+}
+
+/// A run's pause: the message says whose run it is, so each kind's panel shows its own.
+fn steered(areas: Areas, kind: RequestKind, pause: PauseState) {
+    let status = RunStatus::steered(pause);
+    match kind {
+        RequestKind::Train => areas.run.status.set(status),
+        RequestKind::Pretrain => areas.learn.status.set(status),
+        RequestKind::Compare => areas.worth.status.set(status),
+        // The speed test has no pause button; its cases are short.
+        _ => {}
+    }
+}
+
+/// A fine-tuning run ended: its result, kept in the history under the model's and data's names.
+fn finished(areas: Areas, result: RunResult) {
+    let name = areas
+        .model
+        .model
+        .with_untracked(|m| m.as_ref().map(|m| m.name.clone()));
+    let file = areas
+        .data
+        .data
+        .with_untracked(|d| d.as_ref().map(|d| d.file.clone()));
+    areas
+        .run
+        .finish(result, name.unwrap_or_default(), file.unwrap_or_default());
+    send(&ToWorker::ListModels);
+}
+
+/// The exported zip, saved as a download.
+fn exported(areas: Areas, file_name: &str, attachments: Vec<Vec<u8>>) {
+    if let Some(zip) = attachments.into_iter().next() {
+        download::save(file_name, "application/zip", &zip);
+        let size = human_bytes(zip.len() as u64);
+        let message = format!("downloaded {file_name} ({size})");
+        areas.export.message.set(message);
+    }
+}
+
+/// The worker died: every area says what was lost and keeps what it has; a new worker starts.
+fn fatal(areas: Areas, message: String) {
+    areas.device.fatal.set(Some(message.clone()));
+    areas.run.lost(&message);
+    areas.learn.lost(&message);
+    if areas.worth.running() {
+        areas
+            .worth
+            .failed(format!("{message}: the scores so far are kept"));
+    }
+    if areas.speed.running.get_untracked() {
+        areas
+            .speed
+            .failed(format!("{message}: the cases timed so far are kept"));
+    }
+    areas.model.lost();
+    start(areas);
 }
 
 /// A request failed: the message goes where that request's panel shows it.

@@ -1,13 +1,19 @@
-//! One request to its handler. Requests that need the device wait while it starts; long ones
-//! continue as local futures, so the worker keeps answering (pause, cancel) meanwhile.
+//! One request to its handler, and its answer posted once. Each handler returns the message
+//! that answers its request (runs post their progress as they go, and answer with their
+//! result); [`handle`] posts it, or the failure naming the request. Requests that need the device wait
+//! while it starts; the rest run as local futures, so the worker keeps answering (pause,
+//! cancel) meanwhile.
 
 use wasm_bindgen_futures::spawn_local;
 
-use super::entry::post;
 use super::handlers::{compare, data, export, inside, learn, model, predict, speed, train};
-use super::state::{Shared, fail};
+use super::outbox::{fail, post};
+use super::state::Shared;
 use super::{device, store};
-use crate::protocol::{FromWorker, ToWorker, TrainUpdate};
+use crate::protocol::{FromWorker, PauseState, ToWorker};
+
+/// A handler's answer: the message and its attachments.
+type Answer = Result<(FromWorker, Vec<Vec<u8>>), String>;
 
 /// The one attachment a request carries; its absence is an error naming it, never empty bytes.
 pub(super) fn single(attachments: Vec<Vec<u8>>, what: &str) -> Result<Vec<u8>, String> {
@@ -36,154 +42,114 @@ pub(super) fn handle(session: Shared, request: ToWorker, attachments: Vec<Vec<u8
     let kind = request.kind();
     match request {
         ToWorker::Start { prefer_cpu } => start(session, prefer_cpu),
-        ToWorker::LoadModel {
-            origin,
-            keep_layers,
-        } => spawn_local(async move {
-            if let Err(message) = model::load(&session, origin, keep_layers, attachments).await {
-                fail(kind, message);
-            }
-        }),
-        ToWorker::ListModels => spawn_local(async move {
-            match store::list().await {
-                Ok(models) => post(&FromWorker::Models { models }, Vec::new()),
-                Err(e) => fail(kind, e),
-            }
-        }),
-        ToWorker::DeleteModel { key } => spawn_local(async move {
-            match store::delete(&key).await.and(store::list().await) {
-                Ok(models) => post(&FromWorker::Models { models }, Vec::new()),
-                Err(e) => fail(kind, e),
-            }
-        }),
-        ToWorker::ParseData { name, columns } => match single(attachments, &name) {
-            Ok(bytes) => data::parse(&session, &name, &bytes, columns),
-            Err(e) => fail(kind, e),
-        },
-        ToWorker::Train { settings } => {
-            if session.borrow().run.is_some() {
-                return fail(kind, "a run is already in progress");
+        ToWorker::Pause | ToWorker::Resume | ToWorker::Cancel => steer(&session, &request),
+        request => {
+            let run = kind.is_run();
+            if run && session.borrow().run.is_some() {
+                return fail(
+                    kind,
+                    "a run is already in progress; wait for it or cancel it",
+                );
             }
             spawn_local(async move {
-                let result = train::run(&session, settings).await;
-                session.borrow_mut().run = None;
-                if let Err(message) = result {
-                    fail(kind, message);
+                let answer = answer(&session, request, attachments).await;
+                if run {
+                    session.borrow_mut().run = None;
+                }
+                match answer {
+                    Ok((message, attachments)) => post(&message, attachments),
+                    Err(message) => fail(kind, message),
                 }
             })
         }
-        ToWorker::Pause | ToWorker::Resume => {
-            if let Some(run) = &session.borrow().run {
-                let pause = matches!(request, ToWorker::Pause);
-                run.paused.set(pause);
-                // A step in flight finishes first: the loop says when the pause takes hold
-                // (`RunControl::proceed`), so "paused" never shows while a step still runs.
-                let update = if pause {
-                    TrainUpdate::Pausing
-                } else {
-                    TrainUpdate::Paused { paused: false }
-                };
-                post(&FromWorker::Training { update }, Vec::new());
+    }
+}
+
+/// The handler of each request that is not the device's start or a run's steering.
+async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) -> Answer {
+    let message = match request {
+        ToWorker::LoadModel {
+            origin,
+            keep_layers,
+        } => model::load(session, origin, keep_layers, attachments).await?,
+        ToWorker::ListModels => FromWorker::Models {
+            models: store::list().await?,
+        },
+        ToWorker::DeleteModel { key } => {
+            store::delete(&key).await?;
+            FromWorker::Models {
+                models: store::list().await?,
             }
         }
-        ToWorker::Cancel => {
-            if let Some(run) = &session.borrow().run {
-                run.cancelled.set(true);
-                run.paused.set(false);
-            }
+        ToWorker::ParseData { name, columns } => {
+            data::parse(session, &name, &single(attachments, &name)?, columns)
         }
-        ToWorker::Predict { id, text } => spawn_local(async move {
-            match predict::one(&session, text).await {
-                Ok(result) => post(&FromWorker::Prediction { id, result }, Vec::new()),
-                Err(e) => fail(kind, e),
-            }
-        }),
-        ToWorker::PredictFile { name } => spawn_local(async move {
-            let result = match single(attachments, &name) {
-                Ok(bytes) => predict::file(&session, &name, &bytes).await,
-                Err(e) => Err(e),
-            };
-            match result {
-                Ok(message) => post(&message, Vec::new()),
-                Err(e) => fail(kind, e),
-            }
-        }),
+        ToWorker::Predict { id, text } => FromWorker::Prediction {
+            id,
+            result: predict::one(session, text).await?,
+        },
+        ToWorker::PredictFile { name } => {
+            predict::file(session, &name, &single(attachments, &name)?).await?
+        }
+        ToWorker::Probe { probes, sampling } => FromWorker::Probed {
+            probes: learn::probe(session, probes, sampling).await?,
+        },
+        ToWorker::Attention { of, text } => FromWorker::Attention {
+            view: learn::attention(session, of, &text).await?,
+        },
+        ToWorker::EmbeddingMap { projection, limit } => FromWorker::EmbeddingMaps {
+            maps: inside::embedding_map(session, projection, limit).await?,
+        },
+        ToWorker::Neighbours { word, k } => FromWorker::Neighbours {
+            lists: inside::neighbours(session, &word, k).await?,
+            word,
+        },
+        ToWorker::Export => {
+            let (file_name, zip) = export::zip(session).await?;
+            return Ok((FromWorker::Exported { file_name }, vec![zip]));
+        }
+        // Runs: they post their progress as it comes, and answer with their result.
+        ToWorker::Train { settings } => train::run(session, settings).await?,
         ToWorker::Pretrain {
             corpus_name,
             settings,
         } => {
-            if session.borrow().run.is_some() {
-                return fail(kind, "a run is already in progress");
-            }
-            let bytes = match single(attachments, &corpus_name) {
-                Ok(b) => b,
-                Err(e) => return fail(kind, e),
-            };
-            spawn_local(async move {
-                let result = learn::run(&session, &corpus_name, &bytes, settings).await;
-                session.borrow_mut().run = None;
-                if let Err(message) = result {
-                    fail(kind, message);
-                }
-            })
+            let bytes = single(attachments, &corpus_name)?;
+            learn::run(session, &corpus_name, &bytes, settings).await?
         }
-        ToWorker::Probe { probes, sampling } => spawn_local(async move {
-            match learn::probe(&session, probes, sampling).await {
-                Ok(probes) => post(&FromWorker::Probed { probes }, Vec::new()),
-                Err(e) => fail(kind, e),
-            }
-        }),
-        ToWorker::Attention { of, text } => spawn_local(async move {
-            match learn::attention(&session, of, &text).await {
-                Ok(view) => post(&FromWorker::Attention { view }, Vec::new()),
-                Err(e) => fail(kind, e),
-            }
-        }),
-        ToWorker::Compare { settings } => {
-            if session.borrow().run.is_some() {
-                return fail(kind, "a run is already in progress");
-            }
-            spawn_local(async move {
-                let result = compare::run(&session, settings).await;
-                session.borrow_mut().run = None;
-                if let Err(message) = result {
-                    fail(kind, message);
-                }
-            })
+        ToWorker::Compare { settings } => compare::run(session, settings).await?,
+        ToWorker::Speed { cases, adaptation } => speed::run(session, cases, adaptation).await?,
+        // `handle` answers these itself and never sends them here.
+        ToWorker::Start { .. } | ToWorker::Pause | ToWorker::Resume | ToWorker::Cancel => {
+            return Err("this request is not answered here; reload the page".into());
         }
-        ToWorker::EmbeddingMap { projection, limit } => spawn_local(async move {
-            match inside::embedding_map(&session, projection, limit).await {
-                Ok(maps) => post(&FromWorker::EmbeddingMaps { maps }, Vec::new()),
-                Err(e) => fail(kind, e),
-            }
-        }),
-        ToWorker::Neighbours { word, k } => spawn_local(async move {
-            match inside::neighbours(&session, &word, k).await {
-                Ok(lists) => post(&FromWorker::Neighbours { word, lists }, Vec::new()),
-                Err(e) => fail(kind, e),
-            }
-        }),
-        ToWorker::Speed { cases, adaptation } => {
-            if session.borrow().run.is_some() {
-                return fail(kind, "a run is in progress; measure speed once it ends");
-            }
-            spawn_local(async move {
-                let result = speed::run(&session, cases, adaptation).await;
-                session.borrow_mut().run = None;
-                if let Err(message) = result {
-                    fail(kind, message);
-                }
-            })
-        }
-        ToWorker::Export => spawn_local(async move {
-            match export::zip(&session).await {
-                Ok((file_name, zip)) => post(&FromWorker::Exported { file_name }, vec![zip]),
-                Err(e) => fail(kind, e),
-            }
-        }),
-    }
+    };
+    Ok((message, Vec::new()))
 }
 
+/// Pause, resume or cancel the run in progress, if there is one.
+fn steer(session: &Shared, request: &ToWorker) {
+    let Some(run) = session.borrow().run.clone() else {
+        return;
+    };
+    match request {
+        ToWorker::Pause | ToWorker::Resume => {
+            let pause = matches!(request, ToWorker::Pause);
+            run.paused.set(pause);
+            // A step in flight finishes first: the loop says when the pause takes hold
+            // (`RunControl::proceed`), so "paused" never shows while a step still runs.
+            run.steered(if pause {
+                PauseState::Pausing
+            } else {
+                PauseState::Resumed
+            });
+        }
+        _ => {
+            run.cancelled.set(true);
+            run.paused.set(false);
+        }
+    }
+}
 /// Starts the device once; requests that arrived meanwhile are answered after.
 fn start(session: Shared, prefer_cpu: bool) {
     // Set before the first await, so that requests arriving meanwhile wait.

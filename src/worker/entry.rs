@@ -1,38 +1,16 @@
-//! The worker's entry: the message loop, posting to the UI, and the panic hook that turns a
-//! dying instance into a `Fatal` message.
+//! The worker's entry: the message loop, and the panic hook that turns a dying instance into a
+//! `Fatal` message. The top of the worker: nothing imports it but `main`'s caller.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::*;
-use web_sys::{DedicatedWorkerGlobalScope, MessageEvent};
+use web_sys::MessageEvent;
 
-use super::fatal::explain_fatal;
+use super::outbox::{fatal, post, scope};
 use super::state::Session;
 use crate::protocol::{FromWorker, ToWorker};
-
-pub(super) fn scope() -> DedicatedWorkerGlobalScope {
-    js_sys::global().unchecked_into()
-}
-
-/// Posts a message (and attachments) to the UI.
-pub(super) fn post(message: &FromWorker, attachments: Vec<Vec<u8>>) {
-    let (data, transfer) = crate::protocol::wire::encode(message, attachments);
-    if let Err(e) = scope().post_message_with_transfer(&data, &transfer) {
-        web_sys::console::error_2(&"anneal worker: posting failed".into(), &e);
-    }
-}
-
-/// Tells the UI that this worker cannot go on; the UI replaces it with a fresh one.
-pub(super) fn fatal(message: &str) {
-    post(
-        &FromWorker::Fatal {
-            message: explain_fatal(message),
-        },
-        Vec::new(),
-    );
-}
 
 /// Entry point of the `worker` binary.
 pub fn main() {

@@ -7,15 +7,7 @@
 //! the instance dies, and so does any request that fails because the GPU device is gone; the
 //! UI then starts a fresh worker (with a new device) and offers the last saved model.
 //!
-//! Rooms. In the browser only: `entry` (the message loop, posting, panic -> `Fatal`), `state`
-//! (what the worker holds), `dispatch` (a request to its handler), `handlers/` (one file per
-//! request family: model, data, train, predict, export), `replica` (the second CPU worker that
-//! computes half of each training step, and the first worker's handle on it), `device` (WebGPU probe and start;
-//! public, so that the wasm tests start their GPU as the worker does) and `store` (downloads,
-//! the Cache API). Pure, compiled and tested natively too: [`plan`] (a
-//! file and settings to the recipe's plan), [`to_proto`] (engine values as messages, engine
-//! errors in the browser's words), [`origin`] (where a model comes from) and [`fatal`] (which
-//! errors mean the device is gone).
+//! Its rooms, each with its line in ARCHITECTURE.md's code map (the one code map).
 
 pub mod fatal;
 pub mod origin;
@@ -30,6 +22,10 @@ mod dispatch;
 mod entry;
 #[cfg(all(feature = "worker", target_family = "wasm"))]
 mod handlers;
+#[cfg(all(feature = "worker", target_family = "wasm"))]
+mod keeper;
+#[cfg(all(feature = "worker", target_family = "wasm"))]
+mod outbox;
 #[cfg(all(feature = "worker", target_family = "wasm"))]
 mod replica;
 #[cfg(all(feature = "worker", target_family = "wasm"))]

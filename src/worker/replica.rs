@@ -19,7 +19,7 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::{JsFuture, spawn_local};
 use web_sys::MessageEvent;
 
-use super::entry::scope;
+use super::outbox::scope;
 use crate::model::{BertClassifier, BertConfig};
 use crate::protocol::wire;
 use crate::shared::Adaptation;

@@ -6,11 +6,11 @@ use std::rc::Rc;
 
 use burn::prelude::Device;
 
-use super::entry::post;
+use super::outbox::{post, sleep_ms};
 use crate::checkpoint::ModelFiles;
 use crate::data::Parsed;
 use crate::model::{BertClassifier, BertConfig, BertModel};
-use crate::protocol::{BackendInfo, FromWorker, RequestKind, ToWorker};
+use crate::protocol::{BackendInfo, FromWorker, PauseState, RequestKind, ToWorker};
 
 /// A model ready to predict: fine-tuned here or imported.
 pub(super) struct Tuned {
@@ -50,11 +50,46 @@ pub(super) struct Base {
     pub name: String,
 }
 
-/// Pause and cancel flags of the run in progress, set by requests between steps.
-#[derive(Default)]
+/// The run in progress: whose it is, and its pause and cancel flags, set by requests between
+/// steps.
 pub(super) struct RunControl {
+    pub kind: RequestKind,
     pub paused: Cell<bool>,
     pub cancelled: Cell<bool>,
+}
+
+impl RunControl {
+    /// A new run of this kind, neither paused nor cancelled.
+    pub fn new(kind: RequestKind) -> Self {
+        Self {
+            kind,
+            paused: Cell::new(false),
+            cancelled: Cell::new(false),
+        }
+    }
+
+    /// Says where this run's pause stands, naming the run.
+    pub fn steered(&self, pause: PauseState) {
+        post(
+            &FromWorker::Steered {
+                run: self.kind,
+                pause,
+            },
+            Vec::new(),
+        );
+    }
+
+    /// Waits while the run is paused, saying so when the pause takes hold (between steps, after
+    /// the one that was running when it was asked for); false once it is cancelled.
+    pub async fn proceed(&self) -> bool {
+        if self.paused.get() && !self.cancelled.get() {
+            self.steered(PauseState::Paused);
+            while self.paused.get() && !self.cancelled.get() {
+                sleep_ms(100).await;
+            }
+        }
+        !self.cancelled.get()
+    }
 }
 
 /// Everything the worker holds.
@@ -106,13 +141,4 @@ pub(super) fn base_encoder(session: &Shared) -> Result<(Base, Rc<BertModel>), St
     let encoder = Rc::new(encoder);
     session.borrow_mut().encoder = Some((base.files.clone(), encoder.clone()));
     Ok((base, encoder))
-}
-
-/// Reports a failed request; one that failed because the GPU device is gone is fatal.
-pub(super) fn fail(request: RequestKind, message: impl Into<String>) {
-    let message = message.into();
-    if super::fatal::device_failed(&message) {
-        return super::entry::fatal(&message);
-    }
-    post(&FromWorker::Failed { request, message }, Vec::new());
 }

@@ -12,7 +12,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Cache, Headers, Request, Response, ResponseInit};
 
-use super::entry::{post, scope};
+use super::outbox::{post, scope};
 use crate::protocol::{FromWorker, SavedKind, SavedModel};
 
 const CACHE: &str = "anneal-models";

@@ -10,6 +10,7 @@ use crate::data::entities::spans;
 use crate::data::features::Features;
 use crate::data::split::label_counts;
 use crate::data::{DataError, Examples, Parsed, Remedy};
+use crate::forward::argmax;
 use crate::infer::Prediction;
 use crate::infer::lm::ProbeAnswer;
 use crate::model::BertConfig;
@@ -19,7 +20,6 @@ use crate::protocol::{
     setting_message,
 };
 use crate::shared::IGNORE_INDEX;
-use crate::train::eval::argmax;
 use crate::train::lm_recipe::LmPlan;
 use crate::train::recipe::RecipeError;
 use crate::train::{Evaluation, Event};

@@ -358,3 +358,181 @@ fn minilm_word_neighbours_are_related_words() {
         "{piece:?}"
     );
 }
+
+/// `anneal pretrain` and the Learn panel share one settings type: the same defaults for each
+/// objective, the same settings from the same choices, and each invalid setting refused with
+/// the same typed error, worded with the flag on the command line and the field in the browser.
+#[test]
+fn the_command_line_and_the_browser_share_pretraining_settings() {
+    use anneal::protocol::pretrain_setting_message;
+    use anneal::shared::{Architecture, LmStart, PretrainSettings, Vocabulary};
+
+    let args = |flags: &[&str]| -> Vec<String> {
+        let mut a: Vec<String> = [
+            "anneal",
+            "pretrain",
+            "--corpus",
+            "missing.txt",
+            "--out",
+            "o",
+        ]
+        .map(String::from)
+        .to_vec();
+        a.extend(flags.iter().map(|f| f.to_string()));
+        a
+    };
+    let cli = |flags: &[&str]| anneal::cli::pretrain_settings(args(flags)).unwrap();
+
+    assert_eq!(cli(&[]), Ok(PretrainSettings::defaults(Objective::Mlm)));
+    assert_eq!(
+        cli(&["--objective", "clm"]),
+        Ok(PretrainSettings::defaults(Objective::Clm))
+    );
+    let chosen = [
+        "--preset",
+        "small",
+        "--tokenizer",
+        "bpe:500",
+        "--steps",
+        "20",
+        "--batch-size",
+        "4",
+        "--seq-len",
+        "32",
+        "--lr",
+        "5e-4",
+        "--warmup-ratio",
+        "0.1",
+        "--weight-decay",
+        "0",
+        "--dropout",
+        "0",
+        "--eval-every",
+        "5",
+        "--eval-batches",
+        "2",
+        "--heldout",
+        "0.2",
+        "--seed",
+        "7",
+    ];
+    let browser = PretrainSettings {
+        start: LmStart::Scratch {
+            architecture: Architecture::preset("small").unwrap(),
+            vocabulary: Vocabulary::Bpe { size: 500 },
+        },
+        steps: 20,
+        batch_size: 4,
+        seq_len: 32,
+        lr: 5e-4,
+        warmup_ratio: 0.1,
+        weight_decay: 0.0,
+        dropout: 0.0,
+        eval_every: 5,
+        eval_batches: 2,
+        heldout_share: 0.2,
+        seed: 7,
+        ..PretrainSettings::defaults(Objective::Mlm)
+    };
+    assert_eq!(cli(&chosen), Ok(browser));
+
+    type Change = fn(&mut PretrainSettings);
+    let cases: [(&[&str], Change, &str, &str); 12] = [
+        (
+            &["--steps", "0"],
+            |s| s.steps = 0,
+            "--steps must be at least 1",
+            "Steps must be at least 1",
+        ),
+        (
+            &["--batch-size", "0"],
+            |s| s.batch_size = 0,
+            "--batch-size must be",
+            "Batch must be",
+        ),
+        (
+            &["--seq-len", "3"],
+            |s| s.seq_len = 3,
+            "--seq-len must be between 4",
+            "Block length must be between 4",
+        ),
+        (
+            &["--lr", "1"],
+            |s| s.lr = 1.0,
+            "--lr must be a number above 0",
+            "Learning rate must be",
+        ),
+        (
+            &["--warmup-ratio", "1"],
+            |s| s.warmup_ratio = 1.0,
+            "--warmup-ratio must be",
+            "Warm-up must be",
+        ),
+        (
+            &["--weight-decay=-0.1"],
+            |s| s.weight_decay = -0.1,
+            "--weight-decay must be",
+            "Weight decay must be",
+        ),
+        (
+            &["--dropout", "1"],
+            |s| s.dropout = 1.0,
+            "--dropout must be",
+            "Dropout must be",
+        ),
+        (
+            &["--eval-every", "0"],
+            |s| s.eval_every = 0,
+            "--eval-every must be",
+            "Evaluate every must be",
+        ),
+        (
+            &["--eval-batches", "0"],
+            |s| s.eval_batches = 0,
+            "--eval-batches must be",
+            "Evaluation batches must be",
+        ),
+        (
+            &["--heldout", "0.5"],
+            |s| s.heldout_share = 0.5,
+            "--heldout must be",
+            "Held-out share must be",
+        ),
+        (
+            &["--heads", "3"],
+            |s| {
+                if let LmStart::Scratch { architecture, .. } = &mut s.start {
+                    architecture.heads = 3
+                }
+            },
+            "--heads: the width 128 is not a multiple of the 3 heads",
+            "Model shape: the width 128 is not a multiple of the 3 heads",
+        ),
+        (
+            &["--tokenizer", "wordpiece:10"],
+            |s| {
+                if let LmStart::Scratch { vocabulary, .. } = &mut s.start {
+                    *vocabulary = Vocabulary::WordPiece { size: 10 }
+                }
+            },
+            "--tokenizer must be at least 64 tokens",
+            "Vocabulary size must be at least 64 tokens",
+        ),
+    ];
+    for (flags, change, cli_words, browser_words) in cases {
+        let mut settings = PretrainSettings::default();
+        change(&mut settings);
+        let browser = settings.validate(None).unwrap_err();
+        assert_eq!(cli(flags), Err(browser.clone()), "{flags:?}");
+        let message = pretrain_setting_message(&browser);
+        assert!(
+            message.starts_with(browser_words) && !message.contains("--"),
+            "{message}"
+        );
+        // The command refuses them before it reads the corpus (which does not exist here).
+        let a = args(flags);
+        let a: Vec<&str> = a[1..].iter().map(String::as_str).collect();
+        let (ok, _, stderr) = anneal(&a);
+        assert!(!ok && stderr.contains(cli_words), "{flags:?}: {stderr}");
+    }
+}

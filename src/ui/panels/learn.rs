@@ -9,7 +9,7 @@ use web_sys::HtmlInputElement;
 
 use crate::protocol::{
     Adaptation, Architecture, LmStart, ModelInfo, ModelOrigin, Objective, PretrainSettings,
-    ToWorker, Vocabulary, training_memory_bytes,
+    ToWorker, Vocabulary, pretrain_setting_message, training_memory_bytes,
 };
 use crate::ui::components::{Bar, LossChart, Panel, Tip};
 use crate::ui::download;
@@ -35,7 +35,9 @@ pub fn LearnPanel() -> impl IntoView {
         if learn.corpus_label.with(Option::is_none) {
             Some("Choose a corpus to start.".to_string())
         } else {
-            learn.settings.with(PretrainSettings::problem)
+            learn
+                .settings
+                .with(|s| s.validate(None).err().map(|e| pretrain_setting_message(&e)))
         }
     };
     let can_start = move || !learn.running() && problem().is_none();
@@ -197,6 +199,10 @@ fn LearnSettings() -> impl IntoView {
                 get={|s| s.seq_len.to_string()} set={|s, v| v.parse().map(|x| s.seq_len = x).is_ok()} />
             <LearnNumber term="Learning rate" text="1e-3 suits a small model from scratch; 5e-5 to continue a pre-trained one." testid="learn-lr"
                 get={|s| s.lr.to_string()} set={|s, v| v.parse().map(|x| s.lr = x).is_ok()} />
+            <LearnNumber term="Warm-up" text="Share of the steps over which the learning rate rises from 0 to its peak; it then falls linearly to 0." testid="learn-warmup"
+                get={|s| s.warmup_ratio.to_string()} set={|s, v| v.parse().map(|x| s.warmup_ratio = x).is_ok()} />
+            <LearnNumber term="Weight decay" text="Pulls every weight a little towards 0 at each step (AdamW's decoupled decay); BERT used 0.01." testid="learn-weight-decay"
+                get={|s| s.weight_decay.to_string()} set={|s, v| v.parse().map(|x| s.weight_decay = x).is_ok()} />
             <LearnNumber term="Evaluate every" text="Steps between scores on the held-out text and runs of your probes." testid="learn-eval-every"
                 get={|s| s.eval_every.to_string()} set={|s, v| v.parse().map(|x| s.eval_every = x).is_ok()} />
             {move || (objective() == Objective::Clm).then(|| view! {

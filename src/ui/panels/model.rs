@@ -53,7 +53,7 @@ pub fn load_files(area: ModelArea, files: Vec<web_sys::File>, keep_layers: Optio
 }
 
 fn default_hub() -> String {
-    crate::ui::query("hub").unwrap_or_else(|| "https://huggingface.co".into())
+    crate::ui::address::query("hub").unwrap_or_else(|| "https://huggingface.co".into())
 }
 
 /// The model panel.

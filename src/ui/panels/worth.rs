@@ -116,18 +116,7 @@ fn WorthChart(comparison: Comparison) -> impl IntoView {
         let Some(scores) = comparison.starts.get(start) else {
             continue;
         };
-        let pts: Vec<(usize, f64, f64, f64)> = comparison
-            .sizes
-            .iter()
-            .zip(scores)
-            .filter(|(_, s)| !s.is_empty())
-            .map(|(n, s)| {
-                let mean = s.iter().sum::<f64>() / s.len() as f64;
-                let min = s.iter().copied().fold(f64::MAX, f64::min);
-                let max = s.iter().copied().fold(f64::MIN, f64::max);
-                (*n, mean, min, max)
-            })
-            .collect();
+        let pts = spread(&comparison.sizes, scores);
         if pts.iter().any(|p| p.3 > p.2) {
             let upper = pts.iter().map(|p| format!("{:.1},{:.1}", x(p.0), y(p.3)));
             let lower = pts
@@ -170,6 +159,21 @@ fn WorthChart(comparison: Comparison) -> impl IntoView {
         </p>
         {advantage.map(|a| view! { <p class="finding" data-testid="worth-advantage">{a.sentence}</p> })}
     }
+}
+
+/// Each label count that has scores, with their mean, lowest and highest over the seeds.
+fn spread(sizes: &[usize], scores: &[Vec<f64>]) -> Vec<(usize, f64, f64, f64)> {
+    sizes
+        .iter()
+        .zip(scores)
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(n, s)| {
+            let mean = s.iter().sum::<f64>() / s.len() as f64;
+            let min = s.iter().copied().fold(f64::MAX, f64::min);
+            let max = s.iter().copied().fold(f64::MIN, f64::max);
+            (*n, mean, min, max)
+        })
+        .collect()
 }
 
 /// The vertical range for these scores: a little margin, within 0..=1, at least 5 points

@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{Report, RunResult, StepStats, TrainSettings, TrainUpdate};
+use crate::protocol::{PauseState, Report, RunResult, StepStats, TrainSettings, TrainUpdate};
 
 /// Where a run stands. `train-status` shows these words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -49,13 +49,12 @@ impl RunStatus {
         matches!(self, RunStatus::Pausing | RunStatus::Paused)
     }
 
-    /// The status after the worker's news of a pause or a resume; `None` for other updates.
-    pub fn steered(update: &TrainUpdate) -> Option<RunStatus> {
-        match update {
-            TrainUpdate::Pausing => Some(RunStatus::Pausing),
-            TrainUpdate::Paused { paused: true } => Some(RunStatus::Paused),
-            TrainUpdate::Paused { paused: false } => Some(RunStatus::Running),
-            _ => None,
+    /// The status after the worker's news of a pause or a resume.
+    pub fn steered(pause: PauseState) -> RunStatus {
+        match pause {
+            PauseState::Pausing => RunStatus::Pausing,
+            PauseState::Paused => RunStatus::Paused,
+            PauseState::Resumed => RunStatus::Running,
         }
     }
 }
@@ -215,11 +214,6 @@ impl RunArea {
             } => self
                 .epochs
                 .update(|e| e.push((epoch, train_loss, report, best))),
-            TrainUpdate::Pausing | TrainUpdate::Paused { .. } => {
-                if let Some(status) = RunStatus::steered(&update) {
-                    self.status.set(status);
-                }
-            }
         }
     }
 

@@ -4,11 +4,11 @@
 
 use std::rc::Rc;
 
-use super::super::entry::post;
+use super::super::outbox::post;
 use super::super::plan::plan_run;
 use super::super::state::{Base, RunControl, Shared, device_of};
 use super::super::to_proto::recipe_error;
-use crate::protocol::{CompareProgress, CompareSettings, FromWorker};
+use crate::protocol::{CompareProgress, CompareSettings, FromWorker, RequestKind};
 use crate::train::compare::compare;
 use crate::train::{Control, Hook};
 
@@ -21,11 +21,11 @@ impl Control for Steer {
     }
 }
 
-/// Runs the comparison and posts its result.
+/// Runs the comparison, posting each run's scores; answers with the whole comparison.
 pub(in crate::worker) async fn run(
     session: &Shared,
     settings: CompareSettings,
-) -> Result<(), String> {
+) -> Result<FromWorker, String> {
     let device = device_of(session)?;
     let Base {
         files, keep_layers, ..
@@ -39,7 +39,7 @@ pub(in crate::worker) async fn run(
         return Err(problem);
     }
     let plan = plan_run(&parsed, &files, &settings.finetune).map_err(|e| recipe_error(&e))?;
-    let run = Rc::new(RunControl::default());
+    let run = Rc::new(RunControl::new(RequestKind::Compare));
     session.borrow_mut().run = Some(run.clone());
     let mut on_event = |progress: CompareProgress| {
         post(&FromWorker::Comparing { progress }, Vec::new());
@@ -55,12 +55,8 @@ pub(in crate::worker) async fn run(
     )
     .await
     .map_err(|e| e.to_string())?;
-    post(
-        &FromWorker::Compared {
-            comparison,
-            stopped,
-        },
-        Vec::new(),
-    );
-    Ok(())
+    Ok(FromWorker::Compared {
+        comparison,
+        stopped,
+    })
 }

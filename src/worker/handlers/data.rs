@@ -3,14 +3,18 @@
 
 use std::rc::Rc;
 
-use super::super::entry::post;
 use super::super::plan::read_data;
 use super::super::state::Shared;
 use crate::protocol::{ColumnChoice, FromWorker};
 
 /// Parses `bytes` (a file called `name`) with the columns the person picked, if any.
-pub(in crate::worker) fn parse(session: &Shared, name: &str, bytes: &[u8], columns: ColumnChoice) {
+pub(in crate::worker) fn parse(
+    session: &Shared,
+    name: &str,
+    bytes: &[u8],
+    columns: ColumnChoice,
+) -> FromWorker {
     let (data, usable) = read_data(name, bytes, columns);
     session.borrow_mut().data = usable.map(Rc::new);
-    post(&FromWorker::DataParsed { data }, Vec::new());
+    FromWorker::DataParsed { data }
 }

@@ -1,8 +1,10 @@
-//! `Export`: the fine-tuned model as a zip of a Hugging Face folder (`config.json`,
-//! `model.safetensors`, `tokenizer.json`) that `transformers` loads as is.
+//! `Export`: the fine-tuned model as a zip of the Hugging Face folder that
+//! `checkpoint::write::folder_files` makes for every export (the command line's folder holds
+//! the same files), which `transformers` loads as is.
 
 use super::super::state::Shared;
-use crate::checkpoint::{export_config, export_safetensors, zip as archive};
+use crate::checkpoint::write::{Trained, folder_files};
+use crate::checkpoint::zip as archive;
 
 /// The zip's file name and bytes.
 pub(in crate::worker) async fn zip(session: &Shared) -> Result<(String, Vec<u8>), String> {
@@ -11,19 +13,19 @@ pub(in crate::worker) async fn zip(session: &Shared) -> Result<(String, Vec<u8>)
         .tuned
         .clone()
         .ok_or("no fine-tuned model to export yet")?;
-    let task = tuned.model.task;
-    let weights = export_safetensors(&tuned.model)
-        .await
-        .map_err(|e| e.to_string())?;
-    let config = export_config(&tuned.config, task, &tuned.labels);
-    let tokenizer = tuned.files.tokenizer_json()?;
-    let zip = archive::write(
-        &tuned.name,
-        &[
-            ("config.json", config.as_bytes()),
-            ("model.safetensors", &weights),
-            ("tokenizer.json", &tokenizer),
-        ],
-    );
-    Ok((format!("{}.zip", tuned.name), zip))
+    let trained = Trained::Classifier {
+        model: &tuned.model,
+        config: &tuned.config,
+        labels: &tuned.labels,
+        peft: None,
+    };
+    let files = folder_files(&trained, &tuned.files.tokenizer_files()?).await?;
+    let files: Vec<(&str, &[u8])> = files
+        .iter()
+        .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))
+        .collect();
+    Ok((
+        format!("{}.zip", tuned.name),
+        archive::write(&tuned.name, &files),
+    ))
 }

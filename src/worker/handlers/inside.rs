@@ -14,6 +14,17 @@ use crate::protocol::{
     EmbeddingMap, MapPoint, MapStage, NeighbourList, Projection, TableOf, TokenScore,
 };
 
+/// Vectors in two dimensions, with PCA's shares of variance (t-SNE has none).
+fn project(vectors: &[Vec<f32>], projection: Projection) -> (Vec<[f32; 2]>, Option<[f64; 2]>) {
+    match projection {
+        Projection::Pca => {
+            let (coords, shares) = pca(vectors);
+            (coords, Some(shares))
+        }
+        Projection::Tsne => (tsne(vectors, 30.0), None),
+    }
+}
+
 /// Longest input embedded for the map.
 const MAP_MAX_LEN: usize = 128;
 
@@ -71,13 +82,7 @@ pub(in crate::worker) async fn embedding_map(
             sentence_embeddings(&bert, &tokenizer, &texts, positions.min(MAP_MAX_LEN), 32)
                 .await
                 .map_err(|e| e.to_string())?;
-        let (coords, explained) = match projection {
-            Projection::Pca => {
-                let (c, shares) = pca(&vectors);
-                (c, Some(shares))
-            }
-            Projection::Tsne => (tsne(&vectors, 30.0), None),
-        };
+        let (coords, explained) = project(&vectors, projection);
         maps.push(EmbeddingMap {
             stage,
             model,

@@ -7,21 +7,23 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use burn::module::Module;
+use burn::prelude::Tensor;
 
-use super::super::entry::post;
-use super::super::state::{Pretrained, RunControl, Shared, base_encoder, device_of};
+use super::super::keeper::{Keeper, now_stamp};
+use super::super::outbox::post;
+use super::super::state::{Base, Pretrained, RunControl, Shared, base_encoder, device_of};
 use super::super::to_proto::{corpus_view, probe_result};
-use super::train::{Keeper, now_stamp};
-use crate::checkpoint::{export_lm_config, export_lm_safetensors};
+use crate::checkpoint::write::Trained;
 use crate::data::corpus::read_corpus;
 use crate::data::tokenizer::TextTokenizer;
 use crate::infer::lm::{self, Sampling};
-use crate::model::{BertLm, Objective};
+use crate::model::{BertConfig, BertLm, Objective};
 use crate::protocol::{
     AttentionOf, AttentionView, FromWorker, LmResult, LmStart, LmUpdate, PretrainSettings,
-    ProbeResult, ProbeSpec, SampleSettings,
+    ProbeResult, ProbeSpec, RequestKind, SampleSettings, pretrain_setting_message,
 };
-use crate::train::lm_recipe::{self, Start};
+use crate::shared::Architecture;
+use crate::train::lm_recipe::{self, LmPlan, Start};
 use crate::train::pretrain::{LmEvent, PretrainConfig, pretrain};
 use crate::train::{Control, Hook};
 
@@ -29,88 +31,72 @@ use crate::train::{Control, Hook};
 const GENERATED_TOKENS: usize = 40;
 
 /// Pre-trains on the corpus, posting progress with probe results, keeping each new best
-/// model in the browser.
+/// model in the browser; answers with the run's result.
 pub(in crate::worker) async fn run(
     session: &Shared,
     corpus_name: &str,
     bytes: &[u8],
     settings: PretrainSettings,
-) -> Result<(), String> {
+) -> Result<FromWorker, String> {
+    settings
+        .validate(None)
+        .map_err(|e| pretrain_setting_message(&e))?;
     let device = device_of(session)?;
     let corpus = read_corpus(corpus_name, bytes)?;
     let base = session.borrow().base.clone();
-    let start = match &settings.start {
-        LmStart::Loaded => Start::Checkpoint(
-            base.as_ref()
-                .map(|b| b.files.as_ref())
-                .ok_or("load a model first, or start from scratch")?,
-        ),
-        LmStart::Scratch {
-            architecture,
-            vocabulary,
-        } => Start::Scratch {
-            architecture: *architecture,
-            vocabulary: *vocabulary,
-            tokenizer_of: base.as_ref().map(|b| b.files.as_ref()),
-            dropout: settings.dropout,
-        },
-    };
+    let start = start_of(&settings, base.as_ref())?;
     let objective = settings.objective;
     let plan = lm_recipe::plan(&corpus.text, &start, objective, settings.heldout_share)
         .map_err(|e| format!("{corpus_name}: {e}"))?;
-    if settings.seq_len > plan.config.max_len() {
-        return Err(format!(
-            "Block length {} is longer than the model's context ({} positions)",
-            settings.seq_len,
-            plan.config.max_len()
-        ));
-    }
+    settings
+        .validate(Some(plan.config.max_len()))
+        .map_err(|e| pretrain_setting_message(&e))?;
     let training = device.autodiff();
     burn::prelude::Device::seed(&training, settings.seed);
     let (model, report) =
         lm_recipe::load(&plan, &start, objective, &training).map_err(|e| e.to_string())?;
-    let mut notes = Vec::new();
-    if !report.initialised.is_empty() {
-        notes.push(format!(
-            "new language-model head, trained from scratch: {}",
-            report.initialised.join(", ")
-        ));
-    }
+    let notes = (!report.initialised.is_empty())
+        .then(|| {
+            format!(
+                "new language-model head, trained from scratch: {}",
+                report.initialised.join(", ")
+            )
+        })
+        .into_iter()
+        .collect();
     let initial_words = model.valid().bert.embeddings.word_embeddings.weight.val();
     let parameters = model.num_params() as u64;
-    let config = PretrainConfig {
-        steps: settings.steps,
-        batch_size: settings.batch_size,
-        seq_len: settings.seq_len,
-        lr: settings.lr,
-        eval_every: settings.eval_every,
-        seed: settings.seed,
-        ..PretrainConfig::default()
+    let config = PretrainConfig::from(&settings);
+    let update = LmUpdate::Started {
+        total_steps: config.steps,
+        parameters,
+        architecture: architecture_of(&plan.config),
+        corpus: corpus_view(corpus_name, &corpus, &plan),
+        notes,
     };
-    post(
-        &FromWorker::Pretraining {
-            update: LmUpdate::Started {
-                total_steps: config.steps,
-                parameters,
-                architecture: crate::shared::Architecture {
-                    layers: plan.config.num_hidden_layers,
-                    hidden: plan.config.hidden_size,
-                    heads: plan.config.num_attention_heads,
-                    context: plan.config.max_len(),
-                },
-                corpus: corpus_view(corpus_name, &corpus, &plan),
-                notes,
-            },
-        },
-        Vec::new(),
+    post(&FromWorker::Pretraining { update }, Vec::new());
+    let keep = Keeper::new(
+        save_name(&settings, base.as_ref()),
+        start.tokenizer_files(&plan)?,
     );
-    let run = Rc::new(RunControl::default());
+    train(session, &settings, plan, model, initial_words, config, keep).await
+}
+
+/// The loop itself, with the probes at every evaluation and each new best model kept; then
+/// the pre-trained model held for probing, attention and fine-tuning.
+async fn train(
+    session: &Shared,
+    settings: &PretrainSettings,
+    plan: LmPlan,
+    model: BertLm,
+    initial_words: Tensor<2>,
+    config: PretrainConfig,
+    keep: Keeper,
+) -> Result<FromWorker, String> {
+    let objective = settings.objective;
+    let run = Rc::new(RunControl::new(RequestKind::Pretrain));
     session.borrow_mut().run = Some(run.clone());
-    let name = match (&settings.start, &base) {
-        (LmStart::Loaded, Some(b)) => format!("{}-{}", b.name, objective_word(objective)),
-        _ => format!("scratch-{}", objective_word(objective)),
-    };
-    let save_as = format!("{name}-{}", now_stamp());
+    let save_as = keep.save_as.clone();
     let found: Rc<RefCell<Vec<ProbeResult>>> = Rc::default();
     let max_len = plan.config.max_len().min(settings.seq_len.max(2));
     let mut control = LearnControl {
@@ -121,45 +107,14 @@ pub(in crate::worker) async fn run(
         tokenizer: plan.tokenizer.clone(),
         max_len,
         found: found.clone(),
-        keep: Keeper {
-            config_json: export_lm_config(&plan.config, objective),
-            tokenizer_json: plan
-                .tokenizer
-                .to_json()
-                .map_err(|e| e.to_string())?
-                .into_bytes(),
-            save_as: save_as.clone(),
-            saved: None,
-            save_error: None,
-        },
+        keep,
+        config: plan.config.clone(),
+        objective,
     };
     let mut on_event = |event: LmEvent| {
-        let update = match event {
-            LmEvent::Step {
-                step,
-                total_steps,
-                loss,
-                tokens_per_s,
-                eta_s,
-                ..
-            } => LmUpdate::Step {
-                step,
-                total_steps,
-                loss,
-                tokens_per_s,
-                eta_s,
-            },
-            LmEvent::Evaluated { step, scores, best } => LmUpdate::Evaluated {
-                step,
-                loss: scores.loss,
-                perplexity: scores.perplexity,
-                accuracy: scores.accuracy,
-                best,
-                probes: found.take(),
-            },
-            LmEvent::Started { .. } | LmEvent::Stopped { .. } => return,
-        };
-        post(&FromWorker::Pretraining { update }, Vec::new());
+        if let Some(update) = lm_update(event, &found) {
+            post(&FromWorker::Pretraining { update }, Vec::new());
+        }
     };
     let outcome = pretrain(
         model,
@@ -190,8 +145,77 @@ pub(in crate::worker) async fn run(
         max_len,
         initial_words,
     }));
-    post(&FromWorker::Pretrained { result }, Vec::new());
-    Ok(())
+    Ok(FromWorker::Pretrained { result })
+}
+
+/// The name a run's models are kept under: the loaded model's (or "scratch"), the objective,
+/// the time.
+fn save_name(settings: &PretrainSettings, base: Option<&Base>) -> String {
+    let objective = objective_word(settings.objective);
+    let name = match (&settings.start, base) {
+        (LmStart::Loaded, Some(b)) => format!("{}-{objective}", b.name),
+        _ => format!("scratch-{objective}"),
+    };
+    format!("{name}-{}", now_stamp())
+}
+
+/// The recipe's start for these settings: the loaded model, or a new one (whose vocabulary may
+/// be the loaded model's).
+fn start_of<'a>(settings: &PretrainSettings, base: Option<&'a Base>) -> Result<Start<'a>, String> {
+    Ok(match &settings.start {
+        LmStart::Loaded => Start::Checkpoint(
+            base.map(|b| b.files.as_ref())
+                .ok_or("load a model first, or start from scratch")?,
+        ),
+        LmStart::Scratch {
+            architecture,
+            vocabulary,
+        } => Start::Scratch {
+            architecture: *architecture,
+            vocabulary: *vocabulary,
+            tokenizer_of: base.map(|b| b.files.as_ref()),
+            dropout: settings.dropout,
+        },
+    })
+}
+
+/// The shape of a language model, as the Learn panel shows it.
+fn architecture_of(config: &BertConfig) -> Architecture {
+    Architecture {
+        layers: config.num_hidden_layers,
+        hidden: config.hidden_size,
+        heads: config.num_attention_heads,
+        context: config.max_len(),
+    }
+}
+
+/// A step or an evaluation (with the probes run at it) as the Learn panel's news.
+fn lm_update(event: LmEvent, found: &RefCell<Vec<ProbeResult>>) -> Option<LmUpdate> {
+    Some(match event {
+        LmEvent::Step {
+            step,
+            total_steps,
+            loss,
+            tokens_per_s,
+            eta_s,
+            ..
+        } => LmUpdate::Step {
+            step,
+            total_steps,
+            loss,
+            tokens_per_s,
+            eta_s,
+        },
+        LmEvent::Evaluated { step, scores, best } => LmUpdate::Evaluated {
+            step,
+            loss: scores.loss,
+            perplexity: scores.perplexity,
+            accuracy: scores.accuracy,
+            best,
+            probes: found.take(),
+        },
+        LmEvent::Started { .. } | LmEvent::Stopped { .. } => return None,
+    })
 }
 
 fn objective_word(o: Objective) -> &'static str {
@@ -245,6 +269,9 @@ struct LearnControl {
     max_len: usize,
     found: Rc<RefCell<Vec<ProbeResult>>>,
     keep: Keeper,
+    /// The model's configuration and objective, for the kept model's `config.json`.
+    config: BertConfig,
+    objective: Objective,
 }
 
 impl Control<BertLm> for LearnControl {
@@ -272,10 +299,12 @@ impl Control<BertLm> for LearnControl {
             if step == 0 {
                 return; // the untrained start is not worth keeping
             }
-            let weights = export_lm_safetensors(model)
-                .await
-                .map_err(|e| e.to_string());
-            self.keep.keep(weights).await;
+            let trained = Trained::Lm {
+                model,
+                config: &self.config,
+                objective: self.objective,
+            };
+            self.keep.keep(trained).await;
         })
     }
 }
@@ -286,9 +315,9 @@ pub(in crate::worker) async fn probe(
     probes: Vec<ProbeSpec>,
     sampling: SampleSettings,
 ) -> Result<Vec<ProbeResult>, String> {
-    if let Some(p) = sampling.problem() {
-        return Err(format!("Sampling: {p}"));
-    }
+    sampling
+        .validate()
+        .map_err(|e| pretrain_setting_message(&e))?;
     let pretrained = session
         .borrow()
         .pretrained

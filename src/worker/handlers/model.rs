@@ -8,7 +8,6 @@ use std::rc::Rc;
 use burn::module::Module;
 use burn::prelude::Device;
 
-use super::super::entry::post;
 use super::super::origin::{Arrival, resolve};
 use super::super::state::{Base, Shared, Tuned, device_of};
 use super::super::store;
@@ -25,7 +24,7 @@ pub(in crate::worker) async fn load(
     origin: ModelOrigin,
     keep_layers: Option<usize>,
     attachments: Vec<Vec<u8>>,
-) -> Result<(), String> {
+) -> Result<FromWorker, String> {
     let device = device_of(session)?;
     let resolved = resolve(origin, &store::absolute("models/all-MiniLM-L6-v2/"))?;
     let (name, source) = (resolved.name, resolved.source);
@@ -60,8 +59,7 @@ pub(in crate::worker) async fn load(
         keep_layers,
         name,
     });
-    post(&FromWorker::ModelLoaded { model: info }, Vec::new());
-    Ok(())
+    Ok(FromWorker::ModelLoaded { model: info })
 }
 
 /// On WebGPU every tensor is one buffer: the largest must fit the adapter's largest buffer
@@ -175,7 +173,8 @@ fn unpack(
 }
 
 /// The files of a model folder at `base`: config and weights required, the tokenizer as
-/// tokenizer.json or else vocab.txt (+ tokenizer_config.json).
+/// tokenizer.json or else vocab.txt, and its companions where the folder has them (kept for
+/// export: `checkpoint::folder::TokenizerFiles`).
 async fn fetch_folder(base: &str, keep: bool) -> Result<BTreeMap<String, Vec<u8>>, String> {
     let mut files = BTreeMap::new();
     for file in ["config.json", "model.safetensors"] {
@@ -184,16 +183,24 @@ async fn fetch_folder(base: &str, keep: bool) -> Result<BTreeMap<String, Vec<u8>
             .ok_or_else(|| format!("{base}{file}: not found (404)"))?;
         files.insert(file.to_string(), bytes);
     }
-    match store::fetch(&format!("{base}tokenizer.json"), "tokenizer.json", keep).await? {
-        Some(bytes) => {
-            files.insert("tokenizer.json".into(), bytes);
-        }
-        None => {
-            for file in ["vocab.txt", "tokenizer_config.json"] {
-                if let Some(bytes) = store::fetch(&format!("{base}{file}"), file, keep).await? {
-                    files.insert(file.to_string(), bytes);
-                }
-            }
+    // The tokenizer (tokenizer.json, else vocab.txt) must arrive if it is there; its other
+    // companions only serve the export, so a server that refuses one loses nothing else.
+    for file in [
+        "tokenizer.json",
+        "vocab.txt",
+        "tokenizer_config.json",
+        "special_tokens_map.json",
+    ] {
+        let needed = file == "tokenizer.json"
+            || (file == "vocab.txt" && !files.contains_key("tokenizer.json"));
+        let fetched = store::fetch(&format!("{base}{file}"), file, keep).await;
+        let fetched = if needed {
+            fetched?
+        } else {
+            fetched.ok().flatten()
+        };
+        if let Some(bytes) = fetched {
+            files.insert(file.to_string(), bytes);
         }
     }
     Ok(files)

@@ -3,11 +3,11 @@
 
 use std::rc::Rc;
 
-use super::super::entry::post;
+use super::super::outbox::post;
+use super::super::outbox::sleep_ms;
 use super::super::replica::{self, ReplicaWorker};
 use super::super::state::{RunControl, Shared, device_of};
-use super::train::sleep_ms;
-use crate::protocol::{FromWorker, WorkerMemory};
+use crate::protocol::{FromWorker, RequestKind, WorkerMemory, setting_message};
 use crate::shared::Adaptation;
 use crate::shared::speed::{SpeedCase, Workload};
 use crate::train::parallel::Peer;
@@ -37,18 +37,19 @@ impl Control for Between {
     }
 }
 
-/// Times each case in turn with the loaded base model; steps train what `adaptation` says.
+/// Times each case in turn with the loaded base model, posting each time; steps train what
+/// `adaptation` says. Answers with what was left out and the worker's memory.
 pub(in crate::worker) async fn run(
     session: &Shared,
     cases: Vec<SpeedCase>,
     adaptation: Adaptation,
-) -> Result<(), String> {
+) -> Result<FromWorker, String> {
     adaptation
         .validate(Some(base_layers(session)))
-        .map_err(|e| format!("{} {e}", e.setting().describe()))?;
+        .map_err(|e| setting_message(&e))?;
     let device = device_of(session)?;
     let base = session.borrow().base.clone().ok_or("load a model first")?;
-    let run = Rc::new(RunControl::default());
+    let run = Rc::new(RunControl::new(RequestKind::Speed));
     session.borrow_mut().run = Some(run.clone());
     // Cases longer than the model's positions are left out, and said so.
     let positions = base.files.config.max_len();
@@ -89,16 +90,12 @@ pub(in crate::worker) async fn run(
         wasm_bytes: wasm_memory_bytes(),
         device_reserved_bytes: device.memory_pool_usage().map(|u| u.bytes_reserved),
     };
-    post(
-        &FromWorker::SpeedDone {
-            stopped,
-            skipped,
-            memory,
-            split_steps: control.1.is_some(),
-        },
-        Vec::new(),
-    );
-    Ok(())
+    Ok(FromWorker::SpeedDone {
+        stopped,
+        skipped,
+        memory,
+        split_steps: control.1.is_some(),
+    })
 }
 
 /// The size of this worker's WebAssembly memory, in bytes.

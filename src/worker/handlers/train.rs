@@ -5,28 +5,29 @@
 
 use std::rc::Rc;
 
-use wasm_bindgen_futures::JsFuture;
-
-use super::super::entry::{post, scope};
+use super::super::keeper::{Keeper, now_stamp};
+use super::super::outbox::post;
 use super::super::plan::plan_run;
 use super::super::replica::{self, ReplicaWorker};
 use super::super::state::{Base, RunControl, Shared, Tuned, device_of};
-use super::super::store;
 use super::super::to_proto::{model_shape, recipe_error, report, train_update, valid_answers};
-use crate::checkpoint::{export_config, export_safetensors};
+use crate::checkpoint::write::Trained;
+use crate::forward::predict_probabilities;
 use crate::model::{BertClassifier, BertConfig};
-use crate::protocol::{DeviceLimits, FromWorker, RunResult, TrainSettings, TrainUpdate, check_fit};
+use crate::protocol::{
+    DeviceLimits, FromWorker, RequestKind, RunResult, TrainSettings, ValidExample, check_fit,
+};
 use crate::shared::Task;
 use crate::train::parallel::Peer;
 use crate::train::recipe;
-use crate::train::{Control, Event, Hook, fine_tune_with, predict_probabilities};
+use crate::train::{Control, Event, Hook, fine_tune_with};
 
 /// Fine-tunes the loaded model on the parsed data: the recipe's plan, then the loop, with
-/// progress as messages and every new best epoch kept in the browser.
+/// progress as messages and every new best epoch kept in the browser; answers with the result.
 pub(in crate::worker) async fn run(
     session: &Shared,
     settings: TrainSettings,
-) -> Result<(), String> {
+) -> Result<FromWorker, String> {
     let device = device_of(session)?;
     let Base {
         files,
@@ -46,8 +47,7 @@ pub(in crate::worker) async fn run(
     let mut notes = plan.notes.clone();
     notes.extend(loaded);
     let (data, train_config, max_len) = (&plan.data, &plan.config, plan.max_len);
-    let valid_examples = &plan.valid_examples;
-    let run = Rc::new(RunControl::default());
+    let run = Rc::new(RunControl::new(RequestKind::Train));
     session.borrow_mut().run = Some(run.clone());
     let task = match plan.task {
         Task::Classify => "classify",
@@ -60,13 +60,9 @@ pub(in crate::worker) async fn run(
     let mut control = WorkerControl {
         peer,
         run,
-        keep: Keeper {
-            config_json: export_config(&config, plan.task, &data.labels),
-            tokenizer_json: files.tokenizer_json()?,
-            save_as: save_as.clone(),
-            saved: None,
-            save_error: None,
-        },
+        keep: Keeper::new(save_as.clone(), files.tokenizer_files()?),
+        config: config.clone(),
+        labels: data.labels.clone(),
     };
     let mut notes = Some(notes);
     let mut on_event = |event: Event| {
@@ -80,20 +76,7 @@ pub(in crate::worker) async fn run(
             Some(_) => format!("{e}. The best model so far is saved in this browser as {save_as}."),
             None => e.to_string(),
         })?;
-    // The validation examples with the kept model's answers, for the Evaluate panel.
-    let examples = match predict_probabilities(
-        &outcome.model,
-        &data.valid,
-        train_config.batch_size,
-        data.pad_id,
-    )
-    .await
-    {
-        Ok(probs) if data.valid.len() == valid_examples.len() => {
-            valid_answers(valid_examples, &data.valid, &probs, &data.labels)
-        }
-        _ => Vec::new(),
-    };
+    let examples = validation_answers(&plan, &outcome.model).await;
     if outcome.evaluation.is_none() && control.keep.saved.is_none() {
         control.new_best(0, &outcome.model).await;
     }
@@ -113,8 +96,19 @@ pub(in crate::worker) async fn run(
         files,
         max_len,
     }));
-    post(&FromWorker::Finished { result }, Vec::new());
-    Ok(())
+    Ok(FromWorker::Finished { result })
+}
+
+/// The validation examples with the kept model's answers, for the Evaluate panel (none if
+/// they cannot be had: the run's result matters more).
+async fn validation_answers(plan: &recipe::Plan, model: &BertClassifier) -> Vec<ValidExample> {
+    let data = &plan.data;
+    match predict_probabilities(model, &data.valid, plan.config.batch_size, data.pad_id).await {
+        Ok(probs) if data.valid.len() == plan.valid_examples.len() => {
+            valid_answers(&plan.valid_examples, &data.valid, &probs, &data.labels)
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Stops a run that would not fit the device before its first step: the largest batch of the
@@ -147,75 +141,11 @@ fn fits(
 struct WorkerControl {
     run: Rc<RunControl>,
     keep: Keeper,
+    /// The encoder's configuration and the labels, for the kept model's `config.json`.
+    config: BertConfig,
+    labels: Vec<String>,
     /// The second CPU worker that computes half of every step, while it works.
     peer: Option<ReplicaWorker>,
-}
-
-/// Keeps each new best model of a run in the browser's cache under one name, and lists it in
-/// the Model panel at once, so that it survives whatever happens next. Fine-tuning and
-/// pre-training share it.
-pub(super) struct Keeper {
-    /// The name the model is kept under.
-    pub save_as: String,
-    /// Its `config.json`.
-    pub config_json: String,
-    /// Its `tokenizer.json`.
-    pub tokenizer_json: Vec<u8>,
-    /// The key it was kept under, once it was.
-    pub saved: Option<String>,
-    /// Why keeping it failed, if it did.
-    pub save_error: Option<String>,
-}
-
-impl Keeper {
-    /// Saves the exported weights (or records why there are none).
-    pub async fn keep(&mut self, weights: Result<Vec<u8>, String>) {
-        let saved = match weights {
-            Ok(weights) => {
-                store::save(
-                    &self.save_as,
-                    &[
-                        ("config.json", self.config_json.as_bytes()),
-                        ("model.safetensors", &weights),
-                        ("tokenizer.json", &self.tokenizer_json),
-                    ],
-                )
-                .await
-            }
-            Err(e) => Err(e),
-        };
-        match saved {
-            Ok(key) => {
-                self.saved = Some(key);
-                if let Ok(models) = store::list().await {
-                    post(&FromWorker::Models { models }, Vec::new());
-                }
-            }
-            Err(e) => self.save_error = Some(e),
-        }
-    }
-}
-
-impl RunControl {
-    /// Waits while the run is paused, saying so when the pause takes hold (between steps, after
-    /// the one that was running when it was asked for); false once it is cancelled.
-    pub(in crate::worker) async fn proceed(&self) -> bool {
-        if self.paused.get() && !self.cancelled.get() {
-            let update = TrainUpdate::Paused { paused: true };
-            post(&FromWorker::Training { update }, Vec::new());
-            while self.paused.get() && !self.cancelled.get() {
-                sleep_ms(100).await;
-            }
-        }
-        !self.cancelled.get()
-    }
-}
-
-pub(super) async fn sleep_ms(ms: i32) {
-    let promise = js_sys::Promise::new(&mut |resolve, _| {
-        let _ = scope().set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms);
-    });
-    let _ = JsFuture::from(promise).await;
 }
 
 impl Control for WorkerControl {
@@ -225,8 +155,13 @@ impl Control for WorkerControl {
 
     fn new_best<'a>(&'a mut self, _epoch: usize, model: &'a BertClassifier) -> Hook<'a, ()> {
         Box::pin(async move {
-            let weights = export_safetensors(model).await.map_err(|e| e.to_string());
-            self.keep.keep(weights).await;
+            let trained = Trained::Classifier {
+                model,
+                config: &self.config,
+                labels: &self.labels,
+                peft: None,
+            };
+            self.keep.keep(trained).await;
         })
     }
 
@@ -238,17 +173,4 @@ impl Control for WorkerControl {
         replica::lost(&why);
         self.peer = None;
     }
-}
-
-pub(super) fn now_stamp() -> String {
-    let d = js_sys::Date::new_0();
-    format!(
-        "{:04}{:02}{:02}-{:02}{:02}{:02}",
-        d.get_full_year(),
-        d.get_month() + 1,
-        d.get_date(),
-        d.get_hours(),
-        d.get_minutes(),
-        d.get_seconds()
-    )
 }

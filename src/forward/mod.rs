@@ -1,0 +1,99 @@
+//! The forward pass on batches, for training and inference alike: batch arrays as tensors, and
+//! a classifier's probabilities over many examples, batched by length. Below both `train/` and
+//! `infer/`, so that neither borrows from the other.
+
+use burn::prelude::*;
+use burn::tensor::activation::softmax;
+
+use crate::data::batch::{Batch, collate};
+use crate::data::features::Features;
+use crate::model::{BatchTensors, BertClassifier, Task};
+use crate::runtime::readback::{ReadbackError, read_f32};
+
+/// Batch arrays -> tensors on `device`; labels flattened to rows of the logits.
+pub fn to_tensors(batch: &Batch, device: &Device) -> (BatchTensors, Tensor<1, Int>) {
+    let shape = [batch.size, batch.seq];
+    let int2 =
+        |v: &Vec<i64>| Tensor::<2, Int>::from_data(TensorData::new(v.clone(), shape), device);
+    let tensors = BatchTensors {
+        input_ids: int2(&batch.input_ids),
+        attention_mask: int2(&batch.attention_mask),
+        token_type_ids: Tensor::<2, Int>::zeros(shape, device),
+    };
+    let labels = Tensor::<1, Int>::from_data(
+        TensorData::new(batch.labels.clone(), [batch.labels.len()]),
+        device,
+    );
+    (tensors, labels)
+}
+
+/// Class probabilities for every example: one row for classification, one row per token
+/// (special tokens included) for NER. Examples are batched by length to limit padding.
+///
+/// Sync point: one readback per batch.
+pub async fn predict_probabilities(
+    model: &BertClassifier,
+    features: &[Features],
+    batch_size: usize,
+    pad_id: u32,
+) -> Result<Vec<Vec<Vec<f32>>>, ReadbackError> {
+    let device = model.classifier.weight.val().device();
+    let classes = model.num_labels();
+    let mut order: Vec<usize> = (0..features.len()).collect();
+    order.sort_by_key(|&i| features[i].ids.len());
+    let mut out = vec![Vec::new(); features.len()];
+    for chunk in order.chunks(batch_size.max(1)) {
+        let group: Vec<&Features> = chunk.iter().map(|&i| &features[i]).collect();
+        let batch = collate(&group, pad_id, model.task == Task::Ner);
+        let (tensors, _) = to_tensors(&batch, &device);
+        let probs = read_f32(softmax(model.forward(&tensors), 1)).await?;
+        for (row, &i) in chunk.iter().enumerate() {
+            out[i] = match model.task {
+                Task::Classify => vec![probs[row * classes..(row + 1) * classes].to_vec()],
+                Task::Ner => (0..features[i].ids.len())
+                    .map(|t| {
+                        let at = (row * batch.seq + t) * classes;
+                        probs[at..at + classes].to_vec()
+                    })
+                    .collect(),
+            };
+        }
+    }
+    Ok(out)
+}
+
+/// Index of the largest value.
+pub fn argmax(row: &[f32]) -> usize {
+    row.iter()
+        .enumerate()
+        .fold(0, |best, (i, &v)| if v > row[best] { i } else { best })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn argmax_takes_the_first_of_equal_largest_values() {
+        assert_eq!(argmax(&[0.1, 0.7, 0.2]), 1);
+        assert_eq!(argmax(&[0.5, 0.5]), 0);
+        assert_eq!(argmax(&[0.2, 0.9, 0.9]), 1);
+    }
+
+    #[test]
+    fn a_batch_becomes_tensors_of_its_shape_with_labels_flat() {
+        let device = Device::flex();
+        let batch = Batch {
+            input_ids: vec![2, 5, 3, 2, 3, 0],
+            attention_mask: vec![1, 1, 1, 1, 1, 0],
+            labels: vec![1, 0],
+            size: 2,
+            seq: 3,
+        };
+        let (t, labels) = to_tensors(&batch, &device);
+        assert_eq!(t.input_ids.dims(), [2, 3]);
+        assert_eq!(t.attention_mask.dims(), [2, 3]);
+        assert_eq!(t.token_type_ids.dims(), [2, 3]);
+        assert_eq!(labels.dims(), [2]);
+    }
+}

@@ -1,0 +1,38 @@
+//! The engine-free vocabulary that every part of Anneal speaks, the browser UI included, one
+//! file per concern: the task and the data's column names (`task`), fine-tuning settings with
+//! their one set of defaults and one `validate()` (`settings`, its typed error in
+//! `settings_error`), what of a model trains
+//! (`adaptation`), what a run reports (`progress`), a new model's shape and vocabulary
+//! (`architecture`), pre-training settings (`pretrain`), the comparison of starts (`compare`),
+//! the speed test's cases (`speed`) and the one seeded generator (`rng`).
+//!
+//! Architecture invariant: this module depends on serde and thiserror only, so the UI (which
+//! never links burn) compiles it, and `model/`, `data/` and `train/` can all use it without
+//! importing each other. Its types are re-exported here, so a user writes `shared::TrainSettings`
+//! without knowing the room.
+
+pub mod adaptation;
+pub mod architecture;
+pub mod compare;
+pub mod pretrain;
+pub mod progress;
+pub mod rng;
+pub mod settings;
+pub mod settings_error;
+pub mod speed;
+pub mod task;
+
+pub use adaptation::{Adaptation, LoraSettings, LoraTargets};
+pub use architecture::{Architecture, Vocabulary, layer_parameters};
+pub use compare::{
+    CompareProgress, CompareSettings, Comparison, DataAdvantage, LabelCount, StartKind,
+    StartScores, Starts,
+};
+pub use pretrain::{
+    LmStart, Objective, PretrainSetting, PretrainSettings, PretrainSettingsError, ProbeSpec,
+    SampleSettings,
+};
+pub use progress::{Scores, StepStats};
+pub use settings::TrainSettings;
+pub use settings_error::{MIN_MAX_LEN, Setting, SettingsError};
+pub use task::{IGNORE_INDEX, LABEL_COLUMNS, TEXT_COLUMNS, Task};
