@@ -1414,3 +1414,146 @@ fn the_browser_exports_the_folder_the_command_line_writes() {
         (Some("[MASK]"), Some("[PAD]"))
     );
 }
+
+/// Only the runtime (natively) and the worker's device room and its CPU replica (in the
+/// browser) name a concrete device; the model's dropout and activation only ask whether a
+/// tensor is on Flex, to pick a CPU kernel. In-file tests aside.
+#[test]
+fn only_the_runtime_and_the_worker_name_a_device() {
+    let allowed = [
+        "src/runtime/mod.rs",
+        "src/worker/device.rs",
+        "src/worker/replica.rs",
+    ];
+    let compares = ["src/model/dropout.rs", "src/model/activation.rs"];
+    let mut seen = Vec::new();
+    for (module, file) in source_modules() {
+        let text = std::fs::read_to_string(&file).unwrap();
+        let relative = file
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let code = text.split("#[cfg(test)]").next().unwrap();
+        for (n, line) in code.lines().enumerate() {
+            let line = line.trim_start();
+            if line.starts_with("//") {
+                continue;
+            }
+            for name in ["Device::flex()", "Device::wgpu", "Device::webgpu"] {
+                if !line.contains(name) {
+                    continue;
+                }
+                let compared =
+                    line.contains("== Device::flex()") || line.contains("!= Device::flex()");
+                let ok = allowed.contains(&relative.as_str())
+                    || (compares.contains(&relative.as_str()) && compared);
+                assert!(
+                    ok,
+                    "{relative}:{}: {module:?} names a device: {line}",
+                    n + 1
+                );
+                seen.push(relative.clone());
+            }
+        }
+    }
+    assert!(
+        seen.iter().any(|f| f == "src/runtime/mod.rs"),
+        "the check sees nothing: {seen:?}"
+    );
+}
+
+/// No function is longer than 80 lines but the two training loops (flat and explicit, read
+/// top-down as nanoGPT's) and exact t-SNE (one algorithm, its steps in order).
+#[test]
+fn no_function_is_longer_than_80_lines_but_the_loops_and_tsne() {
+    let allowed = [
+        ("src/train/mod.rs", "fine_tune_with"),
+        ("src/train/pretrain/mod.rs", "pretrain"),
+        ("src/infer/projection.rs", "tsne"),
+    ];
+    // A line's braces outside comments, string and character literals: the change in depth,
+    // and whether it opens any.
+    fn braces(line: &str) -> (i64, bool) {
+        let (mut depth, mut in_string, mut escaped, mut opens) = (0, false, false, false);
+        let chars: Vec<char> = line.chars().collect();
+        let mut i = 0;
+        while i < chars.len() {
+            let c = chars[i];
+            if in_string {
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, '\\') => escaped = true,
+                    (false, '"') => in_string = false,
+                    _ => {}
+                }
+            } else if c == '/' && chars.get(i + 1) == Some(&'/') {
+                break;
+            } else if c == '"' {
+                in_string = true;
+            } else if c == '\'' && chars.get(i + 2) == Some(&'\'') {
+                i += 2; // '{' or '}'
+            } else if c == '{' {
+                depth += 1;
+                opens = true;
+            } else if c == '}' {
+                depth -= 1;
+            }
+            i += 1;
+        }
+        (depth, opens)
+    }
+    let mut long = Vec::new();
+    let mut functions = 0;
+    for file in source_modules().into_values() {
+        let relative = file
+            .strip_prefix(root())
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        let text = std::fs::read_to_string(&file).unwrap();
+        let lines: Vec<&str> = text.lines().collect();
+        for (start, line) in lines.iter().enumerate() {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            let Some(at) = words.iter().position(|w| *w == "fn") else {
+                continue;
+            };
+            let before_ok = words[..at]
+                .iter()
+                .all(|w| ["pub", "async", "const", "unsafe"].contains(w) || w.starts_with("pub("));
+            if !before_ok || line.trim_start().starts_with("//") {
+                continue;
+            }
+            let name: String = words[at + 1]
+                .chars()
+                .take_while(|c| c.is_alphanumeric() || *c == '_')
+                .collect();
+            let (mut depth, mut opened, mut end) = (0, false, start);
+            for (j, l) in lines.iter().enumerate().skip(start) {
+                let (d, opens) = braces(l);
+                if !opened && !opens && l.trim_end().ends_with(';') {
+                    break; // a declaration without a body
+                }
+                opened |= opens;
+                depth += d;
+                end = j;
+                if opened && depth == 0 {
+                    break;
+                }
+            }
+            functions += 1;
+            let length = end - start + 1;
+            if length > 80 && !allowed.contains(&(relative.as_str(), name.as_str())) {
+                long.push(format!(
+                    "{relative}:{}: {name} is {length} lines",
+                    start + 1
+                ));
+            }
+        }
+    }
+    assert!(
+        functions > 500,
+        "only {functions} functions found: the scan is broken"
+    );
+    assert!(long.is_empty(), "{}", long.join("\n"));
+}

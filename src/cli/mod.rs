@@ -3,7 +3,6 @@
 //! the terminal. Errors go to stderr as one message naming the file and the cause; the exit
 //! status is non-zero on failure.
 
-mod bench;
 mod compare;
 mod finetune;
 mod inspect;
@@ -11,6 +10,7 @@ mod model_dir;
 mod predict;
 mod pretrain;
 mod shell;
+mod speed;
 
 use clap::{Parser, Subcommand};
 
@@ -35,7 +35,8 @@ enum Command {
     /// Check a data file and summarise it.
     Inspect(inspect::InspectArgs),
     /// Time fine-tuning steps on random token ids.
-    Bench(bench::BenchArgs),
+    #[command(name = "bench")]
+    Speed(speed::SpeedArgs),
     /// Pre-train a language model (masked words or next token) on unlabelled text.
     Pretrain(pretrain::PretrainArgs),
     /// Ask a pre-trained language model to fill a [MASK] or continue a text.
@@ -94,7 +95,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Predict(a) => predict::predict(a),
         Command::Embed(a) => predict::embed(a),
         Command::Inspect(a) => inspect::run(a),
-        Command::Bench(a) => bench::run(a),
+        Command::Speed(a) => speed::run(a),
         Command::Pretrain(a) => pretrain::run(a),
         Command::Probe(a) => pretrain::probe(a),
         Command::Attention(a) => pretrain::attention(a),

@@ -18,7 +18,7 @@ use crate::runtime::DeviceChoice;
 use crate::shared::{
     Architecture, LmStart, PretrainSetting, PretrainSettings, PretrainSettingsError, Vocabulary,
 };
-use crate::train::lm_recipe::{self, LmPlan, Start};
+use crate::train::pretrain::recipe::{self as pretrain_recipe, LmPlan, Start};
 use crate::train::pretrain::{LmEvent, LmOutcome, PretrainConfig, RunToEnd, pretrain};
 
 /// Options of `anneal pretrain`. Every default is [`PretrainSettings::defaults`]'s, the one
@@ -183,7 +183,7 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
         .map(ModelDir::open)
         .transpose()?;
     let start = start_of(&settings, from.as_deref(), tokenizer_of.as_deref())?;
-    let plan = lm_recipe::plan(&text.text, &start, a.objective, settings.heldout_share)
+    let plan = pretrain_recipe::plan(&text.text, &start, a.objective, settings.heldout_share)
         .map_err(|e| format!("{name}: {e}"))?;
     settings
         .validate(Some(plan.config.max_len()))
@@ -193,20 +193,9 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
     let device = picked.device.autodiff();
     burn::prelude::Device::seed(&device, settings.seed);
     let (model, report) =
-        lm_recipe::load(&plan, &start, a.objective, &device).map_err(|e| e.to_string())?;
-    if !report.initialised.is_empty() {
-        eprintln!(
-            "note: started from scratch: {}",
-            report.initialised.join(", ")
-        );
-    }
+        pretrain_recipe::load(&plan, &start, a.objective, &device).map_err(|e| e.to_string())?;
     let params = parameter_count(&model);
-    let c = &plan.config;
-    let (layers, width, heads) = (c.num_hidden_layers, c.hidden_size, c.num_attention_heads);
-    let what = a.objective.describe();
-    eprintln!(
-        "{what} of a {layers}-layer, {width}-wide model ({heads} heads, {params} parameters)"
-    );
+    describe_model(&plan, a.objective, params, &report.initialised);
     let mut history = Vec::new();
     let mut on_event = |e: LmEvent| {
         say_progress(&e);
@@ -243,10 +232,8 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
         "best_step": outcome.best_step,
         "events": history,
     });
-    write(
-        &a.out.join("pretraining.json"),
-        serde_json::to_string_pretty(&record).expect("json values"),
-    )?;
+    let record = serde_json::to_string_pretty(&record).expect("json values");
+    write(&a.out.join("pretraining.json"), record)?;
     eprintln!(
         "kept step {}; saved to {}",
         outcome.best_step,
@@ -254,6 +241,19 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
     );
     println!("{}", result_line(&outcome, a.objective));
     Ok(())
+}
+
+/// The model about to train, on stderr: what is new in it, its shape and size.
+fn describe_model(plan: &LmPlan, objective: Objective, params: usize, initialised: &[String]) {
+    if !initialised.is_empty() {
+        eprintln!("note: started from scratch: {}", initialised.join(", "));
+    }
+    let c = &plan.config;
+    let (layers, width, heads) = (c.num_hidden_layers, c.hidden_size, c.num_attention_heads);
+    let what = objective.describe();
+    eprintln!(
+        "{what} of a {layers}-layer, {width}-wide model ({heads} heads, {params} parameters)"
+    );
 }
 
 /// Where the run starts: the `--from` folder, or a new model of the settings' shape and

@@ -14,7 +14,7 @@
 //! data summaries, reports, predictions), [`estimate`] (training memory) and `wire`.
 
 pub mod estimate;
-pub mod learn;
+pub mod pretrain;
 pub mod views;
 #[cfg(all(feature = "web", target_family = "wasm"))]
 pub mod wire;
@@ -31,7 +31,7 @@ pub use crate::shared::{
 pub use estimate::{
     DeviceLimits, DoesNotFit, check_fit, trainable_parameters, training_memory_bytes,
 };
-pub use learn::*;
+pub use pretrain::*;
 pub use views::*;
 
 /// What the UI asks of the worker.

@@ -10,7 +10,7 @@
 
 use burn::prelude::*;
 
-use super::lm_recipe::{self, LmRecipeError, Start};
+use super::pretrain::recipe::{self as pretrain_recipe, LmRecipeError, Start};
 use super::pretrain::{LmEvent, PretrainConfig, PretrainError, pretrain};
 use super::recipe::Plan;
 use super::{Control, Event, Hook, TrainConfig, TrainData, TrainError, evaluate, fine_tune_with};
@@ -319,10 +319,10 @@ async fn self_pretrain(
     let keep_layers = shared.keep_layers;
     let text = plan.train_texts.join("\n");
     let start = Start::Reinitialised(files);
-    let mut lm_plan = lm_recipe::plan(&text, &start, Objective::Mlm, 0.05)?;
+    let mut lm_plan = pretrain_recipe::plan(&text, &start, Objective::Mlm, 0.05)?;
     lm_plan.config = crate::checkpoint::truncate_layers(&lm_plan.config, keep_layers)?;
     device.seed(settings.finetune.seed);
-    let (model, _) = lm_recipe::load(&lm_plan, &start, Objective::Mlm, device)?;
+    let (model, _) = pretrain_recipe::load(&lm_plan, &start, Objective::Mlm, device)?;
     let config = self_pretrain_config(settings);
     let mut forward = |event: LmEvent| {
         if let LmEvent::Step {

@@ -8,7 +8,6 @@ pub mod compare;
 pub mod control;
 pub mod eval;
 pub mod flat;
-pub mod lm_recipe;
 pub mod metrics;
 pub mod parallel;
 pub mod prepare;

@@ -18,9 +18,9 @@ use leptos::prelude::*;
 use crate::protocol::Backend;
 use format::human_bytes;
 use panels::{
-    data::DataPanel, evaluate::EvaluatePanel, export::ExportPanel, inside::InsidePanel,
-    learn::LearnPanel, model::ModelPanel, predict::PredictPanel, train::TrainPanel,
-    worth::WorthPanel,
+    compare::ComparePanel, data::DataPanel, evaluate::EvaluatePanel, export::ExportPanel,
+    inside::InsidePanel, model::ModelPanel, predict::PredictPanel, pretrain::PretrainPanel,
+    train::TrainPanel,
 };
 use state::{Areas, DeviceArea};
 
@@ -106,9 +106,9 @@ fn App() -> impl IntoView {
             <EvaluatePanel />
             <PredictPanel />
             <ExportPanel />
-            <LearnPanel />
+            <PretrainPanel />
             <InsidePanel />
-            <WorthPanel />
+            <ComparePanel />
         </main>
     }
 }

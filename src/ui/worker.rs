@@ -95,8 +95,8 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         data,
         run,
         predict,
-        learn,
-        worth,
+        pretrain,
+        compare,
         speed,
         ..
     } = areas;
@@ -124,25 +124,25 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         FromWorker::Prediction { id, result } => predict.show(id, result),
         FromWorker::BatchPredicted { count, csv, jsonl } => predict.batch_done(count, csv, jsonl),
         FromWorker::Exported { file_name } => exported(areas, &file_name, attachments),
-        FromWorker::Pretraining { update } => learn.update(update),
+        FromWorker::Pretraining { update } => pretrain.update(update),
         FromWorker::Pretrained { result } => {
-            learn.finish(result);
+            pretrain.finish(result);
             send(&ToWorker::ListModels);
         }
-        FromWorker::Probed { probes } => learn.probed.set(probes),
-        FromWorker::Attention { view } => learn.attention.set(Some(view)),
-        FromWorker::Comparing { progress } => worth.update(progress),
+        FromWorker::Probed { probes } => pretrain.probed.set(probes),
+        FromWorker::Attention { view } => pretrain.attention.set(Some(view)),
+        FromWorker::Comparing { progress } => compare.update(progress),
         FromWorker::Compared {
             comparison,
             stopped,
-        } => worth.finish(comparison, stopped),
+        } => compare.finish(comparison, stopped),
         FromWorker::EmbeddingMaps { maps } => {
-            learn.inside_message.set(String::new());
-            learn.maps.set(maps);
+            pretrain.inside_message.set(String::new());
+            pretrain.maps.set(maps);
         }
         FromWorker::Neighbours { word, lists } => {
-            learn.inside_message.set(String::new());
-            learn.neighbours.set(Some((word, lists)));
+            pretrain.inside_message.set(String::new());
+            pretrain.neighbours.set(Some((word, lists)));
         }
         FromWorker::Timed { timing } => speed.timed(timing),
         FromWorker::SpeedDone {
@@ -185,8 +185,8 @@ fn steered(areas: Areas, kind: RequestKind, pause: PauseState) {
     let status = RunStatus::steered(pause);
     match kind {
         RequestKind::Train => areas.run.status.set(status),
-        RequestKind::Pretrain => areas.learn.status.set(status),
-        RequestKind::Compare => areas.worth.status.set(status),
+        RequestKind::Pretrain => areas.pretrain.status.set(status),
+        RequestKind::Compare => areas.compare.status.set(status),
         // The speed test has no pause button; its cases are short.
         _ => {}
     }
@@ -222,10 +222,10 @@ fn exported(areas: Areas, file_name: &str, attachments: Vec<Vec<u8>>) {
 fn fatal(areas: Areas, message: String) {
     areas.device.fatal.set(Some(message.clone()));
     areas.run.lost(&message);
-    areas.learn.lost(&message);
-    if areas.worth.running() {
+    areas.pretrain.lost(&message);
+    if areas.compare.running() {
         areas
-            .worth
+            .compare
             .failed(format!("{message}: the scores so far are kept"));
     }
     if areas.speed.running.get_untracked() {
@@ -242,17 +242,17 @@ fn failed(areas: Areas, request: RequestKind, message: String) {
     match request {
         RequestKind::LoadModel => areas.model.failed(&message),
         RequestKind::Train => areas.run.failed(message),
-        RequestKind::Steer if areas.learn.running() => areas.learn.failed(message),
-        RequestKind::Steer if areas.worth.running() => areas.worth.failed(message),
+        RequestKind::Steer if areas.pretrain.running() => areas.pretrain.failed(message),
+        RequestKind::Steer if areas.compare.running() => areas.compare.failed(message),
         RequestKind::Steer if areas.speed.running.get_untracked() => areas.speed.failed(message),
-        RequestKind::Compare => areas.worth.failed(message),
+        RequestKind::Compare => areas.compare.failed(message),
         RequestKind::Speed => areas.speed.failed(message),
         RequestKind::EmbeddingMap | RequestKind::Neighbours => {
-            areas.learn.inside_message.set(message)
+            areas.pretrain.inside_message.set(message)
         }
         RequestKind::Steer => areas.run.failed(message),
         RequestKind::Pretrain | RequestKind::Probe | RequestKind::Attention => {
-            areas.learn.failed(message)
+            areas.pretrain.failed(message)
         }
         RequestKind::Predict | RequestKind::PredictFile => areas.predict.message.set(message),
         RequestKind::Export => areas.export.message.set(message),

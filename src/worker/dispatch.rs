@@ -6,7 +6,7 @@
 
 use wasm_bindgen_futures::spawn_local;
 
-use super::handlers::{compare, data, export, inside, learn, model, predict, speed, train};
+use super::handlers::{compare, data, export, inside, model, predict, pretrain, speed, train};
 use super::outbox::{fail, post};
 use super::state::Shared;
 use super::{device, store};
@@ -92,10 +92,10 @@ async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) 
             predict::file(session, &name, &single(attachments, &name)?).await?
         }
         ToWorker::Probe { probes, sampling } => FromWorker::Probed {
-            probes: learn::probe(session, probes, sampling).await?,
+            probes: pretrain::probe(session, probes, sampling).await?,
         },
         ToWorker::Attention { of, text } => FromWorker::Attention {
-            view: learn::attention(session, of, &text).await?,
+            view: pretrain::attention(session, of, &text).await?,
         },
         ToWorker::EmbeddingMap { projection, limit } => FromWorker::EmbeddingMaps {
             maps: inside::embedding_map(session, projection, limit).await?,
@@ -115,7 +115,7 @@ async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) 
             settings,
         } => {
             let bytes = single(attachments, &corpus_name)?;
-            learn::run(session, &corpus_name, &bytes, settings).await?
+            pretrain::run(session, &corpus_name, &bytes, settings).await?
         }
         ToWorker::Compare { settings } => compare::run(session, settings).await?,
         ToWorker::Speed { cases, adaptation } => speed::run(session, cases, adaptation).await?,

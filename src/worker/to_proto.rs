@@ -20,7 +20,7 @@ use crate::protocol::{
     setting_message,
 };
 use crate::shared::IGNORE_INDEX;
-use crate::train::lm_recipe::LmPlan;
+use crate::train::pretrain::recipe::LmPlan;
 use crate::train::recipe::RecipeError;
 use crate::train::{Evaluation, Event};
 

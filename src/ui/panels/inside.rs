@@ -10,7 +10,7 @@ use crate::protocol::{
     AttentionOf, AttentionView, EmbeddingMap, MapStage, Projection, TableOf, ToWorker,
 };
 use crate::ui::components::{Panel, Tip};
-use crate::ui::state::{DataArea, LearnArea, ModelArea};
+use crate::ui::state::{DataArea, ModelArea, PretrainArea};
 use crate::ui::worker::send;
 
 /// Colour of head `h` of `n`.
@@ -21,7 +21,10 @@ fn head_colour(h: usize, n: usize) -> String {
 /// The Look inside panel.
 #[component]
 pub fn InsidePanel() -> impl IntoView {
-    let (learn, model) = (expect_context::<LearnArea>(), expect_context::<ModelArea>());
+    let (pretrain, model) = (
+        expect_context::<PretrainArea>(),
+        expect_context::<ModelArea>(),
+    );
     let text = RwSignal::new("The cat sat on the mat because it was tired.".to_string());
     let of = RwSignal::new(AttentionOf::Loaded);
     let layer = RwSignal::new(0usize);
@@ -36,7 +39,7 @@ pub fn InsidePanel() -> impl IntoView {
     };
     let has_model = move || match of.get() {
         AttentionOf::Loaded => model.model.with(Option::is_some),
-        AttentionOf::Pretrained => learn.result.with(Option::is_some),
+        AttentionOf::Pretrained => pretrain.result.with(Option::is_some),
     };
     view! {
         <Panel id="inside" number=8 title="Look inside"
@@ -50,7 +53,7 @@ pub fn InsidePanel() -> impl IntoView {
                     on:input=move |ev| text.set(event_target_value(&ev)) />
                 <button class="primary" data-testid="inside-show" disabled=move || !has_model() on:click=show>"Show attention"</button>
             </div>
-            {move || learn.attention.get().map(|v| view! {
+            {move || pretrain.attention.get().map(|v| view! {
                 <p class="hint">{format!("{}: {} tokens, {} layers x {} heads{}. Click a map to see that layer's heads as lines.",
                     v.model, v.tokens.len(), v.maps.len(), v.maps.first().map_or(0, Vec::len),
                     if v.causal { "; causal: no token sees a later one" } else { "" })}</p>
@@ -59,7 +62,7 @@ pub fn InsidePanel() -> impl IntoView {
             })}
             <EmbeddingMaps />
             <WordNeighbours />
-            <p class="status" data-testid="inside-message">{move || learn.inside_message.get()}</p>
+            <p class="status" data-testid="inside-message">{move || pretrain.inside_message.get()}</p>
         </Panel>
     }
 }
@@ -76,8 +79,8 @@ fn label_colour(i: usize, n: usize) -> String {
 /// side by side, coloured by label; hover a point for its text.
 #[component]
 fn EmbeddingMaps() -> impl IntoView {
-    let (learn, model, data) = (
-        expect_context::<LearnArea>(),
+    let (pretrain, model, data) = (
+        expect_context::<PretrainArea>(),
         expect_context::<ModelArea>(),
         expect_context::<DataArea>(),
     );
@@ -85,7 +88,9 @@ fn EmbeddingMaps() -> impl IntoView {
     let limit = RwSignal::new(300usize);
     let ready = move || model.model.with(Option::is_some) && data.data.with(Option::is_some);
     let draw = move |_| {
-        learn.inside_message.set("embedding the examples…".into());
+        pretrain
+            .inside_message
+            .set("embedding the examples…".into());
         send(&ToWorker::EmbeddingMap {
             projection: projection.get_untracked(),
             limit: limit.get_untracked(),
@@ -104,7 +109,7 @@ fn EmbeddingMaps() -> impl IntoView {
             <button class="primary" data-testid="map-draw" disabled=move || !ready() on:click=draw>"Draw the map"</button>
         </div>
         <div class="maps">
-            {move || learn.maps.get().into_iter().map(|m| view! { <MapView map=m /> }).collect_view()}
+            {move || pretrain.maps.get().into_iter().map(|m| view! { <MapView map=m /> }).collect_view()}
         </div>
     }
 }
@@ -156,11 +161,14 @@ fn MapView(map: EmbeddingMap) -> impl IntoView {
 /// after, and the loaded model.
 #[component]
 fn WordNeighbours() -> impl IntoView {
-    let (learn, model) = (expect_context::<LearnArea>(), expect_context::<ModelArea>());
+    let (pretrain, model) = (
+        expect_context::<PretrainArea>(),
+        expect_context::<ModelArea>(),
+    );
     let word = RwSignal::new("king".to_string());
-    let ready = move || model.model.with(Option::is_some) || learn.result.with(Option::is_some);
+    let ready = move || model.model.with(Option::is_some) || pretrain.result.with(Option::is_some);
     let ask = move || {
-        learn.inside_message.set("looking up neighbours…".into());
+        pretrain.inside_message.set("looking up neighbours…".into());
         send(&ToWorker::Neighbours {
             word: word.get_untracked(),
             k: 10,
@@ -175,7 +183,7 @@ fn WordNeighbours() -> impl IntoView {
                 on:keydown=move |ev| if ev.key() == "Enter" { ask() } />
             <button class="primary" data-testid="neighbours-show" disabled=move || !ready() on:click=move |_| ask()>"Find neighbours"</button>
         </div>
-        {move || learn.neighbours.get().map(|(w, lists)| view! {
+        {move || pretrain.neighbours.get().map(|(w, lists)| view! {
             <div class="neighbours" data-testid="neighbours">
                 {lists.into_iter().map(|l| {
                     let when = match l.of {

@@ -2,12 +2,12 @@
 //! (pre-training), Look inside (attention, embedding maps, word neighbours) and Worth (what
 //! pre-training is worth, in labels).
 
+pub mod compare;
 pub mod data;
 pub mod evaluate;
 pub mod export;
 pub mod inside;
-pub mod learn;
 pub mod model;
 pub mod predict;
+pub mod pretrain;
 pub mod train;
-pub mod worth;

@@ -4,13 +4,13 @@
 
 use leptos::prelude::*;
 
-mod learn;
+mod compare;
+mod pretrain;
 mod run;
-mod worth;
 
-pub use learn::{LearnArea, default_probes};
+pub use compare::CompareArea;
+pub use pretrain::{PretrainArea, default_probes};
 pub use run::{RunArea, RunStatus, StepPoint};
-pub use worth::WorthArea;
 
 use crate::protocol::{
     BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel, Timing, WorkerMemory,
@@ -228,9 +228,9 @@ pub struct Areas {
     /// Export panel.
     pub export: ExportArea,
     /// Learn and Look inside panels.
-    pub learn: LearnArea,
+    pub pretrain: PretrainArea,
     /// "What is pre-training worth?" panel.
-    pub worth: WorthArea,
+    pub compare: CompareArea,
     /// The speed test.
     pub speed: SpeedArea,
 }
@@ -263,8 +263,8 @@ impl Areas {
             export: ExportArea {
                 message: RwSignal::new(String::new()),
             },
-            learn: LearnArea::new(),
-            worth: WorthArea::new(),
+            pretrain: PretrainArea::new(),
+            compare: CompareArea::new(),
             speed: SpeedArea {
                 timings: RwSignal::new(Vec::new()),
                 status: RwSignal::new(String::new()),
@@ -277,9 +277,9 @@ impl Areas {
         provide_context(areas.data);
         provide_context(areas.run);
         provide_context(areas.predict);
-        provide_context(areas.worth);
+        provide_context(areas.compare);
         provide_context(areas.export);
-        provide_context(areas.learn);
+        provide_context(areas.pretrain);
         provide_context(areas.speed);
         areas
     }

@@ -4,7 +4,7 @@
 
 use burn::prelude::*;
 
-use super::pretrain::Specials;
+use super::Specials;
 use crate::checkpoint::folder::TokenizerFiles;
 use crate::checkpoint::{CheckpointError, LoadReport, ModelFiles, load_lm};
 use crate::data::corpus::{Corpus, Framing, tokenize_corpus};

@@ -7,7 +7,7 @@ use leptos::prelude::*;
 
 use crate::protocol::{Comparison, StartKind, ToWorker};
 use crate::ui::components::{Panel, Tip};
-use crate::ui::state::{DataArea, ModelArea, RunArea, WorthArea};
+use crate::ui::state::{CompareArea, DataArea, ModelArea, RunArea};
 use crate::ui::worker::send;
 
 /// Colour of a start.
@@ -21,20 +21,20 @@ fn colour(start: StartKind) -> &'static str {
 
 /// The panel.
 #[component]
-pub fn WorthPanel() -> impl IntoView {
-    let worth = expect_context::<WorthArea>();
+pub fn ComparePanel() -> impl IntoView {
+    let compare = expect_context::<CompareArea>();
     let (model, data, run) = (
         expect_context::<ModelArea>(),
         expect_context::<DataArea>(),
         expect_context::<RunArea>(),
     );
     let ready = move || model.model.with(Option::is_some) && data.data.with(Option::is_some);
-    let start = move |_| match worth.settings(run.settings.get_untracked()) {
+    let start = move |_| match compare.settings(run.settings.get_untracked()) {
         Ok(settings) => {
-            worth.start();
+            compare.start();
             send(&ToWorker::Compare { settings });
         }
-        Err(e) => worth.message.set(e),
+        Err(e) => compare.message.set(e),
     };
     let number = |signal: RwSignal<usize>| {
         move |ev| {
@@ -48,33 +48,33 @@ pub fn WorthPanel() -> impl IntoView {
             purpose="Fine-tune the loaded model, the same architecture with random weights, and that architecture pre-trained on your own texts, with 32, 100, 300… labels. The gap between the lines is what pre-training gives you, counted in labelled examples.">
             <div class="settings">
                 <label><Tip term="Label counts" text="How many labelled training examples each run gets, comma-separated; all is every one. Each seed draws one random order and a run takes its first N, so the 100 include the 32." />
-                    <input type="text" data-testid="worth-sizes" prop:value=move || worth.sizes.get() on:change=move |ev| worth.sizes.set(event_target_value(&ev)) /></label>
+                    <input type="text" data-testid="worth-sizes" prop:value=move || compare.sizes.get() on:change=move |ev| compare.sizes.set(event_target_value(&ev)) /></label>
                 <label><Tip term="Seeds" text="Runs per start and count, with different examples and initial weights. More than one draws a band from the lowest to the highest score." />
-                    <input type="number" min="1" max="10" data-testid="worth-seeds" prop:value=move || worth.seeds.get().to_string() on:change=number(worth.seeds) /></label>
+                    <input type="number" min="1" max="10" data-testid="worth-seeds" prop:value=move || compare.seeds.get().to_string() on:change=number(compare.seeds) /></label>
                 <label><Tip term="Self-pre-training steps" text="Masked-word steps on the training texts (labels unused) from random weights, before fine-tuning that start. 0 leaves it out." />
-                    <input type="number" min="0" data-testid="worth-self-steps" prop:value=move || worth.self_steps.get().to_string() on:change=number(worth.self_steps) /></label>
+                    <input type="number" min="0" data-testid="worth-self-steps" prop:value=move || compare.self_steps.get().to_string() on:change=number(compare.self_steps) /></label>
                 <label><Tip term="Least steps per run" text="A run with few labels takes more epochs so that it trains at least this many steps; every run is scored once, after its last epoch." />
-                    <input type="number" min="1" data-testid="worth-min-steps" prop:value=move || worth.min_steps.get().to_string() on:change=number(worth.min_steps) /></label>
+                    <input type="number" min="1" data-testid="worth-min-steps" prop:value=move || compare.min_steps.get().to_string() on:change=number(compare.min_steps) /></label>
             </div>
             <p class="hint">"Each run uses the Train panel's settings (batch size, learning rate, epochs, length, layers) and is scored on the same validation examples."</p>
             <div class="row">
-                <button class="primary" data-testid="worth-start" disabled=move || !ready() || worth.running() on:click=start>"What is pre-training worth?"</button>
-                <button data-testid="worth-cancel" disabled=move || !worth.running() on:click=move |_| send(&ToWorker::Cancel)>"Cancel"</button>
-                <span>"Status: " <b data-testid="worth-status" role="status">{move || worth.status.get().word()}</b></span>
+                <button class="primary" data-testid="worth-start" disabled=move || !ready() || compare.running() on:click=start>"What is pre-training worth?"</button>
+                <button data-testid="worth-cancel" disabled=move || !compare.running() on:click=move |_| send(&ToWorker::Cancel)>"Cancel"</button>
+                <span>"Status: " <b data-testid="worth-status" role="status">{move || compare.status.get().word()}</b></span>
             </div>
             {move || (!ready()).then(|| view! { <p class="hint">"Load a model (1) and labelled data (2) first."</p> })}
-            <p class="status" data-testid="worth-message">{move || worth.message.get()}</p>
+            <p class="status" data-testid="worth-message">{move || compare.message.get()}</p>
             {move || {
-                let (done, all) = worth.runs.get();
+                let (done, all) = compare.runs.get();
                 (all > 0).then(|| view! {
                     <div class="progress">
                         <progress data-testid="worth-progress" max=all.to_string() value=done.to_string() aria-label="comparison progress"></progress>
                         <span>{format!("{done} of {all} runs scored")}</span>
-                        <span class="model-line">{move || worth.now.get()}</span>
+                        <span class="model-line">{move || compare.now.get()}</span>
                     </div>
                 })
             }}
-            {move || worth.comparison.get().map(|c| view! { <WorthChart comparison=c.clone() /> <WorthTable comparison=c /> })}
+            {move || compare.comparison.get().map(|c| view! { <CompareChart comparison=c.clone() /> <CompareTable comparison=c /> })}
         </Panel>
     }
 }
@@ -82,7 +82,7 @@ pub fn WorthPanel() -> impl IntoView {
 /// Score against labels (log axis), one line per start through the seeds' means, a band from
 /// the lowest to the highest seed.
 #[component]
-fn WorthChart(comparison: Comparison) -> impl IntoView {
+fn CompareChart(comparison: Comparison) -> impl IntoView {
     let (w, h, pad) = (600.0, 260.0, 40.0);
     let sizes = comparison.sizes.clone();
     let (lo_n, hi_n) = (
@@ -193,7 +193,7 @@ fn score_range(scores: &[f64]) -> (f64, f64) {
 
 /// The numbers behind the chart.
 #[component]
-fn WorthTable(comparison: Comparison) -> impl IntoView {
+fn CompareTable(comparison: Comparison) -> impl IntoView {
     let starts: Vec<StartKind> = StartKind::ALL
         .into_iter()
         .filter(|s| comparison.starts.get(*s).is_some())

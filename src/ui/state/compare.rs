@@ -8,7 +8,7 @@ use crate::protocol::{CompareProgress, CompareSettings, Comparison, LabelCount, 
 
 /// The Worth panel's state.
 #[derive(Clone, Copy)]
-pub struct WorthArea {
+pub struct CompareArea {
     /// Label counts as typed: `32,100,300,all`.
     pub sizes: RwSignal<String>,
     /// Seeds per start and count.
@@ -32,7 +32,7 @@ pub struct WorthArea {
 /// Where the last comparison's scores are kept.
 const COMPARISON_KEY: &str = "anneal.comparison";
 
-impl WorthArea {
+impl CompareArea {
     /// A fresh area with the defaults that fit a tab, and the last comparison kept in this
     /// browser.
     pub fn new() -> Self {
@@ -172,7 +172,7 @@ impl WorthArea {
     }
 }
 
-impl Default for WorthArea {
+impl Default for CompareArea {
     fn default() -> Self {
         Self::new()
     }

@@ -14,38 +14,38 @@ use crate::protocol::{
 use crate::ui::components::{Bar, LossChart, Panel, Tip};
 use crate::ui::download;
 use crate::ui::format::{human_bytes, human_seconds, thousands};
-use crate::ui::state::{LearnArea, ModelArea, default_probes};
+use crate::ui::state::{ModelArea, PretrainArea, default_probes};
 use crate::ui::worker::{send, send_with};
 
-fn use_sample(learn: LearnArea, path: &'static str) {
+fn use_sample(pretrain: PretrainArea, path: &'static str) {
     spawn_local(async move {
         let name = path.rsplit('/').next().unwrap_or(path).to_string();
         match download::fetch(path).await {
-            Ok(bytes) => learn.choose(name, bytes),
-            Err(e) => learn.message.set(e),
+            Ok(bytes) => pretrain.choose(name, bytes),
+            Err(e) => pretrain.message.set(e),
         }
     });
 }
 
 /// The Learn panel.
 #[component]
-pub fn LearnPanel() -> impl IntoView {
-    let learn = expect_context::<LearnArea>();
+pub fn PretrainPanel() -> impl IntoView {
+    let pretrain = expect_context::<PretrainArea>();
     let problem = move || {
-        if learn.corpus_label.with(Option::is_none) {
+        if pretrain.corpus_label.with(Option::is_none) {
             Some("Choose a corpus to start.".to_string())
         } else {
-            learn
+            pretrain
                 .settings
                 .with(|s| s.validate(None).err().map(|e| pretrain_setting_message(&e)))
         }
     };
-    let can_start = move || !learn.running() && problem().is_none();
+    let can_start = move || !pretrain.running() && problem().is_none();
     // Pausing or paused: the button resumes (a pause not yet taken is called off).
-    let paused = move || learn.status.get().held();
+    let paused = move || pretrain.status.get().held();
     let start = move |_| {
-        if let Some((name, bytes)) = learn.corpus.get_value() {
-            let settings = learn.start();
+        if let Some((name, bytes)) = pretrain.corpus.get_value() {
+            let settings = pretrain.start();
             send_with(
                 &ToWorker::Pretrain {
                     corpus_name: name,
@@ -59,37 +59,37 @@ pub fn LearnPanel() -> impl IntoView {
         <Panel id="learn" number=7 title="Learn: pre-train a model yourself"
             purpose="Pre-training is how a model learns language before it sees a single label: it guesses hidden or next words in plain text, millions of times. Watch it happen.">
             <CorpusPicker />
-            <LearnSettings />
+            <PretrainFields />
             <div class="row">
                 <button class="primary" data-testid="learn-start" disabled=move || !can_start() on:click=start>"Start pre-training"</button>
-                <button data-testid="learn-pause" disabled=move || !learn.running()
+                <button data-testid="learn-pause" disabled=move || !pretrain.running()
                     on:click=move |_| send(if paused() { &ToWorker::Resume } else { &ToWorker::Pause })>
                     {move || if paused() { "Resume" } else { "Pause" }}
                 </button>
-                <button data-testid="learn-cancel" disabled=move || !learn.running() on:click=move |_| send(&ToWorker::Cancel)>"Cancel"</button>
-                <span>"Status: " <b data-testid="learn-status" role="status">{move || learn.status.get().word()}</b></span>
+                <button data-testid="learn-cancel" disabled=move || !pretrain.running() on:click=move |_| send(&ToWorker::Cancel)>"Cancel"</button>
+                <span>"Status: " <b data-testid="learn-status" role="status">{move || pretrain.status.get().word()}</b></span>
             </div>
-            {move || (!learn.running()).then(problem).flatten().map(|why| view! { <p class="hint">{why}</p> })}
-            <p class="status" data-testid="learn-message">{move || learn.message.get()}</p>
-            <LearnProgress />
-            <LossChart points=learn.losses />
+            {move || (!pretrain.running()).then(problem).flatten().map(|why| view! { <p class="hint">{why}</p> })}
+            <p class="status" data-testid="learn-message">{move || pretrain.message.get()}</p>
+            <PretrainProgress />
+            <LossChart points=pretrain.losses />
             <HeldOutChart />
             <AccuracyChart />
             <ProbeTimeline />
-            <LearnResult />
+            <PretrainResult />
         </Panel>
     }
 }
 
 #[component]
 fn CorpusPicker() -> impl IntoView {
-    let learn = expect_context::<LearnArea>();
+    let pretrain = expect_context::<PretrainArea>();
     let pasted = RwSignal::new(String::new());
     view! {
         <div class="row corpus">
             <span>"Corpus: "</span>
-            <button data-testid="learn-sample-shakespeare" on:click=move |_| use_sample(learn, "samples/shakespeare.txt")>"Shakespeare (1.1 MB)"</button>
-            <button data-testid="learn-sample-moby" on:click=move |_| use_sample(learn, "samples/moby_dick.txt")>"Moby-Dick, chapters 1–10"</button>
+            <button data-testid="learn-sample-shakespeare" on:click=move |_| use_sample(pretrain, "samples/shakespeare.txt")>"Shakespeare (1.1 MB)"</button>
+            <button data-testid="learn-sample-moby" on:click=move |_| use_sample(pretrain, "samples/moby_dick.txt")>"Moby-Dick, chapters 1–10"</button>
             <label class="file-button">"your text file…"
                 <input type="file" data-testid="learn-file" accept=".txt,.jsonl,.csv,.tsv,.md"
                     on:change=move |ev| {
@@ -97,22 +97,22 @@ fn CorpusPicker() -> impl IntoView {
                         if let Some(file) = download::files(input.files()).into_iter().next() {
                             spawn_local(async move {
                                 match download::read(&file).await {
-                                    Ok(bytes) => learn.choose(file.name(), bytes),
-                                    Err(e) => learn.message.set(e),
+                                    Ok(bytes) => pretrain.choose(file.name(), bytes),
+                                    Err(e) => pretrain.message.set(e),
                                 }
                             });
                         }
                     } />
             </label>
-            <b data-testid="learn-corpus">{move || learn.corpus_label.get().map(|(n, size)| format!("{n} ({})", human_bytes(size as u64)))}</b>
+            <b data-testid="learn-corpus">{move || pretrain.corpus_label.get().map(|(n, size)| format!("{n} ({})", human_bytes(size as u64)))}</b>
         </div>
         <details>
             <summary>"…or paste text"</summary>
             <textarea rows="4" data-testid="learn-paste" prop:value=move || pasted.get()
                 on:input=move |ev| pasted.set(event_target_value(&ev))></textarea>
-            <button on:click=move |_| learn.choose("pasted.txt".into(), pasted.get_untracked().into_bytes())>"Use this text"</button>
+            <button on:click=move |_| pretrain.choose("pasted.txt".into(), pasted.get_untracked().into_bytes())>"Use this text"</button>
         </details>
-        {move || learn.corpus_view.get().map(|c| view! {
+        {move || pretrain.corpus_view.get().map(|c| view! {
             <p class="corpus-stats" data-testid="learn-corpus-stats">
                 {format!("{} characters → {} training and {} held-out tokens; {} distinct of a {}-token vocabulary. ",
                     thousands(c.chars as u64), thousands(c.train_tokens as u64), thousands(c.heldout_tokens as u64), c.distinct, c.vocab_size)}
@@ -125,22 +125,22 @@ fn CorpusPicker() -> impl IntoView {
 
 /// A number field of the pre-training settings.
 #[component]
-fn LearnNumber(
+fn PretrainNumber(
     term: &'static str,
     text: &'static str,
     testid: &'static str,
     get: fn(&PretrainSettings) -> String,
     set: fn(&mut PretrainSettings, &str) -> bool,
 ) -> impl IntoView {
-    let learn = expect_context::<LearnArea>();
+    let pretrain = expect_context::<PretrainArea>();
     view! {
         <label class="setting">
             <Tip term=term text=text />
-            <input type="number" data-testid=testid prop:value=move || get(&learn.settings.get())
+            <input type="number" data-testid=testid prop:value=move || get(&pretrain.settings.get())
                 on:change=move |ev| {
                     let value = event_target_value(&ev);
-                    let mut next = learn.settings.get_untracked();
-                    if set(&mut next, value.trim()) { learn.settings.set(next) }
+                    let mut next = pretrain.settings.get_untracked();
+                    if set(&mut next, value.trim()) { pretrain.settings.set(next) }
                 } />
         </label>
     }
@@ -161,11 +161,14 @@ fn arch_get(s: &PretrainSettings, f: fn(&Architecture) -> usize) -> String {
 }
 
 #[component]
-fn LearnSettings() -> impl IntoView {
-    let (learn, model) = (expect_context::<LearnArea>(), expect_context::<ModelArea>());
-    let objective = move || learn.settings.with(|s| s.objective);
+fn PretrainFields() -> impl IntoView {
+    let (pretrain, model) = (
+        expect_context::<PretrainArea>(),
+        expect_context::<ModelArea>(),
+    );
+    let objective = move || pretrain.settings.with(|s| s.objective);
     let scratch = move || {
-        learn
+        pretrain
             .settings
             .with(|s| matches!(s.start, LmStart::Scratch { .. }))
     };
@@ -174,8 +177,8 @@ fn LearnSettings() -> impl IntoView {
             <label class="setting"><Tip term="Objective" text="Masked words (BERT): hide 15% of the tokens and guess them from both sides. Next token (GPT): guess each token from the ones before it." />
                 <select data-testid="learn-objective" on:change=move |ev| {
                     let o = if event_target_value(&ev) == "clm" { Objective::Clm } else { Objective::Mlm };
-                    learn.settings.set(PretrainSettings::defaults(o));
-                    learn.probe_lines.set(default_probes(o));
+                    pretrain.settings.set(PretrainSettings::defaults(o));
+                    pretrain.probe_lines.set(default_probes(o));
                 }>
                     <option value="mlm" selected=move || objective() == Objective::Mlm>"masked words (BERT)"</option>
                     <option value="clm" selected=move || objective() == Objective::Clm>"next token (GPT)"</option>
@@ -184,66 +187,66 @@ fn LearnSettings() -> impl IntoView {
             <label class="setting"><Tip term="Start" text="From scratch: random weights, nothing known. The loaded model: continue pre-training it on your text (domain adaptation); a new prediction head is added if it has none." />
                 <select data-testid="learn-start-from" on:change=move |ev| {
                     let loaded = event_target_value(&ev) == "loaded";
-                    learn.settings.update(|s| s.start = if loaded { LmStart::Loaded } else { PretrainSettings::defaults(s.objective).start });
+                    pretrain.settings.update(|s| s.start = if loaded { LmStart::Loaded } else { PretrainSettings::defaults(s.objective).start });
                 }>
                     <option value="scratch" selected=scratch>"random weights (from scratch)"</option>
                     <option value="loaded" disabled=move || model.model.with(Option::is_none) selected=move || !scratch()>"the loaded model"</option>
                 </select>
             </label>
             {move || scratch().then(|| view! { <ShapeFields /> })}
-            <LearnNumber term="Steps" text="Optimizer steps. Each step reads one batch of blocks of the corpus." testid="learn-steps"
+            <PretrainNumber term="Steps" text="Optimizer steps. Each step reads one batch of blocks of the corpus." testid="learn-steps"
                 get={|s| s.steps.to_string()} set={|s, v| v.parse().map(|x| s.steps = x).is_ok()} />
-            <LearnNumber term="Batch" text="Blocks of text per step." testid="learn-batch"
+            <PretrainNumber term="Batch" text="Blocks of text per step." testid="learn-batch"
                 get={|s| s.batch_size.to_string()} set={|s, v| v.parse().map(|x| s.batch_size = x).is_ok()} />
-            <LearnNumber term="Block length" text="Tokens per block (the model reads this many at once)." testid="learn-seq-len"
+            <PretrainNumber term="Block length" text="Tokens per block (the model reads this many at once)." testid="learn-seq-len"
                 get={|s| s.seq_len.to_string()} set={|s, v| v.parse().map(|x| s.seq_len = x).is_ok()} />
-            <LearnNumber term="Learning rate" text="1e-3 suits a small model from scratch; 5e-5 to continue a pre-trained one." testid="learn-lr"
+            <PretrainNumber term="Learning rate" text="1e-3 suits a small model from scratch; 5e-5 to continue a pre-trained one." testid="learn-lr"
                 get={|s| s.lr.to_string()} set={|s, v| v.parse().map(|x| s.lr = x).is_ok()} />
-            <LearnNumber term="Warm-up" text="Share of the steps over which the learning rate rises from 0 to its peak; it then falls linearly to 0." testid="learn-warmup"
+            <PretrainNumber term="Warm-up" text="Share of the steps over which the learning rate rises from 0 to its peak; it then falls linearly to 0." testid="learn-warmup"
                 get={|s| s.warmup_ratio.to_string()} set={|s, v| v.parse().map(|x| s.warmup_ratio = x).is_ok()} />
-            <LearnNumber term="Weight decay" text="Pulls every weight a little towards 0 at each step (AdamW's decoupled decay); BERT used 0.01." testid="learn-weight-decay"
+            <PretrainNumber term="Weight decay" text="Pulls every weight a little towards 0 at each step (AdamW's decoupled decay); BERT used 0.01." testid="learn-weight-decay"
                 get={|s| s.weight_decay.to_string()} set={|s, v| v.parse().map(|x| s.weight_decay = x).is_ok()} />
-            <LearnNumber term="Evaluate every" text="Steps between scores on the held-out text and runs of your probes." testid="learn-eval-every"
+            <PretrainNumber term="Evaluate every" text="Steps between scores on the held-out text and runs of your probes." testid="learn-eval-every"
                 get={|s| s.eval_every.to_string()} set={|s, v| v.parse().map(|x| s.eval_every = x).is_ok()} />
             {move || (objective() == Objective::Clm).then(|| view! {
-                <LearnNumber term="Sample length" text="Tokens the model writes after each probe at every evaluation." testid="learn-sample-length"
+                <PretrainNumber term="Sample length" text="Tokens the model writes after each probe at every evaluation." testid="learn-sample-length"
                     get={|s| s.sample_tokens.to_string()} set={|s, v| v.parse().map(|x| s.sample_tokens = x).is_ok()} />
-                <LearnNumber term="Temperature" text="Divides the scores before drawing: below 1 the model plays safe, above 1 it takes risks; 0 always writes the most likely token." testid="learn-temperature"
+                <PretrainNumber term="Temperature" text="Divides the scores before drawing: below 1 the model plays safe, above 1 it takes risks; 0 always writes the most likely token." testid="learn-temperature"
                     get={|s| s.sampling.temperature.to_string()} set={|s, v| v.parse().map(|x| s.sampling.temperature = x).is_ok()} />
-                <LearnNumber term="Top-k" text="Draw only among the k most likely tokens (0: all of them)." testid="learn-top-k"
+                <PretrainNumber term="Top-k" text="Draw only among the k most likely tokens (0: all of them)." testid="learn-top-k"
                     get={|s| s.sampling.top_k.to_string()} set={|s, v| v.parse().map(|x| s.sampling.top_k = x).is_ok()} />
-                <LearnNumber term="Top-p" text="Draw only among the most likely tokens whose probabilities add up to p (1: all of them)." testid="learn-top-p"
+                <PretrainNumber term="Top-p" text="Draw only among the most likely tokens whose probabilities add up to p (1: all of them)." testid="learn-top-p"
                     get={|s| s.sampling.top_p.to_string()} set={|s, v| v.parse().map(|x| s.sampling.top_p = x).is_ok()} />
             })}
         </div>
         <SizeLine />
         <label class="probes"><Tip term="Probes" text="One per line. A masked model fills the [MASK]; a next-token model continues the text. After | write the word you expect, to follow its rank as the model learns." />
-            <textarea rows="3" data-testid="learn-probes" prop:value=move || learn.probe_lines.get()
-                on:change=move |ev| learn.probe_lines.set(event_target_value(&ev))></textarea>
+            <textarea rows="3" data-testid="learn-probes" prop:value=move || pretrain.probe_lines.get()
+                on:change=move |ev| pretrain.probe_lines.set(event_target_value(&ev))></textarea>
         </label>
     }
 }
 
 #[component]
 fn ShapeFields() -> impl IntoView {
-    let learn = expect_context::<LearnArea>();
+    let pretrain = expect_context::<PretrainArea>();
     view! {
         <label class="setting"><Tip term="Preset" text="tiny: 2 layers x 128; small: 4 x 256; char: 4 x 128 with a 64-character context. Edit the numbers next to it freely." />
             <select data-testid="learn-preset" on:change=move |ev| {
                 if let Some(a) = Architecture::preset(&event_target_value(&ev)) {
-                    learn.settings.update(|s| if let Some(arch) = arch_mut(s) { *arch = a; s.seq_len = s.seq_len.min(a.context) });
+                    pretrain.settings.update(|s| if let Some(arch) = arch_mut(s) { *arch = a; s.seq_len = s.seq_len.min(a.context) });
                 }
             }>
                 {Architecture::PRESETS.iter().map(|(n, _)| view! { <option value=*n>{*n}</option> }).collect_view()}
             </select>
         </label>
-        <LearnNumber term="Layers" text="Transformer blocks stacked." testid="learn-layers"
+        <PretrainNumber term="Layers" text="Transformer blocks stacked." testid="learn-layers"
             get={|s| arch_get(s, |a| a.layers)} set={|s, v| v.parse().ok().zip(arch_mut(s)).map(|(x, a)| a.layers = x).is_some()} />
-        <LearnNumber term="Width" text="Numbers per token inside the model (hidden size)." testid="learn-hidden"
+        <PretrainNumber term="Width" text="Numbers per token inside the model (hidden size)." testid="learn-hidden"
             get={|s| arch_get(s, |a| a.hidden)} set={|s, v| v.parse().ok().zip(arch_mut(s)).map(|(x, a)| a.hidden = x).is_some()} />
-        <LearnNumber term="Heads" text="Attention heads per layer; each can look at different tokens. Must divide the width." testid="learn-heads"
+        <PretrainNumber term="Heads" text="Attention heads per layer; each can look at different tokens. Must divide the width." testid="learn-heads"
             get={|s| arch_get(s, |a| a.heads)} set={|s, v| v.parse().ok().zip(arch_mut(s)).map(|(x, a)| a.heads = x).is_some()} />
-        <LearnNumber term="Context" text="Longest input in tokens (positions the model knows)." testid="learn-context"
+        <PretrainNumber term="Context" text="Longest input in tokens (positions the model knows)." testid="learn-context"
             get={|s| arch_get(s, |a| a.context)} set={|s, v| v.parse().ok().zip(arch_mut(s)).map(|(x, a)| a.context = x).is_some()} />
         <label class="setting"><Tip term="Vocabulary" text="A new WordPiece or BPE vocabulary is trained on your corpus first (a big borrowed vocabulary would be most of a tiny model's weights); characters need none; or take the loaded model's." />
             <select data-testid="learn-vocabulary" on:change=move |ev| {
@@ -253,10 +256,10 @@ fn ShapeFields() -> impl IntoView {
                     "bpe" => Vocabulary::Bpe { size: 4096 },
                     _ => Vocabulary::WordPiece { size: 4096 },
                 };
-                learn.settings.update(|s| if let LmStart::Scratch { vocabulary, .. } = &mut s.start { *vocabulary = v });
+                pretrain.settings.update(|s| if let LmStart::Scratch { vocabulary, .. } = &mut s.start { *vocabulary = v });
             }>
                 {move || {
-                    let current = learn.settings.with(|s| match s.start { LmStart::Scratch { vocabulary, .. } => vocabulary, LmStart::Loaded => Vocabulary::Model });
+                    let current = pretrain.settings.with(|s| match s.start { LmStart::Scratch { vocabulary, .. } => vocabulary, LmStart::Loaded => Vocabulary::Model });
                     [("wordpiece", "WordPiece, 4,096 (trained here)", matches!(current, Vocabulary::WordPiece { .. })),
                      ("bpe", "byte-level BPE, 4,096 (trained here)", matches!(current, Vocabulary::Bpe { .. })),
                      ("char", "characters", current == Vocabulary::Char),
@@ -271,9 +274,12 @@ fn ShapeFields() -> impl IntoView {
 /// Parameters and memory of the run, before it starts.
 #[component]
 fn SizeLine() -> impl IntoView {
-    let (learn, model) = (expect_context::<LearnArea>(), expect_context::<ModelArea>());
+    let (pretrain, model) = (
+        expect_context::<PretrainArea>(),
+        expect_context::<ModelArea>(),
+    );
     move || {
-        let s = learn.settings.get();
+        let s = pretrain.settings.get();
         let loaded = model.model.get();
         let (a, vocab) = match (&s.start, &loaded) {
             (
@@ -321,16 +327,16 @@ fn SizeLine() -> impl IntoView {
 }
 
 #[component]
-fn LearnProgress() -> impl IntoView {
-    let learn = expect_context::<LearnArea>();
+fn PretrainProgress() -> impl IntoView {
+    let pretrain = expect_context::<PretrainArea>();
     move || {
-        learn.progress.get().map(|(step, total, tps, eta)| {
+        pretrain.progress.get().map(|(step, total, tps, eta)| {
         let fraction = step as f64 / total.max(1) as f64;
         view! {
             <div class="progress">
                 <progress data-testid="learn-progress" max="1" value=fraction.to_string() aria-label="pre-training progress"></progress>
                 <span>{format!("step {step} of {total} · {:.0} tokens/s · ETA {}", tps, human_seconds(eta))}</span>
-                <span class="model-line">{move || learn.model_line.get()}</span>
+                <span class="model-line">{move || pretrain.model_line.get()}</span>
             </div>
         }
     })
@@ -338,10 +344,13 @@ fn LearnProgress() -> impl IntoView {
 }
 
 #[component]
-fn LearnResult() -> impl IntoView {
-    let (learn, model) = (expect_context::<LearnArea>(), expect_context::<ModelArea>());
+fn PretrainResult() -> impl IntoView {
+    let (pretrain, model) = (
+        expect_context::<PretrainArea>(),
+        expect_context::<ModelArea>(),
+    );
     move || {
-        learn.result.get().map(|r| {
+        pretrain.result.get().map(|r| {
         let key = r.saved_as.clone();
         view! {
             <div class="row">
@@ -353,13 +362,13 @@ fn LearnResult() -> impl IntoView {
                     }>"Fine-tune this model"</button>
                 })}
                 <button data-testid="learn-probe-again" on:click=move |_| {
-                    let probes = crate::protocol::ProbeSpec::parse_lines(&learn.probe_lines.get_untracked());
-                    let sampling = learn.settings.with_untracked(|s| s.sampling);
+                    let probes = crate::protocol::ProbeSpec::parse_lines(&pretrain.probe_lines.get_untracked());
+                    let sampling = pretrain.settings.with_untracked(|s| s.sampling);
                     send(&ToWorker::Probe { probes, sampling });
                 }>"Run the probes again"</button>
             </div>
             {move || {
-                let probed = learn.probed.get();
+                let probed = pretrain.probed.get();
                 (!probed.is_empty()).then(|| view! { <div class="probes-now">{probed.into_iter().map(|p| view! { <ProbeCard probe=p /> }).collect_view()}</div> })
             }}
         }
@@ -387,12 +396,12 @@ pub fn ProbeCard(probe: crate::protocol::ProbeResult) -> impl IntoView {
 /// Held-out loss per evaluation against the corpus's reference lines.
 #[component]
 fn HeldOutChart() -> impl IntoView {
-    let learn = expect_context::<LearnArea>();
+    let pretrain = expect_context::<PretrainArea>();
     let (w, h, pad) = (600.0, 200.0, 34.0);
     move || {
-        let points = learn.checkpoints.get();
-        let corpus = learn.corpus_view.get()?;
-        let total = learn.progress.get().map_or(1, |p| p.1).max(1) as f64;
+        let points = pretrain.checkpoints.get();
+        let corpus = pretrain.corpus_view.get()?;
+        let total = pretrain.progress.get().map_or(1, |p| p.1).max(1) as f64;
         let refs = [
             ("uniform guess", corpus.uniform),
             ("unigram table", corpus.unigram),
@@ -438,15 +447,15 @@ fn HeldOutChart() -> impl IntoView {
 /// Held-out accuracy per evaluation against always guessing the most frequent token.
 #[component]
 fn AccuracyChart() -> impl IntoView {
-    let learn = expect_context::<LearnArea>();
+    let pretrain = expect_context::<PretrainArea>();
     let (w, h, pad) = (600.0, 160.0, 28.0);
     move || {
-        let points = learn.checkpoints.get();
-        let corpus = learn.corpus_view.get()?;
+        let points = pretrain.checkpoints.get();
+        let corpus = pretrain.corpus_view.get()?;
         if points.is_empty() {
             return None;
         }
-        let total = learn.progress.get().map_or(1, |p| p.1).max(1) as f64;
+        let total = pretrain.progress.get().map_or(1, |p| p.1).max(1) as f64;
         let top = corpus.top_share;
         let finite = points.iter().map(|p| p.accuracy).filter(|a| a.is_finite());
         let hi = finite.fold(top, f64::max).clamp(0.01, 1.0) * 1.1;
@@ -480,14 +489,14 @@ fn AccuracyChart() -> impl IntoView {
 /// Every evaluation's probe answers, scrubbed from step 0 to now.
 #[component]
 fn ProbeTimeline() -> impl IntoView {
-    let learn = expect_context::<LearnArea>();
+    let pretrain = expect_context::<PretrainArea>();
     move || {
-        let checkpoints = learn.checkpoints.get();
+        let checkpoints = pretrain.checkpoints.get();
         if checkpoints.is_empty() || checkpoints.iter().all(|c| c.probes.is_empty()) {
             return None;
         }
         let last = checkpoints.len() - 1;
-        let at = learn.scrub.get().unwrap_or(last).min(last);
+        let at = pretrain.scrub.get().unwrap_or(last).min(last);
         let shown = checkpoints[at].clone();
         Some(view! {
             <div class="timeline">
@@ -495,7 +504,7 @@ fn ProbeTimeline() -> impl IntoView {
                     <input type="range" min="0" max=last.to_string() prop:value=at.to_string() data-testid="learn-scrub"
                         on:input=move |ev| {
                             let v: usize = event_target_value(&ev).parse().unwrap_or(last);
-                            learn.scrub.set(if v >= last { None } else { Some(v) });
+                            pretrain.scrub.set(if v >= last { None } else { Some(v) });
                         } />
                     <b data-testid="learn-scrub-step">{format!("step {}", shown.step)}</b>
                 </label>

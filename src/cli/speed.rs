@@ -25,7 +25,7 @@ enum What {
 }
 
 #[derive(Args, Debug)]
-pub struct BenchArgs {
+pub struct SpeedArgs {
     /// Model folder.
     #[arg(long)]
     model: PathBuf,
@@ -72,7 +72,7 @@ impl Control for Always {
     }
 }
 
-pub fn run(a: BenchArgs) -> Result<(), String> {
+pub fn run(a: SpeedArgs) -> Result<(), String> {
     let dir = ModelDir::open(&a.model)?;
     let picked = pick_device(a.device)?;
     let case = SpeedCase {

@@ -6,6 +6,8 @@
 //! the held-out tail is scored with the same masks each time; the best model by held-out
 //! loss is kept.
 
+pub mod recipe;
+
 use burn::optim::GradientsParams;
 use burn::prelude::*;
 use serde::{Deserialize, Serialize};

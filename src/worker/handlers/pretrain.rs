@@ -23,7 +23,7 @@ use crate::protocol::{
     ProbeResult, ProbeSpec, RequestKind, SampleSettings, pretrain_setting_message,
 };
 use crate::shared::Architecture;
-use crate::train::lm_recipe::{self, LmPlan, Start};
+use crate::train::pretrain::recipe::{self as pretrain_recipe, LmPlan, Start};
 use crate::train::pretrain::{LmEvent, PretrainConfig, pretrain};
 use crate::train::{Control, Hook};
 
@@ -46,7 +46,7 @@ pub(in crate::worker) async fn run(
     let base = session.borrow().base.clone();
     let start = start_of(&settings, base.as_ref())?;
     let objective = settings.objective;
-    let plan = lm_recipe::plan(&corpus.text, &start, objective, settings.heldout_share)
+    let plan = pretrain_recipe::plan(&corpus.text, &start, objective, settings.heldout_share)
         .map_err(|e| format!("{corpus_name}: {e}"))?;
     settings
         .validate(Some(plan.config.max_len()))
@@ -54,7 +54,7 @@ pub(in crate::worker) async fn run(
     let training = device.autodiff();
     burn::prelude::Device::seed(&training, settings.seed);
     let (model, report) =
-        lm_recipe::load(&plan, &start, objective, &training).map_err(|e| e.to_string())?;
+        pretrain_recipe::load(&plan, &start, objective, &training).map_err(|e| e.to_string())?;
     let notes = (!report.initialised.is_empty())
         .then(|| {
             format!(
@@ -99,7 +99,7 @@ async fn train(
     let save_as = keep.save_as.clone();
     let found: Rc<RefCell<Vec<ProbeResult>>> = Rc::default();
     let max_len = plan.config.max_len().min(settings.seq_len.max(2));
-    let mut control = LearnControl {
+    let mut control = PretrainControl {
         run,
         probes: settings.probes.clone(),
         sample_tokens: settings.sample_tokens,
@@ -260,7 +260,7 @@ async fn run_probes(
 
 /// Steers the loop from the UI's messages, runs the probes at each evaluation, and keeps each
 /// new best model in the browser.
-struct LearnControl {
+struct PretrainControl {
     run: Rc<RunControl>,
     probes: Vec<ProbeSpec>,
     sample_tokens: usize,
@@ -274,7 +274,7 @@ struct LearnControl {
     objective: Objective,
 }
 
-impl Control<BertLm> for LearnControl {
+impl Control<BertLm> for PretrainControl {
     fn proceed(&mut self) -> Hook<'_, bool> {
         Box::pin(self.run.proceed())
     }

@@ -26,7 +26,7 @@ pub struct Checkpoint {
 
 /// The Learn panel's state.
 #[derive(Clone, Copy)]
-pub struct LearnArea {
+pub struct PretrainArea {
     /// The chosen corpus: (file name, bytes).
     pub corpus: StoredValue<Option<(String, Vec<u8>)>>,
     /// Its name and size, for display (tracked).
@@ -75,7 +75,7 @@ pub fn default_probes(objective: Objective) -> String {
     }
 }
 
-impl LearnArea {
+impl PretrainArea {
     /// A fresh area.
     pub fn new() -> Self {
         let objective = Objective::Mlm;
