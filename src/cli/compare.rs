@@ -8,7 +8,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use super::finetune::{TuneArgs, plan_for};
 use super::shell::{pick_device, say_above};
-use crate::shared::{CompareProgress, CompareSettings, LabelCount};
+use crate::shared::{CompareProgress, CompareSettings, CompareSettingsError, LabelCount};
 use crate::train::compare::compare as run_comparison;
 use crate::train::pretrain::RunToEnd;
 
@@ -43,9 +43,11 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         min_steps: a.min_steps,
         finetune: a.tune.settings(dir.config.max_len()),
     };
-    if let Some(problem) = settings.problem() {
-        return Err(problem);
-    }
+    settings.validate().map_err(|e| match e {
+        CompareSettingsError::Sizes => format!("--sizes {e}"),
+        CompareSettingsError::Seeds(_) => format!("--seeds {e}"),
+        CompareSettingsError::MinSteps(_) => format!("--min-steps {e}"),
+    })?;
     let picked = pick_device(a.tune.device)?;
     let device = picked.device.autodiff();
     let bar = ProgressBar::new(0);

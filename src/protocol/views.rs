@@ -4,7 +4,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::shared::{Scores, Setting, SettingsError, Task};
+use crate::shared::{CompareSettingsError, Scores, Setting, SettingsError, Task};
 
 /// The browser's name for a setting: its field's label (Train or Data panel), for messages.
 pub fn setting_label(setting: Setting) -> &'static str {
@@ -22,6 +22,16 @@ pub fn setting_label(setting: Setting) -> &'static str {
         Setting::LoraAlpha => "LoRA alpha",
         Setting::LoraDropout => "LoRA dropout",
     }
+}
+
+/// A comparison setting's error in the browser's words, with the Worth panel's labels.
+pub fn compare_setting_message(e: &CompareSettingsError) -> String {
+    let label = match e {
+        CompareSettingsError::Sizes => "Label counts",
+        CompareSettingsError::Seeds(_) => "Seeds",
+        CompareSettingsError::MinSteps(_) => "Least steps per run",
+    };
+    format!("{label} {e}")
 }
 
 /// A setting error in the browser's words: "Batch size must be at least 1".

@@ -116,19 +116,19 @@ impl Default for CompareSettings {
 }
 
 impl CompareSettings {
-    /// Why the comparison cannot run with these numbers (the fine-tuning settings are checked
-    /// by their own `validate`).
-    pub fn problem(&self) -> Option<String> {
+    /// Checks the comparison's own numbers (the fine-tuning settings are checked by their own
+    /// `validate`).
+    pub fn validate(&self) -> Result<(), CompareSettingsError> {
         if self.sizes.is_empty() {
-            return Some("choose at least one label count".into());
+            return Err(CompareSettingsError::Sizes);
         }
         if self.seeds == 0 || self.seeds > 10 {
-            return Some("seeds must be between 1 and 10".into());
+            return Err(CompareSettingsError::Seeds(self.seeds));
         }
         if self.min_steps > 10_000 {
-            return Some("at most 10,000 steps per run".into());
+            return Err(CompareSettingsError::MinSteps(self.min_steps));
         }
-        None
+        Ok(())
     }
 
     /// The starts this comparison runs.
@@ -146,6 +146,22 @@ impl CompareSettings {
         sizes.dedup();
         sizes
     }
+}
+
+/// A comparison setting out of its range (the fine-tuning settings have their own,
+/// [`crate::shared::SettingsError`]). The message names no shell's spelling of the setting;
+/// each shell prefixes its own (`--seeds`, "Seeds").
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CompareSettingsError {
+    /// No label count.
+    #[error("must name at least one label count")]
+    Sizes,
+    /// Outside `1..=10`.
+    #[error("must be between 1 and 10, found {0}")]
+    Seeds(usize),
+    /// Above 10,000.
+    #[error("must be at most 10,000, found {0}")]
+    MinSteps(usize),
 }
 
 /// Scores of one start: `[size][seed]`.
@@ -419,6 +435,27 @@ mod tests {
         );
         assert!(LabelCount::parse_list("1").is_err());
         assert!(LabelCount::parse_list(" , ").is_err());
+    }
+
+    #[test]
+    fn each_comparison_setting_out_of_range_is_refused_by_kind() {
+        let with = |change: fn(&mut CompareSettings)| {
+            let mut s = CompareSettings::default();
+            change(&mut s);
+            s.validate()
+        };
+        assert_eq!(CompareSettings::default().validate(), Ok(()));
+        assert_eq!(with(|s| s.sizes.clear()), Err(CompareSettingsError::Sizes));
+        assert_eq!(with(|s| s.seeds = 0), Err(CompareSettingsError::Seeds(0)));
+        assert_eq!(with(|s| s.seeds = 11), Err(CompareSettingsError::Seeds(11)));
+        assert_eq!(
+            with(|s| s.min_steps = 10_001),
+            Err(CompareSettingsError::MinSteps(10_001))
+        );
+        assert_eq!(
+            CompareSettingsError::Seeds(0).to_string(),
+            "must be between 1 and 10, found 0"
+        );
     }
 
     #[test]

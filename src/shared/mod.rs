@@ -25,8 +25,8 @@ pub mod task;
 pub use adaptation::{Adaptation, LoraSettings, LoraTargets};
 pub use architecture::{Architecture, Vocabulary, layer_parameters};
 pub use compare::{
-    CompareProgress, CompareSettings, Comparison, DataAdvantage, LabelCount, StartKind,
-    StartScores, Starts,
+    CompareProgress, CompareSettings, CompareSettingsError, Comparison, DataAdvantage, LabelCount,
+    StartKind, StartScores, Starts,
 };
 pub use pretrain::{
     LmStart, Objective, PretrainSetting, PretrainSettings, PretrainSettingsError, ProbeSpec,

@@ -19,14 +19,16 @@ use crate::data::features::Features;
 use crate::data::split::Rng;
 use crate::model::{BertClassifier, BertLm, BertModel, Objective};
 use crate::runtime::readback::ReadbackError;
-use crate::shared::{CompareProgress, CompareSettings, Comparison, PretrainSettings, StartKind};
+use crate::shared::{
+    CompareProgress, CompareSettings, CompareSettingsError, Comparison, PretrainSettings, StartKind,
+};
 
 /// Why a comparison could not run (or go on).
 #[derive(Debug, thiserror::Error)]
 pub enum CompareError {
     /// The settings cannot work.
-    #[error("{0}")]
-    Settings(String),
+    #[error(transparent)]
+    Settings(#[from] CompareSettingsError),
     /// The checkpoint does not fit.
     #[error(transparent)]
     Checkpoint(#[from] CheckpointError),
@@ -118,9 +120,7 @@ pub async fn compare(
     on_event: &mut dyn FnMut(CompareProgress),
     control: &mut dyn Control,
 ) -> Result<(Comparison, Option<String>), CompareError> {
-    if let Some(problem) = settings.problem() {
-        return Err(CompareError::Settings(problem));
-    }
+    settings.validate()?;
     let data = &plan.data;
     let sizes = settings.resolved_sizes(data.train.len());
     let starts = settings.starts();

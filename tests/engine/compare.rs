@@ -119,7 +119,14 @@ fn compare_fine_tunes_every_start_at_every_label_count() {
 
     for (extra, says) in [
         (&["--sizes", "1"][..], "--sizes: \"1\" is not a label count"),
-        (&["--seeds", "0"][..], "seeds must be between 1 and 10"),
+        (
+            &["--seeds", "0"][..],
+            "--seeds must be between 1 and 10, found 0",
+        ),
+        (
+            &["--min-steps", "20000"][..],
+            "--min-steps must be at most 10,000",
+        ),
     ] {
         let (ok, _, stderr) = run(extra);
         assert!(!ok && stderr.contains(says), "{extra:?}: {stderr}");

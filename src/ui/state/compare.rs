@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 
 use super::run::{RunStatus, storage};
-use crate::protocol::{CompareProgress, CompareSettings, Comparison, LabelCount, TrainSettings};
+use crate::protocol::{
+    CompareProgress, CompareSettings, Comparison, LabelCount, TrainSettings,
+    compare_setting_message,
+};
 
 /// The Worth panel's state.
 #[derive(Clone, Copy)]
@@ -73,10 +76,10 @@ impl CompareArea {
             min_steps: self.min_steps.get_untracked(),
             finetune,
         };
-        match settings.problem() {
-            Some(p) => Err(p),
-            None => Ok(settings),
-        }
+        settings
+            .validate()
+            .map_err(|e| compare_setting_message(&e))?;
+        Ok(settings)
     }
 
     /// A comparison starts.

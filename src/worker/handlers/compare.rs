@@ -8,7 +8,9 @@ use super::super::outbox::post;
 use super::super::plan::plan_run;
 use super::super::state::{Base, RunControl, Shared, device_of};
 use super::super::to_proto::recipe_error;
-use crate::protocol::{CompareProgress, CompareSettings, FromWorker, RequestKind};
+use crate::protocol::{
+    CompareProgress, CompareSettings, FromWorker, RequestKind, compare_setting_message,
+};
 use crate::train::compare::compare;
 use crate::train::{Control, Hook};
 
@@ -35,9 +37,9 @@ pub(in crate::worker) async fn run(
         .data
         .clone()
         .ok_or("load a labelled data file first (Data panel)")?;
-    if let Some(problem) = settings.problem() {
-        return Err(problem);
-    }
+    settings
+        .validate()
+        .map_err(|e| compare_setting_message(&e))?;
     let plan = plan_run(&parsed, &files, &settings.finetune).map_err(|e| recipe_error(&e))?;
     let run = Rc::new(RunControl::new(RequestKind::Compare));
     session.borrow_mut().run = Some(run.clone());
