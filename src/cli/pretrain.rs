@@ -19,7 +19,7 @@ use crate::shared::{
     Architecture, LmStart, PretrainSetting, PretrainSettings, PretrainSettingsError, Vocabulary,
 };
 use crate::train::pretrain::recipe::{self as pretrain_recipe, LmPlan, Start};
-use crate::train::pretrain::{LmEvent, LmOutcome, PretrainConfig, RunToEnd, pretrain};
+use crate::train::pretrain::{LmEvent, LmOutcome, RunToEnd, pretrain};
 
 /// Options of `anneal pretrain`. Every default is [`PretrainSettings::defaults`]'s, the one
 /// set the browser's Learn panel starts from too; those that differ by objective are read
@@ -203,12 +203,11 @@ pub fn run(a: PretrainArgs) -> Result<(), String> {
             history.push(e);
         }
     };
-    let config = PretrainConfig::from(&settings);
     let outcome = pollster::block_on(pretrain(
         model,
         &plan.corpus,
         &plan.specials,
-        &config,
+        &settings,
         &mut on_event,
         &mut RunToEnd,
     ))

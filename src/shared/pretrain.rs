@@ -1,8 +1,8 @@
 //! Pre-training settings: one type for `anneal pretrain`, the browser's Learn panel and the
 //! worker, one set of defaults ([`PretrainSettings::defaults`], per objective), and one
 //! [`PretrainSettings::validate`] whose typed error names the setting, so that each shell
-//! words it in its own terms (a flag, a field). The loop's own configuration
-//! (`train::pretrain::PretrainConfig`) is made from these and has no defaults of its own.
+//! words it in its own terms (a flag, a field). The loop (`train::pretrain::pretrain`) takes
+//! them as they are.
 
 use serde::{Deserialize, Serialize};
 

@@ -11,7 +11,7 @@
 use burn::prelude::*;
 
 use super::pretrain::recipe::{self as pretrain_recipe, LmRecipeError, Start};
-use super::pretrain::{LmEvent, PretrainConfig, PretrainError, pretrain};
+use super::pretrain::{LmEvent, PretrainError, pretrain};
 use super::recipe::Plan;
 use super::{Control, Event, Hook, TrainConfig, TrainData, TrainError, evaluate, fine_tune_with};
 use crate::checkpoint::{CheckpointError, ModelFiles, export_lm_safetensors, load_classifier};
@@ -47,10 +47,11 @@ pub enum CompareError {
 }
 
 /// The settings of self-pre-training: masked words on the training texts, the batch and length
-/// of fine-tuning (at most 64 tokens a block), a learning rate for weights from scratch.
-pub fn self_pretrain_config(settings: &CompareSettings) -> PretrainConfig {
+/// of fine-tuning (at most 64 tokens a block), a learning rate for weights from scratch; the
+/// rest as `anneal pretrain`'s defaults.
+pub fn self_pretrain_settings(settings: &CompareSettings) -> PretrainSettings {
     let steps = settings.self_pretrain_steps;
-    PretrainConfig::from(&PretrainSettings {
+    PretrainSettings {
         steps,
         batch_size: settings.finetune.batch_size,
         seq_len: settings.finetune.max_len.clamp(8, 64),
@@ -60,7 +61,7 @@ pub fn self_pretrain_config(settings: &CompareSettings) -> PretrainConfig {
         eval_every: steps.max(1),
         eval_batches: 2,
         ..PretrainSettings::defaults(Objective::Mlm)
-    })
+    }
 }
 
 /// The fine-tuning loop's configuration for a run with `labels` examples: the settings' epochs,
@@ -323,7 +324,7 @@ async fn self_pretrain(
     lm_plan.config = crate::checkpoint::truncate_layers(&lm_plan.config, keep_layers)?;
     device.seed(settings.finetune.seed);
     let (model, _) = pretrain_recipe::load(&lm_plan, &start, Objective::Mlm, device)?;
-    let config = self_pretrain_config(settings);
+    let pretraining = self_pretrain_settings(settings);
     let mut forward = |event: LmEvent| {
         if let LmEvent::Step {
             step,
@@ -343,7 +344,7 @@ async fn self_pretrain(
         model,
         &lm_plan.corpus,
         &lm_plan.specials,
-        &config,
+        &pretraining,
         &mut forward,
         control,
     )

@@ -23,49 +23,6 @@ use crate::model::{BatchTensors, BertLm, Objective};
 use crate::runtime::readback::{ReadbackError, read_f32};
 use crate::shared::PretrainSettings;
 
-/// The loop's hyperparameters, made from [`PretrainSettings`] (which hold the defaults).
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
-pub struct PretrainConfig {
-    /// Optimizer steps.
-    pub steps: usize,
-    /// Blocks per step.
-    pub batch_size: usize,
-    /// Tokens per block, special tokens included.
-    pub seq_len: usize,
-    /// Peak learning rate of AdamW.
-    pub lr: f64,
-    /// Share of the steps spent warming up.
-    pub warmup_ratio: f64,
-    /// AdamW's decoupled weight decay.
-    pub weight_decay: f64,
-    /// Global gradient-norm clip.
-    pub max_grad_norm: f64,
-    /// Seed of block offsets, masks and (set by the caller on the device) initialisation.
-    pub seed: u64,
-    /// Steps between held-out evaluations.
-    pub eval_every: usize,
-    /// Most held-out batches per evaluation.
-    pub eval_batches: usize,
-}
-
-impl From<&PretrainSettings> for PretrainConfig {
-    /// The loop's part of the settings (the one set of defaults is theirs).
-    fn from(s: &PretrainSettings) -> Self {
-        Self {
-            steps: s.steps,
-            batch_size: s.batch_size,
-            seq_len: s.seq_len,
-            lr: s.lr,
-            warmup_ratio: s.warmup_ratio,
-            weight_decay: s.weight_decay,
-            max_grad_norm: MAX_GRAD_NORM,
-            seed: s.seed,
-            eval_every: s.eval_every,
-            eval_batches: s.eval_batches,
-        }
-    }
-}
-
 /// The global gradient-norm clip, as fine-tuning's (`clip_grad_norm_` at 1.0).
 pub const MAX_GRAD_NORM: f64 = 1.0;
 
@@ -300,7 +257,7 @@ pub async fn pretrain(
     mut model: BertLm,
     corpus: &Corpus,
     specials: &Specials,
-    config: &PretrainConfig,
+    settings: &PretrainSettings,
     on_event: &mut dyn FnMut(LmEvent),
     control: &mut dyn Control<BertLm>,
 ) -> Result<LmOutcome, PretrainError> {
@@ -311,25 +268,25 @@ pub async fn pretrain(
         return Err(PretrainError::NoMaskToken);
     }
     let device = model.bias.val().device();
-    let content = specials.framing.content(config.seq_len);
+    let content = specials.framing.content(settings.seq_len);
     let heldout = heldout_blocks(
         &corpus.heldout,
         content,
-        config.eval_batches * config.batch_size.max(1),
+        settings.eval_batches * settings.batch_size.max(1),
     );
-    let eval_seed = config.seed ^ 0x5EED_E7A1;
-    let total = config.steps;
-    let warmup = schedule::warmup_steps(total, config.warmup_ratio);
+    let eval_seed = settings.seed ^ 0x5EED_E7A1;
+    let total = settings.steps;
+    let warmup = schedule::warmup_steps(total, settings.warmup_ratio);
     on_event(LmEvent::Started {
         total_steps: total,
         train_tokens: corpus.train.len(),
         heldout_tokens: corpus.heldout.len(),
     });
 
-    let mut optim = optimizer(config.weight_decay);
-    let mut rng = Rng::new(config.seed);
+    let mut optim = optimizer(settings.weight_decay);
+    let mut rng = Rng::new(settings.seed);
     // The CPU dropout stream (model/dropout.rs); on GPUs dropout draws from the device's seed.
-    crate::model::dropout::seed(config.seed);
+    crate::model::dropout::seed(settings.seed);
     let mut best: Option<(usize, LmScores, BertLm)> = None;
     let mut recent: std::collections::VecDeque<f64> = Default::default();
     let (mut step, mut tokens) = (0usize, 0usize);
@@ -339,11 +296,11 @@ pub async fn pretrain(
 
     loop {
         let evaluate_now =
-            step == 0 || step == total || step.is_multiple_of(config.eval_every.max(1));
+            step == 0 || step == total || step.is_multiple_of(settings.eval_every.max(1));
         if evaluate_now && !heldout.is_empty() {
             let valid = model.valid();
             if let Some(scores) =
-                score(&valid, &heldout, specials, config.batch_size, eval_seed).await?
+                score(&valid, &heldout, specials, settings.batch_size, eval_seed).await?
             {
                 let improved = best.as_ref().is_none_or(|(_, s, _)| scores.loss < s.loss);
                 // Probes first, so that the event can carry what they found.
@@ -368,18 +325,18 @@ pub async fn pretrain(
         }
         let step_start = Instant::now();
         let span = content.min(corpus.train.len());
-        let blocks: Vec<&[u32]> = (0..config.batch_size.max(1))
+        let blocks: Vec<&[u32]> = (0..settings.batch_size.max(1))
             .map(|_| {
                 let start = rng.below(corpus.train.len() - span + 1);
                 &corpus.train[start..start + span]
             })
             .collect();
         let batch = lm_batch(&blocks, specials, &mut rng, &device);
-        let lr = schedule::learning_rate(step, total, warmup, config.lr);
+        let lr = schedule::learning_rate(step, total, warmup, settings.lr);
         let before = model.clone();
         let (loss, _) = model.loss(&batch.tensors, batch.positions, batch.targets);
         let grads = GradientsParams::from_grads(loss.backward(), &model);
-        let grads = clip_global_norm(grads, &model, config.max_grad_norm);
+        let grads = clip_global_norm(grads, &model, MAX_GRAD_NORM);
         model = optim.step(lr, model, grads);
         // Sync point: the loss of this step, to report it and catch divergence.
         let loss = read_f32(loss.detach()).await?[0] as f64;

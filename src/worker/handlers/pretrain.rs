@@ -24,7 +24,7 @@ use crate::protocol::{
 };
 use crate::shared::Architecture;
 use crate::train::pretrain::recipe::{self as pretrain_recipe, LmPlan, Start};
-use crate::train::pretrain::{LmEvent, PretrainConfig, pretrain};
+use crate::train::pretrain::{LmEvent, pretrain};
 use crate::train::{Control, Hook};
 
 /// Tokens sampled after a next-token probe asked for after the run.
@@ -66,9 +66,8 @@ pub(in crate::worker) async fn run(
         .collect();
     let initial_words = model.valid().bert.embeddings.word_embeddings.weight.val();
     let parameters = model.num_params() as u64;
-    let config = PretrainConfig::from(&settings);
     let update = LmUpdate::Started {
-        total_steps: config.steps,
+        total_steps: settings.steps,
         parameters,
         architecture: architecture_of(&plan.config),
         corpus: corpus_view(corpus_name, &corpus, &plan),
@@ -79,7 +78,7 @@ pub(in crate::worker) async fn run(
         save_name(&settings, base.as_ref()),
         start.tokenizer_files(&plan)?,
     );
-    train(session, &settings, plan, model, initial_words, config, keep).await
+    train(session, &settings, plan, model, initial_words, keep).await
 }
 
 /// The loop itself, with the probes at every evaluation and each new best model kept; then
@@ -90,7 +89,6 @@ async fn train(
     plan: LmPlan,
     model: BertLm,
     initial_words: Tensor<2>,
-    config: PretrainConfig,
     keep: Keeper,
 ) -> Result<FromWorker, String> {
     let objective = settings.objective;
@@ -120,7 +118,7 @@ async fn train(
         model,
         &plan.corpus,
         &plan.specials,
-        &config,
+        settings,
         &mut on_event,
         &mut control,
     )
