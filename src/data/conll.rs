@@ -7,7 +7,7 @@
 
 use serde_json::Value;
 
-use super::parsed::{Examples, Parsed, Problem, TokenExample, lines};
+use super::parsed::{Examples, Parsed, Problem, TokenExample, lines, record_lines};
 
 /// Checks a tag's shape: `O`, or a prefix `B-`, `I-`, `E-`, `S-` and a type.
 fn check_tag(tag: &str) -> Result<(), String> {
@@ -168,19 +168,10 @@ fn string_list(obj: &serde_json::Map<String, Value>, keys: &[&str]) -> Result<Ve
 /// Reads JSONL with one `{"tokens": [...], "tags": [...]}` sentence per line.
 pub fn parse_jsonl_ner(name: &str, bytes: &[u8]) -> Parsed {
     let mut sentences = Vec::new();
-    let mut problems = Vec::new();
-    let mut rows = 0;
-    for (line, text) in lines(bytes) {
-        let text = match text {
-            Ok(t) if t.trim().is_empty() => continue,
-            Ok(t) => t,
-            Err(p) => {
-                rows += 1;
-                problems.push(p);
-                continue;
-            }
-        };
-        rows += 1;
+    // Undecodable lines are problems from the start; the rest follow, sorted by line at the end.
+    let (records, mut problems) = record_lines(bytes);
+    let rows = records.len() + problems.len();
+    for (line, text) in records {
         let result = (|| {
             let obj = match serde_json::from_str::<Value>(text) {
                 Ok(Value::Object(o)) => o,
@@ -203,6 +194,7 @@ pub fn parse_jsonl_ner(name: &str, bytes: &[u8]) -> Parsed {
             Err(message) => problems.push(Problem { line, message }),
         }
     }
+    problems.sort_by_key(|p| p.line);
     finish(name, sentences, problems, rows)
 }
 

@@ -4,7 +4,7 @@
 
 use serde_json::Value;
 
-use super::parsed::{DataError, Examples, Parsed, Problem, TextExample, lines};
+use super::parsed::{DataError, Examples, Parsed, Problem, TextExample, lines, record_lines};
 use super::{conll, delimited};
 use crate::shared::Task;
 
@@ -187,19 +187,10 @@ fn pick_key<'a>(
 
 fn parse_jsonl(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed, DataError> {
     let mut examples = Vec::new();
-    let mut problems = Vec::new();
-    let mut rows = 0;
-    for (line, text) in lines(bytes) {
-        let text = match text {
-            Ok(t) if t.trim().is_empty() => continue,
-            Ok(t) => t,
-            Err(p) => {
-                rows += 1;
-                problems.push(p);
-                continue;
-            }
-        };
-        rows += 1;
+    // Undecodable lines are problems from the start; the rest follow, sorted by line at the end.
+    let (records, mut problems) = record_lines(bytes);
+    let rows = records.len() + problems.len();
+    for (line, text) in records {
         let mut problem = |message: String| problems.push(Problem { line, message });
         let obj = match serde_json::from_str::<Value>(text) {
             Ok(Value::Object(o)) => o,
@@ -250,6 +241,7 @@ fn parse_jsonl(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parse
             Err(m) => problem(m),
         }
     }
+    problems.sort_by_key(|p| p.line);
     Ok(Parsed {
         file: name.to_string(),
         examples: Examples::Classify(examples),

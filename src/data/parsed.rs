@@ -299,3 +299,17 @@ pub(crate) fn lines(bytes: &[u8]) -> impl Iterator<Item = (usize, Result<&str, P
         (line, text)
     })
 }
+
+/// The lines of a one-record-per-line file (JSON lines) that hold text, with their numbers;
+/// blank lines are skipped, and a line that is not UTF-8 is a problem. Both are rows read.
+pub(crate) fn record_lines(bytes: &[u8]) -> (Vec<(usize, &str)>, Vec<Problem>) {
+    let (mut records, mut problems) = (Vec::new(), Vec::new());
+    for (line, text) in lines(bytes) {
+        match text {
+            Ok(t) if t.trim().is_empty() => {}
+            Ok(t) => records.push((line, t)),
+            Err(p) => problems.push(p),
+        }
+    }
+    (records, problems)
+}

@@ -7,11 +7,10 @@
 //! any byte attachments (files, weights, a zip) as `Uint8Array`s whose buffers are
 //! transferred, not copied ([`wire`], in the browser only). Which attachments a request carries is said by its
 //! doc; a missing one is an error naming it.
-
 //!
-//! Rooms: this file (the requests and events), [`learn`] (pre-training and looking inside a
-//! model), [`views`] (what the panels show: models,
-//! data summaries, reports, predictions), [`estimate`] (training memory) and `wire`.
+//! Rooms: this file (the requests and events), [`pretrain`] (pre-training and looking inside a
+//! model), [`views`] (what the panels show: models, data summaries, reports, predictions),
+//! [`estimate`] (training memory) and `wire`.
 
 pub mod estimate;
 pub mod pretrain;
@@ -473,5 +472,34 @@ mod tests {
         };
         let back: ToWorker = serde_json::from_str(&serde_json::to_string(&m).unwrap()).unwrap();
         assert_eq!(back, m);
+    }
+
+    /// A pause names its run, so that the UI shows it in that run's panel: the runs are the
+    /// four requests that start one, and only they.
+    #[test]
+    fn a_pause_says_whose_run_it_is() {
+        let m = FromWorker::Steered {
+            run: RequestKind::Pretrain,
+            pause: PauseState::Paused,
+        };
+        let json = serde_json::to_string(&m).unwrap();
+        assert!(
+            json.contains("\"pretrain\"") && json.contains("\"paused\""),
+            "{json}"
+        );
+        let runs = [
+            RequestKind::Train,
+            RequestKind::Pretrain,
+            RequestKind::Compare,
+            RequestKind::Speed,
+        ];
+        assert!(runs.iter().all(|r| r.is_run()));
+        for other in [
+            RequestKind::Predict,
+            RequestKind::Steer,
+            RequestKind::Export,
+        ] {
+            assert!(!other.is_run(), "{other:?}");
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! The Learn area's messages: progress with probe results, and attention maps. Engine-free
+//! Pre-training's messages (the Learn tab's): progress with probe results, and attention maps. Engine-free
 //! views, like the rest of the protocol; the settings themselves are `shared::pretrain`'s.
 
 use serde::{Deserialize, Serialize};

@@ -242,15 +242,14 @@ fn failed(areas: Areas, request: RequestKind, message: String) {
     match request {
         RequestKind::LoadModel => areas.model.failed(&message),
         RequestKind::Train => areas.run.failed(message),
-        RequestKind::Steer if areas.pretrain.running() => areas.pretrain.failed(message),
-        RequestKind::Steer if areas.compare.running() => areas.compare.failed(message),
-        RequestKind::Steer if areas.speed.running.get_untracked() => areas.speed.failed(message),
         RequestKind::Compare => areas.compare.failed(message),
         RequestKind::Speed => areas.speed.failed(message),
         RequestKind::EmbeddingMap | RequestKind::Neighbours => {
             areas.pretrain.inside_message.set(message)
         }
-        RequestKind::Steer => areas.run.failed(message),
+        // The worker never fails a pause, resume or cancel (without a run it does nothing);
+        // were one to fail, the Model panel's status line says so, not a run's panel.
+        RequestKind::Steer => areas.model.status.set(message),
         RequestKind::Pretrain | RequestKind::Probe | RequestKind::Attention => {
             areas.pretrain.failed(message)
         }

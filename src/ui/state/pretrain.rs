@@ -1,5 +1,6 @@
-//! The Learn area: the corpus, the pre-training settings and run (curves, evaluations with
-//! their probe results, kept as a timeline), the kept model, and the attention maps shown.
+//! Pre-training's area (the Learn and Look inside panels): the corpus, the pre-training
+//! settings and run (curves, evaluations with their probe results, kept as a timeline), the
+//! kept model, and the attention maps shown.
 
 use leptos::prelude::*;
 

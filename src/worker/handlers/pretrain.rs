@@ -1,4 +1,4 @@
-//! The Learn area: `Pretrain` (a corpus and settings to the pre-training recipe and loop, with
+//! Pre-training (the Learn tab): `Pretrain` (a corpus and settings to the pre-training recipe and loop, with
 //! probes run at every evaluation and each new best model kept in the browser, loadable to
 //! fine-tune), `Probe` (probes on the pre-trained model now) and `Attention` (the maps of the
 //! pre-trained or the loaded model for a text).
