@@ -17,7 +17,7 @@ pub fn ExportPanel() -> impl IntoView {
     let (model, run) = (expect_context::<ModelArea>(), expect_context::<RunArea>());
     let ready = move || can_predict(model, run);
     view! {
-        <Panel id="export" number=6 title="Export" purpose="Take the model home: a zip of config.json, model.safetensors and tokenizer.json that Python transformers loads as is.">
+        <Panel id="export" number=6 title="Export" purpose="Take the model home: a zip of config.json, model.safetensors and the tokenizer files (tokenizer.json, tokenizer_config.json and the base model's others), the same files a command-line export holds, that Python transformers loads as is.">
             <div class="row">
                 <button class="primary" data-testid="export-model" disabled=move || !ready()
                     on:click=move |_| { area.message.set("exporting…".into()); send(&ToWorker::Export); }>
