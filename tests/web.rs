@@ -40,18 +40,22 @@ fn batch() -> Vec<Features> {
         Features {
             ids: vec![2, 7, 9, 11, 3],
             labels: vec![1],
+            type_ids: Vec::new(),
         },
         Features {
             ids: vec![2, 12, 30, 3],
             labels: vec![0],
+            type_ids: Vec::new(),
         },
         Features {
             ids: vec![2, 5, 6, 8, 21, 33, 3],
             labels: vec![1],
+            type_ids: Vec::new(),
         },
         Features {
             ids: vec![2, 17, 3],
             labels: vec![0],
+            type_ids: Vec::new(),
         },
     ]
 }
@@ -83,7 +87,7 @@ async fn forward_on_webgpu_matches_the_cpu() {
     let (config, weights) = tiny_weights().await;
     let features = batch();
     let refs: Vec<&Features> = features.iter().collect();
-    let b = collate(&refs, 0, false);
+    let b = collate(&refs, 0, Task::Classify);
     let mut outputs = Vec::new();
     for device in [Device::flex(), gpu().await] {
         let (model, _, _) = load_classifier(&config, &weights, Task::Classify, 2, None, &device)
@@ -108,7 +112,7 @@ async fn training_steps_on_webgpu_match_the_cpu_and_lower_the_loss() {
     config.attention_probs_dropout_prob = 0.0;
     let features = batch();
     let refs: Vec<&Features> = features.iter().collect();
-    let b = collate(&refs, 0, false);
+    let b = collate(&refs, 0, Task::Classify);
     let mut runs = Vec::new();
     for device in [Device::flex().autodiff(), gpu().await.autodiff()] {
         let (mut model, _, _) =
@@ -229,7 +233,7 @@ async fn minilm_gradients_on_webgpu_match_the_cpu() {
         })
         .collect();
     let refs: Vec<&Features> = features.iter().collect();
-    let b = collate(&refs, 0, false);
+    let b = collate(&refs, 0, Task::Classify);
     let mut runs = Vec::new();
     for device in [Device::flex().autodiff(), gpu().await.autodiff()] {
         let (model, _, _) = load_classifier(&config, &weights, Task::Classify, 2, None, &device)
@@ -641,7 +645,7 @@ async fn bert_base_sized_model_trains_with_lora_on_webgpu() {
 
     let features = batch();
     let refs: Vec<&Features> = features.iter().collect();
-    let b = collate(&refs, 0, false);
+    let b = collate(&refs, 0, Task::Classify);
     let (tensors, labels) = to_tensors(&b, &device);
     let mut optim = optimizer(0.0);
     let mut model = model;

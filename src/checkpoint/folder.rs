@@ -105,14 +105,18 @@ impl ModelFiles {
     pub fn fine_tuned(&self) -> Result<(Task, Vec<String>), String> {
         let task = Task::from_architectures(&self.config).ok_or_else(|| {
             format!(
-                "{}: not a fine-tuned model (config.json's architectures has neither \
-                 BertForSequenceClassification nor BertForTokenClassification); fine-tune it first",
+                "{}: not a fine-tuned model (config.json's architectures has none of \
+                 BertForSequenceClassification, BertForTokenClassification, \
+                 BertForQuestionAnswering); fine-tune it first",
                 self.source
             )
         })?;
+        // A question-answering head's two outputs need no names.
+        let unnamed = || (task == Task::Qa).then(|| vec!["LABEL_0".into(), "LABEL_1".into()]);
         let labels = self
             .config
             .labels()
+            .or_else(unnamed)
             .ok_or_else(|| format!("{}: config.json has no usable id2label", self.source))?;
         Ok((task, labels))
     }

@@ -17,6 +17,7 @@
 //! | `bert.pooler.dense` (BERT only)                         | `bert.pooler`                      |
 //! | `pre_classifier` (DistilBERT), `classifier.dense` (RoBERTa, ELECTRA sequence heads) | `pre_classifier` |
 //! | `classifier` (`classifier.out_proj` in those sequence heads) | `classifier`                  |
+//! | `qa_outputs` (every family's question-answering head)       | `classifier`                  |
 //! | language-model head: `cls.predictions.transform.dense` / `lm_head.dense` / `vocab_transform` / `generator_predictions.dense` | `transform` |
 //! | `cls.predictions.transform.LayerNorm` / `lm_head.layer_norm` / `vocab_layer_norm` / `generator_predictions.LayerNorm` | `transform_norm` |
 //! | `cls.predictions.bias` / `lm_head.bias` / `vocab_projector.bias` / `generator_lm_head.bias` (the decoder is the word embeddings) | `bias` |
@@ -30,6 +31,7 @@ use crate::model::config::Family;
 use crate::model::heads::BertClassifier;
 use crate::model::lm::BertLm;
 use crate::model::lora::Lora;
+use crate::shared::Task;
 
 /// How a tensor is laid out in the file relative to burn.
 #[derive(Clone, Copy, PartialEq)]
@@ -229,6 +231,7 @@ pub(super) fn walk_head(model: &mut BertClassifier, f: &mut Visit) {
         linear(f, &format!("{base}.pooler.dense"), Need::Optional, pooler);
     }
     let (pre, out) = match (model.bert.family, model.pre_classifier.is_some()) {
+        _ if model.task == Task::Qa => ("", "qa_outputs"),
         (_, false) => ("", "classifier"),
         (Family::DistilBert, true) => ("pre_classifier", "classifier"),
         (_, true) => ("classifier.dense", "classifier.out_proj"),

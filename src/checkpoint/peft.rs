@@ -35,6 +35,7 @@ fn modules_to_save(family: Family, task: Task) -> Vec<&'static str> {
     match (family, task) {
         (Family::Bert, Task::Classify) => vec!["classifier", "pooler"],
         (Family::DistilBert, Task::Classify) => vec!["pre_classifier", "classifier"],
+        (_, Task::Qa) => vec!["qa_outputs"],
         _ => vec!["classifier"],
     }
 }
@@ -58,7 +59,11 @@ pub fn adapter_config(
     };
     let value = json!({
         "peft_type": "LORA",
-        "task_type": match task { Task::Classify => "SEQ_CLS", Task::Ner => "TOKEN_CLS" },
+        "task_type": match task {
+            Task::Classify => "SEQ_CLS",
+            Task::Ner => "TOKEN_CLS",
+            Task::Qa => "QUESTION_ANS",
+        },
         "base_model_name_or_path": base_model,
         "r": lora.rank,
         "lora_alpha": lora.alpha,

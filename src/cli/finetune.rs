@@ -53,10 +53,15 @@ pub struct TuneArgs {
     /// [default: 1e-4; 2e-3 with --lora-rank]
     #[arg(long)]
     lr: Option<f64>,
-    /// Longest input in tokens; longer examples are cut (and counted). [default: 128, or the
-    /// model's position table when that is shorter]
+    /// Longest input in tokens; longer examples are cut (and counted); question answering cuts
+    /// long passages into windows of this length. [default: 128, or the model's position table
+    /// when that is shorter]
     #[arg(long)]
     max_len: Option<usize>,
+    /// Question answering: tokens each window of a long passage shares with the one before
+    /// (`run_qa.py`'s doc stride). [default: a third of --max-len]
+    #[arg(long)]
+    doc_stride: Option<usize>,
     /// Keep only the first N encoder layers (faster, smaller).
     #[arg(long)]
     pub(super) layers: Option<usize>,
@@ -139,6 +144,7 @@ impl TuneArgs {
                 None => DEFAULTS.lr,
             }),
             max_len: self.max_len.unwrap_or(DEFAULTS.max_len.min(positions)),
+            doc_stride: self.doc_stride,
             weight_decay: self.weight_decay,
             valid_fraction: self.valid_fraction,
             seed: self.seed,
@@ -157,6 +163,7 @@ fn flag(setting: Setting) -> &'static str {
         Setting::BatchSize => "--batch-size",
         Setting::LearningRate => "--lr",
         Setting::MaxLen => "--max-len",
+        Setting::DocStride => "--doc-stride",
         Setting::Warmup => "the warm-up share",
         Setting::WeightDecay => "--weight-decay",
         Setting::ValidFraction => "--valid-fraction",
@@ -241,13 +248,22 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
     for note in &notes {
         eprintln!("note: {note}");
     }
-    eprintln!(
-        "fine-tuning {} layers on {} examples ({} for validation), {} labels",
-        config.num_hidden_layers,
-        plan.data.train.len(),
-        plan.data.valid.len(),
-        plan.data.labels.len()
-    );
+    match &plan.data.qa {
+        Some(q) => eprintln!(
+            "fine-tuning {} layers on {} windows ({} windows of {} questions for validation)",
+            config.num_hidden_layers,
+            plan.data.train.len(),
+            plan.data.valid.len(),
+            q.examples.len()
+        ),
+        None => eprintln!(
+            "fine-tuning {} layers on {} examples ({} for validation), {} labels",
+            config.num_hidden_layers,
+            plan.data.train.len(),
+            plan.data.valid.len(),
+            plan.data.labels.len()
+        ),
+    }
     // Counted on the training device, where frozen parameters are marked as such.
     let trainable = model.trainable_parameters();
     let (outcome, history) = train_with_progress(model, &plan)?;
@@ -367,6 +383,8 @@ fn save(args: &FinetuneArgs, dir: &ModelDir, run: Run) -> Result<(), String> {
         "labels": data.labels,
         "config": plan.config,
         "max_len": plan.max_len,
+        "doc_stride": plan.doc_stride,
+        "version_2_with_negative": data.qa.as_ref().map(|q| q.reading.unanswerable),
         "layers": config.num_hidden_layers,
         "adaptation": plan.adaptation,
         "trainable_parameters": trainable,
@@ -393,6 +411,10 @@ pub fn summary(e: &Evaluation) -> String {
         Evaluation::Ner(r) => format!(
             "validation entity F1 {:.4} (P {:.4}, R {:.4})",
             r.f1, r.precision, r.recall
+        ),
+        Evaluation::Qa(r) => format!(
+            "validation exact match {:.2}, F1 {:.2} ({} questions)",
+            r.exact_match, r.f1, r.examples
         ),
     }
 }

@@ -37,6 +37,7 @@ pub fn run(a: InspectArgs) -> Result<(), String> {
         match task {
             Task::Classify => "classify",
             Task::Ner => "ner",
+            Task::Qa => "qa",
         }
     );
     for note in &parsed.notes {

@@ -9,6 +9,7 @@ mod inspect;
 mod model_dir;
 mod predict;
 mod pretrain;
+mod qa;
 mod shell;
 mod speed;
 

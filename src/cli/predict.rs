@@ -5,13 +5,14 @@ use std::path::PathBuf;
 use clap::Args;
 
 use super::model_dir::ModelDir;
+use super::qa;
 use super::shell::{DataArgs, load_data, pick_device, texts};
 use crate::checkpoint::{load_classifier, load_encoder};
 use crate::data::features::encode;
 use crate::infer::embed::sentence_embeddings;
 use crate::infer::predict_texts;
 use crate::infer::rows::json_row;
-use crate::model::BertClassifier;
+use crate::model::{BertClassifier, Task};
 use crate::runtime::DeviceChoice;
 use crate::train::metrics::Scores;
 use crate::train::{Evaluation, evaluate as score};
@@ -29,9 +30,14 @@ pub struct EvaluateArgs {
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
-    /// Longest input in tokens.
-    #[arg(long, default_value_t = 128)]
-    max_len: usize,
+    /// Longest input in tokens. [default: 128; question answering: the fine-tuning run's, else
+    /// 384]
+    #[arg(long)]
+    max_len: Option<usize>,
+    /// Question answering: tokens shared by the windows of a long passage. [default: the
+    /// fine-tuning run's, else a third of the maximum length]
+    #[arg(long)]
+    doc_stride: Option<usize>,
     /// Examples per forward pass.
     #[arg(long, default_value_t = 32)]
     batch_size: usize,
@@ -54,9 +60,28 @@ pub struct PredictArgs {
     input: Option<PathBuf>,
     /// Texts to predict.
     texts: Vec<String>,
-    /// Longest input in tokens.
-    #[arg(long, default_value_t = 128)]
-    max_len: usize,
+    /// Question answering: the question to ask about --context.
+    #[arg(long, requires = "context", conflicts_with_all = ["input", "texts"])]
+    question: Option<String>,
+    /// Question answering: the passage the answer is a span of.
+    #[arg(long, requires = "question")]
+    context: Option<String>,
+    /// Question answering: a file of questions and passages (SQuAD JSON, JSONL, CSV, TSV); one
+    /// JSON line per question.
+    #[arg(long, conflicts_with_all = ["input", "texts", "question"])]
+    data: Option<PathBuf>,
+    /// Longest input in tokens. [default: 128; question answering: the fine-tuning run's, else
+    /// 384]
+    #[arg(long)]
+    max_len: Option<usize>,
+    /// Question answering: tokens shared by the windows of a long passage. [default: the
+    /// fine-tuning run's, else a third of the maximum length]
+    #[arg(long)]
+    doc_stride: Option<usize>,
+    /// Question answering: let "no answer" compete with the best span (SQuAD v2). [default:
+    /// as the model was fine-tuned]
+    #[arg(long)]
+    version_2_with_negative: bool,
     /// auto, cpu or gpu.
     #[arg(long, default_value = "auto")]
     device: DeviceChoice,
@@ -110,13 +135,32 @@ fn open_fine_tuned(
 
 pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
     let (dir, model, labels) = open_fine_tuned(&a.model, a.device)?;
+    if model.task == Task::Qa {
+        let windows = qa::Windows::of(&dir, a.max_len, a.doc_stride, false)?;
+        let options = a.data_args.options(Some(Task::Qa));
+        let report = qa::evaluate(
+            &model,
+            &dir,
+            &a.data,
+            &options,
+            a.skip_invalid,
+            &windows,
+            a.batch_size,
+        )?;
+        match a.json {
+            true => println!("{}", report.to_json()),
+            false => qa::print_report(&report),
+        }
+        return Ok(());
+    }
+    let max_len = a.max_len.unwrap_or(128);
     let parsed = load_data(
         &a.data,
         &a.data_args.options(Some(model.task)),
         a.skip_invalid,
     )?;
     let encoded =
-        encode(&parsed.examples, &dir.tokenizer, &labels, a.max_len).map_err(|e| e.to_string())?;
+        encode(&parsed.examples, &dir.tokenizer, &labels, max_len).map_err(|e| e.to_string())?;
     if !encoded.unknown_labels.is_empty() {
         eprintln!(
             "{}: left out {} example(s) with labels the model does not know:",
@@ -164,6 +208,7 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
             );
             print_scores("type", &r.per_type);
         }
+        Evaluation::Qa(r) => qa::print_report(r),
     }
     Ok(())
 }
@@ -183,14 +228,30 @@ fn print_scores(heading: &str, rows: &std::collections::BTreeMap<String, Scores>
 }
 
 pub fn predict(a: PredictArgs) -> Result<(), String> {
-    let texts = texts(&a.input, &a.texts)?;
     let (dir, model, labels) = open_fine_tuned(&a.model, a.device)?;
+    if model.task == Task::Qa {
+        let windows = qa::Windows::of(&dir, a.max_len, a.doc_stride, a.version_2_with_negative)?;
+        let asked = (
+            a.question.as_deref(),
+            a.context.as_deref(),
+            a.data.as_deref(),
+        );
+        return qa::predict(&model, &dir, asked, &windows);
+    }
+    if a.question.is_some() || a.data.is_some() {
+        return Err(format!(
+            "{}: --question, --context and --data are for question-answering models; this one is for {}",
+            a.model.display(),
+            model.task.describe()
+        ));
+    }
+    let texts = texts(&a.input, &a.texts)?;
     let predictions = pollster::block_on(predict_texts(
         &model,
         &dir.tokenizer,
         &labels,
         &texts,
-        a.max_len,
+        a.max_len.unwrap_or(128),
     ))
     .map_err(|e| e.to_string())?;
     for (text, prediction) in texts.iter().zip(&predictions) {

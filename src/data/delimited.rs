@@ -17,20 +17,20 @@ use crate::shared::{LABEL_COLUMNS, TEXT_COLUMNS};
 /// Line numbers from byte offsets. The csv crate's own line count skips CRLF endings, and a
 /// record's offset can point before its first byte: at the `\n` of a CRLF, or at blank lines the
 /// reader skipped on the way to it.
-struct Lines<'a> {
+pub(super) struct Lines<'a> {
     bytes: &'a [u8],
     newlines: Vec<usize>,
 }
 
 impl<'a> Lines<'a> {
-    fn new(bytes: &'a [u8]) -> Self {
+    pub(super) fn new(bytes: &'a [u8]) -> Self {
         let newlines = (0..bytes.len()).filter(|&i| bytes[i] == b'\n').collect();
         Self { bytes, newlines }
     }
 
     /// The line a record starting at `p` starts on: that of its first byte that is not a line
     /// end or blank.
-    fn of(&self, p: &Position) -> usize {
+    pub(super) fn of(&self, p: &Position) -> usize {
         let mut at = (p.byte() as usize).min(self.bytes.len());
         while at < self.bytes.len() && matches!(self.bytes[at], b'\r' | b'\n' | b' ' | b'\t') {
             at += 1;

@@ -16,7 +16,11 @@ pub struct Features {
     /// Token ids with special tokens.
     pub ids: Vec<u32>,
     /// Classification: one label id. NER: one per token, [`IGNORE_INDEX`] where not scored.
+    /// Question answering: the answer's start and end token (the first token when the window
+    /// holds no answer).
     pub labels: Vec<i64>,
+    /// Each token's segment for a pair of texts (question answering); empty for one text.
+    pub type_ids: Vec<u32>,
 }
 
 /// Encoded examples and what encoding noticed.
@@ -45,6 +49,11 @@ pub fn encode(
         .collect();
     let mut out = Encoded::default();
     match examples {
+        Examples::Qa(_) => {
+            return Err(TokenizerError::Encode(
+                "questions are encoded in windows (data::qa::windows), not one by one".into(),
+            ));
+        }
         Examples::Classify(v) => {
             for e in v {
                 let Some(&label) = index.get(e.label.as_str()) else {
@@ -61,6 +70,7 @@ pub fn encode(
                 out.features.push(Features {
                     ids: enc.ids,
                     labels: vec![label],
+                    type_ids: Vec::new(),
                 });
             }
         }
@@ -90,6 +100,7 @@ pub fn encode(
                 out.features.push(Features {
                     labels: align(&enc.word_ids, &tags),
                     ids: enc.ids,
+                    type_ids: Vec::new(),
                 });
             }
         }

@@ -5,7 +5,7 @@
 use serde_json::Value;
 
 use super::parsed::{DataError, Examples, Parsed, Problem, TextExample, lines, record_lines};
-use super::{conll, delimited};
+use super::{conll, delimited, squad};
 use crate::shared::Task;
 
 pub use crate::shared::{LABEL_COLUMNS, TEXT_COLUMNS};
@@ -93,6 +93,48 @@ pub fn parse(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed,
     if bytes.iter().all(u8::is_ascii_whitespace) {
         return Err(file_error("the file is empty".into()));
     }
+    let parsed = match question_answering(name, bytes, options.task) {
+        Some(parsed) => parsed?,
+        None => parse_labelled(name, bytes, options)?,
+    };
+    if let Some(task) = options.task
+        && parsed.examples.task() != task
+    {
+        return Err(file_error(format!(
+            "the file holds {} data but the task is {}",
+            task_name(parsed.examples.task()),
+            task_name(task)
+        )));
+    }
+    Ok(parsed)
+}
+
+/// A question-answering file read, when the file is one: SQuAD JSON, or a flat file whose
+/// header (first object) has `question` and `context`.
+fn question_answering(
+    name: &str,
+    bytes: &[u8],
+    task: Option<Task>,
+) -> Option<Result<Parsed, DataError>> {
+    if matches!(task, Some(Task::Classify | Task::Ner)) {
+        return None;
+    }
+    if squad::is_squad_json(bytes) {
+        return Some(squad::parse_squad_json(name, bytes));
+    }
+    match detect(name, bytes, task) {
+        Format::Jsonl if squad::jsonl_is_qa(bytes) => Some(Ok(squad::parse_qa_jsonl(name, bytes))),
+        Format::Csv(delimiter)
+            if squad::is_qa_header(columns(name, bytes).iter().map(String::as_str)) =>
+        {
+            Some(squad::parse_qa_delimited(name, bytes, delimiter))
+        }
+        _ => None,
+    }
+}
+
+/// A classification or NER file read.
+fn parse_labelled(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed, DataError> {
     let format = detect(name, bytes, options.task);
     let parsed = match format {
         Format::Csv(delimiter) => delimited::parse(
@@ -115,15 +157,6 @@ pub fn parse(name: &str, bytes: &[u8], options: &ParseOptions) -> Result<Parsed,
             }
         }
     };
-    if let Some(task) = options.task
-        && parsed.examples.task() != task
-    {
-        return Err(file_error(format!(
-            "the file holds {} data but the task is {}",
-            task_name(parsed.examples.task()),
-            task_name(task)
-        )));
-    }
     Ok(parsed)
 }
 
@@ -158,6 +191,7 @@ fn task_name(task: Task) -> &'static str {
     match task {
         Task::Classify => "classification (text, label)",
         Task::Ner => "NER (tokens, tags)",
+        Task::Qa => "question answering (question, context, answers)",
     }
 }
 

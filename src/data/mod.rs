@@ -10,15 +10,17 @@ pub mod features;
 pub mod formats;
 pub mod masking;
 pub mod parsed;
+pub mod qa;
 pub mod split;
+pub mod squad;
 pub mod tokenizer;
 pub mod vocab;
 
 pub use crate::shared::Task;
 pub use formats::{ParseOptions, parse};
 pub use parsed::{
-    DataError, Examples, MAX_LISTED_PROBLEMS, MultiLine, Parsed, Problem, Remedy, TextExample,
-    TokenExample, unusable,
+    Answer, DataError, Examples, MAX_LISTED_PROBLEMS, MultiLine, Parsed, Problem, QaExample,
+    Remedy, TextExample, TokenExample, unusable,
 };
 
 /// Helpers shared by the parsers' tests.

@@ -41,6 +41,30 @@ pub struct TokenExample {
     pub line: usize,
 }
 
+/// One gold answer: a span of the passage.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Answer {
+    /// The answer as written (the passage's characters from `start`).
+    pub text: String,
+    /// Where it starts in the passage, in characters (Unicode code points, as Python counts).
+    pub start: usize,
+}
+
+/// A question about a passage and its gold answers (extractive question answering).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct QaExample {
+    /// The question's id (SQuAD's `id`; a flat file without ids gets `line-N`).
+    pub id: String,
+    /// The question, leading white space removed (as `run_qa.py` does).
+    pub question: String,
+    /// The passage the answer is a span of.
+    pub context: String,
+    /// The gold answers (SQuAD's dev set has up to three); none when unanswerable (SQuAD v2).
+    pub answers: Vec<Answer>,
+    /// Line where the question is (a one-line SQuAD file: 1).
+    pub line: usize,
+}
+
 /// The examples of one file.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "task", content = "examples", rename_all = "lowercase")]
@@ -49,6 +73,8 @@ pub enum Examples {
     Classify(Vec<TextExample>),
     /// Token classification examples.
     Ner(Vec<TokenExample>),
+    /// Question-answering examples.
+    Qa(Vec<QaExample>),
 }
 
 impl Examples {
@@ -57,6 +83,7 @@ impl Examples {
         match self {
             Examples::Classify(_) => Task::Classify,
             Examples::Ner(_) => Task::Ner,
+            Examples::Qa(_) => Task::Qa,
         }
     }
 
@@ -65,6 +92,7 @@ impl Examples {
         match self {
             Examples::Classify(v) => v.len(),
             Examples::Ner(v) => v.len(),
+            Examples::Qa(v) => v.len(),
         }
     }
 
@@ -73,16 +101,21 @@ impl Examples {
         self.len() == 0
     }
 
-    /// The texts of the examples, labels left out (NER: the words joined by spaces): the
-    /// unlabelled text a model can be pre-trained on.
+    /// The texts of the examples, labels left out (NER: the words joined by spaces; QA: the
+    /// question and its passage): the unlabelled text a model can be pre-trained on.
     pub fn texts(&self) -> Vec<String> {
         match self {
             Examples::Classify(v) => v.iter().map(|e| e.text.clone()).collect(),
             Examples::Ner(v) => v.iter().map(|e| e.tokens.join(" ")).collect(),
+            Examples::Qa(v) => v
+                .iter()
+                .map(|e| format!("{} {}", e.question, e.context))
+                .collect(),
         }
     }
 
-    /// The labels of the examples (NER: every tag), in file order, with repeats.
+    /// The labels of the examples (NER: every tag), in file order, with repeats; none for
+    /// question answering, whose answers are spans.
     pub fn label_occurrences(&self) -> Vec<&str> {
         match self {
             Examples::Classify(v) => v.iter().map(|e| e.label.as_str()).collect(),
@@ -90,6 +123,16 @@ impl Examples {
                 .iter()
                 .flat_map(|e| e.tags.iter().map(String::as_str))
                 .collect(),
+            Examples::Qa(_) => Vec::new(),
+        }
+    }
+
+    /// The line each example starts on, in order.
+    pub fn lines(&self) -> Vec<usize> {
+        match self {
+            Examples::Classify(v) => v.iter().map(|e| e.line).collect(),
+            Examples::Ner(v) => v.iter().map(|e| e.line).collect(),
+            Examples::Qa(v) => v.iter().map(|e| e.line).collect(),
         }
     }
 }
@@ -106,6 +149,14 @@ pub fn unusable(examples: &Examples) -> Vec<&'static str> {
     match examples.task() {
         Task::Classify if labels.len() < 2 => out.push("fewer than two labels"),
         Task::Ner if !labels.iter().any(|t| *t != "O") => out.push("no entity tags"),
+        Task::Qa => {
+            if let Examples::Qa(v) = examples
+                && !v.is_empty()
+                && v.iter().all(|e| e.answers.is_empty())
+            {
+                out.push("no answerable questions");
+            }
+        }
         _ => {}
     }
     out
@@ -150,6 +201,7 @@ impl Parsed {
         let unit = match self.examples.task() {
             Task::Classify => "rows",
             Task::Ner => "sentences",
+            Task::Qa => "questions",
         };
         let kept = self.examples.len();
         format!(

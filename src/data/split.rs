@@ -40,7 +40,9 @@ pub fn label_counts(examples: &Examples) -> BTreeMap<String, usize> {
 }
 
 /// Splits off `fraction` of the examples for validation, with the same seed giving the same
-/// split. Classification is stratified: each label keeps its share in both parts.
+/// split. Classification is stratified: each label keeps its share in both parts; question
+/// answering splits by passage (whole passages go to validation until it has its share of the
+/// questions), keeping the file's order.
 pub fn split_validation(examples: Examples, fraction: f64, seed: u64) -> (Examples, Examples) {
     let mut rng = Rng::new(seed);
     match examples {
@@ -67,6 +69,33 @@ pub fn split_validation(examples: Examples, fraction: f64, seed: u64) -> (Exampl
             v.sort_by_key(|e| e.line);
             valid.sort_by_key(|e| e.line);
             (Examples::Ner(v), Examples::Ner(valid))
+        }
+        Examples::Qa(v) => {
+            // By passage, so that no passage is read in training and asked about in validation.
+            let mut passages: Vec<&str> = Vec::new();
+            let mut seen = BTreeSet::new();
+            for e in &v {
+                if seen.insert(e.context.as_str()) {
+                    passages.push(&e.context);
+                }
+            }
+            rng.shuffle(&mut passages);
+            let want = take_count(v.len(), fraction);
+            let mut per_passage: BTreeMap<&str, usize> = BTreeMap::new();
+            for e in &v {
+                *per_passage.entry(&e.context).or_default() += 1;
+            }
+            let (mut held, mut taken) = (BTreeSet::new(), 0);
+            for p in passages {
+                if taken >= want || held.len() + 1 >= per_passage.len() {
+                    break;
+                }
+                taken += per_passage[p];
+                held.insert(p.to_string());
+            }
+            let (valid, train): (Vec<_>, Vec<_>) =
+                v.into_iter().partition(|e| held.contains(&e.context));
+            (Examples::Qa(train), Examples::Qa(valid))
         }
     }
 }

@@ -248,6 +248,13 @@ impl TextTokenizer {
         Ok(truncate(&e, max_len))
     }
 
+    /// The special tokens the post-processor adds around a pair of texts (BERT: 3, RoBERTa: 4).
+    pub fn pair_special_tokens(&self) -> usize {
+        self.inner
+            .get_post_processor()
+            .map_or(0, |p| tokenizers::PostProcessor::added_tokens(p, true))
+    }
+
     /// Token ids exactly as the underlying tokenizer gives them, for parity checks.
     pub fn raw_ids(
         &self,
@@ -259,6 +266,126 @@ impl TextTokenizer {
             .encode(text, add_special_tokens)
             .map_err(|e| TokenizerError::Encode(e.to_string()))?;
         Ok(e.get_ids().to_vec())
+    }
+}
+
+/// One window of a question and a passage: the question whole, a stretch of the passage.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PairWindow {
+    /// Token ids, special tokens included.
+    pub ids: Vec<u32>,
+    /// Segment ids as the tokenizer's post-processor gives them.
+    pub type_ids: Vec<u32>,
+    /// Each token's character span in its own text.
+    pub offsets: Vec<(usize, usize)>,
+    /// Which text each token is from: `Some(0)` the question, `Some(1)` the passage, `None`
+    /// a special token.
+    pub sequence_ids: Vec<Option<usize>>,
+}
+
+/// Why a question and its passage cannot be cut into windows.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum WindowError {
+    /// The question leaves no more than the stride's room for the passage.
+    #[error(
+        "the question is {question} tokens long: with the maximum length {max_len} and doc stride {stride}, \
+         a window leaves {room} tokens for the passage, and it needs more than the stride"
+    )]
+    QuestionTooLong {
+        /// The question's tokens.
+        question: usize,
+        /// Room left for the passage in a window.
+        room: usize,
+        /// The maximum length.
+        max_len: usize,
+        /// The doc stride.
+        stride: usize,
+    },
+    /// The tokenizer failed.
+    #[error("tokenization failed: {0}")]
+    Encode(String),
+}
+
+/// A tokenizer that cuts a question and a long passage into overlapping windows, as
+/// transformers' fast tokenizers do with `truncation="only_second"`, `stride` and
+/// `return_overflowing_tokens` (`run_qa.py`'s features).
+#[derive(Clone)]
+pub struct WindowTokenizer {
+    /// Without truncation or post-processing: each text's tokens as the model gives them.
+    raw: Tokenizer,
+    /// With truncation into windows and the post-processor that adds the special tokens.
+    inner: Tokenizer,
+    max_len: usize,
+    stride: usize,
+    added: usize,
+}
+
+impl TextTokenizer {
+    /// A tokenizer for windows of at most `max_len` tokens overlapping by `stride`.
+    pub fn windows(
+        &self,
+        max_len: usize,
+        stride: usize,
+    ) -> Result<WindowTokenizer, TokenizerError> {
+        let mut raw = self.inner.clone();
+        raw.with_post_processor(None::<tokenizers::PostProcessorWrapper>);
+        let mut inner = self.inner.clone();
+        inner
+            .with_truncation(Some(tokenizers::TruncationParams {
+                max_length: max_len,
+                strategy: tokenizers::TruncationStrategy::OnlySecond,
+                stride,
+                direction: tokenizers::TruncationDirection::Right,
+            }))
+            .map_err(|e| TokenizerError::Encode(e.to_string()))?;
+        let added = inner
+            .get_post_processor()
+            .map_or(0, |p| tokenizers::PostProcessor::added_tokens(p, true));
+        Ok(WindowTokenizer {
+            raw,
+            inner,
+            max_len,
+            stride,
+            added,
+        })
+    }
+}
+
+impl WindowTokenizer {
+    /// The windows of `question` over `context`, in order (one when the passage fits).
+    ///
+    /// Both texts are encoded whole, without post-processing, and then cut and given their
+    /// special tokens by the post-processing step, as `tokenizers` encodes a pair: 0.23.2's own
+    /// pair encode stops tokenizing at the maximum length when truncation is on, so its
+    /// overflowing windows miss the end of a long passage (huggingface/tokenizers#2091; the
+    /// Python wheels of 0.23.3, which `transformers` uses, cut every window whole).
+    pub fn encode(&self, question: &str, context: &str) -> Result<Vec<PairWindow>, WindowError> {
+        let err = |e: tokenizers::Error| WindowError::Encode(e.to_string());
+        let q = self.raw.encode_char_offsets(question, false).map_err(err)?;
+        let mut c = self.raw.encode_char_offsets(context, false).map_err(err)?;
+        let room = self.max_len.saturating_sub(self.added + q.len());
+        // The tokenizer asserts the stride is below the room it cuts to: refuse first.
+        if q.len() + c.len() + self.added > self.max_len && room <= self.stride {
+            return Err(WindowError::QuestionTooLong {
+                question: q.len(),
+                room,
+                max_len: self.max_len,
+                stride: self.stride,
+            });
+        }
+        // The second text's segment, as encoding it second gives it (its windows keep it).
+        c.set_type_ids(vec![1; c.len()]);
+        let mut e = self.inner.post_process(q, Some(c), true).map_err(err)?;
+        let overflow = e.take_overflowing();
+        Ok(std::iter::once(e)
+            .chain(overflow)
+            .map(|w| PairWindow {
+                ids: w.get_ids().to_vec(),
+                type_ids: w.get_type_ids().to_vec(),
+                offsets: w.get_offsets().to_vec(),
+                sequence_ids: w.get_sequence_ids(),
+            })
+            .collect())
     }
 }
 

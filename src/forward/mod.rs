@@ -18,7 +18,11 @@ pub fn to_tensors(batch: &Batch, device: &Device) -> (BatchTensors, Tensor<1, In
     let tensors = BatchTensors {
         input_ids: int2(&batch.input_ids),
         attention_mask: int2(&batch.attention_mask),
-        token_type_ids: Tensor::<2, Int>::zeros(shape, device),
+        token_type_ids: if batch.token_type_ids.is_empty() {
+            Tensor::<2, Int>::zeros(shape, device)
+        } else {
+            int2(&batch.token_type_ids)
+        },
     };
     let labels = Tensor::<1, Int>::from_data(
         TensorData::new(batch.labels.clone(), [batch.labels.len()]),
@@ -44,19 +48,50 @@ pub async fn predict_probabilities(
     let mut out = vec![Vec::new(); features.len()];
     for chunk in order.chunks(batch_size.max(1)) {
         let group: Vec<&Features> = chunk.iter().map(|&i| &features[i]).collect();
-        let batch = collate(&group, pad_id, model.task == Task::Ner);
+        let batch = collate(&group, pad_id, model.task);
         let (tensors, _) = to_tensors(&batch, &device);
         let probs = read_f32(softmax(model.forward(&tensors), 1)).await?;
         for (row, &i) in chunk.iter().enumerate() {
             out[i] = match model.task {
                 Task::Classify => vec![probs[row * classes..(row + 1) * classes].to_vec()],
-                Task::Ner => (0..features[i].ids.len())
+                Task::Ner | Task::Qa => (0..features[i].ids.len())
                     .map(|t| {
                         let at = (row * batch.seq + t) * classes;
                         probs[at..at + classes].to_vec()
                     })
                     .collect(),
             };
+        }
+    }
+    Ok(out)
+}
+
+/// The start and end logits of every window (question answering), each at its own length.
+/// Windows are batched by length to limit padding.
+///
+/// Sync point: one readback per batch.
+pub async fn span_logits(
+    model: &BertClassifier,
+    features: &[Features],
+    batch_size: usize,
+    pad_id: u32,
+) -> Result<Vec<(Vec<f32>, Vec<f32>)>, ReadbackError> {
+    let device = model.classifier.weight.val().device();
+    let mut order: Vec<usize> = (0..features.len()).collect();
+    order.sort_by_key(|&i| features[i].ids.len());
+    let mut out = vec![(Vec::new(), Vec::new()); features.len()];
+    for chunk in order.chunks(batch_size.max(1)) {
+        let group: Vec<&Features> = chunk.iter().map(|&i| &features[i]).collect();
+        let batch = collate(&group, pad_id, Task::Qa);
+        let (tensors, _) = to_tensors(&batch, &device);
+        let logits = read_f32(model.forward(&tensors)).await?; // [batch * seq, 2]
+        for (row, &i) in chunk.iter().enumerate() {
+            let at = |t: usize, side: usize| logits[(row * batch.seq + t) * 2 + side];
+            let n = features[i].ids.len();
+            out[i] = (
+                (0..n).map(|t| at(t, 0)).collect(),
+                (0..n).map(|t| at(t, 1)).collect(),
+            );
         }
     }
     Ok(out)
@@ -89,6 +124,7 @@ mod tests {
             labels: vec![1, 0],
             size: 2,
             seq: 3,
+            token_type_ids: Vec::new(),
         };
         let (t, labels) = to_tensors(&batch, &device);
         assert_eq!(t.input_ids.dims(), [2, 3]);

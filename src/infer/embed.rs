@@ -10,6 +10,7 @@ use crate::data::tokenizer::{TextTokenizer, TokenizerError};
 use crate::forward::to_tensors;
 use crate::model::{BertModel, mean_pool_normalized};
 use crate::runtime::readback::{ReadbackError, read_f32};
+use crate::shared::Task;
 
 /// Why vectors could not be computed.
 #[derive(Debug, thiserror::Error)]
@@ -40,11 +41,12 @@ pub async fn sentence_embeddings(
                 Ok(Features {
                     ids: tokenizer.encode(text, max_len)?.ids,
                     labels: vec![0],
+                    type_ids: Vec::new(),
                 })
             })
             .collect::<Result<Vec<_>, TokenizerError>>()?;
         let refs: Vec<&Features> = features.iter().collect();
-        let (t, _) = to_tensors(&collate(&refs, tokenizer.pad_id(), false), &device);
+        let (t, _) = to_tensors(&collate(&refs, tokenizer.pad_id(), Task::Classify), &device);
         let hidden = model
             .forward(
                 t.input_ids,

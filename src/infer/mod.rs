@@ -11,6 +11,7 @@
 pub mod embed;
 pub mod lm;
 pub mod projection;
+pub mod qa;
 pub mod rows;
 pub mod texts;
 
@@ -50,6 +51,9 @@ pub enum PredictError {
     /// The device failed.
     #[error(transparent)]
     Device(#[from] ReadbackError),
+    /// A question-answering model needs a question and a passage, not one text.
+    #[error("this model answers questions about a passage: give it a question and a context")]
+    NeedsQuestion,
 }
 
 /// Predicts every text with a fine-tuned model whose classes are `labels`.
@@ -62,12 +66,15 @@ pub async fn predict_texts(
     texts: &[String],
     max_len: usize,
 ) -> Result<Vec<Prediction>, PredictError> {
+    if model.task == Task::Qa {
+        return Err(PredictError::NeedsQuestion);
+    }
     let mut features = Vec::with_capacity(texts.len());
     let mut word_ids = Vec::with_capacity(texts.len());
     let mut words = Vec::with_capacity(texts.len());
     for text in texts {
         let (encoded, w) = match model.task {
-            Task::Classify => (tokenizer.encode(text, max_len)?, Vec::new()),
+            Task::Classify | Task::Qa => (tokenizer.encode(text, max_len)?, Vec::new()),
             Task::Ner => {
                 let w = split_words(text);
                 let strings: Vec<String> = w.iter().map(|w| w.text.clone()).collect();
@@ -77,6 +84,7 @@ pub async fn predict_texts(
         features.push(Features {
             ids: encoded.ids,
             labels: vec![0],
+            type_ids: Vec::new(),
         });
         word_ids.push(encoded.word_ids);
         words.push(w);
@@ -86,7 +94,7 @@ pub async fn predict_texts(
         .iter()
         .enumerate()
         .map(|(i, text)| match model.task {
-            Task::Classify => {
+            Task::Classify | Task::Qa => {
                 let p = &probs[i][0];
                 Prediction::Classify {
                     label: labels[argmax(p)].clone(),

@@ -4,6 +4,53 @@
 use serde_json::{Map, Value, json};
 
 use super::Prediction;
+use crate::data::QaExample;
+use crate::data::qa::Answered;
+
+/// An answer as a JSON object: `{"answer", "score", "start", "end"}` (its probability among the
+/// n best, its character span in the passage), `"id"` first for a file's questions, and
+/// SQuAD v2's `"null_score_diff"` when "no answer" competed.
+pub fn qa_row(id: Option<&str>, a: &Answered) -> Value {
+    let mut row = Map::new();
+    if let Some(id) = id {
+        row.insert("id".into(), id.into());
+    }
+    row.insert("answer".into(), a.answer.text.clone().into());
+    row.insert("score".into(), json!(a.answer.probability));
+    row.insert("start".into(), a.answer.start.into());
+    row.insert("end".into(), a.answer.end.into());
+    if let Some(d) = a.null_score_diff {
+        row.insert("null_score_diff".into(), json!(d));
+    }
+    Value::Object(row)
+}
+
+/// One [`qa_row`] per question, with its id.
+pub fn qa_jsonl(questions: &[QaExample], answers: &[Answered]) -> String {
+    let mut out = String::new();
+    for (q, a) in questions.iter().zip(answers) {
+        out.push_str(&qa_row(Some(&q.id), a).to_string());
+        out.push('\n');
+    }
+    out
+}
+
+/// `id,question,answer,score,start,end`, one row per question; texts always quoted.
+pub fn qa_csv(questions: &[QaExample], answers: &[Answered]) -> String {
+    let mut out = String::from("id,question,answer,score,start,end\n");
+    for (q, a) in questions.iter().zip(answers) {
+        out.push_str(&format!(
+            "{},{},{},{:.6},{},{}\n",
+            field(&q.id),
+            field(&q.question),
+            field(&a.answer.text),
+            a.answer.probability,
+            a.answer.start,
+            a.answer.end
+        ));
+    }
+    out
+}
 
 /// `{"text", "label", "scores": {label: p}}` for a class, `{"text", "entities": [{"text",
 /// "label", "start", "end", "score"}]}` for entities (character offsets).

@@ -313,6 +313,20 @@ impl BertConfig {
             .unwrap_or(self.hidden_dropout_prob)
     }
 
+    /// Dropout before a question-answering head: DistilBERT's `qa_dropout` (0.1 when unset);
+    /// the other families apply none there.
+    pub fn qa_dropout(&self) -> f64 {
+        match self.family() {
+            Family::DistilBert => self
+                .extra
+                .get("qa_dropout")
+                .and_then(Value::as_f64)
+                .filter(|p| (0.0..1.0).contains(p))
+                .unwrap_or(0.1),
+            _ => 0.0,
+        }
+    }
+
     /// A small random-weight BERT for tests and demos.
     pub fn tiny(vocab_size: usize) -> Self {
         Self {

@@ -31,6 +31,19 @@ pub struct BertEmbeddings {
     /// RoBERTa's `padding_idx`: positions start after it and padding takes its row.
     #[module(skip)]
     pub padding_idx: Option<usize>,
+    /// The padding token's id: its row of the word table learns nothing (PyTorch's
+    /// `nn.Embedding(padding_idx=pad_token_id)`), nor does RoBERTa's padding position.
+    #[module(skip)]
+    pub pad_id: usize,
+}
+
+/// `x` with no gradient flowing back at the positions where `mask` is set.
+///
+/// # Shapes
+/// - `x`: `[batch, seq, width]`, `mask`: `[batch, seq]`
+fn no_gradient_at(x: Tensor<3>, mask: Tensor<2, Bool>) -> Tensor<3> {
+    let mask = mask.unsqueeze_dim::<3>(2).expand(x.shape());
+    x.clone().mask_where(mask, x.detach())
 }
 
 impl BertEmbeddings {
@@ -59,6 +72,7 @@ impl BertEmbeddings {
             project: (width != config.hidden_size)
                 .then(|| dense(width, config.hidden_size, config.initializer_range, device)),
             padding_idx: family.offsets_positions().then_some(config.pad_token_id),
+            pad_id: config.pad_token_id,
         }
     }
 
@@ -77,10 +91,28 @@ impl BertEmbeddings {
             // [1, seq], broadcast over the batch.
             None => Tensor::<1, Int>::arange(0..seq as i64, &device).unsqueeze::<2>(),
         };
-        let mut x =
-            self.word_embeddings.forward(input_ids) + self.position_embeddings.forward(positions);
-        if let Some(types) = &self.token_type_embeddings {
-            x = x + types.forward(token_type_ids);
+        // Padding's own rows take no gradient, as in PyTorch. It matters where padding's
+        // outputs reach the loss: a question-answering softmax runs over every position.
+        // (Only while the table trains: no extra work for inference or a frozen table.)
+        let pads = self
+            .word_embeddings
+            .weight
+            .val()
+            .is_require_grad()
+            .then(|| input_ids.clone().equal_elem(self.pad_id as i64));
+        let words = self.word_embeddings.forward(input_ids);
+        let positions = self.position_embeddings.forward(positions);
+        let mut x = match (pads, self.padding_idx) {
+            (None, _) => words + positions,
+            (Some(pads), Some(_)) => no_gradient_at(words + positions, pads),
+            (Some(pads), None) => no_gradient_at(words, pads) + positions,
+        };
+        // A table of one row (RoBERTa, XLM-R) takes segment 0 whatever the tokenizer says
+        // (transformers passes those models no segments).
+        match &self.token_type_embeddings {
+            Some(types) if types.weight.dims()[0] > 1 => x = x + types.forward(token_type_ids),
+            Some(types) => x = x + types.forward(token_type_ids.zeros_like()),
+            None => {}
         }
         let x = self.dropout.forward(self.layer_norm.forward(x));
         match &self.project {

@@ -7,6 +7,10 @@
 //! | DistilBERT    | `pre_classifier` → ReLU → dropout → `classifier`                      |
 //! | RoBERTa, XLM-R| dropout → `classifier.dense` → tanh → dropout → `classifier.out_proj` |
 //! | ELECTRA       | dropout → `classifier.dense` → GELU → dropout → `classifier.out_proj` |
+//!
+//! and `*ForQuestionAnswering`: `qa_outputs` (hidden → 2: a start and an end logit) on every
+//! token's hidden state, after dropout in DistilBERT only (`qa_dropout`); its loss is the mean of
+//! the start and the end position's cross-entropy over the positions of the sequence.
 
 use burn::nn::Linear;
 use burn::prelude::*;
@@ -17,7 +21,7 @@ use super::bert::BertModel;
 use super::config::{BertConfig, Family};
 use super::dropout::Dropout;
 use super::encoder::dense;
-use crate::shared::{IGNORE_INDEX, Task};
+use crate::shared::{IGNORE_INDEX, QA_OUTPUTS, Task};
 
 impl Task {
     /// The Hugging Face class that loads this task's checkpoints of `family`.
@@ -25,6 +29,7 @@ impl Task {
         let task = match self {
             Task::Classify => "ForSequenceClassification",
             Task::Ner => "ForTokenClassification",
+            Task::Qa => "ForQuestionAnswering",
         };
         format!("{}{task}", family.class_prefix())
     }
@@ -36,6 +41,8 @@ impl Task {
                 Some(Task::Classify)
             } else if a.ends_with("ForTokenClassification") {
                 Some(Task::Ner)
+            } else if a.ends_with("ForQuestionAnswering") {
+                Some(Task::Qa)
             } else {
                 None
             }
@@ -53,7 +60,8 @@ pub struct BertClassifier {
     /// The sequence head's hidden → hidden layer in the families without a pooler:
     /// `pre_classifier` (DistilBERT), `classifier.dense` (RoBERTa, XLM-R, ELECTRA).
     pub pre_classifier: Option<Linear>,
-    /// `classifier` (`classifier.out_proj` in RoBERTa and ELECTRA): hidden → number of labels.
+    /// `classifier` (`classifier.out_proj` in RoBERTa and ELECTRA; `qa_outputs` for
+    /// [`Task::Qa`]): hidden → number of labels.
     pub classifier: Linear,
     /// The task, which decides pooled or per-token logits.
     #[module(skip)]
@@ -72,7 +80,8 @@ pub struct BatchTensors {
 }
 
 impl BertClassifier {
-    /// A new head with `num_labels` outputs over `bert`, initialised as Hugging Face does.
+    /// A new head with `num_labels` outputs over `bert`, initialised as Hugging Face does
+    /// (question answering: `num_labels` is [`QA_OUTPUTS`]).
     pub fn new(
         bert: BertModel,
         config: &BertConfig,
@@ -81,7 +90,7 @@ impl BertClassifier {
         device: &Device,
     ) -> Self {
         let mut bert = bert;
-        if task == Task::Ner {
+        if task != Task::Classify {
             bert.pooler = None;
         }
         let h = config.hidden_size;
@@ -89,7 +98,10 @@ impl BertClassifier {
             .then(|| dense(h, h, config.initializer_range, device));
         Self {
             bert,
-            dropout: Dropout::new(config.classifier_dropout(task == Task::Classify)),
+            dropout: Dropout::new(match task {
+                Task::Qa => config.qa_dropout(),
+                _ => config.classifier_dropout(task == Task::Classify),
+            }),
             pre_classifier,
             classifier: dense(
                 config.hidden_size,
@@ -107,7 +119,8 @@ impl BertClassifier {
     }
 
     /// Logits: `[batch, labels]` for [`Task::Classify`], `[batch, seq, labels]` flattened to
-    /// `[batch * seq, labels]` for [`Task::Ner`].
+    /// `[batch * seq, labels]` for [`Task::Ner`] and [`Task::Qa`] (whose two "labels" are the
+    /// start and the end logit).
     pub fn forward(&self, batch: &BatchTensors) -> Tensor<2> {
         let out = self.bert.forward(
             batch.input_ids.clone(),
@@ -136,7 +149,7 @@ impl BertClassifier {
                 };
                 self.classifier.forward(x)
             }
-            Task::Ner => {
+            Task::Ner | Task::Qa => {
                 let [batch, seq, hidden] = out.last_hidden_state.dims();
                 let h = self
                     .dropout
@@ -148,13 +161,50 @@ impl BertClassifier {
     }
 
     /// Mean cross-entropy over the labels that are not [`IGNORE_INDEX`], and the logits.
+    /// Question answering: the mean of the start and the end positions' cross-entropy, each a
+    /// mean over the examples whose position is not [`IGNORE_INDEX`].
     ///
     /// # Shapes
-    /// - `labels`: `[rows]`, matching the rows of [`forward`](Self::forward)'s logits
+    /// - `labels`: `[rows]`, matching the rows of [`forward`](Self::forward)'s logits;
+    ///   question answering: `[batch * 2]`, each example's start and end position
     pub fn loss(&self, batch: &BatchTensors, labels: Tensor<1, Int>) -> (Tensor<1>, Tensor<2>) {
         let logits = self.forward(batch);
-        (cross_entropy(logits.clone(), labels), logits)
+        let loss = match self.task {
+            Task::Qa => {
+                let [batch, seq] = batch.input_ids.dims();
+                span_loss(logits.clone(), labels, batch, seq)
+            }
+            _ => cross_entropy(logits.clone(), labels),
+        };
+        (loss, logits)
     }
+}
+
+/// transformers' question-answering loss: `(CE(start) + CE(end)) / 2`, the cross-entropies
+/// over the `seq` positions of each row.
+///
+/// # Shapes
+/// - `logits`: `[batch * seq, 2]`, `positions`: `[batch * 2]` (start, end per row); output `[1]`
+pub fn span_loss(
+    logits: Tensor<2>,
+    positions: Tensor<1, Int>,
+    batch: usize,
+    seq: usize,
+) -> Tensor<1> {
+    let logits = logits.reshape([batch, seq, QA_OUTPUTS]);
+    let positions = positions.reshape([batch, QA_OUTPUTS]);
+    let side = |i: usize| {
+        let l = logits
+            .clone()
+            .slice([0..batch, 0..seq, i..i + 1])
+            .reshape([batch, seq]);
+        let p = positions
+            .clone()
+            .slice([0..batch, i..i + 1])
+            .reshape([batch]);
+        cross_entropy(l, p)
+    };
+    (side(0) + side(1)) / 2.0
 }
 
 /// Mean negative log-likelihood of `labels` under `logits`, skipping [`IGNORE_INDEX`].

@@ -75,12 +75,16 @@ pub enum ToWorker {
     Resume,
     /// End the run, keeping the best model so far.
     Cancel,
-    /// Predict one text with the fine-tuned (or imported) model.
+    /// Predict one text with the fine-tuned (or imported) model; for a question-answering
+    /// model, the text is the question and `context` its passage.
     Predict {
         /// Echoed back, so late answers to old texts can be dropped.
         id: u64,
-        /// The text.
+        /// The text (the question).
         text: String,
+        /// The passage a question is about.
+        #[serde(default)]
+        context: Option<String>,
     },
     /// Predict every text of a file (one attachment).
     PredictFile {

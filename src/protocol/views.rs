@@ -13,6 +13,7 @@ pub fn setting_label(setting: Setting) -> &'static str {
         Setting::BatchSize => "Batch size",
         Setting::LearningRate => "Learning rate",
         Setting::MaxLen => "Max length",
+        Setting::DocStride => "Doc stride",
         Setting::Warmup => "Warm-up",
         Setting::WeightDecay => "Weight decay",
         Setting::ValidFraction => "Validation share",
@@ -168,6 +169,39 @@ pub struct DataSummary {
     pub notes: Vec<String>,
     /// Set when the file cannot be used at all.
     pub error: Option<String>,
+    /// Question answering: lengths in tokens, for windows at the chosen maximum length.
+    #[serde(default)]
+    pub qa: Option<QaLengths>,
+}
+
+/// A question-answering file's lengths in tokens (by the loaded model's tokenizer), from which
+/// the Data panel counts the windows each question needs at the chosen maximum length and doc
+/// stride, as `data::qa::windows` will cut them.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct QaLengths {
+    /// Special tokens a window adds around a question and a passage (`[CLS] q [SEP] p [SEP]`: 3).
+    pub added: usize,
+    /// Each question's (question tokens, passage tokens), in file order.
+    pub lengths: Vec<(usize, usize)>,
+    /// Questions without an answer (SQuAD v2).
+    pub unanswerable: usize,
+    /// Distinct passages.
+    pub passages: usize,
+}
+
+impl QaLengths {
+    /// The windows a question of `q` tokens over a passage of `p` tokens needs, windows of
+    /// `max_len` tokens sharing `stride`; `None` when the question leaves no room.
+    pub fn windows(&self, (q, p): (usize, usize), max_len: usize, stride: usize) -> Option<usize> {
+        if q + p + self.added <= max_len {
+            return Some(1);
+        }
+        let room = max_len.checked_sub(q + self.added)?;
+        if room <= stride {
+            return None;
+        }
+        Some(1 + (p - room).div_ceil(room - stride))
+    }
 }
 
 /// One example of a data file, as the preview shows it.
@@ -175,10 +209,13 @@ pub struct DataSummary {
 pub struct PreviewRow {
     /// Its line.
     pub line: usize,
-    /// The text (NER: the words joined by spaces).
+    /// The text (NER: the words joined by spaces; question answering: the passage).
     pub text: String,
-    /// The label (NER: the tags joined by spaces).
+    /// The label (NER: the tags joined by spaces; question answering: the question).
     pub label: String,
+    /// Question answering: the gold answers' character spans in `text`.
+    #[serde(default)]
+    pub spans: Vec<(usize, usize)>,
 }
 
 /// What is wrong with one line of a data file.
@@ -237,14 +274,31 @@ pub enum Report {
         /// Per entity type.
         per_type: Vec<(String, Scores)>,
     },
+    /// Question answering (SQuAD's metrics, 0–100).
+    Qa {
+        /// Questions scored.
+        examples: usize,
+        /// Exact match.
+        exact_match: f64,
+        /// Token F1.
+        f1: f64,
+        /// (exact match, F1, count) over the questions with an answer (SQuAD v2).
+        has_answer: Option<(f64, f64, usize)>,
+        /// The same over the questions without one.
+        no_answer: Option<(f64, f64, usize)>,
+        /// (question type, count, exact match, F1).
+        by_type: Vec<(String, usize, f64, f64)>,
+    },
 }
 
 impl Report {
-    /// Macro-F1 (classification) or entity F1 (NER): what the best epoch is chosen by.
+    /// Macro-F1 (classification), entity F1 (NER), F1 as a share (question answering): what
+    /// the best epoch is chosen by.
     pub fn score(&self) -> f64 {
         match self {
             Report::Classify { macro_f1, .. } => *macro_f1,
             Report::Ner { f1, .. } => *f1,
+            Report::Qa { f1, .. } => *f1 / 100.0,
         }
     }
 }
@@ -260,13 +314,45 @@ pub struct ValidExample {
     pub gold: String,
     /// Predicted label (NER: likewise).
     pub predicted: String,
-    /// Probability of the prediction (classification).
+    /// Probability of the prediction (classification; question answering: among the n best).
     pub confidence: f32,
+    /// Question answering: the passage and the spans in it.
+    #[serde(default)]
+    pub qa: Option<QaAnswerView>,
+}
+
+/// A question's passage with its gold answers and the model's, for the Evaluate panel.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QaAnswerView {
+    /// The passage.
+    pub context: String,
+    /// The gold answers' character spans.
+    pub gold: Vec<(usize, usize)>,
+    /// The answer's character span (empty for "no answer").
+    pub predicted: (usize, usize),
+    /// The answer's F1 against the best gold answer, 0–100.
+    pub f1: f64,
+}
+
+/// One span of a passage, as the Try-it panel shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SpanView {
+    /// First character.
+    pub start: usize,
+    /// One past the last character.
+    pub end: usize,
+    /// The passage's characters.
+    pub text: String,
+    /// Its probability among the n best.
+    pub score: f32,
 }
 
 /// The outcome of a run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunResult {
+    /// The task the model was fine-tuned for.
+    #[serde(default)]
+    pub task: Option<Task>,
     /// The epoch whose model was kept (0: none finished).
     pub best_epoch: usize,
     /// Its validation scores.
@@ -296,6 +382,15 @@ pub enum PredictionView {
         text: String,
         /// Each entity found, in text order.
         entities: Vec<EntitySpan>,
+    },
+    /// The answer to a question, a span of the passage.
+    Qa {
+        /// The passage.
+        context: String,
+        /// The answer (empty text: no answer).
+        answer: SpanView,
+        /// The next best spans, best first.
+        next: Vec<SpanView>,
     },
 }
 

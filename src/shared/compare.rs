@@ -294,6 +294,7 @@ impl Comparison {
         let metric = match task {
             Task::Classify => "accuracy",
             Task::Ner => "entity_f1",
+            Task::Qa => "squad_f1",
         };
         Self::with_metric(sizes, metric.into(), valid_examples)
     }

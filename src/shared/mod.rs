@@ -35,4 +35,4 @@ pub use pretrain::{
 pub use progress::{Scores, StepStats};
 pub use settings::TrainSettings;
 pub use settings_error::{MIN_MAX_LEN, Setting, SettingsError};
-pub use task::{IGNORE_INDEX, LABEL_COLUMNS, TEXT_COLUMNS, Task};
+pub use task::{IGNORE_INDEX, LABEL_COLUMNS, QA_OUTPUTS, TEXT_COLUMNS, Task};

@@ -24,6 +24,10 @@ pub struct TrainSettings {
     /// Longest input in tokens, special tokens included; longer ones are cut. Default 128.
     /// Batches are padded only to their longest example, so short texts cost no more.
     pub max_len: usize,
+    /// Question answering: tokens each window of a long passage shares with the one before
+    /// (`run_qa.py`'s `doc_stride`); below half the maximum length. Default: a third of the
+    /// maximum length, as `run_qa.py`'s 128 of 384 ([`TrainSettings::stride`]).
+    pub doc_stride: Option<usize>,
     /// Share of the steps spent warming the learning rate up from 0. Default 0.1.
     pub warmup_ratio: f64,
     /// AdamW's decoupled weight decay. Default 0 (as Hugging Face's Trainer).
@@ -55,6 +59,7 @@ impl TrainSettings {
         batch_size: 32,
         lr: 1e-4,
         max_len: 128,
+        doc_stride: None,
         warmup_ratio: 0.1,
         weight_decay: 0.0,
         valid_fraction: 0.1,
@@ -66,6 +71,11 @@ impl TrainSettings {
 }
 
 impl TrainSettings {
+    /// The doc stride in tokens: the one set, or a third of the maximum length.
+    pub fn stride(&self) -> usize {
+        self.doc_stride.unwrap_or(self.max_len / 3)
+    }
+
     /// Checks every setting; `positions` is the model's position table (`None` before a model
     /// is loaded, when only the lower bound of the length is checked).
     pub fn validate(&self, positions: Option<usize>) -> Result<(), SettingsError> {
@@ -84,6 +94,12 @@ impl TrainSettings {
             return Err(SettingsError::MaxLen {
                 asked: self.max_len,
                 positions: limit,
+            });
+        }
+        if 2 * self.stride() >= self.max_len {
+            return Err(SettingsError::DocStride {
+                asked: self.stride(),
+                max_len: self.max_len,
             });
         }
         if !unit(self.warmup_ratio) {
@@ -130,6 +146,7 @@ mod tests {
             (with(|s| s.lr = f64::INFINITY), Setting::LearningRate),
             (with(|s| s.max_len = 513), Setting::MaxLen),
             (with(|s| s.max_len = 4), Setting::MaxLen),
+            (with(|s| s.doc_stride = Some(64)), Setting::DocStride),
             (with(|s| s.warmup_ratio = 1.0), Setting::Warmup),
             (with(|s| s.weight_decay = -0.1), Setting::WeightDecay),
             (with(|s| s.valid_fraction = 0.0), Setting::ValidFraction),

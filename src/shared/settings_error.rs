@@ -16,6 +16,8 @@ pub enum Setting {
     LearningRate,
     /// [`crate::shared::TrainSettings::max_len`].
     MaxLen,
+    /// [`crate::shared::TrainSettings::doc_stride`].
+    DocStride,
     /// [`crate::shared::TrainSettings::warmup_ratio`].
     Warmup,
     /// [`crate::shared::TrainSettings::weight_decay`].
@@ -56,6 +58,14 @@ pub enum SettingsError {
         asked: usize,
         /// The model's `max_position_embeddings`.
         positions: usize,
+    },
+    /// Not below half the maximum length (windows would barely advance).
+    #[error("must be below half the maximum length ({max_len} tokens), found {asked}")]
+    DocStride {
+        /// What was asked.
+        asked: usize,
+        /// The maximum length.
+        max_len: usize,
     },
     /// Outside `[0, 1)`.
     #[error("must be at least 0 and below 1, found {0}")]
@@ -99,6 +109,7 @@ impl Setting {
             Setting::BatchSize => "the batch size",
             Setting::LearningRate => "the learning rate",
             Setting::MaxLen => "the maximum length",
+            Setting::DocStride => "the doc stride",
             Setting::Warmup => "the warm-up share",
             Setting::WeightDecay => "the weight decay",
             Setting::ValidFraction => "the validation share",
@@ -119,6 +130,7 @@ impl SettingsError {
             SettingsError::BatchSize => Setting::BatchSize,
             SettingsError::LearningRate(_) => Setting::LearningRate,
             SettingsError::MaxLen { .. } => Setting::MaxLen,
+            SettingsError::DocStride { .. } => Setting::DocStride,
             SettingsError::Warmup(_) => Setting::Warmup,
             SettingsError::WeightDecay(_) => Setting::WeightDecay,
             SettingsError::ValidFraction(_) => Setting::ValidFraction,

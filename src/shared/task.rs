@@ -11,6 +11,8 @@ pub enum Task {
     Classify,
     /// One label per word (named entities, BIO tags).
     Ner,
+    /// Extractive question answering: the answer's span of a passage (SQuAD).
+    Qa,
 }
 
 impl Task {
@@ -19,6 +21,7 @@ impl Task {
         match self {
             Task::Classify => "text classification",
             Task::Ner => "named entity recognition",
+            Task::Qa => "extractive question answering",
         }
     }
 }
@@ -29,7 +32,8 @@ impl std::str::FromStr for Task {
         match s {
             "classify" | "classification" => Ok(Task::Classify),
             "ner" | "token" => Ok(Task::Ner),
-            other => Err(format!("unknown task \"{other}\" (classify or ner)")),
+            "qa" | "question-answering" | "squad" => Ok(Task::Qa),
+            other => Err(format!("unknown task \"{other}\" (classify, ner or qa)")),
         }
     }
 }
@@ -49,3 +53,6 @@ pub const LABEL_COLUMNS: &[&str] = &[
     "sentiment",
     "target",
 ];
+
+/// The number of outputs of a question-answering head: a start and an end logit per token.
+pub const QA_OUTPUTS: usize = 2;

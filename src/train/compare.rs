@@ -13,7 +13,7 @@ use burn::prelude::*;
 use super::pretrain::recipe::{self as pretrain_recipe, LmRecipeError, Start};
 use super::pretrain::{LmEvent, PretrainError, pretrain};
 use super::recipe::Plan;
-use super::{Control, Event, Hook, TrainConfig, TrainData, TrainError, evaluate, fine_tune_with};
+use super::{Control, Event, Hook, TrainConfig, TrainData, TrainError, fine_tune_with};
 use crate::checkpoint::{CheckpointError, ModelFiles, export_lm_safetensors, load_classifier};
 use crate::data::features::Features;
 use crate::data::split::Rng;
@@ -161,6 +161,7 @@ pub async fn compare(
         valid: data.valid.clone(),
         labels: data.labels.clone(),
         pad_id: data.pad_id,
+        qa: data.qa.clone(),
     };
     let mut run = 0;
     for (size_at, &size) in sizes.iter().enumerate() {
@@ -264,16 +265,8 @@ impl Shared<'_> {
         let evaluation = match outcome.evaluation {
             Some(e) => e,
             None => {
-                let data = &plan.data;
                 let batch = self.settings.finetune.batch_size;
-                evaluate(
-                    &outcome.model,
-                    &data.valid,
-                    &data.labels,
-                    batch,
-                    data.pad_id,
-                )
-                .await?
+                plan.data.evaluate(&outcome.model, batch).await?
             }
         };
         Ok(Some(evaluation.headline()))

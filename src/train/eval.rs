@@ -3,8 +3,10 @@
 use serde::{Deserialize, Serialize};
 
 use super::metrics::{ClassificationReport, NerReport, classification_report, ner_report};
+use super::squad::{QaReport, squad_report};
 use crate::data::features::Features;
-use crate::forward::{argmax, predict_probabilities};
+use crate::data::qa::{Answered, Questions};
+use crate::forward::{argmax, predict_probabilities, span_logits};
 use crate::model::{BertClassifier, IGNORE_INDEX, Task};
 use crate::runtime::readback::ReadbackError;
 
@@ -16,6 +18,8 @@ pub enum Evaluation {
     Classify(ClassificationReport),
     /// Entity recognition.
     Ner(NerReport),
+    /// Question answering.
+    Qa(QaReport),
 }
 
 impl Evaluation {
@@ -24,19 +28,37 @@ impl Evaluation {
         match self {
             Evaluation::Classify(r) => r.macro_f1,
             Evaluation::Ner(r) => r.f1,
+            Evaluation::Qa(r) => r.f1 / 100.0,
         }
     }
 
-    /// The headline number people quote: accuracy, or entity F1 for NER.
+    /// The headline number people quote: accuracy, entity F1 for NER, F1 (as a share) for
+    /// question answering.
     pub fn headline(&self) -> f64 {
         match self {
             Evaluation::Classify(r) => r.accuracy,
             Evaluation::Ner(r) => r.f1,
+            Evaluation::Qa(r) => r.f1 / 100.0,
         }
     }
 }
 
-/// Scores `model` on labeled `features`.
+/// Answers windowed questions (`features` are their windows) and scores the answers.
+pub async fn evaluate_qa(
+    model: &BertClassifier,
+    features: &[Features],
+    questions: &Questions,
+    batch_size: usize,
+    pad_id: u32,
+) -> Result<(QaReport, Vec<Answered>), ReadbackError> {
+    let logits = span_logits(model, features, batch_size, pad_id).await?;
+    let answers = questions.answers(&logits);
+    let spans: Vec<_> = answers.iter().map(|a| a.answer.clone()).collect();
+    let report = squad_report(&questions.examples, &spans, questions.reading.unanswerable);
+    Ok((report, answers))
+}
+
+/// Scores a classifier or tagger on labeled `features` (question answering: [`evaluate_qa`]).
 pub async fn evaluate(
     model: &BertClassifier,
     features: &[Features],
@@ -72,5 +94,6 @@ pub async fn evaluate(
             }
             Evaluation::Ner(ner_report(&gold, &predicted))
         }
+        Task::Qa => Evaluation::Qa(squad_report(&[], &[], false)),
     })
 }

@@ -15,6 +15,7 @@ pub mod pretrain;
 pub mod recipe;
 pub mod schedule;
 pub mod speed;
+pub mod squad;
 pub mod step;
 
 use burn::optim::ModuleOptimizer;
@@ -26,11 +27,11 @@ use crate::data::batch::{Batch, collate};
 use crate::data::features::Features;
 use crate::data::split::Rng;
 use crate::forward::to_tensors;
-use crate::model::{BertClassifier, Task};
+use crate::model::BertClassifier;
 use crate::runtime::readback::{ReadbackError, read_f32};
 use crate::shared::StepStats;
 pub use control::Control;
-pub use eval::{Evaluation, evaluate};
+pub use eval::{Evaluation, evaluate, evaluate_qa};
 pub use step::{Hook, optimizer, train_step};
 
 /// Hyperparameters of a fine-tuning run. The defaults suit MiniLM-sized models on
@@ -134,6 +135,27 @@ pub struct TrainData {
     pub labels: Vec<String>,
     /// Padding token id.
     pub pad_id: u32,
+    /// Question answering: the validation questions, where each of `valid`'s windows sits,
+    /// and how answers are read.
+    pub qa: Option<crate::data::qa::Questions>,
+}
+
+impl TrainData {
+    /// Scores `model` on the validation data, whatever its task.
+    pub async fn evaluate(
+        &self,
+        model: &BertClassifier,
+        batch_size: usize,
+    ) -> Result<Evaluation, ReadbackError> {
+        match &self.qa {
+            Some(questions) => {
+                let (report, _) =
+                    evaluate_qa(model, &self.valid, questions, batch_size, self.pad_id).await?;
+                Ok(Evaluation::Qa(report))
+            }
+            None => evaluate(model, &self.valid, &self.labels, batch_size, self.pad_id).await,
+        }
+    }
 }
 
 /// Why the loop could not run.
@@ -207,7 +229,6 @@ pub async fn fine_tune_with(
     if data.train.is_empty() {
         return Err(TrainError::Empty);
     }
-    let per_token = model.task == Task::Ner;
     let steps_per_epoch = data.train.len().div_ceil(config.batch_size.max(1));
     let total_steps = steps_per_epoch * config.epochs;
     let warmup = schedule::warmup_steps(total_steps, config.warmup_ratio);
@@ -241,7 +262,7 @@ pub async fn fine_tune_with(
             }
             let step_start = Instant::now();
             let features: Vec<&Features> = chunk.iter().map(|&i| &data.train[i]).collect();
-            let batch = collate(&features, data.pad_id, per_token);
+            let batch = collate(&features, data.pad_id, model.task);
             let lr = schedule::learning_rate(step, total_steps, warmup, config.lr);
             let before = model.clone();
             // Sync point: the loss of this step, to report it and catch divergence.
@@ -276,14 +297,7 @@ pub async fn fine_tune_with(
         if config.evaluate_at_end_only && epoch < config.epochs {
             continue;
         }
-        let evaluation = evaluate(
-            &model.valid(),
-            &data.valid,
-            &data.labels,
-            config.batch_size,
-            data.pad_id,
-        )
-        .await?;
+        let evaluation = data.evaluate(&model.valid(), config.batch_size).await?;
         let score = evaluation.score();
         let improved = best.as_ref().is_none_or(|(_, s, _, _)| score > *s);
         on_event(Event::Evaluated {

@@ -174,9 +174,9 @@ pub async fn split_step(
     max_norm: f64,
     peer: &mut dyn Peer,
 ) -> Result<(BertClassifier, f64, Option<String>), ReadbackError> {
-    let per_token = model.task == Task::Ner;
+    let task = model.task;
     // This side also clips, steps and flattens the weights: it takes the smaller half.
-    let (mine, mut theirs) = halves(batch, per_token);
+    let (mine, mut theirs) = halves(batch, task);
     let device = model.classifier.weight.val().device();
     let table = &model.bert.embeddings.word_embeddings.weight;
     let rows = table.val().is_require_grad().then(|| {
@@ -224,11 +224,11 @@ pub async fn split_step(
         Ok(g) => (g, rows, None),
         Err(why) => {
             // The half with its own ids, and its gradient for the whole table.
-            let (_, theirs) = halves(batch, per_token);
+            let (_, theirs) = halves(batch, task);
             (part_gradients(&model, &theirs).await?, None, Some(why))
         }
     };
-    let own_count = labelled(&mine, per_token);
+    let own_count = labelled(&mine, task);
     let total = (own_count + other.count).max(1) as f64;
     let (own_weight, other_weight) = (own_count as f64 / total, other.count as f64 / total);
     let rows = rows.map(|(r, _)| (table.id, r));
@@ -256,7 +256,7 @@ async fn part_gradients(
     });
     Ok(PartGradients {
         loss,
-        count: labelled(part, model.task == Task::Ner),
+        count: labelled(part, model.task),
         values: read_all(tensors).await?,
     })
 }
@@ -276,25 +276,28 @@ fn renumber(ids: &mut [i64], pad: usize) -> Vec<i64> {
     rows
 }
 
-/// Labels the loss counts in `batch`.
-fn labelled(batch: &Batch, per_token: bool) -> usize {
-    if per_token {
-        batch.labels.iter().filter(|&&l| l != IGNORE_INDEX).count()
-    } else {
-        batch.size
+/// Labels the loss counts in `batch` (question answering: its rows, each a start and an end).
+fn labelled(batch: &Batch, task: Task) -> usize {
+    match task {
+        Task::Ner => batch.labels.iter().filter(|&&l| l != IGNORE_INDEX).count(),
+        Task::Classify | Task::Qa => batch.size,
     }
 }
 
 /// The batch's first `size / 2` rows and the rest, each cut to its own longest row (the
-/// columns cut are padding every row of the half ignores).
-pub fn halves(batch: &Batch, per_token: bool) -> (Batch, Batch) {
+/// columns cut are padding every row of the half ignores). Question answering keeps every
+/// column: its softmax runs over the padded positions too, as transformers' does.
+pub fn halves(batch: &Batch, task: Task) -> (Batch, Batch) {
     let rows = |from: usize, to: usize| {
         let row = |r: usize| &batch.attention_mask[r * batch.seq..(r + 1) * batch.seq];
-        let seq = (from..to)
-            .map(|r| row(r).iter().rposition(|&m| m != 0).map_or(0, |p| p + 1))
-            .max()
-            .unwrap_or(0)
-            .max(1);
+        let seq = match task {
+            Task::Qa => batch.seq,
+            _ => (from..to)
+                .map(|r| row(r).iter().rposition(|&m| m != 0).map_or(0, |p| p + 1))
+                .max()
+                .unwrap_or(0)
+                .max(1),
+        };
         let cut = |v: &Vec<i64>| -> Vec<i64> {
             (from..to)
                 .flat_map(|r| v[r * batch.seq..r * batch.seq + seq].iter().copied())
@@ -305,10 +308,15 @@ pub fn halves(batch: &Batch, per_token: bool) -> (Batch, Batch) {
             seq,
             input_ids: cut(&batch.input_ids),
             attention_mask: cut(&batch.attention_mask),
-            labels: if per_token {
-                cut(&batch.labels)
+            labels: match task {
+                Task::Ner => cut(&batch.labels),
+                Task::Classify => batch.labels[from..to].to_vec(),
+                Task::Qa => batch.labels[from * 2..to * 2].to_vec(),
+            },
+            token_type_ids: if batch.token_type_ids.is_empty() {
+                Vec::new()
             } else {
-                batch.labels[from..to].to_vec()
+                cut(&batch.token_type_ids)
             },
         }
     };
@@ -363,7 +371,7 @@ mod tests {
         }
     }
 
-    fn batch(size: usize, seq: usize, per_token: bool, pad: i64) -> Batch {
+    fn batch(size: usize, seq: usize, task: Task, pad: i64) -> Batch {
         let mut rng = crate::shared::rng::Rng::new(7);
         let lengths: Vec<usize> = (0..size).map(|r| 2 + (r * 5 + 3) % (seq - 1)).collect();
         let mut b = Batch {
@@ -372,6 +380,7 @@ mod tests {
             input_ids: vec![pad; size * seq],
             attention_mask: vec![0; size * seq],
             labels: Vec::new(),
+            token_type_ids: Vec::new(),
         };
         for (r, &len) in lengths.iter().enumerate() {
             for p in 0..len {
@@ -379,16 +388,28 @@ mod tests {
                 b.attention_mask[r * seq + p] = 1;
             }
         }
-        b.labels = if per_token {
-            (0..size * seq)
+        b.labels = match task {
+            Task::Ner => (0..size * seq)
                 .map(|i| match b.attention_mask[i] {
                     0 => IGNORE_INDEX,
                     _ if i % seq == 0 => IGNORE_INDEX,
                     _ => rng.below(3) as i64,
                 })
-                .collect()
-        } else {
-            (0..size).map(|_| rng.below(3) as i64).collect()
+                .collect(),
+            Task::Classify => (0..size).map(|_| rng.below(3) as i64).collect(),
+            Task::Qa => {
+                // A second segment from the row's middle; a span inside the row.
+                b.token_type_ids = (0..size * seq)
+                    .map(|i| i64::from(b.attention_mask[i] == 1 && i % seq >= lengths[i / seq] / 2))
+                    .collect();
+                lengths
+                    .iter()
+                    .flat_map(|&len| {
+                        let start = rng.below(len) as i64;
+                        [start, start + rng.below(len - start as usize) as i64]
+                    })
+                    .collect()
+            }
         };
         b
     }
@@ -400,7 +421,15 @@ mod tests {
         config.hidden_dropout_prob = 0.0;
         config.attention_probs_dropout_prob = 0.0;
         let bert = BertModel::init(&config, task == Task::Classify, device);
-        (BertClassifier::new(bert, &config, task, 3, device), config)
+        let outputs = if task == Task::Qa {
+            crate::shared::QA_OUTPUTS
+        } else {
+            3
+        };
+        (
+            BertClassifier::new(bert, &config, task, outputs, device),
+            config,
+        )
     }
 
     async fn all(model: &BertClassifier) -> Vec<f32> {
@@ -424,10 +453,12 @@ mod tests {
                 // Positions counted from the padding id, which keeps its number in the replica.
                 (Task::Classify, "roberta", Adaptation::FULL),
                 (Task::Classify, "bert", frozen),
+                // Spans over pairs of texts: segments travel, the softmax keeps every column.
+                (Task::Qa, "bert", Adaptation::FULL),
             ] {
                 let (model, config) = model(task, family, &device);
                 let model = model.adapted(&adaptation);
-                let batch = batch(7, 12, task == Task::Ner, config.pad_token_id as i64);
+                let batch = batch(7, 12, task, config.pad_token_id as i64);
                 let (mut whole, mut split) = (model.clone(), model);
                 let mut peer = Here {
                     device: device.clone(),
@@ -438,7 +469,15 @@ mod tests {
                 set_up(&mut peer, &split, &config, &adaptation, 1)
                     .await
                     .unwrap();
-                let (mut o1, mut o2) = (optimizer(0.01), optimizer(0.01));
+                // Spans: the start and end softmaxes ignore a shift of every position's logit,
+                // so the head's bias and the last LayerNorm's have gradients that are zero but
+                // for rounding, which AdamW's first step scales up to ±lr (in PyTorch too).
+                // Plain SGD compares the gradients as they are.
+                let optim = || match task {
+                    Task::Qa => burn::optim::SgdConfig::new().init(),
+                    _ => optimizer(0.01),
+                };
+                let (mut o1, mut o2) = (optim(), optim());
                 let start = all(&split).await;
                 for step in 0..3 {
                     peer.fail = step == 2;
@@ -474,8 +513,8 @@ mod tests {
 
     #[test]
     fn halves_cut_each_half_to_its_longest_row() {
-        let b = batch(5, 12, true, 0);
-        let (first, second) = halves(&b, true);
+        let b = batch(5, 12, Task::Ner, 0);
+        let (first, second) = halves(&b, Task::Ner);
         assert_eq!((first.size, second.size), (2, 3));
         for (half, rows) in [(&first, 0..2), (&second, 2..5)] {
             let longest = rows
@@ -495,11 +534,19 @@ mod tests {
                 .iter()
                 .filter(|&&l| l != IGNORE_INDEX)
                 .count();
-            assert_eq!(labelled(half, true), kept);
+            assert_eq!(labelled(half, Task::Ner), kept);
         }
-        let c = batch(5, 12, false, 0);
-        let (first, second) = halves(&c, false);
+        let c = batch(5, 12, Task::Classify, 0);
+        let (first, second) = halves(&c, Task::Classify);
         assert_eq!([first.labels, second.labels].concat(), c.labels);
+        let q = batch(5, 12, Task::Qa, 0);
+        let (first, second) = halves(&q, Task::Qa);
+        assert_eq!((first.seq, second.seq), (12, 12));
+        assert_eq!([first.labels, second.labels].concat(), q.labels);
+        assert_eq!(
+            [first.token_type_ids, second.token_type_ids].concat(),
+            q.token_type_ids
+        );
     }
 
     #[test]

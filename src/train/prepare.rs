@@ -5,6 +5,7 @@ use std::collections::BTreeSet;
 
 use super::TrainData;
 use crate::data::features::encode;
+use crate::data::qa::{Windowed, windows};
 use crate::data::split::{label_names, split_validation};
 use crate::data::tokenizer::TextTokenizer;
 use crate::data::{Examples, Task};
@@ -40,12 +41,14 @@ fn lines_list(lines: &[usize]) -> String {
 }
 
 /// Splits (when no validation set is given), builds the label list from both parts, and
-/// encodes everything at `max_len` tokens.
+/// encodes everything at `max_len` tokens (question answering: into windows overlapping by
+/// `doc_stride`).
 pub fn prepare(
     train: Examples,
     valid: Option<Examples>,
     tokenizer: &TextTokenizer,
     max_len: usize,
+    doc_stride: usize,
     valid_fraction: f64,
     seed: u64,
 ) -> Result<Prepared, PrepareError> {
@@ -60,8 +63,12 @@ pub fn prepare(
         Some(v) => (train, v),
         None => {
             let (t, v) = split_validation(train, valid_fraction, seed);
+            let how = match task {
+                Task::Qa => "questions, whole passages",
+                _ => "examples, stratified",
+            };
             notes.push(format!(
-                "no validation file: held out {} of {} examples ({:.0}%, stratified, seed {seed})",
+                "no validation file: held out {} of {} {how} ({:.0}%, seed {seed})",
                 v.len(),
                 t.len() + v.len(),
                 valid_fraction * 100.0
@@ -73,6 +80,9 @@ pub fn prepare(
         return Err(PrepareError(
             "the validation split is empty: use more data or a larger validation share".into(),
         ));
+    }
+    if task == Task::Qa {
+        return prepare_qa(train, valid, tokenizer, max_len, doc_stride, notes);
     }
     let labels = label_list(&train, &valid, task, &mut notes)?;
     let encode_part = |examples: &Examples, part: &str, notes: &mut Vec<String>| {
@@ -95,9 +105,76 @@ pub fn prepare(
             valid: valid_features,
             labels,
             pad_id: tokenizer.pad_id(),
+            qa: None,
         },
         task,
         valid_examples: valid,
+        train_texts: train.texts(),
+        notes,
+    })
+}
+
+/// The label names transformers gives a question-answering head's two outputs.
+pub const QA_LABELS: [&str; 2] = ["LABEL_0", "LABEL_1"];
+
+/// Questions into windows; the questions a window cannot hold are left out and said.
+fn prepare_qa(
+    train: Examples,
+    valid: Examples,
+    tokenizer: &TextTokenizer,
+    max_len: usize,
+    stride: usize,
+    mut notes: Vec<String>,
+) -> Result<Prepared, PrepareError> {
+    let (Examples::Qa(t), Examples::Qa(v)) = (&train, &valid) else {
+        return Err(PrepareError("question-answering data expected".into()));
+    };
+    let cut = |e| windows(e, tokenizer, max_len, stride).map_err(|e| PrepareError(e.to_string()));
+    let (mut tw, mut vw): (Windowed, Windowed) = (cut(t)?, cut(v)?);
+    for (part, w) in [("training", &tw), ("validation", &vw)] {
+        if let Some(first) = w.problems.first() {
+            notes.push(format!(
+                "{} {part} question(s) left out: line {}: {}{}",
+                w.problems.len(),
+                first.line,
+                first.message,
+                if w.problems.len() > 1 {
+                    " (and others like it)"
+                } else {
+                    ""
+                }
+            ));
+        }
+        notes.push(format!(
+            "{} {part} question(s) in {} window(s) of up to {max_len} tokens; {} need more than one (doc stride {stride})",
+            w.questions.examples.len(),
+            w.features.len(),
+            w.questions.long_questions(),
+        ));
+    }
+    if tw.features.is_empty() || vw.features.is_empty() {
+        return Err(PrepareError(
+            "no question fits a window: raise the maximum length or lower the doc stride".into(),
+        ));
+    }
+    let unanswerable = tw.questions.reading.unanswerable || vw.questions.reading.unanswerable;
+    vw.questions.reading.unanswerable = unanswerable;
+    if unanswerable {
+        notes.push(
+            "some questions have no answer: \"no answer\" competes with the best span (SQuAD v2)"
+                .into(),
+        );
+    }
+    Ok(Prepared {
+        data: TrainData {
+            train: std::mem::take(&mut tw.features),
+            valid: vw.features,
+            labels: QA_LABELS.map(String::from).to_vec(),
+            pad_id: tokenizer.pad_id(),
+            qa: Some(vw.questions.clone()),
+        },
+        task: Task::Qa,
+        valid_examples: Examples::Qa(vw.questions.examples),
         train_texts: train.texts(),
         notes,
     })
@@ -163,7 +240,7 @@ mod tests {
         let tok = TextTokenizer::from_vocab(VOCAB, true).unwrap();
         let train = examples(&[("good film", "pos"), ("bad film film film film", "neg")]);
         let valid = examples(&[("good", "pos"), ("film", "meh")]);
-        let p = prepare(train, Some(valid), &tok, 4, 0.1, 1).unwrap();
+        let p = prepare(train, Some(valid), &tok, 4, 1, 0.1, 1).unwrap();
         assert_eq!(p.data.labels, vec!["meh", "neg", "pos"]);
         let notes = p.notes.join("\n");
         assert!(
@@ -184,6 +261,7 @@ mod tests {
             None,
             &tok,
             8,
+            2,
             0.5,
             1,
         )

@@ -31,6 +31,8 @@ pub struct Plan {
     pub config: TrainConfig,
     /// Longest input in tokens.
     pub max_len: usize,
+    /// Question answering: the tokens windows of a long passage share.
+    pub doc_stride: usize,
     /// What of the model trains (frozen parts, LoRA).
     pub adaptation: Adaptation,
 }
@@ -81,6 +83,7 @@ pub fn plan(
         valid.map(|v| v.examples),
         &files.tokenizer,
         settings.max_len,
+        settings.stride(),
         settings.valid_fraction,
         settings.seed,
     )?;
@@ -102,6 +105,7 @@ pub fn plan(
         notes: prepared.notes,
         config,
         max_len: settings.max_len,
+        doc_stride: settings.stride(),
         adaptation: settings.adaptation,
     })
 }

@@ -49,6 +49,7 @@ fn random_batch(batch: usize, seq: usize, vocab: usize) -> Batch {
             .collect(),
         attention_mask: vec![1; n],
         labels: (0..batch).map(|_| rng.below(2) as i64).collect(),
+        token_type_ids: Vec::new(),
     }
 }
 

@@ -154,3 +154,35 @@ pub fn LossChart(
         </svg>
     }
 }
+
+/// A passage with character spans marked: each span's class (`gold`, `predicted`, `answer`)
+/// on its characters, a character in two spans carrying both classes. Offsets count characters
+/// (Unicode code points), as the engine's spans do.
+pub fn passage(text: &str, spans: &[(usize, usize, &'static str)]) -> impl IntoView + use<> {
+    let chars: Vec<char> = text.chars().collect();
+    let class_at = |i: usize| {
+        let classes: Vec<&str> = spans
+            .iter()
+            .filter(|(s, e, _)| (*s..*e).contains(&i))
+            .map(|(_, _, c)| *c)
+            .collect();
+        classes.join(" ")
+    };
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    while at < chars.len() {
+        let class = class_at(at);
+        let mut end = at + 1;
+        while end < chars.len() && class_at(end) == class {
+            end += 1;
+        }
+        let piece: String = chars[at..end].iter().collect();
+        pieces.push(if class.is_empty() {
+            view! { <span>{piece}</span> }.into_any()
+        } else {
+            view! { <mark class=class>{piece}</mark> }.into_any()
+        });
+        at = end;
+    }
+    pieces
+}

@@ -84,9 +84,9 @@ async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) 
         ToWorker::ParseData { name, columns } => {
             data::parse(session, &name, &single(attachments, &name)?, columns)
         }
-        ToWorker::Predict { id, text } => FromWorker::Prediction {
+        ToWorker::Predict { id, text, context } => FromWorker::Prediction {
             id,
-            result: predict::one(session, text).await?,
+            result: predict::one(session, text, context).await?,
         },
         ToWorker::PredictFile { name } => {
             predict::file(session, &name, &single(attachments, &name)?).await?

@@ -9,6 +9,7 @@ use burn::prelude::Device;
 use super::outbox::{post, sleep_ms};
 use crate::checkpoint::ModelFiles;
 use crate::data::Parsed;
+use crate::data::qa::Reading;
 use crate::model::{BertClassifier, BertConfig, BertModel};
 use crate::protocol::{BackendInfo, FromWorker, PauseState, RequestKind, ToWorker};
 
@@ -24,8 +25,10 @@ pub(super) struct Tuned {
     pub labels: Vec<String>,
     /// The files it came from (the tokenizer).
     pub files: Rc<ModelFiles>,
-    /// Longest input for predictions.
+    /// Longest input for predictions (question answering: the window length).
     pub max_len: usize,
+    /// Question answering: the tokens windows share, and how answers are read.
+    pub qa: (usize, Reading),
 }
 
 /// A language model pre-trained in this tab, ready to probe and look inside.

@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use crate::data::corpus::CorpusText;
 use crate::data::entities::spans;
 use crate::data::features::Features;
+use crate::data::qa::{Answered, Questions};
 use crate::data::split::label_counts;
+use crate::data::tokenizer::TextTokenizer;
 use crate::data::{DataError, Examples, Parsed, Remedy};
 use crate::forward::argmax;
 use crate::infer::Prediction;
@@ -16,12 +18,13 @@ use crate::infer::lm::ProbeAnswer;
 use crate::model::BertConfig;
 use crate::protocol::{
     CorpusView, DataSummary, EntitySpan, ExpectedRank, LineProblem, ModelInfo, PredictionView,
-    PreviewRow, ProbeResult, Report, RowSpan, TokenScore, TrainUpdate, ValidExample,
-    setting_message,
+    PreviewRow, ProbeResult, QaAnswerView, QaLengths, Report, RowSpan, SpanView, TokenScore,
+    TrainUpdate, ValidExample, setting_message,
 };
 use crate::shared::IGNORE_INDEX;
 use crate::train::pretrain::recipe::LmPlan;
 use crate::train::recipe::RecipeError;
+use crate::train::squad;
 use crate::train::{Evaluation, Event};
 
 /// Examples shown in the Data panel's preview.
@@ -46,11 +49,13 @@ pub fn recipe_error(e: &RecipeError) -> String {
     }
 }
 
-/// The Data panel's summary of a file, and the parsed file when it can be trained on.
+/// The Data panel's summary of a file, and the parsed file when it can be trained on; a
+/// question-answering file's lengths in tokens when a model's `tokenizer` is at hand.
 pub fn summary(
     name: &str,
     bytes: &[u8],
     parsed: Result<Parsed, DataError>,
+    tokenizer: Option<&TextTokenizer>,
 ) -> (DataSummary, Option<Parsed>) {
     let columns = crate::data::formats::columns(name, bytes);
     let parsed = match parsed {
@@ -92,6 +97,7 @@ pub fn summary(
         columns,
         preview: preview(&parsed.examples),
         labels: label_list(&parsed.examples),
+        qa: tokenizer.and_then(|t| qa_lengths(&parsed.examples, t)),
         problems: parsed
             .problems
             .iter()
@@ -106,6 +112,25 @@ pub fn summary(
     };
     let usable = summary.error.is_none().then_some(parsed);
     (summary, usable)
+}
+
+/// Each question's and passage's length in tokens, for the Data panel's window counts.
+fn qa_lengths(examples: &Examples, tokenizer: &TextTokenizer) -> Option<QaLengths> {
+    let Examples::Qa(v) = examples else {
+        return None;
+    };
+    let count = |t: &str| tokenizer.raw_ids(t, false).map(|ids| ids.len()).ok();
+    let lengths = v
+        .iter()
+        .map(|e| Some((count(&e.question)?, count(&e.context)?)))
+        .collect::<Option<Vec<_>>>()?;
+    let passages: std::collections::BTreeSet<&str> = v.iter().map(|e| e.context.as_str()).collect();
+    Some(QaLengths {
+        added: tokenizer.pair_special_tokens(),
+        lengths,
+        unanswerable: v.iter().filter(|e| e.answers.is_empty()).count(),
+        passages: passages.len(),
+    })
 }
 
 /// A model's shape as the panels and the memory estimate read it (name, origin and task left
@@ -133,6 +158,7 @@ fn preview(examples: &Examples) -> Vec<PreviewRow> {
                 line: e.line,
                 text: e.text.clone(),
                 label: e.label.clone(),
+                ..PreviewRow::default()
             })
             .collect(),
         Examples::Ner(v) => v
@@ -142,6 +168,21 @@ fn preview(examples: &Examples) -> Vec<PreviewRow> {
                 line: e.line,
                 text: e.tokens.join(" "),
                 label: e.tags.join(" "),
+                ..PreviewRow::default()
+            })
+            .collect(),
+        Examples::Qa(v) => v
+            .iter()
+            .take(PREVIEW_ROWS)
+            .map(|e| PreviewRow {
+                line: e.line,
+                text: e.context.clone(),
+                label: e.question.clone(),
+                spans: e
+                    .answers
+                    .iter()
+                    .map(|a| (a.start, a.start + a.text.chars().count()))
+                    .collect(),
             })
             .collect(),
     }
@@ -160,6 +201,7 @@ fn label_list(examples: &Examples) -> Vec<(String, usize)> {
             }
             counts.into_iter().collect()
         }
+        Examples::Qa(_) => Vec::new(),
     };
     labels.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     labels
@@ -185,6 +227,80 @@ pub fn report(evaluation: &Evaluation) -> Report {
             token_accuracy: r.token_accuracy,
             per_type: r.per_type.iter().map(|(k, v)| (k.clone(), *v)).collect(),
         },
+        Evaluation::Qa(r) => Report::Qa {
+            examples: r.examples,
+            exact_match: r.exact_match,
+            f1: r.f1,
+            has_answer: r.has_answer,
+            no_answer: r.no_answer,
+            by_type: r
+                .by_type
+                .iter()
+                .map(|(k, (n, em, f1))| (k.clone(), *n, *em, *f1))
+                .collect(),
+        },
+    }
+}
+
+/// The validation questions with the kept model's answers, worst first, for the Evaluate
+/// panel: each passage with its gold and predicted spans.
+pub fn qa_valid_answers(questions: &Questions, answers: &[Answered]) -> Vec<ValidExample> {
+    let mut rows: Vec<ValidExample> = questions
+        .examples
+        .iter()
+        .zip(answers)
+        .map(|(e, a)| {
+            let golds: Vec<&str> = e.answers.iter().map(|g| g.text.as_str()).collect();
+            let f1 = golds.iter().map(|g| squad::f1(&a.answer.text, g)).fold(
+                f64::from(golds.is_empty() && a.answer.text.is_empty()),
+                f64::max,
+            );
+            ValidExample {
+                line: e.line,
+                text: e.question.clone(),
+                gold: if golds.is_empty() {
+                    "(no answer)".into()
+                } else {
+                    golds.join(" | ")
+                },
+                predicted: a.answer.text.clone(),
+                confidence: a.answer.probability,
+                qa: Some(QaAnswerView {
+                    context: e.context.clone(),
+                    gold: e
+                        .answers
+                        .iter()
+                        .map(|g| (g.start, g.start + g.text.chars().count()))
+                        .collect(),
+                    predicted: (a.answer.start, a.answer.end),
+                    f1: f1 * 100.0,
+                }),
+            }
+        })
+        .collect();
+    let f1 = |v: &ValidExample| v.qa.as_ref().map_or(0.0, |q| q.f1);
+    rows.sort_by(|a, b| f1(a).total_cmp(&f1(b)));
+    rows
+}
+
+/// An answer as the Try-it panel shows it: the span, and the next best ones.
+pub fn answer_view(context: &str, answered: &Answered) -> PredictionView {
+    let view = |s: &crate::data::qa::Span| SpanView {
+        start: s.start,
+        end: s.end,
+        text: s.text.clone(),
+        score: s.probability,
+    };
+    PredictionView::Qa {
+        context: context.to_string(),
+        answer: view(&answered.answer),
+        next: answered
+            .n_best
+            .iter()
+            .filter(|s| (s.start, s.end) != (answered.answer.start, answered.answer.end))
+            .take(4)
+            .map(view)
+            .collect(),
     }
 }
 
@@ -240,6 +356,7 @@ pub fn valid_answers(
                     gold: e.label.clone(),
                     predicted: labels[best].clone(),
                     confidence: p[0][best],
+                    qa: None,
                 }
             })
             .collect(),
@@ -270,9 +387,12 @@ pub fn valid_answers(
                     gold: show(&e.tags),
                     predicted: show(&predicted),
                     confidence: 0.0,
+                    qa: None,
                 }
             })
             .collect(),
+        // Question answering reads its answers off windows: `qa_valid_answers`.
+        Examples::Qa(_) => Vec::new(),
     }
 }
 
@@ -368,7 +488,13 @@ mod tests {
 
     fn summarize(name: &str, text: &str) -> DataSummary {
         let bytes = text.as_bytes();
-        summary(name, bytes, parse(name, bytes, &ParseOptions::default())).0
+        summary(
+            name,
+            bytes,
+            parse(name, bytes, &ParseOptions::default()),
+            None,
+        )
+        .0
     }
 
     #[test]

@@ -13,9 +13,15 @@ use anneal::checkpoint::{
     export_config, export_lm_config, export_lm_safetensors, export_safetensors, load_classifier,
     load_encoder, load_lm,
 };
+use anneal::data::batch::collate;
+use anneal::data::features::Features;
+use anneal::data::qa::windows;
 use anneal::data::tokenizer::TextTokenizer;
+use anneal::data::{Answer, QaExample};
+use anneal::forward::{span_logits, to_tensors};
 use anneal::model::{BatchTensors, BertConfig, Family, Objective, Task, hf_label_rows};
 use anneal::runtime::readback::read_f32;
+use anneal::shared::QA_OUTPUTS;
 use burn::prelude::*;
 use serde_json::Value;
 
@@ -193,7 +199,7 @@ fn check(family: &str, want: Family) {
         let b = batch(&e, &device);
         let y: Vec<i64> = match task {
             Task::Classify => ints(&want_head["labels"]),
-            Task::Ner => ints::<Vec<Vec<i64>>>(&want_head["labels"]).concat(),
+            _ => ints::<Vec<Vec<i64>>>(&want_head["labels"]).concat(),
         };
         let y = Tensor::<1, Int>::from_data(TensorData::new(y.clone(), [y.len()]), &device);
         let (loss, logits) = model.loss(&b, y.clone());
@@ -210,7 +216,151 @@ fn check(family: &str, want: Family) {
         let after = read(model.loss(&b, y).0.unsqueeze())[0];
         losses_match(&format!("{family} {name}"), before, after, want_head);
     }
+    question_answering_matches(family, want, &e);
     language_models_match(family, want, &e);
+}
+
+/// The question-answering head: `run_qa.py`'s windows (ids, segments, offsets, labels) of
+/// questions whose answers sit on and across window edges, the head's logits, loss and loss
+/// after one SGD step on those windows batched, the export, and the answers `utils_qa`'s
+/// post-processing reads off each window (v1, and v2 with "no answer" competing).
+fn question_answering_matches(family: &str, want: Family, e: &Value) {
+    let qa = &e["qa"];
+    let tok = TextTokenizer::from_json(&std::fs::read(dir(family).join("tokenizer.json")).unwrap())
+        .unwrap();
+    let examples: Vec<QaExample> = qa["examples"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|x| QaExample {
+            id: x["id"].as_str().unwrap().into(),
+            question: x["question"].as_str().unwrap().trim_start().into(),
+            context: x["context"].as_str().unwrap().into(),
+            answers: x["answers"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|a| Answer {
+                    text: a["text"].as_str().unwrap().into(),
+                    start: a["answer_start"].as_u64().unwrap() as usize,
+                })
+                .collect(),
+            line: 1,
+        })
+        .collect();
+    let (max_len, stride) = (
+        qa["max_len"].as_u64().unwrap() as usize,
+        qa["stride"].as_u64().unwrap() as usize,
+    );
+    let mut windowed = windows(&examples, &tok, max_len, stride).unwrap();
+    let want_windows = qa["windows"].as_array().unwrap();
+    assert_eq!(
+        windowed.features.len(),
+        want_windows.len(),
+        "{family}: windows"
+    );
+    for (i, (f, w)) in windowed.features.iter().zip(want_windows).enumerate() {
+        let at = format!("{family}: window {i}");
+        assert_eq!(f.ids, ints::<Vec<u32>>(&w["input_ids"]), "{at}: ids");
+        if let Some(types) = w.get("token_type_ids") {
+            assert_eq!(f.type_ids, ints::<Vec<u32>>(types), "{at}: segments");
+        }
+        let offsets: Vec<Option<(usize, usize)>> = ints(&w["offsets"]);
+        assert_eq!(
+            windowed.questions.windows[i].offsets, offsets,
+            "{at}: offsets"
+        );
+        assert_eq!(
+            windowed.questions.windows[i].example,
+            w["example"].as_u64().unwrap() as usize
+        );
+        let labels = vec![w["start"].as_i64().unwrap(), w["end"].as_i64().unwrap()];
+        assert_eq!(f.labels, labels, "{at}: labels");
+    }
+
+    let d = dir(family).join("qa");
+    let config = BertConfig::from_json(&std::fs::read(d.join("config.json")).unwrap()).unwrap();
+    let weights = std::fs::read(d.join("model.safetensors")).unwrap();
+    assert_eq!(Task::from_architectures(&config), Some(Task::Qa));
+    let device = Device::flex().autodiff();
+    let load = || load_classifier(&config, &weights, Task::Qa, QA_OUTPUTS, None, &device).unwrap();
+    let (model, kept, report) = load();
+    assert!(
+        report.initialised.is_empty() && report.unexpected.is_empty(),
+        "{family} qa: {report:?}"
+    );
+    let exported = pollster::block_on(export_safetensors(&model)).unwrap();
+    export_is_exact(&format!("{family} qa"), &weights, &exported);
+    let names = ["LABEL_0".to_string(), "LABEL_1".to_string()];
+    let raw: Value = serde_json::from_str(&export_config(&kept, Task::Qa, &names)).unwrap();
+    assert_eq!(raw["architectures"][0], Task::Qa.architecture(want));
+
+    let rows: Vec<&Features> = windowed.features.iter().collect();
+    let batch = collate(&rows, tok.pad_id(), Task::Qa);
+    let (b, y) = to_tensors(&batch, &device);
+    let (loss, logits) = model.loss(&b, y.clone());
+    assert_close(
+        &format!("{family} qa: logits"),
+        read(logits),
+        floats(&qa["logits"]),
+        1e-4,
+    );
+    let before = read(loss.clone().unsqueeze())[0];
+    let grads = burn::optim::GradientsParams::from_grads(loss.backward(), &model);
+    let model = burn::optim::SgdConfig::new()
+        .init()
+        .step(e["lr"].as_f64().unwrap(), model, grads);
+    let after = read(model.loss(&b, y).0.unsqueeze())[0];
+    losses_match(&format!("{family} qa"), before, after, qa);
+
+    let (model, _, _) = load();
+    let logits = pollster::block_on(span_logits(
+        &model.valid(),
+        &windowed.features,
+        3,
+        tok.pad_id(),
+    ))
+    .unwrap();
+    for (i, (got, want)) in logits
+        .iter()
+        .zip(qa["window_logits"].as_array().unwrap())
+        .enumerate()
+    {
+        let want: (Vec<f64>, Vec<f64>) = ints(want);
+        let got0: Vec<f64> = got.0.iter().map(|&x| x as f64).collect();
+        assert_close(
+            &format!("{family} qa: window {i} start logits"),
+            got0,
+            want.0,
+            1e-4,
+        );
+    }
+    for (key, v2) in [("answers", false), ("answers_v2", true)] {
+        windowed.questions.reading.unanswerable = v2;
+        let answers = windowed.questions.answers(&logits);
+        for (a, w) in answers.iter().zip(qa[key].as_array().unwrap()) {
+            let at = format!("{family} {key} {}", w["text"]);
+            assert_eq!(a.answer.text, w["text"].as_str().unwrap(), "{at}");
+            assert_eq!(
+                a.answer.start,
+                w["start"].as_u64().unwrap() as usize,
+                "{at}"
+            );
+            assert_eq!(a.answer.end, w["end"].as_u64().unwrap() as usize, "{at}");
+            let p = w["probability"].as_f64().unwrap();
+            assert!(
+                (a.answer.probability as f64 - p).abs() < 1e-4,
+                "{at}: probability"
+            );
+            if let Some(diff) = w.get("null_score_diff") {
+                let got = a.null_score_diff.unwrap() as f64;
+                assert!(
+                    (got - diff.as_f64().unwrap()).abs() < 1e-3,
+                    "{at}: null score"
+                );
+            }
+        }
+    }
 }
 
 /// The family's language models (`*ForMaskedLM`; `*ForCausalLM` / `BertLMHeadModel` where

@@ -14,6 +14,12 @@ BPE, SentencePiece Unigram), and what transformers computes with them:
 - the encoder's last hidden states on a padded batch of two texts;
 - for the sequence and the token classification head: the logits, the loss of fixed labels, and the
   loss after one plain SGD step (lr 0.1) on the gradients of every parameter;
+- for the question-answering head (`*ForQuestionAnswering`): questions about a long passage of
+  hard text cut into windows as run_qa.py cuts them (max length QA_LEN, doc stride QA_STRIDE;
+  answers on a window's first and last passage token, across a window edge, none at all), the
+  windows' ids, segments, offsets and labels; the logits, loss and loss after one SGD step on
+  the windows padded into one batch; and the answers utils_qa's post-processing reads off each
+  window's own logits (v1, and v2 with "no answer" competing);
 - for the language-model heads (`*ForMaskedLM`, and `*ForCausalLM` / `BertLMHeadModel` where the
   family has one: not DistilBERT): the logits at the first scored positions, the loss and the loss
   after one SGD step, the model written as transformers saves it (its decoder tied).
@@ -30,18 +36,21 @@ from pathlib import Path
 import torch
 import transformers
 from tokenizers import Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
-from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM,
+from transformers import (AutoConfig, AutoModelForCausalLM, AutoModelForMaskedLM, AutoModelForQuestionAnswering,
                           AutoModelForSequenceClassification, AutoModelForTokenClassification, AutoTokenizer,
                           PreTrainedTokenizerFast)
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from tokenizer_parity import TEXTS  # noqa: E402  (the hard-text fixture)
+import qa_reference  # noqa: E402  (run_qa.py's features and post-processing)
 
 OUT = Path(__file__).resolve().parent.parent / "fixtures" / "families"
 SAMPLES = Path(__file__).resolve().parents[2] / "www" / "samples"
 BATCH = ["The film was a delight, warm and funny.", "Dull."]
 WORDS = ["Ángela", "visited", "New", "York's", "Museum", "in", "2026", "!"]
 LR = 0.1
+QA_LEN, QA_STRIDE = 40, 10
+QA_PASSAGE = " ".join([TEXTS[1], TEXTS[3], TEXTS[4], TEXTS[6], TEXTS[11], TEXTS[0], TEXTS[12]])
 ROWS = 4  # scored rows whose language-model logits are kept
 
 
@@ -149,6 +158,71 @@ def run_lm(model, batch, labels, objective):
             "labels": labels.tolist()}
 
 
+def qa_examples(tok):
+    """Questions about QA_PASSAGE whose answers sit where windows are hard: a window's last and
+    first passage token, across the edge between two windows, inside one; and one without."""
+    probe = qa_reference.features(tok, [{"question": "Which word?", "context": QA_PASSAGE, "answers": []}],
+                                  QA_LEN, QA_STRIDE)
+    assert len(probe) >= 3, f"{len(probe)} windows: the passage must need three or more"
+    spans = lambda w: [o for o in w["offsets"] if o is not None and o[1] > o[0]]
+    first, second = spans(probe[0]), spans(probe[1])
+    picks = {
+        "last-of-window": (first[-1][0], first[-1][1]),
+        "first-of-window": (second[0][0], second[0][1]),
+        "across-edge": (first[-2][0], second[QA_STRIDE + 1][1]),
+        "inside": (spans(probe[2])[3][0], spans(probe[2])[5][1]),
+    }
+    examples = [{"id": k, "question": "Which word?", "context": QA_PASSAGE,
+                 "answers": [{"text": QA_PASSAGE[a:b], "answer_start": a}]} for k, (a, b) in picks.items()]
+    examples.append({"id": "none", "question": " Is it there?", "context": QA_PASSAGE, "answers": []})
+    return examples
+
+
+def question_answering(d, tok, config, gen, seed):
+    """The QA head saved under d/qa, its windows, what it computes and the answers read off it."""
+    config = AutoConfig.for_model(**{k: v for k, v in config.to_dict().items()
+                                     if k not in ("id2label", "label2id", "architectures")})
+    torch.manual_seed(seed)
+    model = AutoModelForQuestionAnswering.from_config(config)
+    randomize(model, gen)
+    model.save_pretrained(d / "qa")
+    examples = qa_examples(tok)
+    windows = qa_reference.features(tok, examples, QA_LEN, QA_STRIDE)
+    padded = tok.pad({"input_ids": [w["input_ids"] for w in windows]}, return_tensors="pt")
+    batch = {"input_ids": padded["input_ids"], "attention_mask": padded["attention_mask"]}
+    if "token_type_ids" in windows[0]:
+        n = padded["input_ids"].shape[1]
+        batch["token_type_ids"] = torch.tensor([w["token_type_ids"] + [0] * (n - len(w["token_type_ids"]))
+                                                for w in windows])
+    model.train()  # every dropout is 0 in these configs (DistilBERT's qa_dropout set to 0)
+    starts = torch.tensor([w["start"] for w in windows])
+    ends = torch.tensor([w["end"] for w in windows])
+    out = model(**batch, start_positions=starts, end_positions=ends)
+    logits = torch.stack([out.start_logits, out.end_logits], dim=-1)
+    out.loss.backward()
+    with torch.no_grad():
+        for p in model.parameters():
+            p -= LR * p.grad
+        after = model(**batch, start_positions=starts, end_positions=ends).loss.item()
+    # The post-processing on the saved (unstepped) model, each window alone.
+    model = AutoModelForQuestionAnswering.from_pretrained(d / "qa").eval()
+    per_window = []
+    with torch.no_grad():
+        for w in windows:
+            args = {"input_ids": torch.tensor([w["input_ids"]])}
+            if "token_type_ids" in w:
+                args["token_type_ids"] = torch.tensor([w["token_type_ids"]])
+            o = model(**args)
+            per_window.append((o.start_logits[0].tolist(), o.end_logits[0].tolist()))
+    return {
+        "max_len": QA_LEN, "stride": QA_STRIDE, "examples": examples, "windows": windows,
+        "logits": logits.detach().flatten().tolist(), "loss": out.loss.item(), "loss_after_sgd_step": after,
+        "window_logits": per_window,
+        "answers": qa_reference.postprocess(examples, windows, per_window),
+        "answers_v2": qa_reference.postprocess(examples, windows, per_window, v2=True),
+    }
+
+
 def language_models(d, family, fields, batch, vocab, seed):
     """The family's language models, saved under d/mlm and d/clm, and what they compute."""
     ids, mask = batch["input_ids"], batch["attention_mask"]
@@ -218,6 +292,14 @@ def main():
                 y[mask == 0] = -100
                 y[:, 0] = -100
             expected[task] = dict(run_head(model, batch, y), labels=y.tolist())
+        qa_config = AutoConfig.for_model(vocab_size=len(hf_tok), **fields,
+                                         **({"qa_dropout": 0.0} if family == "distilbert" else {}))
+        # The family's tokenizer class (BERT and ELECTRA's return segments); for XLM-R, whose
+        # class builds another pipeline than the file's (see above), the file's, as Anneal reads it.
+        qa_tok = hf_tok if family != "xlm-roberta" else PreTrainedTokenizerFast(
+            tokenizer_file=str(d / "tokenizer.json"),
+            **{k: getattr(hf_tok, k) for k in ("cls_token", "sep_token", "pad_token", "unk_token", "mask_token")})
+        expected["qa"] = question_answering(d, qa_tok, qa_config, torch.Generator().manual_seed(200 + seed), seed)
         expected.update(language_models(d, family, fields, batch, len(hf_tok), seed))
         # One line per entry (values compact): vocabulary-wide logits would fill pages otherwise.
         lines = [f" {json.dumps(k)}: {json.dumps(v, ensure_ascii=False, separators=(',', ':'))}"

@@ -1,12 +1,14 @@
 //! Data panel: a file (picked, dropped or pasted) or a sample, parsed by the worker, shown as a
-//! preview with its label distribution and every problem by line.
+//! preview with its label distribution and every problem by line; question answering's
+//! questions with their answers marked in the passage, lengths in tokens against the maximum
+//! length, and the windows long passages need.
 
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
-use crate::protocol::{ColumnChoice, RowSpan, Task, ToWorker};
-use crate::ui::components::{Bar, Panel, Tip};
+use crate::protocol::{ColumnChoice, DataSummary, RowSpan, Task, ToWorker};
+use crate::ui::components::{Bar, Panel, Tip, passage};
 use crate::ui::download;
 use crate::ui::state::{DataArea, RunArea};
 use crate::ui::worker::send_with;
@@ -64,12 +66,12 @@ pub fn DataPanel() -> impl IntoView {
         }
     };
     view! {
-        <Panel id="data" number=2 title="Data" purpose="Labeled examples of your task: texts with a label (sentiment, topic, spam) or words with entity tags (NER).">
+        <Panel id="data" number=2 title="Data" purpose="Labeled examples of your task: texts with a label (sentiment, topic, spam), words with entity tags (NER), or questions about passages with their answers (SQuAD).">
             <div class="dropzone" class:dragging=move || dragging.get()
                 on:dragover=move |ev| { ev.prevent_default(); dragging.set(true); }
                 on:dragleave=move |_| dragging.set(false)
                 on:drop=on_drop>
-                <p>"Drop a CSV, TSV, JSONL or CoNLL file here, or "</p>
+                <p>"Drop a CSV, TSV, JSONL, CoNLL or SQuAD JSON file here, or "</p>
                 <label class="file-button">
                     "choose a file…"
                     <input type="file" data-testid="data-file-input" accept=".csv,.tsv,.jsonl,.json,.conll,.txt,.iob,.bio"
@@ -88,6 +90,10 @@ pub fn DataPanel() -> impl IntoView {
                     " "
                     <button data-testid="data-sample-ner" on:click=move |_| use_sample(source, area, "samples/wnut16_train.conll")>
                         "Named entities (WNUT-16)"
+                    </button>
+                    " "
+                    <button data-testid="data-sample-qa" on:click=move |_| use_sample(source, area, "samples/squad_sample.json")>
+                        "Questions on Wikipedia (SQuAD v1.1)"
                     </button>
                 </p>
             </div>
@@ -114,6 +120,9 @@ fn DataSummaryView(source: Source) -> impl IntoView {
             }
             return view! { <p class="empty">"No data yet. Each problem in a file is listed with its line number."</p> }.into_any();
         };
+        if d.task == Some(Task::Qa) && d.error.is_none() {
+            return view! { <QaSummary d=d /> }.into_any();
+        }
         let ner = d.task == Some(Task::Ner);
         let total: usize = d.labels.iter().map(|(_, n)| n).sum::<usize>().max(1);
         let columns = d.columns.clone();
@@ -171,6 +180,73 @@ fn DataSummaryView(source: Source) -> impl IntoView {
                 <SplitControls />
             </div>
         }.into_any()
+    }
+}
+
+/// A question-answering file: counts, windows at the chosen length, problems, and the first
+/// questions with their answers marked in the passage.
+#[component]
+fn QaSummary(d: DataSummary) -> impl IntoView {
+    let run = expect_context::<RunArea>();
+    let lengths = d.qa.clone();
+    let windows = move || {
+        let s = run.settings.get();
+        let l = lengths.as_ref()?;
+        let (len, stride) = (s.max_len, s.stride());
+        let each: Vec<Option<usize>> = l
+            .lengths
+            .iter()
+            .map(|&x| l.windows(x, len, stride))
+            .collect();
+        let total: usize = each.iter().flatten().sum();
+        let long = each.iter().filter(|w| w.is_some_and(|w| w > 1)).count();
+        let none = each.iter().filter(|w| w.is_none()).count();
+        let longest = l
+            .lengths
+            .iter()
+            .map(|(q, p)| q + p + l.added)
+            .max()
+            .unwrap_or(0);
+        Some(format!(
+            "At max length {len} and doc stride {stride}: {total} windows; {long} question(s) need more than one; the longest question with its passage is {longest} tokens{}",
+            if none > 0 {
+                format!("; {none} question(s) leave no room for the passage and will be left out")
+            } else {
+                String::new()
+            }
+        ))
+    };
+    let row_tokens = d.qa.clone();
+    view! {
+        <div class="summary">
+            <h3>{d.file.clone()}</h3>
+            <p data-testid="data-counts">{format!("{} questions read: {} kept, {} skipped · task: {}", d.rows, d.examples, d.rows.saturating_sub(d.examples), Task::Qa.describe())}</p>
+            {d.qa.as_ref().map(|l| view! { <p>{format!("{} passages · {} question(s) without an answer", l.passages, l.unanswerable)}</p> })}
+            <p data-testid="data-windows">{move || windows().unwrap_or_else(|| "Load a model to see the questions' lengths in its tokens.".into())}</p>
+            <ul class="notes">{d.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+            <div data-testid="data-problems" class="problems">
+                {if d.problems.is_empty() {
+                    view! { <p class="ok">"No problems found."</p> }.into_any()
+                } else {
+                    view! {
+                        <p class="warn">{format!("{} problem(s). Training uses only the valid questions when the box below is ticked.", d.problems.len())}</p>
+                        <ul>{d.problems.iter().map(|p| view! { <li><b>{format!("line {}: ", p.line)}</b>{p.message.clone()}</li> }).collect_view()}</ul>
+                    }.into_any()
+                }}
+            </div>
+            <ol class="qa-preview" data-testid="qa-preview">{d.preview.iter().enumerate().map(|(i, r)| {
+                let spans: Vec<(usize, usize, &'static str)> = r.spans.iter().map(|&(s, e)| (s, e, "gold")).collect();
+                let tokens = row_tokens.as_ref().and_then(|l| l.lengths.get(i)).map(|(q, p)| format!(" · {q} + {p} tokens"));
+                view! {
+                    <li>
+                        <p><b>{r.label.clone()}</b>{format!("  (line {}){}", r.line, tokens.unwrap_or_default())}</p>
+                        {r.spans.is_empty().then(|| view! { <p class="hint">"No answer in the passage."</p> })}
+                        <p class="passage">{passage(&r.text, &spans)}</p>
+                    </li>
+                }
+            }).collect_view()}</ol>
+            <SplitControls />
+        </div>
     }
 }
 

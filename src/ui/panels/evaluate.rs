@@ -1,10 +1,12 @@
 //! Evaluate panel: accuracy, macro-F1, the per-class table and a confusion matrix whose cells
-//! list their examples; entity-level scores per type for NER; the misclassified examples.
+//! list their examples; entity-level scores per type for NER; the misclassified examples; for
+//! question answering, SQuAD's exact match and F1, F1 by question type, and the worst answers
+//! with the gold and predicted spans marked in their passage.
 
 use leptos::prelude::*;
 
 use crate::protocol::{Report, Scores, ValidExample};
-use crate::ui::components::{Panel, Tip};
+use crate::ui::components::{Panel, Tip, passage};
 use crate::ui::state::RunArea;
 
 fn scores_table(first: &'static str, rows: Vec<(String, Scores)>) -> impl IntoView {
@@ -33,6 +35,62 @@ fn example_list(examples: Vec<ValidExample>, ner: bool) -> impl IntoView {
                     {(!ner).then(|| view! { <td>{format!("{:.0}%", e.confidence * 100.0)}</td> })}</tr>
             }).collect_view()}</tbody>
         </table>
+    }.into_any()
+}
+
+/// SQuAD's scores, by question type, and the worst answers in their passages.
+fn qa_report(report: Report, examples: Vec<ValidExample>) -> impl IntoView {
+    let Report::Qa {
+        examples: n,
+        exact_match,
+        f1,
+        has_answer,
+        no_answer,
+        by_type,
+    } = report
+    else {
+        return view! { <p class="empty">"Not a question-answering report."</p> }.into_any();
+    };
+    let splits = [
+        ("With an answer", has_answer),
+        ("Without an answer", no_answer),
+    ];
+    let worst: Vec<ValidExample> = examples
+        .into_iter()
+        .filter(|e| e.qa.as_ref().is_some_and(|q| q.f1 < 100.0))
+        .take(20)
+        .collect();
+    view! {
+        <div class="metrics">
+            <div class="metric"><Tip term="Exact match" text="Share of questions whose answer equals a gold answer once both are lower-cased, without punctuation, articles (a, an, the) and extra spaces: SQuAD's official measure." />
+                <span class="number" data-testid="metric-exact-match">{format!("{exact_match:.2}")}</span></div>
+            <div class="metric"><Tip term="F1" text="Overlap of the answer's words with the best gold answer's (the balance of precision and recall), averaged over questions: partial credit for a span that is nearly right." />
+                <span class="number" data-testid="metric-f1">{format!("{f1:.2}")}</span></div>
+            <div class="metric"><span>"Questions"</span><span class="number">{n}</span></div>
+        </div>
+        {splits.into_iter().filter_map(|(name, part)| part.map(|(em, f, count)| view! {
+            <p>{format!("{name}: {count} questions, exact match {em:.2}, F1 {f:.2}")}</p>
+        })).collect_view()}
+        <table class="scores" data-testid="qa-by-type">
+            <thead><tr><th>"Question"</th><th>"Count"</th><th>"Exact match"</th><th>"F1"</th></tr></thead>
+            <tbody>{by_type.into_iter().map(|(kind, count, em, f)| view! {
+                <tr><td>{kind}</td><td>{count}</td><td>{format!("{em:.1}")}</td><td>{format!("{f:.1}")}</td></tr>
+            }).collect_view()}</tbody>
+        </table>
+        <h3>"The worst answers"</h3>
+        <p class="hint"><mark class="gold">"gold answer"</mark>" "<mark class="predicted">"the model's answer"</mark></p>
+        <ol class="qa-worst" data-testid="qa-worst">{worst.into_iter().map(|e| {
+            let q = e.qa.clone().unwrap_or_else(|| crate::protocol::QaAnswerView { context: String::new(), gold: vec![], predicted: (0, 0), f1: 0.0 });
+            let mut spans: Vec<(usize, usize, &'static str)> = q.gold.iter().map(|&(s, e)| (s, e, "gold")).collect();
+            spans.push((q.predicted.0, q.predicted.1, "predicted"));
+            view! {
+                <li>
+                    <p><b>{e.text.clone()}</b>{format!("  (line {}, F1 {:.0})", e.line, q.f1)}</p>
+                    <p class="hint">{format!("gold: {} · answered: {}", e.gold, if e.predicted.is_empty() { "(no answer)".to_string() } else { e.predicted.clone() })}</p>
+                    <p class="passage">{passage(&q.context, &spans)}</p>
+                </li>
+            }
+        }).collect_view()}</ol>
     }.into_any()
 }
 
@@ -93,6 +151,7 @@ pub fn EvaluatePanel() -> impl IntoView {
                             {example_list(wrong, false)}
                         }.into_any()
                     }
+                    report @ Report::Qa { .. } => qa_report(report, examples).into_any(),
                     Report::Ner { examples: n, precision, recall, f1, token_accuracy, per_type } => {
                         let wrong: Vec<ValidExample> = examples.into_iter().filter(|e| e.gold != e.predicted).collect();
                         view! {

@@ -1,5 +1,6 @@
 //! Predict panel: predictions as you type (debounced), and batch prediction of a file with
-//! results to download as CSV or JSONL.
+//! results to download as CSV or JSONL; for a question-answering model, a passage to keep and
+//! questions about it, the answer marked in the passage with the next best spans.
 
 use std::time::Duration;
 
@@ -7,10 +8,10 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
-use crate::protocol::{EntitySpan, PredictionView, ToWorker};
-use crate::ui::components::{Bar, Panel};
+use crate::protocol::{EntitySpan, PredictionView, SpanView, Task, ToWorker};
+use crate::ui::components::{Bar, Panel, passage};
 use crate::ui::download;
-use crate::ui::state::{ModelArea, PredictArea, RunArea, can_predict};
+use crate::ui::state::{ModelArea, PredictArea, RunArea, can_predict, tuned_task};
 use crate::ui::worker::{send, send_with};
 
 /// The text split into plain and entity pieces, by character offsets.
@@ -54,32 +55,66 @@ fn highlight(text: &str, entities: &[EntitySpan]) -> impl IntoView {
     pieces
 }
 
+/// An answer marked in its passage, its score, and the next best spans.
+fn answer_view(context: String, answer: SpanView, next: Vec<SpanView>) -> impl IntoView {
+    let none = answer.text.is_empty();
+    view! {
+        <p data-testid="qa-answer" class="answer">
+            {if none { "No answer in the passage".to_string() } else { format!("“{}”", answer.text) }}
+            <small>{format!("  {:.0}% of the best spans' weight", answer.score * 100.0)}</small>
+        </p>
+        <p class="passage" data-testid="qa-passage">{passage(&context, &[(answer.start, answer.end, "answer")])}</p>
+        {(!next.is_empty()).then(|| view! {
+            <p class="hint">"Next best: "{next.into_iter().map(|s| format!("“{}” {:.0}%", s.text, s.score * 100.0)).collect::<Vec<_>>().join(" · ")}</p>
+        })}
+    }
+}
+
 /// The predict panel.
 #[component]
 pub fn PredictPanel() -> impl IntoView {
     let area = expect_context::<PredictArea>();
     let (model, run) = (expect_context::<ModelArea>(), expect_context::<RunArea>());
     let text = RwSignal::new(String::new());
+    let context = RwSignal::new(String::new());
     let latest = StoredValue::new(0u64);
-    let on_input = move |ev: leptos::ev::Event| {
-        let value = event_target_value(&ev);
-        text.set(value.clone());
+    let qa = move || tuned_task(model, run) == Some(Task::Qa);
+    // Asks once typing pauses: the text (a question, with the passage kept beside it).
+    let ask = move || {
         let id = latest.get_value() + 1;
         latest.set_value(id);
         set_timeout(
             move || {
-                if latest.get_value() == id && !value.trim().is_empty() {
-                    send(&ToWorker::Predict { id, text: value });
+                let (value, passage) = (text.get_untracked(), context.get_untracked());
+                let context = qa().then_some(passage);
+                let ready = !value.trim().is_empty()
+                    && context.as_ref().is_none_or(|c| !c.trim().is_empty());
+                if latest.get_value() == id && ready {
+                    send(&ToWorker::Predict {
+                        id,
+                        text: value,
+                        context,
+                    });
                 }
             },
             Duration::from_millis(250),
         );
     };
+    let on_input = move |ev: leptos::ev::Event| {
+        text.set(event_target_value(&ev));
+        ask();
+    };
     let ready = move || can_predict(model, run);
     view! {
         <Panel id="predict" number=5 title="Try it" purpose="Type a text and see what the fine-tuned model says, as you type.">
             {move || (!ready()).then(|| view! { <p class="empty">"Fine-tune a model (or import one in Export) to try it here."</p> })}
-            <textarea data-testid="predict-input" rows="3" spellcheck="false" class="wide" placeholder="Type a sentence…"
+            {move || qa().then(|| view! {
+                <textarea data-testid="predict-context" rows="6" spellcheck="false" class="wide" placeholder="Paste a passage, then ask questions about it below…"
+                    aria-label="passage" prop:value=move || context.get()
+                    on:input=move |ev| { context.set(event_target_value(&ev)); ask(); }></textarea>
+            })}
+            <textarea data-testid="predict-input" rows="3" spellcheck="false" class="wide"
+                placeholder=move || if qa() { "Ask a question about the passage…" } else { "Type a sentence…" }
                 aria-label="text to predict" prop:value=move || text.get() on:input=on_input></textarea>
             <div data-testid="predict-output" class="prediction" aria-live="polite">
                 {move || area.prediction.get().map(|(_, view)| match view {
@@ -92,14 +127,25 @@ pub fn PredictPanel() -> impl IntoView {
                         <p class="highlighted">{highlight(&text, &entities)}</p>
                         {entities.is_empty().then(|| view! { <p class="hint">"No entities found."</p> })}
                     }.into_any(),
+                    PredictionView::Qa { context, answer, next } => answer_view(context, answer, next).into_any(),
                 })}
             </div>
             <p class="status">{move || area.message.get()}</p>
+            <FilePrediction qa=Signal::derive(qa) />
+        </Panel>
+    }
+}
+
+/// A whole file predicted (or its questions answered), with the results to download.
+#[component]
+fn FilePrediction(qa: Signal<bool>) -> impl IntoView {
+    let area = expect_context::<PredictArea>();
+    view! {
             <h3>"Predict a whole file"</h3>
             <div class="row">
                 <label class="file-button">
                     "Choose a file of texts…"
-                    <input type="file" data-testid="predict-file-input" accept=".csv,.tsv,.jsonl,.txt"
+                    <input type="file" data-testid="predict-file-input" accept=".csv,.tsv,.jsonl,.json,.txt"
                         on:change=move |ev| {
                             let input: HtmlInputElement = event_target(&ev);
                             if let Some(file) = download::files(input.files()).into_iter().next() {
@@ -119,7 +165,10 @@ pub fn PredictPanel() -> impl IntoView {
                     <button on:click=move |_| download::save("predictions.jsonl", "application/jsonl", jsonl.as_bytes())>"Download JSONL"</button>
                 })}
             </div>
-            <p class="hint">"CSV/TSV: the text, sentence or first column; JSONL: the \"text\" field; anything else: one text per line."</p>
-        </Panel>
+            <p class="hint">{move || if qa.get() {
+                "Question answering: SQuAD JSON, or JSONL/CSV/TSV with question and context columns (and id); one answer per question."
+            } else {
+                "CSV/TSV: the text, sentence or first column; JSONL: the \"text\" field; anything else: one text per line."
+            }}</p>
     }
 }

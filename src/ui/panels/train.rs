@@ -4,7 +4,9 @@
 use leptos::prelude::*;
 
 use crate::protocol::{Adaptation, LoraSettings, LoraTargets};
-use crate::protocol::{Backend, Setting, ToWorker, TrainSettings, setting_label, setting_message};
+use crate::protocol::{
+    Backend, Setting, Task, ToWorker, TrainSettings, setting_label, setting_message,
+};
 use crate::ui::components::{LossChart, Panel, Tip};
 use crate::ui::format::human_seconds;
 use crate::ui::state::{DataArea, DeviceArea, ModelArea, RunArea};
@@ -121,7 +123,7 @@ fn SlowDeviceWarning() -> impl IntoView {
 /// The settings of the next run, each with its plain explanation.
 #[component]
 fn SettingFields() -> impl IntoView {
-    let run = expect_context::<RunArea>();
+    let (run, data) = (expect_context::<RunArea>(), expect_context::<DataArea>());
     view! {
         <div class="settings">
             <SettingField setting=Setting::Epochs testid="train-epochs" step="1" text="Passes over all training examples. More can fit better, or start memorising."
@@ -132,6 +134,10 @@ fn SettingFields() -> impl IntoView {
                 get={|s| s.lr.to_string()} set={|s, v| v.parse().map(|x| s.lr = x).is_ok()} />
             <SettingField setting=Setting::MaxLen testid="train-max-len" step="8" text="Longest input in tokens (word pieces); longer texts are cut. Batches are padded only to their longest text, so a short text costs no more."
                 get={|s| s.max_len.to_string()} set={|s, v| v.parse().map(|x| s.max_len = x).is_ok()} />
+            {move || (data.data.with(|d| d.as_ref().and_then(|d| d.task)) == Some(Task::Qa)).then(|| view! {
+                <SettingField setting=Setting::DocStride testid="train-doc-stride" step="8" text="Question answering: a passage longer than the maximum length is read in overlapping windows; this is how many tokens each window shares with the one before, so an answer cut by one window's edge is whole in the next."
+                    get={|s| s.stride().to_string()} set={|s, v| v.parse().map(|x| s.doc_stride = Some(x)).is_ok()} />
+            })}
             <SettingField setting=Setting::Warmup testid="train-warmup" step="0.05" text="Share of steps over which the learning rate rises from 0, which keeps the first updates from wrecking the pre-trained weights."
                 get={|s| s.warmup_ratio.to_string()} set={|s, v| v.parse().map(|x| s.warmup_ratio = x).is_ok()} />
             <SettingField setting=Setting::WeightDecay testid="train-weight-decay" step="0.01" text="Pulls weights slightly towards zero each step, a guard against memorising."

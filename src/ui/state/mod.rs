@@ -287,6 +287,13 @@ impl Areas {
 
 /// There is a model to predict with and export (tracked): a finished run, or a loaded model
 /// that already has a task head.
+/// The task of the model the Try-it panel asks: the last run's, else the loaded model's.
+pub fn tuned_task(model: ModelArea, run: RunArea) -> Option<crate::protocol::Task> {
+    run.result
+        .with(|r| r.as_ref().and_then(|r| r.task))
+        .or_else(|| model.model.with(|m| m.as_ref().and_then(|m| m.task)))
+}
+
 pub fn can_predict(model: ModelArea, run: RunArea) -> bool {
     run.result.with(Option::is_some)
         || model

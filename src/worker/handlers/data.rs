@@ -14,7 +14,8 @@ pub(in crate::worker) fn parse(
     bytes: &[u8],
     columns: ColumnChoice,
 ) -> FromWorker {
-    let (data, usable) = read_data(name, bytes, columns);
+    let files = session.borrow().base.as_ref().map(|b| b.files.clone());
+    let (data, usable) = read_data(name, bytes, columns, files.as_ref().map(|f| &f.tokenizer));
     session.borrow_mut().data = usable.map(Rc::new);
     FromWorker::DataParsed { data }
 }

@@ -15,8 +15,10 @@ use super::super::to_proto::model_shape;
 use crate::checkpoint::{
     ModelFiles, load_classifier, load_encoder, truncate_layers, zip as archive,
 };
+use crate::data::qa::Reading;
 use crate::model::BertConfig;
 use crate::protocol::{Backend, BackendInfo, FromWorker, ModelInfo, ModelOrigin};
+use crate::shared::Task;
 
 /// Loads a model and tells the UI what it is.
 pub(in crate::worker) async fn load(
@@ -111,18 +113,30 @@ fn check(
             ));
         }
         parameters = model.num_params() as u64;
-        notes.push(format!(
-            "fine-tuned for {} with labels {}: ready to predict, or to fine-tune further",
-            task.describe(),
-            labels.join(", ")
-        ));
+        notes.push(match task {
+            Task::Qa => "fine-tuned for extractive question answering: ready to answer questions \
+                         about a passage, or to fine-tune further"
+                .to_string(),
+            _ => format!(
+                "fine-tuned for {} with labels {}: ready to predict, or to fine-tune further",
+                task.describe(),
+                labels.join(", ")
+            ),
+        });
+        // Question answering reads windows of `run_qa.py`'s 384 tokens, a third shared.
+        let max_len = match task {
+            Task::Qa => 384,
+            _ => 128,
+        }
+        .min(files.config.max_len());
         session.borrow_mut().tuned = Some(Rc::new(Tuned {
             name: name.to_string(),
             model,
             config,
             labels,
             files: files.clone(),
-            max_len: 128.min(files.config.max_len()),
+            max_len,
+            qa: (max_len / 3, Reading::default()),
         }));
     } else {
         // Built on the training device only to check the weights and count them: a check on

@@ -10,7 +10,9 @@ use super::super::outbox::post;
 use super::super::plan::plan_run;
 use super::super::replica::{self, ReplicaWorker};
 use super::super::state::{Base, RunControl, Shared, Tuned, device_of};
-use super::super::to_proto::{model_shape, recipe_error, report, train_update, valid_answers};
+use super::super::to_proto::{
+    model_shape, qa_valid_answers, recipe_error, report, train_update, valid_answers,
+};
 use crate::checkpoint::write::Trained;
 use crate::forward::predict_probabilities;
 use crate::model::{BertClassifier, BertConfig};
@@ -18,6 +20,7 @@ use crate::protocol::{
     DeviceLimits, FromWorker, RequestKind, RunResult, TrainSettings, ValidExample, check_fit,
 };
 use crate::shared::Task;
+use crate::train::eval::evaluate_qa;
 use crate::train::parallel::Peer;
 use crate::train::recipe;
 use crate::train::{Control, Event, Hook, fine_tune_with};
@@ -52,6 +55,7 @@ pub(in crate::worker) async fn run(
     let task = match plan.task {
         Task::Classify => "classify",
         Task::Ner => "ner",
+        Task::Qa => "qa",
     };
     let save_as = format!("{base_name}-{task}-{}", now_stamp());
     let seed = train_config.seed.wrapping_add(1);
@@ -81,6 +85,7 @@ pub(in crate::worker) async fn run(
         control.new_best(0, &outcome.model).await;
     }
     let result = RunResult {
+        task: Some(plan.task),
         best_epoch: outcome.best_epoch,
         report: outcome.evaluation.as_ref().map(report),
         stopped: outcome.stopped.clone(),
@@ -95,6 +100,10 @@ pub(in crate::worker) async fn run(
         labels: data.labels.clone(),
         files,
         max_len,
+        qa: (
+            plan.doc_stride,
+            data.qa.as_ref().map(|q| q.reading).unwrap_or_default(),
+        ),
     }));
     Ok(FromWorker::Finished { result })
 }
@@ -103,6 +112,20 @@ pub(in crate::worker) async fn run(
 /// they cannot be had: the run's result matters more).
 async fn validation_answers(plan: &recipe::Plan, model: &BertClassifier) -> Vec<ValidExample> {
     let data = &plan.data;
+    if let Some(questions) = &data.qa {
+        return match evaluate_qa(
+            model,
+            &data.valid,
+            questions,
+            plan.config.batch_size,
+            data.pad_id,
+        )
+        .await
+        {
+            Ok((_, answers)) => qa_valid_answers(questions, &answers),
+            Err(_) => Vec::new(),
+        };
+    }
     match predict_probabilities(model, &data.valid, plan.config.batch_size, data.pad_id).await {
         Ok(probs) if data.valid.len() == plan.valid_examples.len() => {
             valid_answers(&plan.valid_examples, &data.valid, &probs, &data.labels)
