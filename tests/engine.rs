@@ -15,6 +15,8 @@ mod families;
 mod lm;
 #[path = "engine/lora.rs"]
 mod lora;
+#[path = "engine/qa.rs"]
+mod qa;
 
 use std::path::PathBuf;
 use std::process::Command;

@@ -74,10 +74,11 @@ pub fn exact(prediction: &str, gold: &str) -> f64 {
     f64::from(normalize(prediction) == normalize(gold))
 }
 
-/// Token F1 of one answer against one gold answer (v2's rule: two empty answers agree).
-pub fn f1(prediction: &str, gold: &str) -> f64 {
+/// Token F1 of one answer against one gold answer. v2's script scores two answers that
+/// normalise to nothing as agreeing (1); v1.1's scores any answer without a shared word 0.
+pub fn f1(prediction: &str, gold: &str, v2: bool) -> f64 {
     let (p, g) = (tokens(prediction), tokens(gold));
-    if p.is_empty() || g.is_empty() {
+    if v2 && (p.is_empty() || g.is_empty()) {
         return f64::from(p == g);
     }
     let mut counts: HashMap<&str, i64> = HashMap::new();
@@ -201,7 +202,7 @@ pub fn squad_report(examples: &[QaExample], answers: &[Span], v2: bool) -> QaRep
     for (e, a) in examples.iter().zip(answers) {
         let gold = golds(e, v2);
         let em = gold.iter().map(|g| exact(&a.text, g)).fold(0.0, f64::max);
-        let f = gold.iter().map(|g| f1(&a.text, g)).fold(0.0, f64::max);
+        let f = gold.iter().map(|g| f1(&a.text, g, v2)).fold(0.0, f64::max);
         rows.push((e, a, em, f));
     }
     let mean = |it: &mut dyn Iterator<Item = (f64, f64)>| {
@@ -288,11 +289,15 @@ mod tests {
         // `\b` treats a non-ASCII letter as part of the word, a dash as a boundary.
         assert_eq!(normalize("éa a–b"), "éa –b");
         assert_eq!(
-            f1("the cat sat", "a cat sat down"),
+            f1("the cat sat", "a cat sat down", false),
             2.0 * (1.0 * 2.0 / 3.0) / (1.0 + 2.0 / 3.0)
         );
-        assert_eq!(f1("", ""), 1.0);
-        assert_eq!(f1("cat", ""), 0.0);
+        // Answers that normalise to nothing: v2 calls two of them agreeing, v1.1 never does
+        // (while its exact match does).
+        assert_eq!(f1("", "", true), 1.0);
+        assert_eq!(f1("the", "a", false), 0.0);
+        assert_eq!(exact("the", "a"), 1.0);
+        assert_eq!(f1("cat", "", true), 0.0);
         assert_eq!(exact("The Cat.", "cat"), 1.0);
         assert_eq!(question_type("In which year, and how?"), "which");
         assert_eq!(question_type("Name the river."), "other");

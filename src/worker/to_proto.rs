@@ -251,7 +251,7 @@ pub fn qa_valid_answers(questions: &Questions, answers: &[Answered]) -> Vec<Vali
         .zip(answers)
         .map(|(e, a)| {
             let golds: Vec<&str> = e.answers.iter().map(|g| g.text.as_str()).collect();
-            let f1 = golds.iter().map(|g| squad::f1(&a.answer.text, g)).fold(
+            let f1 = golds.iter().map(|g| squad::f1(&a.answer.text, g, questions.reading.unanswerable)).fold(
                 f64::from(golds.is_empty() && a.answer.text.is_empty()),
                 f64::max,
             );
