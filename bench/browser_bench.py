@@ -2,6 +2,8 @@
 
     python3 bench/browser_bench.py            # everything; about 30 min on 2 cores
     python3 bench/browser_bench.py --only cpu # the browser's CPU path and the native ones
+    python3 bench/browser_bench.py --only anneal-cpu --infer-runs 0  # Anneal's tab on the CPU
+                                                     # alone: steps and the worker's peak memory
 
 In one headless Chromium session, all-MiniLM-L6-v2 (fp32) is timed by
 - Anneal's speed test (Model panel, the `train::speed` code `anneal bench` runs) on its CPU
@@ -269,7 +271,10 @@ def anneal_in_browser(driver, e2e, port, backend, infer_runs, step_runs, stop_af
                for t in speed_timings(driver)[:stop_after]]
     for t in timings:
         log(f"  {t['workload']} {t['batch']}x{t['seq']}: {t['median_s']*1e3:.1f} ms")
-    return {"runner": f"anneal-{backend}", "backend": info, "load_s": load_s, "timings": timings}
+    memory = json.loads(app.el("speed-status").get_attribute("data-memory") or "null")
+    log(f"anneal {backend}: memory after the test {memory}")
+    return {"runner": f"anneal-{backend}", "backend": info, "load_s": load_s, "timings": timings,
+            "memory": memory}
 
 
 def tjs_in_browser(driver, port, device, threads, runs, warmup, shapes):
@@ -378,7 +383,7 @@ def main():
     with_selenium()
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--dist", type=Path, default=ROOT / "dist")
-    p.add_argument("--only", choices=["cpu", "webgpu", "native"], action="append",
+    p.add_argument("--only", choices=["cpu", "webgpu", "native", "anneal-cpu"], action="append",
                    help="run only these parts (repeatable); default all")
     p.add_argument("--infer-runs", type=int, default=20)
     p.add_argument("--step-runs", type=int, default=5)
@@ -393,10 +398,12 @@ def main():
     gpu_infer = a.webgpu_infer_runs if a.webgpu_infer_runs is not None else (a.infer_runs if a.real_gpu else 3)
     gpu_steps = a.webgpu_step_runs if a.webgpu_step_runs is not None else (a.step_runs if a.real_gpu else 0)
 
-    python = torch_python(a.python) if parts & {"cpu", "webgpu", "native"} else None
-    tjs, ort = peers()
-    onnx_model(python)
-    if parts & {"cpu", "webgpu"}:
+    peered = bool(parts & {"cpu", "webgpu", "native"})
+    python = torch_python(a.python) if peered else None
+    tjs, ort = peers() if peered else (PEERS / "node_modules", PEERS / "node_modules")
+    if peered:
+        onnx_model(python)
+    if parts & {"cpu", "webgpu", "anneal-cpu"}:
         app_build(a.dist)
     cli = cli_build() if "native" in parts else None
 
@@ -405,11 +412,13 @@ def main():
     server, port = serve(a.dist, tjs, ort)
     driver = None
     try:
-        if parts & {"cpu", "webgpu"}:
+        if parts & {"cpu", "webgpu", "anneal-cpu"}:
             driver, e2e = browser(a.real_gpu, work)
             driver.get(f"http://127.0.0.1:{port}/peer/tjs.html?device=none")
             isolated = driver.execute_script("return self.crossOriginIsolated")
             log(f"cross-origin isolated: {isolated}; Chromium {driver.capabilities.get('browserVersion')}")
+        if "anneal-cpu" in parts and "cpu" not in parts:
+            results.append(anneal_in_browser(driver, e2e, port, "cpu", a.infer_runs, a.step_runs))
         if "cpu" in parts:
             results.append(anneal_in_browser(driver, e2e, port, "cpu", a.infer_runs, a.step_runs))
             results.append(tjs_in_browser(driver, port, "wasm", 1, a.infer_runs, 3, "1x128,16x128"))

@@ -315,9 +315,10 @@ fn train_with_progress(
                 train_loss,
                 evaluation,
                 best,
+                epoch_s,
             } => {
                 say(format!(
-                    "epoch {epoch}: train loss {train_loss:.4}, {}{}",
+                    "epoch {epoch} ({epoch_s:.0} s): train loss {train_loss:.4}, {}{}",
                     summary(evaluation),
                     if *best { " (best so far)" } else { "" }
                 ));

@@ -45,10 +45,16 @@ pub fn is_squad_json(bytes: &[u8]) -> bool {
         && (text.contains("\"paragraphs\"") || bytes.len() > head.len())
 }
 
-/// Whether a flat file's header (or first JSON object's keys) is a question-answering one.
+/// Whether a flat file's header (or first JSON object's keys) is a question-answering one: two
+/// of `question`, `context` and `answer_text` (so that a missing third is named).
 pub fn is_qa_header<'a>(names: impl IntoIterator<Item = &'a str>) -> bool {
     let names: Vec<String> = names.into_iter().map(|n| n.trim().to_lowercase()).collect();
-    names.iter().any(|n| n == "question") && names.iter().any(|n| n == "context")
+    let has = |k: &str| names.iter().any(|n| n == k);
+    [has("question"), has("context"), has("answer_text")]
+        .iter()
+        .filter(|&&b| b)
+        .count()
+        >= 2
 }
 
 /// Reads a SQuAD JSON file.

@@ -42,8 +42,9 @@ pub struct SpeedCase {
 
 impl SpeedCase {
     /// The cases of the peer benchmark (issue 10): inference at 1 x 128 and 16 x 128, training
-    /// steps at 16 x 64 and 16 x 128, with `infer_runs` and `step_runs` timed runs (0 leaves
-    /// that workload out).
+    /// steps at 16 x 64 and 16 x 128, and question answering's step at 16 x 256 (windows of the
+    /// QA recipe in BENCHMARKS.md), with `infer_runs` and `step_runs` timed runs (0 leaves that
+    /// workload out).
     pub fn standard(infer_runs: usize, step_runs: usize) -> Vec<SpeedCase> {
         let case = |workload, batch, seq, runs| SpeedCase {
             workload,
@@ -57,6 +58,7 @@ impl SpeedCase {
             case(Workload::Forward, 16, 128, infer_runs),
             case(Workload::Step, 16, 64, step_runs),
             case(Workload::Step, 16, 128, step_runs),
+            case(Workload::Step, 16, 256, step_runs),
         ]
         .into_iter()
         .filter(|c| c.runs > 0)

@@ -103,6 +103,9 @@ pub enum Event {
         evaluation: Evaluation,
         /// Whether this is the best epoch so far (it is kept).
         best: bool,
+        /// Seconds the epoch's steps took (evaluation aside).
+        #[serde(default)]
+        epoch_s: f64,
     },
     /// Training ended before its last epoch.
     Stopped {
@@ -253,6 +256,7 @@ pub async fn fine_tune_with(
 
     'epochs: for epoch in 1..=config.epochs {
         rng.shuffle(&mut order);
+        let epoch_start = Instant::now();
         let mut loss_sum = 0.0;
         let mut batches = 0usize;
         for chunk in order.chunks(config.batch_size.max(1)) {
@@ -294,6 +298,7 @@ pub async fn fine_tune_with(
                 eta_s: elapsed / step as f64 * (total_steps - step) as f64,
             }));
         }
+        let epoch_s = epoch_start.elapsed().as_secs_f64();
         if config.evaluate_at_end_only && epoch < config.epochs {
             continue;
         }
@@ -305,6 +310,7 @@ pub async fn fine_tune_with(
             train_loss: loss_sum / batches.max(1) as f64,
             evaluation: evaluation.clone(),
             best: improved,
+            epoch_s,
         });
         if improved {
             let kept = model.valid();

@@ -251,10 +251,13 @@ pub fn qa_valid_answers(questions: &Questions, answers: &[Answered]) -> Vec<Vali
         .zip(answers)
         .map(|(e, a)| {
             let golds: Vec<&str> = e.answers.iter().map(|g| g.text.as_str()).collect();
-            let f1 = golds.iter().map(|g| squad::f1(&a.answer.text, g, questions.reading.unanswerable)).fold(
-                f64::from(golds.is_empty() && a.answer.text.is_empty()),
-                f64::max,
-            );
+            let f1 = golds
+                .iter()
+                .map(|g| squad::f1(&a.answer.text, g, questions.reading.unanswerable))
+                .fold(
+                    f64::from(golds.is_empty() && a.answer.text.is_empty()),
+                    f64::max,
+                );
             ValidExample {
                 line: e.line,
                 text: e.question.clone(),
@@ -326,6 +329,7 @@ pub fn train_update(event: Event, notes: &mut Option<Vec<String>>) -> Option<Tra
             train_loss,
             evaluation,
             best,
+            ..
         } => TrainUpdate::Evaluated {
             epoch,
             train_loss,

@@ -6,7 +6,9 @@
 worker must fall back to burn's Flex backend. Each run: loads a tiny model through the fake
 Hub (download, cache list, delete) and from files, drops every malformed data file of the
 engine's corpus and checks its message, checks that markup in data stays text, trains one
-epoch, reads the metrics, predicts, exports, imports the export and predicts the same;
+epoch, reads the metrics, predicts, exports, imports the export and predicts the same; trains
+entity recognition and question answering (the SQuAD sample; a typed question answered, and
+the export's answer reproduced in Python);
 pre-trains a small language model in the Learn panel and shows its attention; and
 screenshots each panel into --out.
 
@@ -24,6 +26,7 @@ import shutil
 import sys
 import tempfile
 import time
+import zipfile
 from pathlib import Path
 
 from selenium import webdriver
@@ -182,6 +185,66 @@ def ner(mode, driver, app, fixtures_dir):
     app.el("predict-input").send_keys("alice went to london .")
     shown = app.wait("the entity view", lambda: "alice" in app.text("predict-output") and app.text("predict-output"), 60)
     log(mode, f"NER: one epoch, entity-level F1 {entity_f1}; prediction: {shown!r}")
+
+
+QA_PASSAGE = ("Alice went to Paris with Bob in 2019. The film they saw there was really good, "
+              "and the plot was great. Bob went to London the next year.")
+QA_QUESTION = "Who went to Paris?"
+
+
+def question_answering(mode, driver, app, fixtures_dir, downloads, out):
+    """Extractive question answering from a base model: the SQuAD sample (its questions with
+    the answers marked in their passages, and the windows they need at the chosen length), one
+    epoch of the tiny model, exact match and F1 with the worst answers marked, a question about
+    a pasted passage answered with its span marked, and the exported zip giving the same answer
+    in Python (tests/reference/qa_numpy.py: the tokenizers package's windows, the numpy BERT,
+    utils_qa's post-processing)."""
+    files = [fixtures_dir / "tiny-bert" / f for f in ("config.json", "model.safetensors", "vocab.txt")]
+    app.el("model-file-input").send_keys("\n".join(str(f) for f in files))
+    app.wait("the base model", lambda: "loaded local-model" in app.text("model-status"), 90)
+    driver.execute_script("arguments[0].click()", app.el("data-sample-qa"))
+    app.wait("the SQuAD sample", lambda: "extractive question answering" in app.panel_text("data")
+             and "No problems found." in app.text("data-problems"), 60)
+    assert driver.find_elements(By.CSS_SELECTOR, "#data .qa-preview mark.gold"), "no answer marked in a passage"
+    app.set_number("train-max-len", 64)
+    app.set_number("train-doc-stride", 16)
+    windows = app.wait("the window count", lambda: "At max length 64 and doc stride 16" in (t := app.text("data-windows")) and t, 10)
+    app.set_number("train-epochs", 1)
+    app.set_number("train-batch-size", 32)
+    app.set_number("train-lr", 0.001)
+    started = time.time()
+    driver.execute_script("arguments[0].click()", app.el("train-start"))
+    app.wait("QA training to finish", lambda: app.text("train-status") in ("done", "failed"), 900)
+    assert app.text("train-status") == "done", app.panel_text("train")
+    em, f1 = float(app.text("metric-exact-match")), float(app.text("metric-f1"))
+    assert 0.0 <= em <= f1 <= 100.0, (em, f1)
+    assert driver.find_elements(By.CSS_SELECTOR, "#evaluate [data-testid=qa-worst] mark.gold"), "no worst answer shown"
+    log(mode, f"QA: {windows}; one epoch in {time.time() - started:.0f}s: exact match {em}, F1 {f1}")
+
+    context = app.el("predict-context")
+    context.send_keys(QA_PASSAGE)
+    app.el("predict-input").send_keys(Keys.CONTROL, "a")
+    app.el("predict-input").send_keys(Keys.DELETE)
+    app.el("predict-input").send_keys(QA_QUESTION)
+    shown = app.wait("the answer", lambda: (t := app.text("qa-answer")) and "“" in t and t, 60)
+    marked = driver.find_element(By.CSS_SELECTOR, "#predict [data-testid=qa-passage] mark.answer").text
+    assert marked and marked in QA_PASSAGE and marked in shown, (marked, shown)
+
+    before = set(downloads.glob("*.zip"))
+    app.el("export-model").click()
+    zip_path = app.wait("the exported QA zip", lambda: next((p for p in downloads.glob("*.zip") if p not in before), None), 120)
+    app.wait("the download to complete", lambda: not list(downloads.glob("*.crdownload")), 60)
+    shutil.copy(zip_path, out / f"{mode}-qa-export.zip")
+    unzipped = Path(tempfile.mkdtemp(prefix="anneal-qa-"))
+    zipfile.ZipFile(zip_path).extractall(unzipped)
+    sys.path.insert(0, str(ROOT / "tests" / "reference"))
+    import qa_numpy  # noqa: E402  (numpy and tokenizers, in the test's venv)
+    reference = qa_numpy.answer(unzipped, QA_QUESTION, QA_PASSAGE, 64, 16)
+    assert reference["answer"] == marked, f"the app answered {marked!r}, the Python reference {reference}"
+    driver.execute_script("document.getElementById('predict').scrollIntoView()")
+    driver.find_element(By.ID, "predict").screenshot(str(out / f"{mode}-qa-predict.png"))
+    driver.find_element(By.ID, "evaluate").screenshot(str(out / f"{mode}-qa-evaluate.png"))
+    log(mode, f"QA: {QA_QUESTION!r} answered {marked!r}; the export answers the same in Python")
 
 
 def set_value(driver, element, value, event="change"):
@@ -549,6 +612,7 @@ def run(mode, dist, out):
         if mode == "webgpu":
             lost_device(driver, app, fixtures_dir, out)
         ner(mode, driver, app, fixtures_dir)
+        question_answering(mode, driver, app, fixtures_dir, downloads, out)
         learn(mode, driver, app, out)
         inside_and_worth(mode, driver, app, fixtures_dir, out)
     finally:

@@ -3,7 +3,8 @@
 
 Written from the Hugging Face `BertModel` definition (modeling_bert.py, eager attention), not
 from Anneal's code. Reads a model folder (config.json + model.safetensors) and a JSON request on
-stdin: {"input_ids": [[...], ...], "attention_mask": [[...], ...]}. Prints JSON:
+stdin: {"input_ids": [[...], ...], "attention_mask": [[...], ...]} (and optionally
+"token_type_ids", else all 0). Prints JSON:
 {"last_hidden_state": [batch][seq][hidden], "pooled": [batch][hidden] or null,
  "mean_pooled": [batch][hidden] (attention-masked mean, L2-normalised)}.
 
@@ -47,13 +48,14 @@ def linear(x, w, name):
     return x @ w[name + ".weight"].T + w[name + ".bias"]
 
 
-def forward(cfg, w, ids, mask):
+def forward(cfg, w, ids, mask, types=None):
     ids, mask = np.asarray(ids), np.asarray(mask, dtype=np.float64)
+    types = np.zeros_like(ids) if types is None else np.asarray(types)
     batch, seq = ids.shape
     eps = cfg.get("layer_norm_eps", 1e-12)
     x = (w["embeddings.word_embeddings.weight"][ids]
          + w["embeddings.position_embeddings.weight"][np.arange(seq)][None]
-         + w["embeddings.token_type_embeddings.weight"][np.zeros_like(ids)])
+         + w["embeddings.token_type_embeddings.weight"][types])
     x = layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"], eps)
     heads = cfg["num_attention_heads"]
     d = cfg["hidden_size"] // heads
@@ -84,7 +86,7 @@ def main():
     cfg = json.load(open(f"{model}/config.json"))
     w = load_safetensors(f"{model}/model.safetensors")
     req = json.load(sys.stdin)
-    x, pooled, mean = forward(cfg, w, req["input_ids"], req["attention_mask"])
+    x, pooled, mean = forward(cfg, w, req["input_ids"], req["attention_mask"], req.get("token_type_ids"))
     json.dump({"last_hidden_state": x.tolist(), "pooled": None if pooled is None else pooled.tolist(),
                "mean_pooled": mean.tolist()}, sys.stdout)
 
