@@ -71,6 +71,23 @@ impl TrainSettings {
 }
 
 impl TrainSettings {
+    /// [`validate`](Self::validate), and for question answering the doc stride too (it means
+    /// nothing to the other tasks, so it never stops their runs).
+    pub fn validate_for(
+        &self,
+        task: Option<super::Task>,
+        positions: Option<usize>,
+    ) -> Result<(), SettingsError> {
+        self.validate(positions)?;
+        if task == Some(super::Task::Qa) && 2 * self.stride() >= self.max_len {
+            return Err(SettingsError::DocStride {
+                asked: self.stride(),
+                max_len: self.max_len,
+            });
+        }
+        Ok(())
+    }
+
     /// The doc stride in tokens: the one set, or a third of the maximum length.
     pub fn stride(&self) -> usize {
         self.doc_stride.unwrap_or(self.max_len / 3)
@@ -94,12 +111,6 @@ impl TrainSettings {
             return Err(SettingsError::MaxLen {
                 asked: self.max_len,
                 positions: limit,
-            });
-        }
-        if 2 * self.stride() >= self.max_len {
-            return Err(SettingsError::DocStride {
-                asked: self.stride(),
-                max_len: self.max_len,
             });
         }
         if !unit(self.warmup_ratio) {
@@ -130,6 +141,31 @@ mod tests {
     }
 
     #[test]
+    fn the_doc_stride_is_checked_for_question_answering_only() {
+        let s = TrainSettings {
+            doc_stride: Some(64),
+            ..TrainSettings::default()
+        };
+        assert_eq!(
+            s.validate_for(Some(crate::shared::Task::Classify), Some(512)),
+            Ok(())
+        );
+        let err = s
+            .validate_for(Some(crate::shared::Task::Qa), Some(512))
+            .unwrap_err();
+        assert_eq!(err.setting(), Setting::DocStride);
+        assert_eq!(
+            err.to_string(),
+            "must be below half the maximum length (128 tokens), found 64"
+        );
+        let default = TrainSettings::default();
+        assert_eq!(
+            default.validate_for(Some(crate::shared::Task::Qa), Some(512)),
+            Ok(())
+        );
+    }
+
+    #[test]
     fn the_defaults_are_valid() {
         assert_eq!(TrainSettings::default().validate(Some(512)), Ok(()));
         assert_eq!(TrainSettings::default().validate(None), Ok(()));
@@ -146,7 +182,6 @@ mod tests {
             (with(|s| s.lr = f64::INFINITY), Setting::LearningRate),
             (with(|s| s.max_len = 513), Setting::MaxLen),
             (with(|s| s.max_len = 4), Setting::MaxLen),
-            (with(|s| s.doc_stride = Some(64)), Setting::DocStride),
             (with(|s| s.warmup_ratio = 1.0), Setting::Warmup),
             (with(|s| s.weight_decay = -0.1), Setting::WeightDecay),
             (with(|s| s.valid_fraction = 0.0), Setting::ValidFraction),

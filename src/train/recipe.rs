@@ -72,7 +72,7 @@ pub fn plan(
     files: &ModelFiles,
     settings: &TrainSettings,
 ) -> Result<Plan, RecipeError> {
-    settings.validate(Some(files.config.max_len()))?;
+    settings.validate_for(Some(train.examples.task()), Some(files.config.max_len()))?;
     settings
         .adaptation
         .validate(Some(files.config.num_hidden_layers))?;

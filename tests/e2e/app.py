@@ -230,6 +230,7 @@ def question_answering(mode, driver, app, fixtures_dir, downloads, out):
     marked = driver.find_element(By.CSS_SELECTOR, "#predict [data-testid=qa-passage] mark.answer").text
     assert marked and marked in QA_PASSAGE and marked in shown, (marked, shown)
 
+    assert "AutoModelForQuestionAnswering" in app.text("export-python"), app.text("export-python")
     before = set(downloads.glob("*.zip"))
     app.el("export-model").click()
     zip_path = app.wait("the exported QA zip", lambda: next((p for p in downloads.glob("*.zip") if p not in before), None), 120)
@@ -239,7 +240,8 @@ def question_answering(mode, driver, app, fixtures_dir, downloads, out):
     zipfile.ZipFile(zip_path).extractall(unzipped)
     sys.path.insert(0, str(ROOT / "tests" / "reference"))
     import qa_numpy  # noqa: E402  (numpy and tokenizers, in the test's venv)
-    reference = qa_numpy.answer(unzipped, QA_QUESTION, QA_PASSAGE, 64, 16)
+    folder = next(unzipped.rglob("config.json")).parent  # the zip holds one folder
+    reference = qa_numpy.answer(folder, QA_QUESTION, QA_PASSAGE, 64, 16)
     assert reference["answer"] == marked, f"the app answered {marked!r}, the Python reference {reference}"
     driver.execute_script("document.getElementById('predict').scrollIntoView()")
     driver.find_element(By.ID, "predict").screenshot(str(out / f"{mode}-qa-predict.png"))

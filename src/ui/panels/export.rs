@@ -4,10 +4,10 @@ use leptos::prelude::*;
 use web_sys::HtmlInputElement;
 
 use super::model::load_files;
-use crate::protocol::ToWorker;
+use crate::protocol::{Task, ToWorker};
 use crate::ui::components::Panel;
 use crate::ui::download;
-use crate::ui::state::{ExportArea, ModelArea, RunArea, can_predict};
+use crate::ui::state::{ExportArea, ModelArea, RunArea, can_predict, tuned_task};
 use crate::ui::worker::send;
 
 /// The export panel.
@@ -16,6 +16,12 @@ pub fn ExportPanel() -> impl IntoView {
     let area = expect_context::<ExportArea>();
     let (model, run) = (expect_context::<ModelArea>(), expect_context::<RunArea>());
     let ready = move || can_predict(model, run);
+    // The class that loads the model in transformers, by its task.
+    let class = move || match tuned_task(model, run) {
+        Some(Task::Ner) => "AutoModelForTokenClassification",
+        Some(Task::Qa) => "AutoModelForQuestionAnswering",
+        _ => "AutoModelForSequenceClassification",
+    };
     view! {
         <Panel id="export" number=6 title="Export" purpose="Take the model home: a zip of config.json, model.safetensors and the tokenizer files (tokenizer.json, tokenizer_config.json and the base model's others), the same files a command-line export holds, that Python transformers loads as is.">
             <div class="row">
@@ -34,10 +40,10 @@ pub fn ExportPanel() -> impl IntoView {
                 </label>
             </div>
             <p class="status" role="status">{move || area.message.get()}</p>
-            <pre class="code">"from transformers import AutoModelForSequenceClassification, AutoTokenizer
-model = AutoModelForSequenceClassification.from_pretrained(\"path/to/unzipped-folder\")
-tokenizer = AutoTokenizer.from_pretrained(\"path/to/unzipped-folder\")"</pre>
-            <p class="hint">"For NER models use AutoModelForTokenClassification. Fine-tuned models are also kept in this browser (Model panel)."</p>
+            <pre class="code" data-testid="export-python">{move || format!("from transformers import {0}, AutoTokenizer
+model = {0}.from_pretrained(\"path/to/unzipped-folder\")
+tokenizer = AutoTokenizer.from_pretrained(\"path/to/unzipped-folder\")", class())}</pre>
+            <p class="hint">"Classifiers load with AutoModelForSequenceClassification, NER models with AutoModelForTokenClassification, question answering with AutoModelForQuestionAnswering. Fine-tuned models are also kept in this browser (Model panel)."</p>
         </Panel>
     }
 }

@@ -24,6 +24,7 @@ fn SettingField(
     set: fn(&mut TrainSettings, &str) -> bool,
 ) -> impl IntoView {
     let (run, model) = (expect_context::<RunArea>(), expect_context::<ModelArea>());
+    let data = expect_context::<DataArea>();
     let error = RwSignal::new(None::<String>);
     let term = setting_label(setting);
     view! {
@@ -35,7 +36,7 @@ fn SettingField(
                     let value = event_target_value(&ev);
                     let mut next = run.settings.get_untracked();
                     let problem = if set(&mut next, value.trim()) {
-                        next.validate(model.positions()).err().filter(|e| e.setting() == setting).map(|e| setting_message(&e))
+                        next.validate_for(data.task(), model.positions()).err().filter(|e| e.setting() == setting).map(|e| setting_message(&e))
                     } else {
                         Some(format!("{term} must be a number"))
                     };
@@ -57,8 +58,11 @@ pub fn TrainPanel() -> impl IntoView {
     );
     let settings_error = move || {
         let positions = model.positions();
-        run.settings
-            .with(|s| s.validate(positions).err().map(|e| setting_message(&e)))
+        run.settings.with(|s| {
+            s.validate_for(data.task(), positions)
+                .err()
+                .map(|e| setting_message(&e))
+        })
     };
     let missing = move || {
         if model.model.with(Option::is_none) {
@@ -134,7 +138,7 @@ fn SettingFields() -> impl IntoView {
                 get={|s| s.lr.to_string()} set={|s, v| v.parse().map(|x| s.lr = x).is_ok()} />
             <SettingField setting=Setting::MaxLen testid="train-max-len" step="8" text="Longest input in tokens (word pieces); longer texts are cut. Batches are padded only to their longest text, so a short text costs no more."
                 get={|s| s.max_len.to_string()} set={|s, v| v.parse().map(|x| s.max_len = x).is_ok()} />
-            {move || (data.data.with(|d| d.as_ref().and_then(|d| d.task)) == Some(Task::Qa)).then(|| view! {
+            {move || (data.task() == Some(Task::Qa)).then(|| view! {
                 <SettingField setting=Setting::DocStride testid="train-doc-stride" step="8" text="Question answering: a passage longer than the maximum length is read in overlapping windows; this is how many tokens each window shares with the one before, so an answer cut by one window's edge is whole in the next."
                     get={|s| s.stride().to_string()} set={|s, v| v.parse().map(|x| s.doc_stride = Some(x)).is_ok()} />
             })}

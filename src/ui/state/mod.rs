@@ -104,6 +104,11 @@ impl DataArea {
         }));
     }
 
+    /// The task of the parsed file, if one is loaded (tracked).
+    pub fn task(&self) -> Option<crate::protocol::Task> {
+        self.data.with(|d| d.as_ref().and_then(|d| d.task))
+    }
+
     /// Data that a run can start from (tracked).
     pub fn usable(&self) -> bool {
         self.data
