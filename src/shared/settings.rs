@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adaptation::Adaptation;
 use super::settings_error::{MIN_MAX_LEN, SettingsError};
+use super::task::Task;
 
 /// Fine-tuning settings: one type for the command line, the browser's Train panel and the
 /// worker, with one set of defaults (the README's table says why each is what it is).
@@ -75,11 +76,11 @@ impl TrainSettings {
     /// nothing to the other tasks, so it never stops their runs).
     pub fn validate_for(
         &self,
-        task: Option<super::Task>,
+        task: Option<Task>,
         positions: Option<usize>,
     ) -> Result<(), SettingsError> {
         self.validate(positions)?;
-        if task == Some(super::Task::Qa) && 2 * self.stride() >= self.max_len {
+        if task == Some(Task::Qa) && 2 * self.stride() >= self.max_len {
             return Err(SettingsError::DocStride {
                 asked: self.stride(),
                 max_len: self.max_len,
