@@ -229,6 +229,7 @@ async fn minilm_gradients_on_webgpu_match_the_cpu() {
             Features {
                 ids,
                 labels: vec![i % 2],
+                type_ids: Vec::new(),
             }
         })
         .collect();
