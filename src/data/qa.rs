@@ -229,8 +229,9 @@ fn candidates(windows: &[(&Window, &WindowLogits)], reading: &Reading) -> (Vec<S
             null = Some(null_here);
         }
         let offsets = &window.offsets;
+        let best_ends = top(ends, reading.n_best);
         for &s in &top(starts, reading.n_best) {
-            for &e in &top(ends, reading.n_best) {
+            for &e in &best_ends {
                 let (Some(Some(a)), Some(Some(b))) = (offsets.get(s), offsets.get(e)) else {
                     continue;
                 };

@@ -75,8 +75,7 @@ pub fn parse_squad_json(name: &str, bytes: &[u8]) -> Result<Parsed, DataError> {
         .get("data")
         .and_then(Value::as_array)
         .ok_or_else(|| file_error("no \"data\" list: not a SQuAD file".into()))?;
-    let locator = IdLines::new(bytes);
-    let mut occurrences: HashMap<String, usize> = HashMap::new();
+    let mut locator = IdLines::new(bytes);
     let mut raws = Vec::new();
     let mut problems = Vec::new();
     for (a, article) in data.iter().enumerate() {
@@ -101,11 +100,7 @@ pub fn parse_squad_json(name: &str, bytes: &[u8]) -> Result<Parsed, DataError> {
             };
             for (q, qa) in qas.iter().enumerate() {
                 let id = qa.get("id").and_then(id_text);
-                let line = id.as_deref().map_or(1, |id| {
-                    let nth = occurrences.entry(id.to_string()).or_default();
-                    *nth += 1;
-                    locator.line(id, *nth - 1)
-                });
+                let line = id.as_deref().map_or(1, |id| locator.next(id));
                 let impossible = qa.get("is_impossible").and_then(Value::as_bool);
                 let answers = match (impossible, qa.get("answers")) {
                     (Some(true), _) => Vec::new(),
@@ -162,34 +157,39 @@ fn id_text(v: &Value) -> Option<String> {
     }
 }
 
-/// The line of each question id in a JSON file (its first occurrence as a JSON string).
+/// The line of each question id in a JSON file. Questions are read in file order, so each id
+/// is looked for after the previous one: one pass over the file in all (a repeated id finds
+/// its own line).
 struct IdLines<'a> {
     text: &'a [u8],
     newlines: Vec<usize>,
+    cursor: usize,
 }
 
 impl<'a> IdLines<'a> {
     fn new(text: &'a [u8]) -> Self {
         let newlines = (0..text.len()).filter(|&i| text[i] == b'\n').collect();
-        Self { text, newlines }
+        Self {
+            text,
+            newlines,
+            cursor: 0,
+        }
     }
 
-    /// The line of the `nth` (from 0) occurrence of `id` as a JSON string.
-    fn line(&self, id: &str, nth: usize) -> usize {
+    /// The line of `id`'s next occurrence as a JSON string (the last one found if none is).
+    fn next(&mut self, id: &str) -> usize {
         if self.newlines.is_empty() {
             return 1;
         }
         let needle = serde_json::to_string(id).unwrap_or_default();
-        let (mut from, mut at) = (0, 0);
-        for _ in 0..=nth {
-            match memchr_find(&self.text[from..], needle.as_bytes()) {
-                Some(i) => {
-                    at = from + i;
-                    from = at + needle.len();
-                }
-                None => break,
+        let at = match memchr_find(&self.text[self.cursor..], needle.as_bytes()) {
+            Some(i) => {
+                let at = self.cursor + i;
+                self.cursor = at + needle.len();
+                at
             }
-        }
+            None => self.cursor,
+        };
         self.newlines.partition_point(|&n| n < at) + 1
     }
 }

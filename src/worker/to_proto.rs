@@ -120,11 +120,16 @@ fn qa_lengths(examples: &Examples, tokenizer: &TextTokenizer) -> Option<QaLength
         return None;
     };
     let count = |t: &str| tokenizer.raw_ids(t, false).map(|ids| ids.len()).ok();
-    let lengths = v
-        .iter()
-        .map(|e| Some((count(&e.question)?, count(&e.context)?)))
-        .collect::<Option<Vec<_>>>()?;
-    let passages: std::collections::BTreeSet<&str> = v.iter().map(|e| e.context.as_str()).collect();
+    // A passage is tokenized once, however many questions ask about it (SQuAD: about five).
+    let mut passages: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut lengths = Vec::with_capacity(v.len());
+    for e in v {
+        let p = match passages.get(e.context.as_str()) {
+            Some(&p) => p,
+            None => *passages.entry(&e.context).or_insert(count(&e.context)?),
+        };
+        lengths.push((count(&e.question)?, p));
+    }
     Some(QaLengths {
         added: tokenizer.pair_special_tokens(),
         lengths,
