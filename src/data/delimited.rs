@@ -148,6 +148,50 @@ fn headers(name: &str, reader: &mut Reader<&[u8]>) -> Result<Vec<String>, DataEr
         .collect())
 }
 
+/// Calls `f` with each row after the header, blank ones left out: its first line, its last
+/// (later when a quoted field holds line breaks), and its fields or why it cannot be read. The
+/// one reader of rows for the delimited parsers (classification here, question answering in
+/// `squad.rs`).
+pub(super) fn each_row(
+    lines: &Lines,
+    reader: &mut Reader<&[u8]>,
+    mut f: impl FnMut(usize, usize, Result<&ByteRecord, String>),
+) {
+    let mut record = ByteRecord::new();
+    loop {
+        let line = lines.of(reader.position());
+        match reader.read_byte_record(&mut record) {
+            Ok(false) => break,
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(line, |p| lines.of(p));
+                f(line, line, Err(format!("unreadable CSV: {e}")));
+                match e.kind() {
+                    csv::ErrorKind::Io(_) => break,
+                    _ => continue,
+                }
+            }
+        }
+        let line = record.position().map_or(line, |p| lines.of(p));
+        let last = lines.last(reader.position().byte()).max(line);
+        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
+            continue; // a blank line
+        }
+        f(line, last, Ok(&record));
+    }
+}
+
+/// A problem of a row that runs over several lines says so: a closing quote may be missing.
+pub(super) fn runs_on(message: String, line: usize, last: usize) -> String {
+    if last > line {
+        format!(
+            "{message} (this row runs on to line {last}: a quoted field holds line breaks; is a closing quote missing?)"
+        )
+    } else {
+        message
+    }
+}
+
 /// Reads a CSV (`delimiter` `,`) or TSV (`\t`) file with a header.
 pub(super) fn parse(
     name: &str,
@@ -171,49 +215,23 @@ pub(super) fn parse(
     };
     let lines = Lines::new(bytes);
     let (mut examples, mut problems, mut spans, mut rows) = (Vec::new(), Vec::new(), vec![], 0);
-    let mut record = ByteRecord::new();
-    loop {
-        let line = lines.of(reader.position());
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                let line = e.position().map_or(line, |p| lines.of(p));
-                rows += 1;
-                problems.push(Problem {
-                    line,
-                    message: format!("unreadable CSV: {e}"),
-                });
-                match e.kind() {
-                    csv::ErrorKind::Io(_) => break,
-                    _ => continue,
-                }
-            }
-        }
-        let line = record.position().map_or(line, |p| lines.of(p));
-        let last = lines.last(reader.position().byte()).max(line);
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue; // a blank line
-        }
+    each_row(&lines, &mut reader, |line, last, record| {
         rows += 1;
         if last > line {
             spans.push((line, last));
         }
-        match layout.read(&record) {
+        match record.and_then(|r| layout.read(r)) {
             Ok((text, label)) => examples.push(TextExample {
                 text,
                 label: label.trim().to_string(),
                 line,
             }),
-            Err(m) if last > line => problems.push(Problem {
+            Err(message) => problems.push(Problem {
                 line,
-                message: format!(
-                    "{m} (this row runs on to line {last}: a quoted field holds line breaks; is a closing quote missing?)"
-                ),
+                message: runs_on(message, line, last),
             }),
-            Err(message) => problems.push(Problem { line, message }),
         }
-    }
+    });
     let multiline = judge_multiline(&lines, &spans, delimiter, &examples);
     Ok(Parsed {
         file: name.to_string(),

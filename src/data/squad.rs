@@ -14,9 +14,10 @@ use std::collections::HashMap;
 use csv::ByteRecord;
 use serde_json::{Map, Value};
 
-use super::delimited::Lines;
+use super::delimited::{Lines, each_row, runs_on};
 use super::parsed::{
-    Answer, DataError, Examples, Parsed, Problem, QaExample, lines as file_lines, record_lines,
+    Answer, DataError, Examples, MultiLine, Parsed, Problem, QaExample, lines as file_lines,
+    record_lines,
 };
 
 /// Column names (or JSON keys) of a flat question-answering file.
@@ -287,51 +288,33 @@ pub fn parse_qa_delimited(name: &str, bytes: &[u8], delimiter: u8) -> Result<Par
     let (headers, [id_at, question_at, context_at, text_at, start_at]) =
         qa_columns(name, &mut reader)?;
     let lines = Lines::new(bytes);
-    let (mut raws, mut problems, mut rows) = (Vec::new(), Vec::new(), 0);
-    let mut record = ByteRecord::new();
-    loop {
-        let line = lines.of(reader.position());
-        match reader.read_byte_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
-            Err(e) => {
-                rows += 1;
-                problems.push(Problem {
-                    line: e.position().map_or(line, |p| lines.of(p)),
-                    message: format!("unreadable CSV: {e}"),
-                });
-                match e.kind() {
-                    csv::ErrorKind::Io(_) => break,
-                    _ => continue,
-                }
-            }
-        }
-        let line = record.position().map_or(line, |p| lines.of(p));
-        if record.iter().all(|f| f.iter().all(u8::is_ascii_whitespace)) {
-            continue;
-        }
+    let (mut raws, mut problems, mut rows, mut multiline) = (Vec::new(), Vec::new(), 0, vec![]);
+    each_row(&lines, &mut reader, |line, last, record| {
         rows += 1;
-        if record.len() > headers.len() {
-            problems.push(Problem {
-                line,
-                message: format!(
+        if last > line {
+            multiline.push(MultiLine {
+                first: line,
+                last,
+                warning: None,
+            });
+        }
+        let read = |record: &ByteRecord| -> Result<Raw, String> {
+            if record.len() > headers.len() {
+                return Err(format!(
                     "has {} fields but the header has {}: put texts holding a {} in double quotes",
                     record.len(),
                     headers.len(),
                     if delimiter == b'\t' { "tab" } else { "comma" }
-                ),
-            });
-            continue;
-        }
-        let field = |i: Option<usize>| -> Result<String, String> {
-            match i.and_then(|i| record.get(i)) {
-                Some(raw) => std::str::from_utf8(raw)
-                    .map(str::to_string)
-                    .map_err(|_| format!("column {} is not valid UTF-8", i.unwrap_or(0) + 1)),
-                None => Ok(String::new()),
+                ));
             }
-        };
-        let read = || -> Result<Raw, String> {
+            let field = |i: Option<usize>| -> Result<String, String> {
+                match i.and_then(|i| record.get(i)) {
+                    Some(raw) => std::str::from_utf8(raw)
+                        .map(str::to_string)
+                        .map_err(|_| format!("column {} is not valid UTF-8", i.unwrap_or(0) + 1)),
+                    None => Ok(String::new()),
+                }
+            };
             let answer = field(text_at)?;
             let start = field(start_at)?;
             let start = (!start.trim().is_empty()).then_some(Value::String(start));
@@ -344,12 +327,17 @@ pub fn parse_qa_delimited(name: &str, bytes: &[u8], delimiter: u8) -> Result<Par
                 needs_answer: false,
             })
         };
-        match read() {
+        match record.and_then(read) {
             Ok(raw) => raws.push(raw),
-            Err(message) => problems.push(Problem { line, message }),
+            Err(message) => problems.push(Problem {
+                line,
+                message: runs_on(message, line, last),
+            }),
         }
-    }
-    Ok(finish(name, raws, problems, rows, false))
+    });
+    let mut parsed = finish(name, raws, problems, rows, false);
+    parsed.multiline = multiline;
+    Ok(parsed)
 }
 
 /// The header's names, and where each of [`QA_COLUMNS`] is (the question and the context must
