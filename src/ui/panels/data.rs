@@ -7,7 +7,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
-use crate::protocol::{ColumnChoice, DataSummary, RowSpan, Task, ToWorker};
+use crate::protocol::{ColumnChoice, DataSummary, LineProblem, RowSpan, Task, ToWorker};
 use crate::ui::components::{Bar, Panel, Tip, passage};
 use crate::ui::download;
 use crate::ui::state::{DataArea, RunArea};
@@ -163,16 +163,7 @@ fn DataSummaryView(source: Source) -> impl IntoView {
                     {d.labels.iter().map(|(l, n)| view! { <Bar label=format!("{l} ({n})") value=*n as f32 / total as f32 /> }).collect_view()}
                 </div>
                 <ul class="notes">{d.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
-                <div data-testid="data-problems" class="problems">
-                    {if d.problems.is_empty() {
-                        view! { <p class="ok">"No problems found."</p> }.into_any()
-                    } else {
-                        view! {
-                            <p class="warn">{format!("{} problem(s). Training uses only the valid rows when the box below is ticked.", d.problems.len())}</p>
-                            <ul>{d.problems.iter().map(|p| view! { <li><b>{format!("line {}: ", p.line)}</b>{p.message.clone()}</li> }).collect_view()}</ul>
-                        }.into_any()
-                    }}
-                </div>
+                <Problems problems=d.problems.clone() unit="rows" />
                 <table class="preview">
                     <thead><tr><th>"Line"</th><th>"Text"</th><th>{if ner { "Tags" } else { "Label" }}</th></tr></thead>
                     <tbody>{d.preview.iter().map(|r| view! { <tr><td>{r.line}</td><td>{r.text.clone()}</td><td>{r.label.clone()}</td></tr> }).collect_view()}</tbody>
@@ -222,18 +213,10 @@ fn QaSummary(d: DataSummary) -> impl IntoView {
             <h3>{d.file.clone()}</h3>
             <p data-testid="data-counts">{format!("{} questions read: {} kept, {} skipped · task: {}", d.rows, d.examples, d.rows.saturating_sub(d.examples), Task::Qa.describe())}</p>
             {d.qa.as_ref().map(|l| view! { <p>{format!("{} passages · {} question(s) without an answer", l.passages, l.unanswerable)}</p> })}
+            <MultiLineRows spans=d.multiline.clone() />
             <p data-testid="data-windows">{move || windows().unwrap_or_else(|| "Load a model to see the questions' lengths in its tokens.".into())}</p>
             <ul class="notes">{d.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
-            <div data-testid="data-problems" class="problems">
-                {if d.problems.is_empty() {
-                    view! { <p class="ok">"No problems found."</p> }.into_any()
-                } else {
-                    view! {
-                        <p class="warn">{format!("{} problem(s). Training uses only the valid questions when the box below is ticked.", d.problems.len())}</p>
-                        <ul>{d.problems.iter().map(|p| view! { <li><b>{format!("line {}: ", p.line)}</b>{p.message.clone()}</li> }).collect_view()}</ul>
-                    }.into_any()
-                }}
-            </div>
+            <Problems problems=d.problems.clone() unit="questions" />
             <ol class="qa-preview" data-testid="qa-preview">{d.preview.iter().enumerate().map(|(i, r)| {
                 let spans: Vec<(usize, usize, &'static str)> = r.spans.iter().map(|&(s, e)| (s, e, "gold")).collect();
                 let tokens = row_tokens.as_ref().and_then(|l| l.lengths.get(i)).map(|(q, p)| format!(" · {q} + {p} tokens"));
@@ -246,6 +229,24 @@ fn QaSummary(d: DataSummary) -> impl IntoView {
                 }
             }).collect_view()}</ol>
             <SplitControls />
+        </div>
+    }
+}
+
+/// Every problem of a file with its line, or that there is none; `unit` names what training
+/// keeps (rows, questions).
+#[component]
+fn Problems(problems: Vec<LineProblem>, unit: &'static str) -> impl IntoView {
+    view! {
+        <div data-testid="data-problems" class="problems">
+            {if problems.is_empty() {
+                view! { <p class="ok">"No problems found."</p> }.into_any()
+            } else {
+                view! {
+                    <p class="warn">{format!("{} problem(s). Training uses only the valid {unit} when the box below is ticked.", problems.len())}</p>
+                    <ul>{problems.iter().map(|p| view! { <li><b>{format!("line {}: ", p.line)}</b>{p.message.clone()}</li> }).collect_view()}</ul>
+                }.into_any()
+            }}
         </div>
     }
 }
