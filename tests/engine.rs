@@ -17,6 +17,8 @@ mod lm;
 mod lora;
 #[path = "engine/qa.rs"]
 mod qa;
+#[path = "engine/trajectory.rs"]
+mod trajectory;
 
 use std::path::PathBuf;
 use std::process::Command;
