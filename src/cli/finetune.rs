@@ -12,9 +12,11 @@ use super::shell::{
 use crate::checkpoint::write::{Trained, folder_files};
 use crate::model::{BertClassifier, BertConfig};
 use crate::runtime::DeviceChoice;
-use crate::shared::{Adaptation, LoraSettings, LoraTargets, Setting, TrainSettings};
+use crate::shared::{
+    Adaptation, BestBy, Diagnosis, LoraSettings, LoraTargets, Setting, TrainSettings, diagnose,
+};
 use crate::train::recipe::{self, Plan, RecipeError};
-use crate::train::{Evaluation, Event, Outcome, fine_tune};
+use crate::train::{Evaluation, Event, Outcome, epoch_losses, fine_tune};
 
 #[derive(Args, Debug, Clone)]
 pub struct FinetuneArgs {
@@ -68,9 +70,13 @@ pub struct TuneArgs {
     /// Seed of the split, the order of examples and the new head.
     #[arg(long, default_value_t = DEFAULTS.seed)]
     seed: u64,
-    /// Stop after this many epochs without a better validation score.
+    /// Stop after this many epochs without a better validation score (or loss: --best-by).
     #[arg(long)]
     patience: Option<usize>,
+    /// What picks the kept epoch and what --patience waits on: score (the validation score)
+    /// or loss (the validation loss).
+    #[arg(long, default_value = "score")]
+    best_by: BestBy,
     /// AdamW weight decay.
     #[arg(long, default_value_t = DEFAULTS.weight_decay)]
     weight_decay: f64,
@@ -149,6 +155,7 @@ impl TuneArgs {
             valid_fraction: self.valid_fraction,
             seed: self.seed,
             patience: self.patience,
+            best_by: self.best_by,
             skip_invalid: self.skip_invalid,
             adaptation: self.adapt.adaptation(),
             ..TrainSettings::default()
@@ -267,11 +274,13 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
     // Counted on the training device, where frozen parameters are marked as such.
     let trainable = model.trainable_parameters();
     let (outcome, history) = train_with_progress(model, &plan)?;
+    let fit = diagnose(&epoch_losses(&history), outcome.best_epoch);
     let run = Run {
         plan: &plan,
         config: &config,
         outcome: &outcome,
         history,
+        fit: &fit,
         device: &picked.description,
         trainable,
     };
@@ -280,6 +289,7 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
         Some(e) => eprintln!("kept epoch {}: {}", outcome.best_epoch, summary(e)),
         None => eprintln!("kept the last good weights (no completed epoch)"),
     }
+    eprintln!("{}", fit.sentence);
     eprintln!("saved to {}", args.out.display());
     Ok(())
 }
@@ -313,12 +323,13 @@ fn train_with_progress(
             Event::Evaluated {
                 epoch,
                 train_loss,
+                valid_loss,
                 evaluation,
                 best,
                 epoch_s,
             } => {
                 say(format!(
-                    "epoch {epoch} ({epoch_s:.0} s): train loss {train_loss:.4}, {}{}",
+                    "epoch {epoch} ({epoch_s:.0} s): train loss {train_loss:.4}, validation loss {valid_loss:.4}, {}{}",
                     summary(evaluation),
                     if *best { " (best so far)" } else { "" }
                 ));
@@ -347,6 +358,8 @@ struct Run<'a> {
     config: &'a BertConfig,
     outcome: &'a Outcome,
     history: Vec<Event>,
+    /// What the epochs' losses show.
+    fit: &'a Diagnosis,
     device: &'a str,
     /// Parameters that trained, and all of them.
     trainable: (usize, usize),
@@ -360,6 +373,7 @@ fn save(args: &FinetuneArgs, dir: &ModelDir, run: Run) -> Result<(), String> {
         config,
         outcome,
         history,
+        fit,
         device,
         trainable: (trainable, all),
     } = run;
@@ -394,6 +408,7 @@ fn save(args: &FinetuneArgs, dir: &ModelDir, run: Run) -> Result<(), String> {
         "best_epoch": outcome.best_epoch,
         "evaluation": outcome.evaluation,
         "stopped": outcome.stopped,
+        "fit": fit,
         "history": history,
     });
     write(

@@ -22,10 +22,10 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::shared::speed::{SpeedCase, Timing, Workload};
 pub use crate::shared::{
-    Adaptation, Architecture, CompareProgress, CompareSettings, Comparison, LabelCount, LmStart,
-    LoraSettings, LoraTargets, Objective, PretrainSetting, PretrainSettings, PretrainSettingsError,
-    ProbeSpec, SampleSettings, Scores, Setting, SettingsError, StartKind, StepStats, Task,
-    TrainSettings, Vocabulary,
+    Adaptation, Architecture, BestBy, CompareProgress, CompareSettings, Comparison, Diagnosis,
+    EpochLoss, LabelCount, LmStart, LoraSettings, LoraTargets, Objective, PretrainSetting,
+    PretrainSettings, PretrainSettingsError, ProbeSpec, SampleSettings, Scores, Setting,
+    SettingsError, StartKind, StepStats, Task, TrainSettings, Verdict, Vocabulary, diagnose,
 };
 pub use estimate::{
     DeviceLimits, DoesNotFit, check_fit, trainable_parameters, training_memory_bytes,
@@ -441,6 +441,9 @@ pub enum TrainUpdate {
         epoch: usize,
         /// Mean training loss.
         train_loss: f64,
+        /// Validation loss after the epoch.
+        #[serde(default)]
+        valid_loss: f64,
         /// Validation scores.
         report: Report,
         /// Best so far (kept).

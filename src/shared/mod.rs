@@ -3,7 +3,7 @@
 //! their one set of defaults and one `validate()` (`settings`, its typed error in
 //! `settings_error`), what of a model trains
 //! (`adaptation`), what a run reports (`progress`), a new model's shape and vocabulary
-//! (`architecture`), pre-training settings (`pretrain`), the comparison of starts (`compare`),
+//! (`architecture`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of starts (`compare`),
 //! the speed test's cases (`speed`) and the one seeded generator (`rng`).
 //!
 //! Architecture invariant: this module depends on serde and thiserror only, so the UI (which
@@ -14,6 +14,7 @@
 pub mod adaptation;
 pub mod architecture;
 pub mod compare;
+pub mod fit;
 pub mod pretrain;
 pub mod progress;
 pub mod rng;
@@ -28,6 +29,7 @@ pub use compare::{
     CompareProgress, CompareSettings, CompareSettingsError, Comparison, DataAdvantage, LabelCount,
     StartKind, StartScores, Starts,
 };
+pub use fit::{BestBy, Diagnosis, EpochLoss, Verdict, diagnose};
 pub use pretrain::{
     LmStart, Objective, PretrainSetting, PretrainSettings, PretrainSettingsError, ProbeSpec,
     SampleSettings,

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::adaptation::Adaptation;
+use super::fit::BestBy;
 use super::settings_error::{MIN_MAX_LEN, SettingsError};
 use super::task::Task;
 
@@ -38,8 +39,12 @@ pub struct TrainSettings {
     pub valid_fraction: f64,
     /// Seed of the split, the example order and the new head. Default 42.
     pub seed: u64,
-    /// Stop after this many epochs without a better validation score. Default: never.
+    /// Stop after this many epochs without a better validation score (or loss, as
+    /// [`best_by`](Self::best_by) says). Default: never.
     pub patience: Option<usize>,
+    /// What picks the kept epoch and what patience waits on: the validation score (default)
+    /// or the validation loss.
+    pub best_by: BestBy,
     /// Train on the valid rows of a file with problems instead of refusing it. Default: no,
     /// nothing is left out unless the person says so.
     pub skip_invalid: bool,
@@ -66,6 +71,7 @@ impl TrainSettings {
         valid_fraction: 0.1,
         seed: 42,
         patience: None,
+        best_by: BestBy::Score,
         skip_invalid: false,
         adaptation: Adaptation::FULL,
     };

@@ -266,7 +266,7 @@ impl Shared<'_> {
             Some(e) => e,
             None => {
                 let batch = self.settings.finetune.batch_size;
-                plan.data.evaluate(&outcome.model, batch).await?
+                plan.data.evaluate(&outcome.model, batch).await?.0
             }
         };
         Ok(Some(evaluation.headline()))

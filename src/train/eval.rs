@@ -51,11 +51,61 @@ pub async fn evaluate_qa(
     batch_size: usize,
     pad_id: u32,
 ) -> Result<(QaReport, Vec<Answered>), ReadbackError> {
+    let (report, answers, _) = validate_qa(model, features, questions, batch_size, pad_id).await?;
+    Ok((report, answers))
+}
+
+/// [`evaluate_qa`], and the mean loss of the windows ([`span_loss`]).
+pub async fn validate_qa(
+    model: &BertClassifier,
+    features: &[Features],
+    questions: &Questions,
+    batch_size: usize,
+    pad_id: u32,
+) -> Result<(QaReport, Vec<Answered>, f64), ReadbackError> {
     let logits = span_logits(model, features, batch_size, pad_id).await?;
     let answers = questions.answers(&logits);
     let spans: Vec<_> = answers.iter().map(|a| a.answer.clone()).collect();
     let report = squad_report(&questions.examples, &spans, questions.reading.unanswerable);
-    Ok((report, answers))
+    Ok((report, answers, span_loss(features, &logits)))
+}
+
+/// Mean over windows of the start's and the end's cross-entropy, each over the window's own
+/// positions (the training loss also spreads probability over a batch's padding; a
+/// validation loss should not depend on how the windows were batched).
+pub fn span_loss(features: &[Features], logits: &[(Vec<f32>, Vec<f32>)]) -> f64 {
+    let nll = |row: &[f32], at: i64| {
+        let max = row.iter().fold(f32::NEG_INFINITY, |m, &x| m.max(x)) as f64;
+        let sum: f64 = row.iter().map(|&x| (x as f64 - max).exp()).sum();
+        max + sum.ln() - row[at as usize] as f64
+    };
+    let total: f64 = features
+        .iter()
+        .zip(logits)
+        .map(|(f, (start, end))| (nll(start, f.labels[0]) + nll(end, f.labels[1])) / 2.0)
+        .sum();
+    total / features.len().max(1) as f64
+}
+
+/// Mean negative log-likelihood of the gold labels under `probs` (as
+/// [`predict_probabilities`] returns them), over the labels that count: per example for
+/// classification, per scored token for NER (the training loss's definition).
+pub fn label_loss(features: &[Features], probs: &[Vec<Vec<f32>>], task: Task) -> f64 {
+    let (mut total, mut n) = (0.0, 0usize);
+    for (f, p) in features.iter().zip(probs) {
+        let labels: &[i64] = match task {
+            Task::Classify => &f.labels[..1],
+            _ => &f.labels,
+        };
+        for (t, &label) in labels.iter().enumerate() {
+            if label != IGNORE_INDEX {
+                // A probability that rounded to 0 counts as the smallest f32 normal, not as ∞.
+                total -= (p[t][label as usize].max(f32::MIN_POSITIVE) as f64).ln();
+                n += 1;
+            }
+        }
+    }
+    total / n.max(1) as f64
 }
 
 /// Scores a classifier or tagger on labeled `features` (question answering: [`evaluate_qa`]).
@@ -67,7 +117,32 @@ pub async fn evaluate(
     pad_id: u32,
 ) -> Result<Evaluation, ReadbackError> {
     let probs = predict_probabilities(model, features, batch_size, pad_id).await?;
-    Ok(match model.task {
+    Ok(report_of(model.task, features, labels, &probs))
+}
+
+/// [`evaluate`], and the validation loss ([`label_loss`]) from the same forward pass.
+pub async fn validate(
+    model: &BertClassifier,
+    features: &[Features],
+    labels: &[String],
+    batch_size: usize,
+    pad_id: u32,
+) -> Result<(Evaluation, f64), ReadbackError> {
+    let probs = predict_probabilities(model, features, batch_size, pad_id).await?;
+    Ok((
+        report_of(model.task, features, labels, &probs),
+        label_loss(features, &probs, model.task),
+    ))
+}
+
+/// The metrics of `probs` against the features' labels.
+fn report_of(
+    task: Task,
+    features: &[Features],
+    labels: &[String],
+    probs: &[Vec<Vec<f32>>],
+) -> Evaluation {
+    match task {
         Task::Classify => {
             let gold: Vec<usize> = features.iter().map(|f| f.labels[0] as usize).collect();
             let predicted: Vec<usize> = probs.iter().map(|p| argmax(&p[0])).collect();
@@ -75,7 +150,7 @@ pub async fn evaluate(
         }
         Task::Ner => {
             let (mut gold, mut predicted) = (Vec::new(), Vec::new());
-            for (f, p) in features.iter().zip(&probs) {
+            for (f, p) in features.iter().zip(probs) {
                 let scored: Vec<usize> = (0..f.labels.len())
                     .filter(|&t| f.labels[t] != IGNORE_INDEX)
                     .collect();
@@ -95,5 +170,5 @@ pub async fn evaluate(
             Evaluation::Ner(ner_report(&gold, &predicted))
         }
         Task::Qa => Evaluation::Qa(squad_report(&[], &[], false)),
-    })
+    }
 }

@@ -29,9 +29,9 @@ use crate::data::split::Rng;
 use crate::forward::to_tensors;
 use crate::model::BertClassifier;
 use crate::runtime::readback::{ReadbackError, read_f32};
-use crate::shared::StepStats;
+use crate::shared::{BestBy, EpochLoss, StepStats};
 pub use control::Control;
-pub use eval::{Evaluation, evaluate, evaluate_qa};
+pub use eval::{Evaluation, evaluate, evaluate_qa, validate, validate_qa};
 pub use step::{Hook, optimizer, train_step};
 
 /// Hyperparameters of a fine-tuning run. The defaults suit MiniLM-sized models on
@@ -52,8 +52,12 @@ pub struct TrainConfig {
     pub max_grad_norm: f64,
     /// Seed of the epoch order (and of dropout where the backend allows). Default 42.
     pub seed: u64,
-    /// Stop after this many epochs without a better validation score. Default: never.
+    /// Stop after this many epochs without a better validation score (or loss). Default:
+    /// never.
     pub patience: Option<usize>,
+    /// What picks the kept epoch and what patience waits on. Default: the score.
+    #[serde(default)]
+    pub best_by: BestBy,
     /// Evaluate only after the last epoch and keep that model, instead of after every epoch
     /// keeping the best (the comparison's fixed budget). Default false.
     #[serde(default)]
@@ -71,6 +75,7 @@ impl Default for TrainConfig {
             max_grad_norm: 1.0,
             seed: 42,
             patience: None,
+            best_by: BestBy::Score,
             evaluate_at_end_only: false,
         }
     }
@@ -99,6 +104,9 @@ pub enum Event {
         epoch: usize,
         /// Mean training loss over the epoch.
         train_loss: f64,
+        /// Validation loss after the epoch (`eval::label_loss`, `eval::span_loss`).
+        #[serde(default)]
+        valid_loss: f64,
         /// Validation metrics.
         evaluation: Evaluation,
         /// Whether this is the best epoch so far (it is kept).
@@ -112,6 +120,26 @@ pub enum Event {
         /// Why, in words.
         reason: String,
     },
+}
+
+/// The training and validation loss of each evaluated epoch in `events`, in order.
+pub fn epoch_losses(events: &[Event]) -> Vec<EpochLoss> {
+    events
+        .iter()
+        .filter_map(|e| match e {
+            Event::Evaluated {
+                epoch,
+                train_loss,
+                valid_loss,
+                ..
+            } => Some(EpochLoss {
+                epoch: *epoch,
+                train: *train_loss,
+                valid: *valid_loss,
+            }),
+            _ => None,
+        })
+        .collect()
 }
 
 /// What the loop returns.
@@ -144,19 +172,19 @@ pub struct TrainData {
 }
 
 impl TrainData {
-    /// Scores `model` on the validation data, whatever its task.
+    /// Scores `model` on the validation data, whatever its task, and its validation loss.
     pub async fn evaluate(
         &self,
         model: &BertClassifier,
         batch_size: usize,
-    ) -> Result<Evaluation, ReadbackError> {
+    ) -> Result<(Evaluation, f64), ReadbackError> {
         match &self.qa {
             Some(questions) => {
-                let (report, _) =
-                    evaluate_qa(model, &self.valid, questions, batch_size, self.pad_id).await?;
-                Ok(Evaluation::Qa(report))
+                let (report, _, loss) =
+                    validate_qa(model, &self.valid, questions, batch_size, self.pad_id).await?;
+                Ok((Evaluation::Qa(report), loss))
             }
-            None => evaluate(model, &self.valid, &self.labels, batch_size, self.pad_id).await,
+            None => validate(model, &self.valid, &self.labels, batch_size, self.pad_id).await,
         }
     }
 }
@@ -302,12 +330,18 @@ pub async fn fine_tune_with(
         if config.evaluate_at_end_only && epoch < config.epochs {
             continue;
         }
-        let evaluation = data.evaluate(&model.valid(), config.batch_size).await?;
-        let score = evaluation.score();
-        let improved = best.as_ref().is_none_or(|(_, s, _, _)| score > *s);
+        let (evaluation, valid_loss) = data.evaluate(&model.valid(), config.batch_size).await?;
+        let measure = match config.best_by {
+            BestBy::Score => evaluation.score(),
+            BestBy::Loss => valid_loss,
+        };
+        let improved = best
+            .as_ref()
+            .is_none_or(|(_, b, _, _)| config.best_by.better(measure, *b));
         on_event(Event::Evaluated {
             epoch,
             train_loss: loss_sum / batches.max(1) as f64,
+            valid_loss,
             evaluation: evaluation.clone(),
             best: improved,
             epoch_s,
@@ -315,13 +349,17 @@ pub async fn fine_tune_with(
         if improved {
             let kept = model.valid();
             control.new_best(epoch, &kept).await;
-            best = Some((epoch, score, kept, evaluation));
+            best = Some((epoch, measure, kept, evaluation));
             epochs_without_gain = 0;
         } else {
             epochs_without_gain += 1;
             if config.patience.is_some_and(|p| epochs_without_gain >= p) {
+                let what = match config.best_by {
+                    BestBy::Score => "validation score",
+                    BestBy::Loss => "validation loss",
+                };
                 stopped = Some(format!(
-                    "no better validation score for {epochs_without_gain} epochs (early stopping)"
+                    "no better {what} for {epochs_without_gain} epochs (early stopping)"
                 ));
                 break;
             }

@@ -95,6 +95,7 @@ pub fn plan(
         weight_decay: settings.weight_decay,
         seed: settings.seed,
         patience: settings.patience,
+        best_by: settings.best_by,
         ..TrainConfig::default()
     };
     Ok(Plan {

@@ -332,12 +332,14 @@ pub fn train_update(event: Event, notes: &mut Option<Vec<String>>) -> Option<Tra
         Event::Evaluated {
             epoch,
             train_loss,
+            valid_loss,
             evaluation,
             best,
             ..
         } => TrainUpdate::Evaluated {
             epoch,
             train_loss,
+            valid_loss,
             report: report(&evaluation),
             best,
         },

@@ -540,6 +540,9 @@ def run(mode, dist, out):
         app.set_number("train-max-len", 16)
         app.set_number("train-batch-size", 16)
         app.set_number("train-lr", 0.001)
+        # Keep the epoch by validation loss, early stopping after 2 epochs without a better one.
+        app.set_number("train-patience", 2)
+        Select(app.el("train-best-by")).select_by_value("loss")
         # LoRA adapters on every dense layer: the export merges them into the weights, so the
         # imported export below must predict exactly what the adapted model predicts.
         full_memory = app.text("model-memory")
@@ -577,6 +580,11 @@ def run(mode, dist, out):
         assert 0.0 <= accuracy <= 1.0 and 0.0 <= macro_f1 <= 1.0
         log(mode, f"trained one epoch in {time.time() - started:.1f}s: accuracy {accuracy}, macro-F1 {macro_f1}")
         assert float(app.el("train-progress").get_attribute("value")) == 1.0
+        # Over/underfitting: the epoch's validation loss, and the diagnosis (one epoch: too short).
+        valid_loss = float(app.text("epoch-valid-loss"))
+        assert 0.0 < valid_loss < 10.0, valid_loss
+        assert app.el("train-diagnosis").get_attribute("data-verdict") == "TooShort", app.text("train-diagnosis")
+        log(mode, f"validation loss {valid_loss}; diagnosis: {app.text('train-diagnosis')}")
 
         # Confusion cells open their examples.
         driver.find_element(By.CSS_SELECTOR, "#evaluate table.confusion button.cell").click()

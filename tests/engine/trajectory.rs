@@ -2,11 +2,14 @@
 //! writes the fixture): Anneal's loop — its epoch order, padding, AdamW and its state, warm-up
 //! and decay, global-norm clipping — gives every step the loss PyTorch's loop gave. One step's
 //! gradient is checked by the family fixtures; this checks what a run does with many of them.
+//! Each epoch's validation loss is PyTorch's too, and keeping the best epoch by that loss,
+//! with patience, stops where PyTorch's losses say it should.
 
 use anneal::checkpoint::load_classifier;
 use anneal::data::features::Features;
 use anneal::model::{BertConfig, Task};
-use anneal::train::{Event, TrainConfig, TrainData, fine_tune};
+use anneal::shared::BestBy;
+use anneal::train::{Event, Outcome, TrainConfig, TrainData, fine_tune};
 use burn::prelude::*;
 use serde_json::Value;
 
@@ -24,11 +27,16 @@ fn features(v: &Value) -> Vec<Features> {
         .collect()
 }
 
-#[test]
-fn a_fine_tuning_run_takes_pytorchs_steps() {
+fn expected() -> Value {
     let dir = root().join("tests/fixtures/trajectory");
-    let want: Value =
-        serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap();
+    serde_json::from_slice(&std::fs::read(dir.join("expected.json")).unwrap()).unwrap()
+}
+
+/// The fixture's run with `change` made to its settings: the outcome, each step's loss and
+/// each epoch's validation loss.
+fn train(change: impl FnOnce(&mut TrainConfig)) -> (Outcome, Vec<f64>, Vec<f64>) {
+    let dir = root().join("tests/fixtures/trajectory");
+    let want = expected();
     let config = BertConfig::from_json(&std::fs::read(dir.join("config.json")).unwrap()).unwrap();
     let weights = std::fs::read(dir.join("model.safetensors")).unwrap();
     let device = Device::flex().autodiff();
@@ -37,7 +45,7 @@ fn a_fine_tuning_run_takes_pytorchs_steps() {
     assert!(report.initialised.is_empty(), "{report:?}");
 
     let run = &want["run"];
-    let train_config = TrainConfig {
+    let mut train_config = TrainConfig {
         epochs: run["epochs"].as_u64().unwrap() as usize,
         batch_size: run["batch_size"].as_u64().unwrap() as usize,
         lr: run["lr"].as_f64().unwrap(),
@@ -54,20 +62,27 @@ fn a_fine_tuning_run_takes_pytorchs_steps() {
         pad_id: 0,
         qa: None,
     };
-    let mut losses = Vec::new();
-    pollster::block_on(fine_tune(
+    change(&mut train_config);
+    let (mut losses, mut valid_losses) = (Vec::new(), Vec::new());
+    let outcome = pollster::block_on(fine_tune(
         model,
         &data,
         &train_config,
-        &mut |e| {
-            if let Event::Step(s) = e {
-                losses.push(s.loss)
-            }
+        &mut |e| match e {
+            Event::Step(s) => losses.push(s.loss),
+            Event::Evaluated { valid_loss, .. } => valid_losses.push(valid_loss),
+            _ => {}
         },
         &mut || false,
     ))
     .unwrap();
+    (outcome, losses, valid_losses)
+}
 
+#[test]
+fn a_fine_tuning_run_takes_pytorchs_steps() {
+    let want = expected();
+    let (_, losses, valid_losses) = train(|_| {});
     let expected: Vec<f64> = serde_json::from_value(want["losses"].clone()).unwrap();
     assert_eq!(losses.len(), expected.len(), "steps");
     assert!(
@@ -81,4 +96,44 @@ fn a_fine_tuning_run_takes_pytorchs_steps() {
             step + 1
         );
     }
+    let expected: Vec<f64> = serde_json::from_value(want["valid_losses"].clone()).unwrap();
+    assert_eq!(valid_losses.len(), expected.len(), "epochs");
+    for (epoch, (got, want)) in valid_losses.iter().zip(&expected).enumerate() {
+        assert!(
+            (got - want).abs() < 1e-4,
+            "epoch {}: validation loss {got} against PyTorch's {want}",
+            epoch + 1
+        );
+    }
+}
+
+/// Kept by validation loss with a patience of 2, the run stops where PyTorch's validation
+/// losses stop improving for two epochs, and keeps the epoch of the lowest.
+#[test]
+fn keeping_the_best_epoch_by_validation_loss_stops_where_the_loss_says() {
+    let valid: Vec<f64> = serde_json::from_value(expected()["valid_losses"].clone()).unwrap();
+    let (mut lowest, mut since, mut stop) = (0, 0, valid.len());
+    for (i, v) in valid.iter().enumerate() {
+        if *v < valid[lowest] || i == 0 {
+            (lowest, since) = (i, 0);
+        } else {
+            since += 1;
+            if since == 2 {
+                stop = i + 1;
+                break;
+            }
+        }
+    }
+    assert!(
+        stop < valid.len(),
+        "the fixture's losses should stop a patience of 2 early"
+    );
+    let (outcome, _, valid_losses) = train(|c| {
+        c.best_by = BestBy::Loss;
+        c.patience = Some(2);
+    });
+    assert_eq!(valid_losses.len(), stop, "epochs run");
+    assert_eq!(outcome.best_epoch, lowest + 1);
+    let reason = outcome.stopped.expect("stopped early");
+    assert!(reason.contains("validation loss"), "{reason}");
 }

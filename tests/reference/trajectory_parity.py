@@ -9,7 +9,9 @@ batches padded to their longest example, AdamW (eps 1e-8, decoupled weight decay
 warm-up then linear decay (get_linear_schedule_with_warmup, warm-up steps rounded up), and
 clip_grad_norm_ at 1.0, which the learning rate here makes bind on some steps. Each step's loss
 is kept: equal losses over the whole run mean the optimizer, its state, the schedule, the
-clipping and the order are PyTorch's, not only one gradient.
+clipping and the order are PyTorch's, not only one gradient. After each epoch the validation
+loss (mean cross-entropy over the validation examples, dropout off) is kept too, for the
+epoch chart, the fit diagnosis and keeping the best epoch by loss.
 
   pip install torch transformers && python3 tests/reference/trajectory_parity.py
 """
@@ -57,6 +59,13 @@ def examples(n, rng):
     return out
 
 
+def batch_of(examples):
+    seq = max(len(e["ids"]) for e in examples)
+    ids = torch.tensor([e["ids"] + [0] * (seq - len(e["ids"])) for e in examples])
+    mask = torch.tensor([[1] * len(e["ids"]) + [0] * (seq - len(e["ids"])) for e in examples])
+    return ids, mask, torch.tensor([e["label"] for e in examples])
+
+
 def main():
     torch.manual_seed(0)
     rng = random.Random(0)
@@ -73,16 +82,13 @@ def main():
     total = steps_per_epoch * RUN["epochs"]
     sched = get_linear_schedule_with_warmup(opt, math.ceil(RUN["warmup_ratio"] * total), total)
     order, shuffler = list(range(len(train))), SplitMix64(RUN["seed"])
-    losses, clipped = [], 0
-    model.train()
+    losses, clipped, valid_losses = [], 0, []
     for _ in range(RUN["epochs"]):
+        model.train()
         shuffler.shuffle(order)
         for i in range(0, len(order), RUN["batch_size"]):
-            batch = [train[j] for j in order[i:i + RUN["batch_size"]]]
-            seq = max(len(e["ids"]) for e in batch)
-            ids = torch.tensor([e["ids"] + [0] * (seq - len(e["ids"])) for e in batch])
-            mask = torch.tensor([[1] * len(e["ids"]) + [0] * (seq - len(e["ids"])) for e in batch])
-            loss = model(input_ids=ids, attention_mask=mask, labels=torch.tensor([e["label"] for e in batch])).loss
+            ids, mask, labels = batch_of([train[j] for j in order[i:i + RUN["batch_size"]]])
+            loss = model(input_ids=ids, attention_mask=mask, labels=labels).loss
             losses.append(loss.item())
             loss.backward()
             norm = clip_grad_norm_(model.parameters(), RUN["max_grad_norm"])
@@ -90,8 +96,13 @@ def main():
             opt.step()
             sched.step()
             opt.zero_grad()
+        model.eval()
+        with torch.no_grad():
+            ids, mask, labels = batch_of(valid)
+            valid_losses.append(model(input_ids=ids, attention_mask=mask, labels=labels).loss.item())
     assert 0 < clipped < total, f"clipping should bind on some steps, not all: {clipped} of {total}"
     out = {"run": RUN, "train": train, "valid": valid, "losses": losses, "clipped_steps": clipped,
+           "valid_losses": valid_losses,
            "torch": torch.__version__}
     (OUT / "expected.json").write_text(json.dumps(out, indent=1) + "\n")
     print(f"{total} steps, {clipped} clipped; first loss {losses[0]:.5f}, last {losses[-1]:.5f}")

@@ -5,11 +5,12 @@ use leptos::prelude::*;
 
 use crate::protocol::{Adaptation, LoraSettings, LoraTargets};
 use crate::protocol::{
-    Backend, Setting, Task, ToWorker, TrainSettings, setting_label, setting_message,
+    Backend, BestBy, Setting, Task, ToWorker, TrainSettings, Verdict, setting_label,
+    setting_message,
 };
 use crate::ui::components::{LossChart, Panel, Tip};
 use crate::ui::format::human_seconds;
-use crate::ui::state::{DataArea, DeviceArea, ModelArea, RunArea};
+use crate::ui::state::{DataArea, DeviceArea, EpochRow, ModelArea, RunArea};
 use crate::ui::worker::send;
 
 /// A number input bound to one setting. `set` only parses; whether the value is in range is
@@ -94,6 +95,8 @@ pub fn TrainPanel() -> impl IntoView {
             <p class="status">{move || run.message.get()}</p>
             <ProgressView />
             <LossChart points=run.losses />
+            <EpochChart />
+            <FitDiagnosis />
             <EpochTable />
             <PastRuns />
         </Panel>
@@ -146,6 +149,17 @@ fn SettingFields() -> impl IntoView {
                 get={|s| s.warmup_ratio.to_string()} set={|s, v| v.parse().map(|x| s.warmup_ratio = x).is_ok()} />
             <SettingField setting=Setting::WeightDecay testid="train-weight-decay" step="0.01" text="Pulls weights slightly towards zero each step, a guard against memorising."
                 get={|s| s.weight_decay.to_string()} set={|s, v| v.parse().map(|x| s.weight_decay = x).is_ok()} />
+            <SettingField setting=Setting::Patience testid="train-patience" step="1" text="Early stopping: end the run after this many epochs without a better validation score (or loss). Empty: train every epoch. The best epoch is kept either way."
+                get={|s| s.patience.map(|p| p.to_string()).unwrap_or_default()}
+                set={|s, v| if v.is_empty() { s.patience = None; true } else { v.parse().map(|x| s.patience = Some(x)).is_ok() }} />
+            <label class="setting">
+                <Tip term="Keep the best" text="Which epoch's model is kept, and what early stopping waits on: the validation score (what you care about) or the validation loss (smoother on a small validation set; what Hugging Face's Trainer keeps by default)." />
+                <select data-testid="train-best-by" prop:value=move || run.settings.get().best_by.name()
+                    on:change=move |ev| { if let Ok(b) = event_target_value(&ev).parse::<BestBy>() { run.settings.update(|s| s.best_by = b) } }>
+                    <option value="score">"validation score"</option>
+                    <option value="loss">"validation loss"</option>
+                </select>
+            </label>
             <label class="setting">
                 <Tip term="Seed" text="Fixes the validation split and the example order, so a run can be repeated." />
                 <input type="number" step="1" data-testid="train-seed" prop:value=move || run.settings.get().seed.to_string()
@@ -264,12 +278,93 @@ fn EpochTable() -> impl IntoView {
         (!epochs.is_empty()).then(|| view! {
             <table class="epochs">
                 <thead><tr><th>"Epoch"</th><th>"Training loss"</th>
-                    <th><Tip term="Validation score" text="Macro-F1 for classification, entity F1 for NER, on the held-out examples. The best epoch's model is kept." /></th>
+                    <th><Tip term="Validation loss" text="The same loss on the held-out examples, after the epoch and without dropout. Falling with the training loss: the model is learning what carries over. Rising while it falls: memorising." /></th>
+                    <th><Tip term="Gap" text="Validation minus training loss: how much worse the model does on examples it has not trained on." /></th>
+                    <th><Tip term="Validation score" text="Macro-F1 for classification, entity F1 for NER, SQuAD F1 for question answering, on the held-out examples." /></th>
                     <th></th></tr></thead>
-                <tbody>{epochs.into_iter().map(|(e, loss, report, best)| view! {
-                    <tr><td>{e}</td><td>{format!("{loss:.4}")}</td><td>{format!("{:.4}", report.score())}</td><td>{if best { "best so far" } else { "" }}</td></tr>
+                <tbody>{epochs.into_iter().map(|r| view! {
+                    <tr><td>{r.epoch}</td><td>{format!("{:.4}", r.train_loss)}</td><td data-testid="epoch-valid-loss">{format!("{:.4}", r.valid_loss)}</td>
+                        <td>{format!("{:+.4}", r.valid_loss - r.train_loss)}</td><td>{format!("{:.4}", r.report.score())}</td><td>{if r.best { "best so far" } else { "" }}</td></tr>
                 }).collect_view()}</tbody>
             </table>
+        })
+    }
+}
+
+/// Training and validation loss per epoch, as SVG: the gap between the lines is what
+/// generalises and what does not.
+#[component]
+fn EpochChart() -> impl IntoView {
+    let run = expect_context::<RunArea>();
+    let (w, h, pad) = (600.0, 160.0, 30.0);
+    let lines = move || {
+        let rows = run.epochs.get();
+        let values: Vec<f64> = rows
+            .iter()
+            .flat_map(|r| [r.train_loss, r.valid_loss])
+            .filter(|v| v.is_finite())
+            .collect();
+        if rows.len() < 2 || values.is_empty() {
+            return None;
+        }
+        let hi = values.iter().cloned().fold(f64::MIN, f64::max);
+        let lo = values
+            .iter()
+            .cloned()
+            .fold(f64::MAX, f64::min)
+            .min(hi - 1e-6);
+        let last = rows.len() as f64;
+        let line = |pick: fn(&EpochRow) -> f64| {
+            rows.iter()
+                .filter(|r| pick(r).is_finite())
+                .map(|r| {
+                    let x = pad + (r.epoch as f64 - 1.0) / (last - 1.0) * (w - 2.0 * pad);
+                    let y = h - pad - (pick(r) - lo) / (hi - lo) * (h - 2.0 * pad);
+                    format!("{x:.1},{y:.1}")
+                })
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        Some((
+            line(|r| r.train_loss),
+            line(|r| r.valid_loss),
+            format!("{hi:.3}"),
+            format!("{lo:.3}"),
+            rows.len(),
+        ))
+    };
+    move || {
+        lines().map(|(train, valid, hi, lo, epochs)| view! {
+            <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="training and validation loss per epoch" data-testid="epoch-chart">
+                <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"></line>
+                <line x1=pad y1=pad x2=pad y2=h - pad class="axis"></line>
+                <text x=2 y=pad + 4.0 class="tick">{hi}</text>
+                <text x=2 y=h - pad class="tick">{lo}</text>
+                <text x=w - pad y=h - 8.0 text-anchor="end" class="tick">{format!("epoch {epochs}")}</text>
+                <polyline points=train class="loss-smooth"></polyline>
+                <polyline points=valid class="loss-valid"></polyline>
+                <text x=w - pad y=pad class="tick legend-train" text-anchor="end">"training loss"</text>
+                <text x=w - pad y=pad + 14.0 class="tick legend-valid" text-anchor="end">"validation loss"</text>
+            </svg>
+        })
+    }
+}
+
+/// What the epochs' losses show so far, in a sentence (`shared::fit::diagnose`).
+#[component]
+fn FitDiagnosis() -> impl IntoView {
+    let run = expect_context::<RunArea>();
+    move || {
+        let kept = run
+            .epochs
+            .with(|e| e.iter().rev().find(|r| r.best).map_or(0, |r| r.epoch));
+        (!run.epochs.with(Vec::is_empty)).then(|| {
+            let d = run.diagnosis(kept);
+            let class = match d.verdict {
+                Verdict::Overfitting => "diagnosis warn",
+                _ => "diagnosis",
+            };
+            view! { <p class=class data-testid="train-diagnosis" data-verdict=format!("{:?}", d.verdict) role="status">{d.sentence}</p> }
         })
     }
 }

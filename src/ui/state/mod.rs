@@ -10,7 +10,7 @@ mod run;
 
 pub use compare::CompareArea;
 pub use pretrain::{PretrainArea, default_probes};
-pub use run::{RunArea, RunStatus, StepPoint};
+pub use run::{EpochRow, RunArea, RunStatus, StepPoint};
 
 use crate::protocol::{
     BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel, Timing, WorkerMemory,

@@ -4,7 +4,10 @@
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::protocol::{PauseState, Report, RunResult, StepStats, TrainSettings, TrainUpdate};
+use crate::protocol::{
+    Diagnosis, EpochLoss, PauseState, Report, RunResult, StepStats, TrainSettings, TrainUpdate,
+    diagnose,
+};
 
 /// Where a run stands. `train-status` shows these words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,8 +84,31 @@ pub struct Progress {
     pub sizes: (usize, usize),
 }
 
-/// One evaluated epoch: (epoch, training loss, report, best so far).
-pub type EpochRow = (usize, f64, Report, bool);
+/// One evaluated epoch of the current run.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EpochRow {
+    /// Epoch (1-based).
+    pub epoch: usize,
+    /// Mean training loss over the epoch.
+    pub train_loss: f64,
+    /// Validation loss after it.
+    pub valid_loss: f64,
+    /// Validation scores.
+    pub report: Report,
+    /// Best so far (kept).
+    pub best: bool,
+}
+
+impl EpochRow {
+    /// Its two losses, as the diagnosis reads them.
+    pub fn losses(&self) -> EpochLoss {
+        EpochLoss {
+            epoch: self.epoch,
+            train: self.train_loss,
+            valid: self.valid_loss,
+        }
+    }
+}
 
 /// A finished (or failed) run, as kept across reloads.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -99,6 +125,12 @@ pub struct RunRecord {
     pub losses: Vec<StepPoint>,
     /// (epoch, training loss, validation score).
     pub epochs: Vec<(usize, f64, f64)>,
+    /// Validation loss per epoch (empty in runs kept by an older version).
+    #[serde(default)]
+    pub valid_losses: Vec<f64>,
+    /// What the losses showed, in a sentence.
+    #[serde(default)]
+    pub fit: Option<String>,
     /// Final validation scores.
     pub report: Option<Report>,
     /// How it ended.
@@ -209,11 +241,18 @@ impl RunArea {
             TrainUpdate::Evaluated {
                 epoch,
                 train_loss,
+                valid_loss,
                 report,
                 best,
-            } => self
-                .epochs
-                .update(|e| e.push((epoch, train_loss, report, best))),
+            } => self.epochs.update(|e| {
+                e.push(EpochRow {
+                    epoch,
+                    train_loss,
+                    valid_loss,
+                    report,
+                    best,
+                })
+            }),
         }
     }
 
@@ -240,14 +279,26 @@ impl RunArea {
             losses: thin(&self.losses.get_untracked(), 300),
             epochs: self.epochs.with_untracked(|e| {
                 e.iter()
-                    .map(|(epoch, loss, report, _)| (*epoch, *loss, report.score()))
+                    .map(|r| (r.epoch, r.train_loss, r.report.score()))
                     .collect()
             }),
+            valid_losses: self
+                .epochs
+                .with_untracked(|e| e.iter().map(|r| r.valid_loss).collect()),
+            fit: Some(self.diagnosis(result.best_epoch).sentence),
             report: result.report.clone(),
             outcome: result.stopped.clone().unwrap_or_else(|| "finished".into()),
             saved_as: result.saved_as.clone(),
         });
         self.result.set(Some(result));
+    }
+
+    /// What the current run's epochs show, the run keeping epoch `kept`.
+    pub fn diagnosis(&self, kept: usize) -> Diagnosis {
+        self.epochs.with(|e| {
+            let losses: Vec<EpochLoss> = e.iter().map(EpochRow::losses).collect();
+            diagnose(&losses, kept)
+        })
     }
 
     /// The run (or a pause/resume/cancel) failed.
