@@ -70,6 +70,11 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
     if let Some(advantage) = &comparison.data_advantage {
         eprintln!("{}", advantage.sentence);
     }
+    for (name, diffs) in &comparison.paired {
+        for d in diffs {
+            eprintln!("{name} − pretrained, {} labels: {}", d.size, d.describe());
+        }
+    }
     println!(
         "{}",
         serde_json::to_string(&comparison).expect("json values")

@@ -2,6 +2,8 @@
 //! data advantage read off them. Engine-free, so the command line, the worker and the UI
 //! share one meaning of each number (and one sentence for it).
 
+use std::collections::BTreeMap;
+
 use serde::{Deserialize, Serialize};
 
 use super::settings::TrainSettings;
@@ -27,6 +29,15 @@ impl StartKind {
         StartKind::Scratch,
         StartKind::SelfPretrained,
     ];
+
+    /// Its name in JSON (as serde writes it).
+    pub fn key(self) -> &'static str {
+        match self {
+            StartKind::Pretrained => "pretrained",
+            StartKind::Scratch => "scratch",
+            StartKind::SelfPretrained => "self_pretrained",
+        }
+    }
 
     /// A short name for legends.
     pub fn describe(self) -> &'static str {
@@ -286,6 +297,82 @@ pub struct Comparison {
     pub valid_examples: usize,
     /// The data advantage, once the pre-trained and scratch starts have a score each.
     pub data_advantage: Option<DataAdvantage>,
+    /// Each start's difference to the pre-trained start (the baseline) per label count,
+    /// paired by seed (the same subset and run seed), with its 95% interval; by the start's
+    /// name (`scratch`, `self_pretrained`). Counts with fewer than two pairs are left out.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub paired: BTreeMap<String, Vec<PairedDiff>>,
+}
+
+/// A variant's difference to the baseline at one label count, paired by seed.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairedDiff {
+    /// The label count.
+    pub size: usize,
+    /// Mean over seeds of (variant − baseline).
+    pub mean_diff: f64,
+    /// Student's t interval of that mean: mean ± t(0.975, n−1)·sd/√n.
+    pub ci95: [f64; 2],
+    /// Pairs (seeds) it rests on.
+    pub seeds: usize,
+}
+
+impl PairedDiff {
+    /// Whether the interval leaves 0 out: an effect was measured.
+    pub fn measured(&self) -> bool {
+        self.ci95[0] > 0.0 || self.ci95[1] < 0.0
+    }
+
+    /// In words, the scores being shares (accuracy, F1 / 100 as the comparison keeps them):
+    /// "+2.1 points (95% interval +0.4 to +3.8)", or "no effect measured (...)".
+    pub fn describe(&self) -> String {
+        let points = |x: f64| format!("{:+.1}", 100.0 * x);
+        let interval = format!(
+            "95% interval {} to {} over {} seeds",
+            points(self.ci95[0]),
+            points(self.ci95[1]),
+            self.seeds
+        );
+        if self.measured() {
+            format!("{} points ({interval})", points(self.mean_diff))
+        } else {
+            format!(
+                "no effect measured ({} points, {interval})",
+                points(self.mean_diff)
+            )
+        }
+    }
+}
+
+/// Student's t distribution's 0.975 quantile with `df` degrees of freedom (df ≥ 1): the
+/// table to 30, then the Cornish–Fisher expansion (within 1e-4 of the exact value there).
+pub fn t975(df: usize) -> f64 {
+    const TABLE: [f64; 30] = [
+        12.7062, 4.3027, 3.1824, 2.7764, 2.5706, 2.4469, 2.3646, 2.3060, 2.2622, 2.2281, 2.2010,
+        2.1788, 2.1604, 2.1448, 2.1314, 2.1199, 2.1098, 2.1009, 2.0930, 2.0860, 2.0796, 2.0739,
+        2.0687, 2.0639, 2.0595, 2.0555, 2.0518, 2.0484, 2.0452, 2.0423,
+    ];
+    if (1..=30).contains(&df) {
+        return TABLE[df - 1];
+    }
+    let (z, n) = (1.959_963_984_540_054_f64, df.max(1) as f64);
+    z + (z.powi(3) + z) / (4.0 * n)
+        + (5.0 * z.powi(5) + 16.0 * z.powi(3) + 3.0 * z) / (96.0 * n * n)
+        + (3.0 * z.powi(7) + 19.0 * z.powi(5) + 17.0 * z.powi(3) - 15.0 * z) / (384.0 * n.powi(3))
+}
+
+/// The mean of `variant[i] − baseline[i]` over the pairs both have, and its 95% Student's t
+/// interval; `None` with fewer than two pairs.
+pub fn paired_difference(baseline: &[f64], variant: &[f64]) -> Option<(f64, [f64; 2], usize)> {
+    let diffs: Vec<f64> = baseline.iter().zip(variant).map(|(b, v)| v - b).collect();
+    let n = diffs.len();
+    if n < 2 {
+        return None;
+    }
+    let mean = diffs.iter().sum::<f64>() / n as f64;
+    let var = diffs.iter().map(|d| (d - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    let half = t975(n - 1) * (var / n as f64).sqrt();
+    Some((mean, [mean - half, mean + half], n))
 }
 
 impl Comparison {
@@ -307,6 +394,7 @@ impl Comparison {
             metric,
             valid_examples,
             data_advantage: None,
+            paired: BTreeMap::new(),
         }
     }
 
@@ -322,6 +410,36 @@ impl Comparison {
         }
         scores[at].push(score);
         self.data_advantage = self.advantage();
+        self.paired = self.paired_to_baseline();
+    }
+
+    /// Every start's paired difference to the pre-trained start, per label count.
+    fn paired_to_baseline(&self) -> BTreeMap<String, Vec<PairedDiff>> {
+        let base = &self.starts.pretrained;
+        let mut out = BTreeMap::new();
+        for start in [StartKind::Scratch, StartKind::SelfPretrained] {
+            let Some(scores) = self.starts.get(start) else {
+                continue;
+            };
+            let diffs: Vec<PairedDiff> = self
+                .sizes
+                .iter()
+                .zip(base.iter().zip(scores))
+                .filter_map(|(&size, (b, v))| {
+                    let (mean_diff, ci95, seeds) = paired_difference(b, v)?;
+                    Some(PairedDiff {
+                        size,
+                        mean_diff,
+                        ci95,
+                        seeds,
+                    })
+                })
+                .collect();
+            if !diffs.is_empty() {
+                out.insert(start.key().to_string(), diffs);
+            }
+        }
+        out
     }
 
     /// Mean score of `start` at each size (`None` where no run has finished).
@@ -354,10 +472,10 @@ impl Comparison {
             .collect();
         let scratch_best = points.iter().map(|p| p.1).fold(f64::MIN, f64::max);
         let matches = first_reach(&points, target);
-        let metric = if self.metric == "accuracy" {
-            "accuracy"
-        } else {
-            "entity F1"
+        let metric = match self.metric.as_str() {
+            "accuracy" => "accuracy",
+            "squad_f1" => "F1",
+            _ => "entity F1",
         };
         let sentence = match matches {
             Some(n) if n <= labels as f64 * 1.01 => format!(
@@ -412,6 +530,90 @@ fn first_reach(points: &[(f64, f64)], target: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Student's t quantiles as scipy.stats.t.ppf(0.975, df) gives them.
+    #[test]
+    fn t_quantiles_are_the_distributions() {
+        for (df, want) in [
+            (1, 12.7062),
+            (4, 2.77645),
+            (30, 2.04227),
+            (31, 2.03951),
+            (40, 2.02108),
+            (60, 2.00030),
+            (120, 1.97993),
+            (1000, 1.96234),
+        ] {
+            assert!(
+                (t975(df) - want).abs() < 2e-4,
+                "df {df}: {} against {want}",
+                t975(df)
+            );
+        }
+    }
+
+    /// The textbook paired interval on fixed numbers: differences 0.03, 0, 0.03, 0.04, 0.01;
+    /// mean 0.022, sd 0.016432, t(0.975, 4) = 2.7764: 0.022 ± 0.020402.
+    #[test]
+    fn the_paired_interval_is_the_textbook_formula() {
+        let base = [0.80, 0.82, 0.78, 0.81, 0.79];
+        let variant = [0.83, 0.82, 0.81, 0.85, 0.80];
+        let (mean, [lo, hi], n) = paired_difference(&base, &variant).unwrap();
+        assert_eq!(n, 5);
+        assert!((mean - 0.022).abs() < 1e-12);
+        assert!((lo - 0.0015977).abs() < 1e-6, "{lo}");
+        assert!((hi - 0.0424023).abs() < 1e-6, "{hi}");
+        assert!(
+            paired_difference(&[0.5], &[0.6]).is_none(),
+            "one pair has no spread"
+        );
+        let d = PairedDiff {
+            size: 100,
+            mean_diff: mean,
+            ci95: [lo, hi],
+            seeds: n,
+        };
+        assert!(d.measured());
+        assert_eq!(
+            d.describe(),
+            "+2.2 points (95% interval +0.2 to +4.2 over 5 seeds)"
+        );
+        let none = PairedDiff {
+            ci95: [-0.01, 0.03],
+            ..d
+        };
+        assert!(!none.measured());
+        assert!(
+            none.describe().starts_with("no effect measured"),
+            "{}",
+            none.describe()
+        );
+    }
+
+    #[test]
+    fn a_comparison_pairs_each_start_with_the_pretrained_one_by_seed() {
+        let mut c = Comparison::new(vec![10, 100], Task::Classify, 50);
+        c.record(StartKind::Pretrained, 10, 0.70);
+        c.record(StartKind::Scratch, 10, 0.50);
+        assert!(c.paired.is_empty(), "one seed: no interval");
+        c.record(StartKind::Pretrained, 10, 0.74);
+        c.record(StartKind::Scratch, 10, 0.52);
+        let d = &c.paired["scratch"];
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].size, 10);
+        assert!((d[0].mean_diff + 0.21).abs() < 1e-12);
+        // Differences -0.20 and -0.22: sd 0.01414, t(0.975, 1) 12.7062, half 0.12706.
+        assert!((d[0].ci95[0] + 0.33706).abs() < 1e-4 && (d[0].ci95[1] + 0.08294).abs() < 1e-4);
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["paired"]["scratch"][0]["size"], 10);
+        assert!(
+            json["paired"]["scratch"][0]["ci95"]
+                .as_array()
+                .unwrap()
+                .len()
+                == 2
+        );
+    }
 
     #[test]
     fn label_counts_parse_and_resolve() {

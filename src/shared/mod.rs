@@ -27,7 +27,7 @@ pub use adaptation::{Adaptation, LoraSettings, LoraTargets};
 pub use architecture::{Architecture, Vocabulary, layer_parameters};
 pub use compare::{
     CompareProgress, CompareSettings, CompareSettingsError, Comparison, DataAdvantage, LabelCount,
-    StartKind, StartScores, Starts,
+    PairedDiff, StartKind, StartScores, Starts, paired_difference, t975,
 };
 pub use fit::{BestBy, Diagnosis, EpochLoss, Verdict, diagnose};
 pub use pretrain::{

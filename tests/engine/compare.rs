@@ -116,6 +116,26 @@ fn compare_fine_tunes_every_start_at_every_label_count() {
         2,
         "{c}"
     );
+    // Two seeds: scratch's difference to the pre-trained start, paired by seed, with its
+    // interval (the formula's own test is in shared/compare.rs; here, the wiring).
+    let scores = |start: &str| -> Vec<f64> {
+        serde_json::from_value(c["starts"][start][0].clone()).unwrap()
+    };
+    let (pre, scratch) = (scores("pretrained"), scores("scratch"));
+    let mean = ((scratch[0] - pre[0]) + (scratch[1] - pre[1])) / 2.0;
+    let paired = &c["paired"]["scratch"][0];
+    assert_eq!(paired["size"], 8, "{c}");
+    assert_eq!(paired["seeds"], 2, "{c}");
+    assert!(
+        (paired["mean_diff"].as_f64().unwrap() - mean).abs() < 1e-12,
+        "{c}"
+    );
+    let ci: Vec<f64> = serde_json::from_value(paired["ci95"].clone()).unwrap();
+    assert!(ci[0] <= mean && mean <= ci[1], "{c}");
+    assert!(
+        stderr.contains("scratch − pretrained, 8 labels: "),
+        "{stderr}"
+    );
 
     for (extra, says) in [
         (&["--sizes", "1"][..], "--sizes: \"1\" is not a label count"),

@@ -5,7 +5,7 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{Comparison, StartKind, ToWorker};
+use crate::protocol::{Comparison, PairedDiff, StartKind, ToWorker};
 use crate::ui::components::{Panel, Tip};
 use crate::ui::state::{CompareArea, DataArea, ModelArea, RunArea};
 use crate::ui::worker::send;
@@ -158,7 +158,34 @@ fn CompareChart(comparison: Comparison) -> impl IntoView {
             }).collect_view()}
         </p>
         {advantage.map(|a| view! { <p class="finding" data-testid="worth-advantage">{a.sentence}</p> })}
+        <PairedTable comparison=comparison.clone() />
     }
+}
+
+/// Each start's difference to the pre-trained start per label count, paired by seed (the
+/// same examples and run seed), with its 95% interval; "no effect measured" when it holds 0.
+#[component]
+fn PairedTable(comparison: Comparison) -> impl IntoView {
+    let rows: Vec<(StartKind, PairedDiff)> = [StartKind::Scratch, StartKind::SelfPretrained]
+        .into_iter()
+        .flat_map(|s| {
+            comparison
+                .paired
+                .get(s.key())
+                .into_iter()
+                .flatten()
+                .map(move |d| (s, d.clone()))
+        })
+        .collect();
+    (!rows.is_empty()).then(|| view! {
+        <table class="worth" data-testid="worth-paired">
+            <caption>"Difference to the pre-trained start, paired by seed (same examples, same seed), with its 95% interval"</caption>
+            <thead><tr><th>"Start"</th><th>"Labels"</th><th>"Difference"</th></tr></thead>
+            <tbody>{rows.into_iter().map(|(s, d)| view! {
+                <tr class:muted=!d.measured()><td>{s.describe()}</td><td>{d.size}</td><td data-testid="worth-paired-diff">{d.describe()}</td></tr>
+            }).collect_view()}</tbody>
+        </table>
+    })
 }
 
 /// Each label count that has scores, with their mean, lowest and highest over the seeds.
