@@ -6,6 +6,8 @@
 
 #![cfg(feature = "cli")]
 
+#[path = "engine/attack.rs"]
+mod attack;
 mod common;
 #[path = "engine/compare.rs"]
 mod compare;

@@ -1,8 +1,9 @@
 //! The native `anneal` command: fine-tune, evaluate, predict, embed, inspect, benchmark,
-//! pre-train, probe, show attention and compare starts from
+//! pre-train, probe, show attention, compare starts and attack a classifier from
 //! the terminal. Errors go to stderr as one message naming the file and the cause; the exit
 //! status is non-zero on failure.
 
+mod attack;
 mod compare;
 mod finetune;
 mod inspect;
@@ -47,6 +48,9 @@ enum Command {
     /// What is pre-training worth? Fine-tune at growing label counts from the checkpoint, from
     /// random weights and from self-pre-training, and print the scores as JSON.
     Compare(compare::CompareArgs),
+    /// A robustness test: attack a fine-tuned classifier (typos or embedding-neighbour word
+    /// swaps) and report accuracy under attack as TextAttack does.
+    Attack(attack::AttackArgs),
 }
 
 pub use finetune::PlanFailure;
@@ -101,6 +105,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Probe(a) => pretrain::probe(a),
         Command::Attention(a) => pretrain::attention(a),
         Command::Compare(a) => compare::run(a),
+        Command::Attack(a) => attack::run(a),
     }
 }
 

@@ -106,7 +106,7 @@ pub struct EmbedArgs {
     device: DeviceChoice,
 }
 
-fn open_fine_tuned(
+pub(super) fn open_fine_tuned(
     path: &std::path::Path,
     device: DeviceChoice,
 ) -> Result<(ModelDir, BertClassifier, Vec<String>), String> {

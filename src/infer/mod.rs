@@ -1,4 +1,4 @@
-//! Inference: [`lm`] asks a language model (fill the mask, next token, attention maps);
+//! Inference: [`attack`] tests a classifier's robustness (typos, word swaps); [`lm`] asks a language model (fill the mask, next token, attention maps);
 //! [`embed`] gives sentence embeddings and a word's nearest tokens, [`projection`] draws
 //! vectors in two dimensions (PCA, t-SNE);
 //! the rest is inference with a fine-tuned model: predictions for raw texts (class probabilities, or
@@ -8,6 +8,7 @@
 //! NER words are split the way [`split_words`] does; each word takes the prediction of its first
 //! sub-word, and words cut off by the maximum length are tagged `O`.
 
+pub mod attack;
 pub mod embed;
 pub mod lm;
 pub mod projection;

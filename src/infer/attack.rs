@@ -1,0 +1,560 @@
+//! Robustness tests of a text classifier: greedy black-box attacks, scored as TextAttack scores
+//! them (clean accuracy, accuracy under attack, attack success rate, words perturbed, queries).
+//!
+//! Both attacks rank a text's words by how much deleting each one lowers the probability of
+//! the true class (DeepWordBug's and TextFooler's "greedy word importance"), then change the
+//! most important words first, one edit per word, keeping at each word the candidate that
+//! lowers that probability most, until the prediction flips, the edits run out
+//! ([`AttackSettings::max_edits`]) or the queries do ([`AttackSettings::budget`]):
+//!
+//! - [`AttackKind::Chars`] (DeepWordBug, Gao et al. 2018): one character edit of the word —
+//!   swap two neighbours, delete one, insert a letter, or put a keyboard neighbour in place of
+//!   one — so at most `max_edits` character edits in the whole text;
+//! - [`AttackKind::Words`] (embedding-neighbour swaps): the word replaced by one of its nearest
+//!   whole-word tokens in the model's own input embeddings, cosine at least
+//!   [`AttackSettings::similarity`]; at most `max_edits` words replaced. Embedding neighbours
+//!   can be antonyms ("good" → "bad"): a word attack measures sensitivity, not always a
+//!   label-preserving change; read its examples.
+//!
+//! A query is one text scored by the model. Every reported adversarial example is predicted
+//! again by the ordinary prediction path ([`super::predict_texts`]) and kept only if that
+//! prediction is wrong too.
+
+use serde::{Deserialize, Serialize};
+
+use super::embed::nearest_tokens;
+use super::{PredictError, Prediction, predict_texts};
+use crate::data::features::Features;
+use crate::data::tokenizer::TextTokenizer;
+use crate::forward::predict_probabilities;
+use crate::model::BertClassifier;
+use crate::shared::rng::Rng;
+
+/// Which attack.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AttackKind {
+    /// Character edits of the most important words (typos).
+    Chars,
+    /// Embedding-neighbour swaps of the most important words.
+    Words,
+}
+
+impl std::str::FromStr for AttackKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "chars" | "char" | "characters" => Ok(AttackKind::Chars),
+            "words" | "word" => Ok(AttackKind::Words),
+            other => Err(format!("unknown attack \"{other}\" (chars or words)")),
+        }
+    }
+}
+
+/// How hard an attack tries.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct AttackSettings {
+    /// Which attack.
+    pub kind: AttackKind,
+    /// Edits allowed in one text: characters (chars) or words (words). Default 2.
+    pub max_edits: usize,
+    /// Queries allowed for one text, word ranking included. Default 500.
+    pub budget: usize,
+    /// Candidates tried per word. Default 30.
+    pub candidates: usize,
+    /// Words: the least cosine similarity of a replacement. Default 0.5.
+    pub similarity: f32,
+    /// Seed of the character edits' letters and sampling.
+    pub seed: u64,
+}
+
+impl AttackSettings {
+    /// The defaults for `kind`.
+    pub fn new(kind: AttackKind) -> Self {
+        Self {
+            kind,
+            max_edits: 2,
+            budget: 500,
+            candidates: 30,
+            similarity: 0.5,
+            seed: 42,
+        }
+    }
+}
+
+/// One successful attack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdversarialExample {
+    /// The text as given.
+    pub original: String,
+    /// The text that flipped the prediction.
+    pub perturbed: String,
+    /// The true label.
+    pub label: String,
+    /// What the model predicts for `perturbed`.
+    pub predicted: String,
+    /// Edits made (characters or words).
+    pub edits: usize,
+    /// Words of the text changed, and words in all.
+    pub words: (usize, usize),
+    /// Byte ranges of `perturbed` that were changed, for highlighting.
+    pub changed: Vec<(usize, usize)>,
+    /// Queries it took.
+    pub queries: usize,
+}
+
+/// An attack's results on a labelled set, as TextAttack reports them (rates are fractions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttackReport {
+    /// The attack and its settings.
+    pub settings: AttackSettings,
+    /// Examples scored.
+    pub examples_scored: usize,
+    /// Share predicted right before any attack.
+    pub clean_accuracy: f64,
+    /// Share still predicted right after the attack (failed attacks and examples never right).
+    pub attacked_accuracy: f64,
+    /// Successful attacks over attacked examples (those predicted right before).
+    pub attack_success_rate: f64,
+    /// Mean share of a text's words changed, over the successful attacks.
+    pub words_perturbed: f64,
+    /// Mean queries per attacked example.
+    pub queries: f64,
+    /// Every successful attack.
+    pub examples: Vec<AdversarialExample>,
+}
+
+/// A word of a text: its byte range.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Word {
+    start: usize,
+    end: usize,
+}
+
+/// Maximal runs of letters, digits and apostrophes inside words ("don't" is one word).
+fn words_of(text: &str) -> Vec<Word> {
+    let mut out = Vec::new();
+    let mut start = None;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        let inner_apostrophe =
+            c == '\'' && start.is_some() && chars.peek().is_some_and(|(_, n)| n.is_alphanumeric());
+        if c.is_alphanumeric() || inner_apostrophe {
+            start.get_or_insert(i);
+        } else if let Some(s) = start.take() {
+            out.push(Word { start: s, end: i });
+        }
+    }
+    if let Some(s) = start {
+        out.push(Word {
+            start: s,
+            end: text.len(),
+        });
+    }
+    out
+}
+
+/// `text` with `word` replaced by `with`.
+fn replace(text: &str, word: Word, with: &str) -> String {
+    format!("{}{with}{}", &text[..word.start], &text[word.end..])
+}
+
+/// Keys next to each letter on a QWERTY keyboard.
+fn keyboard_neighbours(c: char) -> &'static str {
+    match c.to_ascii_lowercase() {
+        'q' => "wa",
+        'w' => "qeas",
+        'e' => "wrsd",
+        'r' => "etdf",
+        't' => "ryfg",
+        'y' => "tugh",
+        'u' => "yihj",
+        'i' => "uojk",
+        'o' => "ipkl",
+        'p' => "ol",
+        'a' => "qwsz",
+        's' => "awedxz",
+        'd' => "serfcx",
+        'f' => "drtgvc",
+        'g' => "ftyhbv",
+        'h' => "gyujnb",
+        'j' => "huikmn",
+        'k' => "jiolm",
+        'l' => "kop",
+        'z' => "asx",
+        'x' => "zsdc",
+        'c' => "xdfv",
+        'v' => "cfgb",
+        'b' => "vghn",
+        'n' => "bhjm",
+        'm' => "njk",
+        _ => "",
+    }
+}
+
+/// Every one-character edit of `word` (swap of neighbours, deletion, insertion of a letter,
+/// keyboard-neighbour substitution), without repeats or the word itself, in a seeded order
+/// and at most `limit` of them. A word of one character is only substituted.
+fn char_edits(word: &str, limit: usize, rng: &mut Rng) -> Vec<String> {
+    let chars: Vec<char> = word.chars().collect();
+    let n = chars.len();
+    let mut out: Vec<String> = Vec::new();
+    let push = |v: Vec<char>, out: &mut Vec<String>| {
+        let s: String = v.into_iter().collect();
+        if s != word && !s.is_empty() && !out.contains(&s) {
+            out.push(s);
+        }
+    };
+    for i in 0..n {
+        if i + 1 < n && chars[i] != chars[i + 1] {
+            let mut v = chars.clone();
+            v.swap(i, i + 1);
+            push(v, &mut out);
+        }
+        if n > 1 {
+            let mut v = chars.clone();
+            v.remove(i);
+            push(v, &mut out);
+        }
+        for k in keyboard_neighbours(chars[i]).chars() {
+            let mut v = chars.clone();
+            v[i] = if chars[i].is_uppercase() {
+                k.to_ascii_uppercase()
+            } else {
+                k
+            };
+            push(v, &mut out);
+        }
+        if n > 1 {
+            let mut v = chars.clone();
+            let letter = (b'a' + rng.below(26) as u8) as char;
+            v.insert(i + 1, letter);
+            push(v, &mut out);
+        }
+    }
+    rng.shuffle(&mut out);
+    out.truncate(limit);
+    out
+}
+
+/// The word's case carried over to `token` (a lower-cased vocabulary's replacement).
+fn with_case_of(word: &str, token: &str) -> String {
+    if word.chars().all(|c| !c.is_lowercase()) && word.chars().count() > 1 {
+        token.to_uppercase()
+    } else if word.chars().next().is_some_and(char::is_uppercase) {
+        let mut c = token.chars();
+        c.next()
+            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
+            .unwrap_or_default()
+    } else {
+        token.to_string()
+    }
+}
+
+/// Scores texts: each one's probabilities, counting the queries.
+struct Oracle<'a> {
+    model: &'a BertClassifier,
+    tokenizer: &'a TextTokenizer,
+    max_len: usize,
+}
+
+impl Oracle<'_> {
+    async fn probabilities(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, PredictError> {
+        let mut features = Vec::with_capacity(texts.len());
+        for t in texts {
+            features.push(Features {
+                ids: self.tokenizer.encode(t, self.max_len)?.ids,
+                labels: vec![0],
+                type_ids: Vec::new(),
+            });
+        }
+        let probs =
+            predict_probabilities(self.model, &features, 32, self.tokenizer.pad_id()).await?;
+        Ok(probs.into_iter().map(|mut p| p.swap_remove(0)).collect())
+    }
+}
+
+fn argmax(p: &[f32]) -> usize {
+    crate::forward::argmax(p)
+}
+
+/// The outcome of attacking one text the model gets right.
+struct Attempt {
+    perturbed: Option<(String, usize, Vec<Word>)>,
+    queries: usize,
+}
+
+/// Attacks one text whose true class is `gold` (predicted right).
+async fn attack_one(
+    oracle: &Oracle<'_>,
+    text: &str,
+    gold: usize,
+    settings: &AttackSettings,
+    table: Option<&burn::prelude::Tensor<2>>,
+    rng: &mut Rng,
+) -> Result<Attempt, PredictError> {
+    let words = words_of(text);
+    let mut queries = 0;
+    if words.is_empty() {
+        return Ok(Attempt {
+            perturbed: None,
+            queries,
+        });
+    }
+    // Word importance: the true class's probability with each word deleted.
+    let deleted: Vec<String> = words.iter().map(|w| replace(text, *w, "")).collect();
+    let probs = oracle.probabilities(&deleted).await?;
+    queries += deleted.len();
+    let mut order: Vec<usize> = (0..words.len()).collect();
+    order.sort_by(|&a, &b| probs[a][gold].total_cmp(&probs[b][gold]));
+
+    // Replacing a word moves the bytes of the words after it; track where each word is now.
+    let mut current = text.to_string();
+    let mut spans = words.clone();
+    let mut changed: Vec<usize> = Vec::new();
+    for &w in &order {
+        if changed.len() >= settings.max_edits || queries >= settings.budget {
+            break;
+        }
+        let span = spans[w];
+        let word = &current[span.start..span.end];
+        let mut candidates = match settings.kind {
+            AttackKind::Chars => char_edits(word, settings.candidates, rng),
+            AttackKind::Words => match table {
+                Some(table) => {
+                    let near = nearest_tokens(table.clone(), oracle.tokenizer, word, 50)
+                        .await
+                        .map_err(|e| match e {
+                            super::embed::EmbedError::Tokenizer(t) => PredictError::Tokenizer(t),
+                            super::embed::EmbedError::Device(d) => PredictError::Device(d),
+                        })?;
+                    near.filter(|n| n.whole_word)
+                        .map(|n| {
+                            n.nearest
+                                .into_iter()
+                                .filter(|(t, s)| {
+                                    *s >= settings.similarity
+                                        && t.chars().all(char::is_alphabetic)
+                                        && !t.eq_ignore_ascii_case(word)
+                                })
+                                .map(|(t, _)| with_case_of(word, &t))
+                                .take(settings.candidates)
+                                .collect()
+                        })
+                        .unwrap_or_default()
+                }
+                None => Vec::new(),
+            },
+        };
+        candidates.truncate(settings.budget.saturating_sub(queries));
+        if candidates.is_empty() {
+            continue;
+        }
+        let texts: Vec<String> = candidates
+            .iter()
+            .map(|c| replace(&current, span, c))
+            .collect();
+        let probs = oracle.probabilities(&texts).await?;
+        queries += texts.len();
+        let best = (0..texts.len())
+            .min_by(|&a, &b| probs[a][gold].total_cmp(&probs[b][gold]))
+            .expect("candidates");
+        // Apply it: later words shift by the change in length.
+        let new_end = span.start + candidates[best].len();
+        let shift = new_end as isize - span.end as isize;
+        for s in spans.iter_mut().filter(|s| s.start >= span.end) {
+            s.start = (s.start as isize + shift) as usize;
+            s.end = (s.end as isize + shift) as usize;
+        }
+        spans[w].end = new_end;
+        current = texts[best].clone();
+        changed.push(w);
+        if argmax(&probs[best]) != gold {
+            let edited = changed.iter().map(|&i| spans[i]).collect();
+            return Ok(Attempt {
+                perturbed: Some((current, changed.len(), edited)),
+                queries,
+            });
+        }
+    }
+    Ok(Attempt {
+        perturbed: None,
+        queries,
+    })
+}
+
+/// Attacks every example of `examples` (text, true class index) that the model gets right.
+/// `on_progress(done, total)` is called after each example.
+pub async fn attack(
+    model: &BertClassifier,
+    tokenizer: &TextTokenizer,
+    labels: &[String],
+    examples: &[(String, usize)],
+    settings: &AttackSettings,
+    max_len: usize,
+    on_progress: &mut dyn FnMut(usize, usize),
+) -> Result<AttackReport, PredictError> {
+    let oracle = Oracle {
+        model,
+        tokenizer,
+        max_len,
+    };
+    let texts: Vec<String> = examples.iter().map(|(t, _)| t.clone()).collect();
+    let clean = oracle.probabilities(&texts).await?;
+    let table = match settings.kind {
+        AttackKind::Words => Some(model.bert.embeddings.word_embeddings.weight.val()),
+        AttackKind::Chars => None,
+    };
+    let mut rng = Rng::new(settings.seed);
+    let (mut right, mut attacked, mut queries) = (0usize, 0usize, 0usize);
+    let mut found = Vec::new();
+    for (i, ((text, gold), p)) in examples.iter().zip(&clean).enumerate() {
+        if argmax(p) == *gold {
+            right += 1;
+            attacked += 1;
+            let attempt =
+                attack_one(&oracle, text, *gold, settings, table.as_ref(), &mut rng).await?;
+            queries += attempt.queries;
+            if let Some((perturbed, edits, spans)) = attempt.perturbed {
+                found.push((
+                    text.clone(),
+                    *gold,
+                    perturbed,
+                    edits,
+                    spans,
+                    attempt.queries,
+                ));
+            }
+        }
+        on_progress(i + 1, examples.len());
+    }
+    // Each adversarial text predicted again, by the ordinary path: kept only if still wrong.
+    let perturbed: Vec<String> = found.iter().map(|f| f.2.clone()).collect();
+    let again = predict_texts(model, tokenizer, labels, &perturbed, max_len).await?;
+    let mut out = Vec::new();
+    for ((original, gold, perturbed, edits, spans, q), prediction) in found.into_iter().zip(again) {
+        let Prediction::Classify { label, .. } = prediction else {
+            continue;
+        };
+        if label == labels[gold] {
+            continue;
+        }
+        let total = words_of(&original).len();
+        out.push(AdversarialExample {
+            words: (edits, total),
+            changed: spans.iter().map(|s| (s.start, s.end)).collect(),
+            original,
+            perturbed,
+            label: labels[gold].clone(),
+            predicted: label,
+            edits,
+            queries: q,
+        });
+    }
+    let n = examples.len().max(1) as f64;
+    let succeeded = out.len();
+    Ok(AttackReport {
+        settings: *settings,
+        examples_scored: examples.len(),
+        clean_accuracy: right as f64 / n,
+        attacked_accuracy: (right - succeeded) as f64 / n,
+        attack_success_rate: if attacked == 0 {
+            0.0
+        } else {
+            succeeded as f64 / attacked as f64
+        },
+        words_perturbed: if succeeded == 0 {
+            0.0
+        } else {
+            out.iter()
+                .map(|e| e.words.0 as f64 / e.words.1.max(1) as f64)
+                .sum::<f64>()
+                / succeeded as f64
+        },
+        queries: if attacked == 0 {
+            0.0
+        } else {
+            queries as f64 / attacked as f64
+        },
+        examples: out,
+    })
+}
+
+/// The edit distance of `a` and `b` counting a swap of neighbours as one edit (optimal string
+/// alignment), for checking a character attack's budget.
+pub fn edit_distance(a: &str, b: &str) -> usize {
+    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
+    let (n, m) = (a.len(), b.len());
+    let mut d = vec![vec![0usize; m + 1]; n + 1];
+    for (i, row) in d.iter_mut().enumerate() {
+        row[0] = i;
+    }
+    for (j, cell) in d[0].iter_mut().enumerate() {
+        *cell = j;
+    }
+    for i in 1..=n {
+        for j in 1..=m {
+            let cost = usize::from(a[i - 1] != b[j - 1]);
+            d[i][j] = (d[i - 1][j] + 1)
+                .min(d[i][j - 1] + 1)
+                .min(d[i - 1][j - 1] + cost);
+            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
+                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
+            }
+        }
+    }
+    d[n][m]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn words_are_runs_of_letters_with_inner_apostrophes() {
+        let t = "Don't stop -- it's 'great', 2 times!";
+        let w: Vec<&str> = words_of(t).iter().map(|w| &t[w.start..w.end]).collect();
+        assert_eq!(w, ["Don't", "stop", "it's", "great", "2", "times"]);
+        assert_eq!(
+            replace(t, words_of(t)[1], "go"),
+            "Don't go -- it's 'great', 2 times!"
+        );
+    }
+
+    #[test]
+    fn character_edits_are_one_edit_away_and_seeded() {
+        let mut rng = Rng::new(1);
+        let edits = char_edits("movie", 100, &mut rng);
+        assert!(edits.len() > 20, "{edits:?}");
+        for e in &edits {
+            assert_eq!(edit_distance("movie", e), 1, "{e}");
+        }
+        assert!(edits.contains(&"moive".to_string()) && edits.contains(&"movi".to_string()));
+        assert!(edits.contains(&"nmovie".to_string()) || edits.contains(&"novie".to_string()));
+        let again = char_edits("movie", 100, &mut Rng::new(1));
+        assert_eq!(edits, again);
+        assert_eq!(char_edits("movie", 5, &mut Rng::new(1)).len(), 5);
+        // Case kept where a key is substituted.
+        assert!(
+            char_edits("Bad", 100, &mut Rng::new(2))
+                .iter()
+                .any(|e| e.starts_with('V'))
+        );
+    }
+
+    #[test]
+    fn edit_distance_counts_a_swap_as_one() {
+        assert_eq!(edit_distance("film", "flim"), 1);
+        assert_eq!(edit_distance("film", "fim"), 1);
+        assert_eq!(edit_distance("film", "filmy"), 1);
+        assert_eq!(edit_distance("good film", "goood flim"), 2);
+        assert_eq!(edit_distance("", "ab"), 2);
+    }
+
+    #[test]
+    fn replacements_take_the_words_case() {
+        assert_eq!(with_case_of("Good", "bad"), "Bad");
+        assert_eq!(with_case_of("GOOD", "bad"), "BAD");
+        assert_eq!(with_case_of("good", "bad"), "bad");
+    }
+}
