@@ -1568,3 +1568,95 @@ fn no_function_is_longer_than_80_lines_but_the_loops_and_tsne() {
     );
     assert!(long.is_empty(), "{}", long.join("\n"));
 }
+
+/// Augmentation: the command line and the worker plan it alike; an epoch adds `copies` fresh
+/// copies of each training example (their labels kept, each text changed), drawn from the
+/// epoch's seed; the validation examples are never touched; and a run with it trains.
+#[test]
+fn augmentation_adds_fresh_copies_each_epoch_and_never_to_validation() {
+    use anneal::protocol::{ColumnChoice, TrainSettings};
+    use anneal::shared::{AugmentKind, Augmentation};
+    use anneal::worker::plan::{plan_run, read_data};
+
+    let (model, files, train, data) = planning("augment", synthetic_sentiment(60, 3));
+    let parsed = read_data("train.csv", data.as_bytes(), ColumnChoice::default(), None)
+        .1
+        .unwrap();
+    let flags = [
+        "--max-len",
+        "32",
+        "--batch-size",
+        "8",
+        "--augment",
+        "typos:2",
+        "--augment-rate",
+        "0.3",
+    ];
+    let cli = anneal::cli::finetune_plan(finetune_args(&model, &train, &flags)).unwrap();
+    let settings = TrainSettings {
+        max_len: 32,
+        batch_size: 8,
+        augment: Some(Augmentation {
+            copies: 2,
+            rate: 0.3,
+            ..Augmentation::new(AugmentKind::Typos)
+        }),
+        ..TrainSettings::default()
+    };
+    let worker = plan_run(&parsed, &files, &settings).unwrap();
+    let plain = anneal::cli::finetune_plan(finetune_args(&model, &train, &flags[..4])).unwrap();
+    assert_eq!(cli.config, worker.config);
+    assert_eq!(cli.notes, worker.notes);
+    assert!(
+        cli.notes
+            .iter()
+            .any(|n| n.contains("augmentation: 2 typos copies")),
+        "{:?}",
+        cli.notes
+    );
+    let n = cli.data.train.len();
+    assert_eq!(cli.steps_per_epoch(), (3 * n).div_ceil(8));
+    assert_eq!(plain.steps_per_epoch(), n.div_ceil(8));
+    // Validation and training examples as without augmentation.
+    assert_eq!(cli.data.valid, plain.data.valid);
+    assert_eq!(cli.data.train, plain.data.train);
+
+    let aug = cli.data.augment.as_ref().unwrap();
+    let (one, again, other) = (aug.texts(1), aug.texts(1), aug.texts(2));
+    assert_eq!(one, again, "a seed repeats its copies");
+    assert_ne!(one, other, "another epoch, other copies");
+    assert_eq!(one.len(), 2 * n);
+    for (i, t) in one.iter().enumerate() {
+        assert_ne!(t, &cli.train_texts[i % n], "copy {i} unchanged");
+    }
+    let features = aug.epoch(1).unwrap();
+    for (i, f) in features.iter().enumerate() {
+        assert_eq!(
+            f.labels,
+            cli.data.train[i % n].labels,
+            "copy {i} changed label"
+        );
+    }
+
+    // A short run with it trains, and refuses NER data.
+    let out = temp_dir("augment-out").join("out");
+    let (ok, _, stderr) = finetune_tiny(
+        &model,
+        &train,
+        &out,
+        &["--max-len", "32", "--augment", "typos"],
+    );
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("augmentation: 1 typos copy"), "{stderr}");
+    let ner = temp_dir("augment-ner").join("ner.conll");
+    std::fs::write(
+        &ner,
+        "Alice B-PER\nwent O\n\nBob B-PER\nran O\n\n".repeat(10),
+    )
+    .unwrap();
+    let (ok, _, stderr) = finetune_tiny(&model, &ner, &out, &["--augment", "typos"]);
+    assert!(
+        !ok && stderr.contains("--augment") && stderr.contains("classification only"),
+        "{stderr}"
+    );
+}

@@ -13,7 +13,8 @@ use crate::checkpoint::write::{Trained, folder_files};
 use crate::model::{BertClassifier, BertConfig};
 use crate::runtime::DeviceChoice;
 use crate::shared::{
-    Adaptation, BestBy, Diagnosis, LoraSettings, LoraTargets, Setting, TrainSettings, diagnose,
+    Adaptation, Augmentation, BestBy, Diagnosis, LoraSettings, LoraTargets, Setting, TrainSettings,
+    diagnose,
 };
 use crate::train::recipe::{self, Plan, RecipeError};
 use crate::train::{Evaluation, Event, Outcome, epoch_losses, fine_tune};
@@ -77,6 +78,14 @@ pub struct TuneArgs {
     /// or loss (the validation loss).
     #[arg(long, default_value = "score")]
     best_by: BestBy,
+    /// Augment the training examples afresh each epoch: typos[:COPIES] (character noise in a
+    /// share of the words; COPIES augmented copies of each example, default 1). Text
+    /// classification only; the validation examples are never augmented.
+    #[arg(long)]
+    augment: Option<Augmentation>,
+    /// Share of a text's words an augmented copy changes (at least one).
+    #[arg(long, default_value_t = 0.1, requires = "augment")]
+    augment_rate: f64,
     /// AdamW weight decay.
     #[arg(long, default_value_t = DEFAULTS.weight_decay)]
     weight_decay: f64,
@@ -156,6 +165,10 @@ impl TuneArgs {
             seed: self.seed,
             patience: self.patience,
             best_by: self.best_by,
+            augment: self.augment.map(|a| Augmentation {
+                rate: self.augment_rate,
+                ..a
+            }),
             skip_invalid: self.skip_invalid,
             adaptation: self.adapt.adaptation(),
             ..TrainSettings::default()
@@ -179,6 +192,7 @@ fn flag(setting: Setting) -> &'static str {
         Setting::LoraRank => "--lora-rank",
         Setting::LoraAlpha => "--lora-alpha",
         Setting::LoraDropout => "--lora-dropout",
+        Setting::Augment => "--augment/--augment-rate",
     }
 }
 

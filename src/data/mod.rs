@@ -1,6 +1,7 @@
 //! Labeled data and unlabelled corpora: file formats with line-numbered problems, label maps, validation splits,
 //! tokenization, sub-word label alignment and batching. Pure: bytes in, values out.
 
+pub mod augment;
 pub mod batch;
 pub mod conll;
 pub mod corpus;

@@ -28,6 +28,8 @@ use crate::data::features::Features;
 use crate::data::tokenizer::TextTokenizer;
 use crate::forward::predict_probabilities;
 use crate::model::BertClassifier;
+pub use crate::shared::augment::edit_distance;
+use crate::shared::augment::{Word, char_edits, replace, words_of};
 use crate::shared::rng::Rng;
 
 /// Which attack.
@@ -122,119 +124,6 @@ pub struct AttackReport {
     pub queries: f64,
     /// Every successful attack.
     pub examples: Vec<AdversarialExample>,
-}
-
-/// A word of a text: its byte range.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Word {
-    start: usize,
-    end: usize,
-}
-
-/// Maximal runs of letters, digits and apostrophes inside words ("don't" is one word).
-fn words_of(text: &str) -> Vec<Word> {
-    let mut out = Vec::new();
-    let mut start = None;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        let inner_apostrophe =
-            c == '\'' && start.is_some() && chars.peek().is_some_and(|(_, n)| n.is_alphanumeric());
-        if c.is_alphanumeric() || inner_apostrophe {
-            start.get_or_insert(i);
-        } else if let Some(s) = start.take() {
-            out.push(Word { start: s, end: i });
-        }
-    }
-    if let Some(s) = start {
-        out.push(Word {
-            start: s,
-            end: text.len(),
-        });
-    }
-    out
-}
-
-/// `text` with `word` replaced by `with`.
-fn replace(text: &str, word: Word, with: &str) -> String {
-    format!("{}{with}{}", &text[..word.start], &text[word.end..])
-}
-
-/// Keys next to each letter on a QWERTY keyboard.
-fn keyboard_neighbours(c: char) -> &'static str {
-    match c.to_ascii_lowercase() {
-        'q' => "wa",
-        'w' => "qeas",
-        'e' => "wrsd",
-        'r' => "etdf",
-        't' => "ryfg",
-        'y' => "tugh",
-        'u' => "yihj",
-        'i' => "uojk",
-        'o' => "ipkl",
-        'p' => "ol",
-        'a' => "qwsz",
-        's' => "awedxz",
-        'd' => "serfcx",
-        'f' => "drtgvc",
-        'g' => "ftyhbv",
-        'h' => "gyujnb",
-        'j' => "huikmn",
-        'k' => "jiolm",
-        'l' => "kop",
-        'z' => "asx",
-        'x' => "zsdc",
-        'c' => "xdfv",
-        'v' => "cfgb",
-        'b' => "vghn",
-        'n' => "bhjm",
-        'm' => "njk",
-        _ => "",
-    }
-}
-
-/// Every one-character edit of `word` (swap of neighbours, deletion, insertion of a letter,
-/// keyboard-neighbour substitution), without repeats or the word itself, in a seeded order
-/// and at most `limit` of them. A word of one character is only substituted.
-fn char_edits(word: &str, limit: usize, rng: &mut Rng) -> Vec<String> {
-    let chars: Vec<char> = word.chars().collect();
-    let n = chars.len();
-    let mut out: Vec<String> = Vec::new();
-    let push = |v: Vec<char>, out: &mut Vec<String>| {
-        let s: String = v.into_iter().collect();
-        if s != word && !s.is_empty() && !out.contains(&s) {
-            out.push(s);
-        }
-    };
-    for i in 0..n {
-        if i + 1 < n && chars[i] != chars[i + 1] {
-            let mut v = chars.clone();
-            v.swap(i, i + 1);
-            push(v, &mut out);
-        }
-        if n > 1 {
-            let mut v = chars.clone();
-            v.remove(i);
-            push(v, &mut out);
-        }
-        for k in keyboard_neighbours(chars[i]).chars() {
-            let mut v = chars.clone();
-            v[i] = if chars[i].is_uppercase() {
-                k.to_ascii_uppercase()
-            } else {
-                k
-            };
-            push(v, &mut out);
-        }
-        if n > 1 {
-            let mut v = chars.clone();
-            let letter = (b'a' + rng.below(26) as u8) as char;
-            v.insert(i + 1, letter);
-            push(v, &mut out);
-        }
-    }
-    rng.shuffle(&mut out);
-    out.truncate(limit);
-    out
 }
 
 /// The word's case carried over to `token` (a lower-cased vocabulary's replacement).
@@ -480,76 +369,9 @@ pub async fn attack(
     })
 }
 
-/// The edit distance of `a` and `b` counting a swap of neighbours as one edit (optimal string
-/// alignment), for checking a character attack's budget.
-pub fn edit_distance(a: &str, b: &str) -> usize {
-    let (a, b): (Vec<char>, Vec<char>) = (a.chars().collect(), b.chars().collect());
-    let (n, m) = (a.len(), b.len());
-    let mut d = vec![vec![0usize; m + 1]; n + 1];
-    for (i, row) in d.iter_mut().enumerate() {
-        row[0] = i;
-    }
-    for (j, cell) in d[0].iter_mut().enumerate() {
-        *cell = j;
-    }
-    for i in 1..=n {
-        for j in 1..=m {
-            let cost = usize::from(a[i - 1] != b[j - 1]);
-            d[i][j] = (d[i - 1][j] + 1)
-                .min(d[i][j - 1] + 1)
-                .min(d[i - 1][j - 1] + cost);
-            if i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1] {
-                d[i][j] = d[i][j].min(d[i - 2][j - 2] + 1);
-            }
-        }
-    }
-    d[n][m]
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn words_are_runs_of_letters_with_inner_apostrophes() {
-        let t = "Don't stop -- it's 'great', 2 times!";
-        let w: Vec<&str> = words_of(t).iter().map(|w| &t[w.start..w.end]).collect();
-        assert_eq!(w, ["Don't", "stop", "it's", "great", "2", "times"]);
-        assert_eq!(
-            replace(t, words_of(t)[1], "go"),
-            "Don't go -- it's 'great', 2 times!"
-        );
-    }
-
-    #[test]
-    fn character_edits_are_one_edit_away_and_seeded() {
-        let mut rng = Rng::new(1);
-        let edits = char_edits("movie", 100, &mut rng);
-        assert!(edits.len() > 20, "{edits:?}");
-        for e in &edits {
-            assert_eq!(edit_distance("movie", e), 1, "{e}");
-        }
-        assert!(edits.contains(&"moive".to_string()) && edits.contains(&"movi".to_string()));
-        assert!(edits.contains(&"nmovie".to_string()) || edits.contains(&"novie".to_string()));
-        let again = char_edits("movie", 100, &mut Rng::new(1));
-        assert_eq!(edits, again);
-        assert_eq!(char_edits("movie", 5, &mut Rng::new(1)).len(), 5);
-        // Case kept where a key is substituted.
-        assert!(
-            char_edits("Bad", 100, &mut Rng::new(2))
-                .iter()
-                .any(|e| e.starts_with('V'))
-        );
-    }
-
-    #[test]
-    fn edit_distance_counts_a_swap_as_one() {
-        assert_eq!(edit_distance("film", "flim"), 1);
-        assert_eq!(edit_distance("film", "fim"), 1);
-        assert_eq!(edit_distance("film", "filmy"), 1);
-        assert_eq!(edit_distance("good film", "goood flim"), 2);
-        assert_eq!(edit_distance("", "ab"), 2);
-    }
 
     #[test]
     fn replacements_take_the_words_case() {

@@ -22,6 +22,7 @@ pub fn setting_label(setting: Setting) -> &'static str {
         Setting::LoraRank => "LoRA rank",
         Setting::LoraAlpha => "LoRA alpha",
         Setting::LoraDropout => "LoRA dropout",
+        Setting::Augment => "Augmentation",
     }
 }
 

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::adaptation::Adaptation;
+use super::augment::Augmentation;
 use super::fit::BestBy;
 use super::settings_error::{MIN_MAX_LEN, SettingsError};
 use super::task::Task;
@@ -50,6 +51,8 @@ pub struct TrainSettings {
     pub skip_invalid: bool,
     /// What of the model trains: all of it (default), all but frozen parts, or LoRA adapters.
     pub adaptation: Adaptation,
+    /// Augmentation of the training examples, drawn afresh each epoch. Default: none.
+    pub augment: Option<Augmentation>,
 }
 
 impl Default for TrainSettings {
@@ -74,6 +77,7 @@ impl TrainSettings {
         best_by: BestBy::Score,
         skip_invalid: false,
         adaptation: Adaptation::FULL,
+        augment: None,
     };
 }
 
@@ -86,6 +90,12 @@ impl TrainSettings {
         positions: Option<usize>,
     ) -> Result<(), SettingsError> {
         self.validate(positions)?;
+        if let Some(task) = task
+            && task != Task::Classify
+            && self.augment.is_some()
+        {
+            return Err(SettingsError::AugmentTask(task.describe()));
+        }
         if task == Some(Task::Qa) && 2 * self.stride() >= self.max_len {
             return Err(SettingsError::DocStride {
                 asked: self.stride(),
@@ -131,6 +141,17 @@ impl TrainSettings {
         }
         if self.patience == Some(0) {
             return Err(SettingsError::Patience);
+        }
+        if let Some(a) = self.augment
+            && !((1..=Augmentation::MAX_COPIES).contains(&a.copies)
+                && a.rate.is_finite()
+                && a.rate > 0.0
+                && a.rate <= 1.0)
+        {
+            return Err(SettingsError::AugmentRange {
+                copies: a.copies,
+                rate: a.rate,
+            });
         }
         self.adaptation.validate(None)
     }
@@ -198,10 +219,40 @@ mod tests {
                 Setting::ValidFraction,
             ),
             (with(|s| s.patience = Some(0)), Setting::Patience),
+            (
+                with(|s| {
+                    s.augment = Some(Augmentation {
+                        copies: 0,
+                        ..Augmentation::new(crate::shared::AugmentKind::Typos)
+                    })
+                }),
+                Setting::Augment,
+            ),
+            (
+                with(|s| {
+                    s.augment = Some(Augmentation {
+                        rate: 0.0,
+                        ..Augmentation::new(crate::shared::AugmentKind::Typos)
+                    })
+                }),
+                Setting::Augment,
+            ),
         ];
         for (result, setting) in cases {
             assert_eq!(result.map_err(|e| e.setting()), Err(setting));
         }
+        // Augmentation is for classification only so far: refused for the other tasks.
+        let typos = TrainSettings {
+            augment: Some(Augmentation::new(crate::shared::AugmentKind::Typos)),
+            ..TrainSettings::default()
+        };
+        assert_eq!(typos.validate_for(Some(Task::Classify), None), Ok(()));
+        assert_eq!(
+            typos
+                .validate_for(Some(Task::Ner), None)
+                .map_err(|e| e.setting()),
+            Err(Setting::Augment)
+        );
         let err = with(|s| s.max_len = 1000).unwrap_err();
         assert_eq!(
             err.to_string(),

@@ -34,6 +34,8 @@ pub enum Setting {
     LoraAlpha,
     /// [`crate::shared::LoraSettings::dropout`].
     LoraDropout,
+    /// [`crate::shared::TrainSettings::augment`].
+    Augment,
 }
 
 /// A setting out of its range. The message names no shell's spelling of the setting; the
@@ -96,6 +98,20 @@ pub enum SettingsError {
     /// Outside `[0, 1)`.
     #[error("must be at least 0 and below 1, found {0}")]
     LoraDropout(f64),
+    /// No copies, too many, or a share of words outside `(0, 1]`.
+    #[error(
+        "needs 1 to {max} copies and a share of words above 0 and at most 1, found {copies} copies and {rate}",
+        max = crate::shared::Augmentation::MAX_COPIES
+    )]
+    AugmentRange {
+        /// Copies asked.
+        copies: usize,
+        /// Share of words asked.
+        rate: f64,
+    },
+    /// Asked for a task it does not support yet.
+    #[error("is for text classification only so far, not {0}")]
+    AugmentTask(&'static str),
     /// LoRA freezes the whole encoder already.
     #[error("LoRA freezes the whole encoder already: leave the embeddings and layers unfrozen")]
     LoraWithFreezing,
@@ -118,6 +134,7 @@ impl Setting {
             Setting::LoraRank => "the LoRA rank",
             Setting::LoraAlpha => "the LoRA alpha",
             Setting::LoraDropout => "the LoRA dropout",
+            Setting::Augment => "the augmentation",
         }
     }
 }
@@ -139,6 +156,7 @@ impl SettingsError {
             SettingsError::LoraRank | SettingsError::LoraWithFreezing => Setting::LoraRank,
             SettingsError::LoraAlpha(_) => Setting::LoraAlpha,
             SettingsError::LoraDropout(_) => Setting::LoraDropout,
+            SettingsError::AugmentRange { .. } | SettingsError::AugmentTask(_) => Setting::Augment,
         }
     }
 }

@@ -162,6 +162,7 @@ pub async fn compare(
         labels: data.labels.clone(),
         pad_id: data.pad_id,
         qa: data.qa.clone(),
+        augment: None,
     };
     let mut run = 0;
     for (size_at, &size) in sizes.iter().enumerate() {

@@ -169,6 +169,15 @@ pub struct TrainData {
     /// Question answering: the validation questions, where each of `valid`'s windows sits,
     /// and how answers are read.
     pub qa: Option<crate::data::qa::Questions>,
+    /// Augmented copies of the training examples, made afresh each epoch; none by default.
+    pub augment: Option<crate::data::augment::Augmenter>,
+}
+
+impl TrainData {
+    /// Examples an epoch trains on: the training set and its augmented copies.
+    pub fn epoch_examples(&self) -> usize {
+        self.train.len() + self.augment.as_ref().map_or(0, |a| a.extra())
+    }
 }
 
 impl TrainData {
@@ -198,6 +207,9 @@ pub enum TrainError {
     /// Nothing to train on.
     #[error("no training examples")]
     Empty,
+    /// An augmented text could not be encoded.
+    #[error("augmenting the training examples failed: {0}")]
+    Augment(String),
 }
 
 /// One optimizer step on `batch`, split with the control's replica when it has one and the
@@ -260,7 +272,7 @@ pub async fn fine_tune_with(
     if data.train.is_empty() {
         return Err(TrainError::Empty);
     }
-    let steps_per_epoch = data.train.len().div_ceil(config.batch_size.max(1));
+    let steps_per_epoch = data.epoch_examples().div_ceil(config.batch_size.max(1));
     let total_steps = steps_per_epoch * config.epochs;
     let warmup = schedule::warmup_steps(total_steps, config.warmup_ratio);
     on_event(Event::Started {
@@ -283,7 +295,24 @@ pub async fn fine_tune_with(
     let mut stopped = None;
 
     'epochs: for epoch in 1..=config.epochs {
-        rng.shuffle(&mut order);
+        // Augmented copies, made before the epoch's steps (not inside them); drawn from the
+        // run's seed and the epoch, so a seed repeats them.
+        let augmented = match &data.augment {
+            Some(a) => a
+                .epoch(config.seed ^ (epoch as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15))
+                .map_err(|e| TrainError::Augment(e.to_string()))?,
+            None => Vec::new(),
+        };
+        if augmented.is_empty() {
+            rng.shuffle(&mut order);
+        } else {
+            order = (0..data.train.len() + augmented.len()).collect();
+            rng.shuffle(&mut order);
+        }
+        let example = |i: usize| match i.checked_sub(data.train.len()) {
+            Some(j) => &augmented[j],
+            None => &data.train[i],
+        };
         let epoch_start = Instant::now();
         let mut loss_sum = 0.0;
         let mut batches = 0usize;
@@ -293,7 +322,7 @@ pub async fn fine_tune_with(
                 break 'epochs;
             }
             let step_start = Instant::now();
-            let features: Vec<&Features> = chunk.iter().map(|&i| &data.train[i]).collect();
+            let features: Vec<&Features> = chunk.iter().map(|&i| example(i)).collect();
             let batch = collate(&features, data.pad_id, model.task);
             let lr = schedule::learning_rate(step, total_steps, warmup, config.lr);
             let before = model.clone();

@@ -9,6 +9,7 @@ use burn::prelude::Device;
 use super::TrainConfig;
 use super::prepare::{PrepareError, prepare};
 use crate::checkpoint::{CheckpointError, ModelFiles, load_classifier};
+use crate::data::augment::Augmenter;
 use crate::data::{DataError, Examples, Parsed};
 use crate::model::{BertClassifier, BertConfig};
 use crate::shared::{Adaptation, LoraTargets, SettingsError, Task, TrainSettings};
@@ -40,7 +41,7 @@ pub struct Plan {
 impl Plan {
     /// Optimizer steps per epoch.
     pub fn steps_per_epoch(&self) -> usize {
-        self.data.train.len().div_ceil(self.config.batch_size)
+        self.data.epoch_examples().div_ceil(self.config.batch_size)
     }
 
     /// Optimizer steps in the whole run (fewer if it stops early).
@@ -87,6 +88,24 @@ pub fn plan(
         settings.valid_fraction,
         settings.seed,
     )?;
+    let mut prepared = prepared;
+    if let Some(a) = settings.augment {
+        prepared.data.augment = Some(Augmenter::new(
+            a,
+            prepared.train_texts.clone(),
+            &prepared.data.train,
+            &files.tokenizer,
+            settings.max_len,
+        ));
+        prepared.notes.push(format!(
+            "augmentation: {} {} cop{} of each training example every epoch ({:.0}% of the words changed), {} examples an epoch; the validation examples are never augmented",
+            a.copies,
+            a.kind.name(),
+            if a.copies == 1 { "y" } else { "ies" },
+            100.0 * a.rate,
+            prepared.data.epoch_examples()
+        ));
+    }
     let config = TrainConfig {
         epochs: settings.epochs,
         batch_size: settings.batch_size,

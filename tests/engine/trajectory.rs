@@ -61,6 +61,7 @@ fn train(change: impl FnOnce(&mut TrainConfig)) -> (Outcome, Vec<f64>, Vec<f64>)
         labels: ["a", "b", "c"].map(String::from).to_vec(),
         pad_id: 0,
         qa: None,
+        augment: None,
     };
     change(&mut train_config);
     let (mut losses, mut valid_losses) = (Vec::new(), Vec::new());

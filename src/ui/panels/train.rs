@@ -5,9 +5,11 @@ use leptos::prelude::*;
 
 use crate::protocol::{Adaptation, LoraSettings, LoraTargets};
 use crate::protocol::{
-    Backend, BestBy, Setting, Task, ToWorker, TrainSettings, Verdict, setting_label,
-    setting_message,
+    AugmentKind, Augmentation, Backend, BestBy, Setting, Task, ToWorker, TrainSettings, Verdict,
+    setting_label, setting_message,
 };
+use crate::shared::augment::typos;
+use crate::shared::rng::Rng;
 use crate::ui::components::{LossChart, Panel, Tip};
 use crate::ui::format::human_seconds;
 use crate::ui::state::{DataArea, DeviceArea, EpochRow, ModelArea, RunArea};
@@ -166,7 +168,71 @@ fn SettingFields() -> impl IntoView {
                     on:change=move |ev| { if let Ok(x) = event_target_value(&ev).trim().parse() { run.settings.update(|s| s.seed = x) } } />
             </label>
         </div>
+        {move || (data.task() == Some(Task::Classify)).then(|| view! { <AugmentFields /> })}
         <AdaptationFields />
+    }
+}
+
+/// Augmentation of the training examples, with a preview of what it does to the first texts
+/// (the same edits, `shared::augment`, that training draws afresh each epoch).
+#[component]
+fn AugmentFields() -> impl IntoView {
+    let (run, data) = (expect_context::<RunArea>(), expect_context::<DataArea>());
+    let kind = move || {
+        run.settings
+            .with(|s| s.augment.map_or("none", |a| a.kind.name()))
+    };
+    let set_kind = move |k: String| {
+        run.settings.update(|s| {
+            s.augment = match k.as_str() {
+                "typos" => Some(Augmentation::new(AugmentKind::Typos)),
+                _ => None,
+            }
+        })
+    };
+    let preview = move || {
+        let (augment, seed) = run.settings.with(|s| (s.augment, s.seed));
+        let augment = augment?;
+        let rows: Vec<String> = data.data.with(|d| {
+            d.as_ref()
+                .map(|d| d.preview.iter().take(3).map(|r| r.text.clone()).collect())
+                .unwrap_or_default()
+        });
+        let mut rng = Rng::new(seed);
+        Some(
+            rows.into_iter()
+                .map(|t| {
+                    let changed = match augment.kind {
+                        AugmentKind::Typos => typos(&t, augment.rate, &mut rng),
+                    };
+                    (t, changed)
+                })
+                .collect::<Vec<_>>(),
+        )
+    };
+    view! {
+        <fieldset class="settings augment">
+            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos: a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
+            <select data-testid="train-augment" prop:value=kind on:change=move |ev| set_kind(event_target_value(&ev))>
+                <option value="none">"None"</option>
+                <option value="typos">"Typos (character noise)"</option>
+            </select>
+            {move || run.settings.with(|s| s.augment.is_some()).then(|| view! {
+                <SettingField setting=Setting::Augment testid="train-augment-copies" step="1" text="Changed copies of each training example per epoch: an epoch has this many times more steps."
+                    get={|s| s.augment.map(|a| a.copies).unwrap_or_default().to_string()}
+                    set={|s, v| v.parse().map(|x| if let Some(a) = s.augment.as_mut() { a.copies = x }).is_ok()} />
+                <SettingField setting=Setting::Augment testid="train-augment-rate" step="0.05" text="Share of a text's words each copy changes (at least one)."
+                    get={|s| s.augment.map(|a| a.rate).unwrap_or_default().to_string()}
+                    set={|s, v| v.parse().map(|x| if let Some(a) = s.augment.as_mut() { a.rate = x }).is_ok()} />
+            })}
+            {move || preview().filter(|p| !p.is_empty()).map(|rows| view! {
+                <ul class="augment-preview" data-testid="augment-preview">
+                    {rows.into_iter().map(|(before, after)| view! {
+                        <li><span class="muted">{before}</span>" → "<span>{after}</span></li>
+                    }).collect_view()}
+                </ul>
+            })}
+        </fieldset>
     }
 }
 
