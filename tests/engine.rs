@@ -1660,3 +1660,38 @@ fn augmentation_adds_fresh_copies_each_epoch_and_never_to_validation() {
         "{stderr}"
     );
 }
+
+/// Adversarial training from the command line: a run with FGM trains and says so; a zero
+/// epsilon is refused by its flag.
+#[test]
+fn adversarial_training_runs_and_refuses_a_zero_epsilon() {
+    let model = tiny_model_dir("fgm-model", 5);
+    let work = temp_dir("fgm-work");
+    let train = work.join("train.csv");
+    std::fs::write(&train, synthetic_sentiment(120, 4)).unwrap();
+    let out = work.join("out");
+    let (ok, _, stderr) = finetune_tiny(
+        &model,
+        &train,
+        &out,
+        &["--max-len", "32", "--adversarial", "fgm"],
+    );
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("adversarial training: FGM with epsilon 1"),
+        "{stderr}"
+    );
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("training.json")).unwrap()).unwrap();
+    assert_eq!(record["config"]["adversarial"]["kind"], "fgm", "{record}");
+    let (ok, _, stderr) = finetune_tiny(
+        &model,
+        &train,
+        &out,
+        &["--adversarial", "fgm", "--adv-epsilon", "0"],
+    );
+    assert!(
+        !ok && stderr.contains("--adv-epsilon epsilon must be a number above 0"),
+        "{stderr}"
+    );
+}

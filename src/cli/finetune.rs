@@ -13,8 +13,8 @@ use crate::checkpoint::write::{Trained, folder_files};
 use crate::model::{BertClassifier, BertConfig};
 use crate::runtime::DeviceChoice;
 use crate::shared::{
-    Adaptation, Augmentation, BestBy, Diagnosis, LoraSettings, LoraTargets, Setting, TrainSettings,
-    diagnose,
+    Adaptation, Adversarial, AdversarialKind, Augmentation, BestBy, Diagnosis, LoraSettings,
+    LoraTargets, Setting, TrainSettings, diagnose,
 };
 use crate::train::recipe::{self, Plan, RecipeError};
 use crate::train::{Evaluation, Event, Outcome, epoch_losses, fine_tune};
@@ -86,6 +86,13 @@ pub struct TuneArgs {
     /// Share of a text's words an augmented copy changes (at least one).
     #[arg(long, default_value_t = 0.1, requires = "augment")]
     augment_rate: f64,
+    /// Adversarial training: fgm (each step also trains on the batch with the word embeddings
+    /// pushed along the loss gradient by --adv-epsilon; about twice a step's work).
+    #[arg(long)]
+    adversarial: Option<AdversarialKind>,
+    /// FGM's perturbation norm.
+    #[arg(long, default_value_t = 1.0, requires = "adversarial")]
+    adv_epsilon: f64,
     /// AdamW weight decay.
     #[arg(long, default_value_t = DEFAULTS.weight_decay)]
     weight_decay: f64,
@@ -169,6 +176,10 @@ impl TuneArgs {
                 rate: self.augment_rate,
                 ..a
             }),
+            adversarial: self.adversarial.map(|kind| Adversarial {
+                kind,
+                epsilon: self.adv_epsilon,
+            }),
             skip_invalid: self.skip_invalid,
             adaptation: self.adapt.adaptation(),
             ..TrainSettings::default()
@@ -193,6 +204,7 @@ fn flag(setting: Setting) -> &'static str {
         Setting::LoraAlpha => "--lora-alpha",
         Setting::LoraDropout => "--lora-dropout",
         Setting::Augment => "--augment/--augment-rate",
+        Setting::Adversarial => "--adv-epsilon",
     }
 }
 

@@ -23,6 +23,7 @@ pub fn setting_label(setting: Setting) -> &'static str {
         Setting::LoraAlpha => "LoRA alpha",
         Setting::LoraDropout => "LoRA dropout",
         Setting::Augment => "Augmentation",
+        Setting::Adversarial => "Adversarial training",
     }
 }
 

@@ -2,7 +2,8 @@
 //! file per concern: the task and the data's column names (`task`), fine-tuning settings with
 //! their one set of defaults and one `validate()` (`settings`, its typed error in
 //! `settings_error`), what of a model trains
-//! (`adaptation`), data augmentation's settings (`augment`), what a run reports (`progress`), a new model's shape and vocabulary
+//! (`adaptation`), data augmentation's settings (`augment`), adversarial training's
+//! (`adversarial`), what a run reports (`progress`), a new model's shape and vocabulary
 //! (`architecture`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of starts (`compare`),
 //! the speed test's cases (`speed`) and the one seeded generator (`rng`).
 //!
@@ -12,6 +13,7 @@
 //! without knowing the room.
 
 pub mod adaptation;
+pub mod adversarial;
 pub mod architecture;
 pub mod augment;
 pub mod compare;
@@ -25,6 +27,7 @@ pub mod speed;
 pub mod task;
 
 pub use adaptation::{Adaptation, LoraSettings, LoraTargets};
+pub use adversarial::{Adversarial, AdversarialKind};
 pub use architecture::{Architecture, Vocabulary, layer_parameters};
 pub use augment::{AugmentKind, Augmentation};
 pub use compare::{

@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::adaptation::Adaptation;
+use super::adversarial::Adversarial;
 use super::augment::Augmentation;
 use super::fit::BestBy;
 use super::settings_error::{MIN_MAX_LEN, SettingsError};
@@ -53,6 +54,8 @@ pub struct TrainSettings {
     pub adaptation: Adaptation,
     /// Augmentation of the training examples, drawn afresh each epoch. Default: none.
     pub augment: Option<Augmentation>,
+    /// Adversarial training (FGM on the word embeddings). Default: none.
+    pub adversarial: Option<Adversarial>,
 }
 
 impl Default for TrainSettings {
@@ -78,6 +81,7 @@ impl TrainSettings {
         skip_invalid: false,
         adaptation: Adaptation::FULL,
         augment: None,
+        adversarial: None,
     };
 }
 
@@ -141,6 +145,11 @@ impl TrainSettings {
         }
         if self.patience == Some(0) {
             return Err(SettingsError::Patience);
+        }
+        if let Some(a) = self.adversarial
+            && !(a.epsilon.is_finite() && a.epsilon > 0.0)
+        {
+            return Err(SettingsError::AdversarialEpsilon(a.epsilon));
         }
         if let Some(a) = self.augment
             && !((1..=Augmentation::MAX_COPIES).contains(&a.copies)

@@ -36,6 +36,8 @@ pub enum Setting {
     LoraDropout,
     /// [`crate::shared::TrainSettings::augment`].
     Augment,
+    /// [`crate::shared::TrainSettings::adversarial`].
+    Adversarial,
 }
 
 /// A setting out of its range. The message names no shell's spelling of the setting; the
@@ -112,6 +114,9 @@ pub enum SettingsError {
     /// Asked for a task it does not support yet.
     #[error("is for text classification only so far, not {0}")]
     AugmentTask(&'static str),
+    /// Zero, negative, infinite or NaN.
+    #[error("epsilon must be a number above 0, found {0}")]
+    AdversarialEpsilon(f64),
     /// LoRA freezes the whole encoder already.
     #[error("LoRA freezes the whole encoder already: leave the embeddings and layers unfrozen")]
     LoraWithFreezing,
@@ -135,6 +140,7 @@ impl Setting {
             Setting::LoraAlpha => "the LoRA alpha",
             Setting::LoraDropout => "the LoRA dropout",
             Setting::Augment => "the augmentation",
+            Setting::Adversarial => "the adversarial training",
         }
     }
 }
@@ -157,6 +163,7 @@ impl SettingsError {
             SettingsError::LoraAlpha(_) => Setting::LoraAlpha,
             SettingsError::LoraDropout(_) => Setting::LoraDropout,
             SettingsError::AugmentRange { .. } | SettingsError::AugmentTask(_) => Setting::Augment,
+            SettingsError::AdversarialEpsilon(_) => Setting::Adversarial,
         }
     }
 }

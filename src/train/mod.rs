@@ -29,10 +29,10 @@ use crate::data::split::Rng;
 use crate::forward::to_tensors;
 use crate::model::BertClassifier;
 use crate::runtime::readback::{ReadbackError, read_f32};
-use crate::shared::{BestBy, EpochLoss, StepStats};
+use crate::shared::{Adversarial, AdversarialKind, BestBy, EpochLoss, StepStats};
 pub use control::Control;
 pub use eval::{Evaluation, evaluate, evaluate_qa, validate, validate_qa};
-pub use step::{Hook, optimizer, train_step};
+pub use step::{Hook, fgm_gradients, fgm_perturbation, fgm_step, optimizer, perturbed, train_step};
 
 /// Hyperparameters of a fine-tuning run. The defaults suit MiniLM-sized models on
 /// sentence-level data.
@@ -58,6 +58,9 @@ pub struct TrainConfig {
     /// What picks the kept epoch and what patience waits on. Default: the score.
     #[serde(default)]
     pub best_by: BestBy,
+    /// Adversarial training (FGM). Default: none.
+    #[serde(default)]
+    pub adversarial: Option<Adversarial>,
     /// Evaluate only after the last epoch and keep that model, instead of after every epoch
     /// keeping the best (the comparison's fixed budget). Default false.
     #[serde(default)]
@@ -76,6 +79,7 @@ impl Default for TrainConfig {
             seed: 42,
             patience: None,
             best_by: BestBy::Score,
+            adversarial: None,
             evaluate_at_end_only: false,
         }
     }
@@ -222,6 +226,30 @@ pub(crate) async fn step_with(
     max_grad_norm: f64,
     control: &mut dyn Control,
 ) -> Result<(BertClassifier, f64), ReadbackError> {
+    adversarial_step_with(model, optim, batch, lr, max_grad_norm, None, control).await
+}
+
+/// [`step_with`], adversarially when `adversarial` says so (FGM: on this side only, its
+/// perturbation needs the whole batch's gradient first).
+pub(crate) async fn adversarial_step_with(
+    model: BertClassifier,
+    optim: &mut ModuleOptimizer,
+    batch: &Batch,
+    lr: f64,
+    max_grad_norm: f64,
+    adversarial: Option<Adversarial>,
+    control: &mut dyn Control,
+) -> Result<(BertClassifier, f64), ReadbackError> {
+    if let Some(a) = adversarial {
+        let device = model.classifier.weight.val().device();
+        let (tensors, labels) = to_tensors(batch, &device);
+        let (model, loss) = match a.kind {
+            AdversarialKind::Fgm => {
+                step::fgm_step(model, optim, &tensors, labels, lr, max_grad_norm, a.epsilon)
+            }
+        };
+        return Ok((model, read_f32(loss).await?[0] as f64));
+    }
     if batch.size >= 2
         && let Some(peer) = control.peer()
     {
@@ -327,8 +355,16 @@ pub async fn fine_tune_with(
             let lr = schedule::learning_rate(step, total_steps, warmup, config.lr);
             let before = model.clone();
             // Sync point: the loss of this step, to report it and catch divergence.
-            let (next, loss) =
-                step_with(model, &mut optim, &batch, lr, config.max_grad_norm, control).await?;
+            let (next, loss) = adversarial_step_with(
+                model,
+                &mut optim,
+                &batch,
+                lr,
+                config.max_grad_norm,
+                config.adversarial,
+                control,
+            )
+            .await?;
             model = next;
             if !loss.is_finite() {
                 stopped = Some(format!(

@@ -106,6 +106,13 @@ pub fn plan(
             prepared.data.epoch_examples()
         ));
     }
+    if let Some(a) = settings.adversarial {
+        prepared.notes.push(format!(
+            "adversarial training: {} with epsilon {} on the word embeddings, about twice the work of a step (not split between CPU workers)",
+            a.kind.name().to_uppercase(),
+            a.epsilon
+        ));
+    }
     let config = TrainConfig {
         epochs: settings.epochs,
         batch_size: settings.batch_size,
@@ -115,6 +122,7 @@ pub fn plan(
         seed: settings.seed,
         patience: settings.patience,
         best_by: settings.best_by,
+        adversarial: settings.adversarial,
         ..TrainConfig::default()
     };
     Ok(Plan {

@@ -36,6 +36,88 @@ pub fn train_step(
     (model, loss.detach())
 }
 
+/// FGM's perturbation of the word-embedding table: `epsilon · g / ‖g‖`, `g` the table's
+/// gradient in `grads` (only the rows a batch uses are non-zero); `None` when the table has
+/// no gradient (frozen, or LoRA). On the inner device: a constant to the graph.
+pub fn fgm_perturbation(
+    grads: &GradientsParams,
+    model: &BertClassifier,
+    epsilon: f64,
+) -> Option<Tensor<2>> {
+    let table = &model.bert.embeddings.word_embeddings.weight;
+    let g = grads.get::<2>(table.id)?;
+    let norm = g.clone().square().sum().sqrt().clamp_min(1e-12); // [1]
+    Some(g.div(norm.reshape([1, 1])).mul_scalar(epsilon))
+}
+
+/// One FGM step (Miyato et al. 2017): the batch's gradient, then the gradient of the loss with
+/// the word-embedding table moved by [`fgm_perturbation`], summed, clipped, and one AdamW
+/// step on the unperturbed weights. Returns the model and the clean loss, not read back.
+pub fn fgm_step(
+    model: BertClassifier,
+    optim: &mut ModuleOptimizer,
+    batch: &BatchTensors,
+    labels: Tensor<1, Int>,
+    lr: f64,
+    max_grad_norm: f64,
+    epsilon: f64,
+) -> (BertClassifier, Tensor<1>) {
+    let (grads, loss) = fgm_gradients(&model, batch, labels, epsilon);
+    let grads = clip_global_norm(grads, &model, max_grad_norm);
+    let model = optim.step(lr, model, grads);
+    (model, loss)
+}
+
+/// FGM's gradients before clipping: the clean loss's plus the perturbed loss's; and the clean
+/// loss.
+pub fn fgm_gradients(
+    model: &BertClassifier,
+    batch: &BatchTensors,
+    labels: Tensor<1, Int>,
+    epsilon: f64,
+) -> (GradientsParams, Tensor<1>) {
+    let (loss, _) = model.loss(batch, labels.clone());
+    let mut grads = GradientsParams::from_grads(loss.backward(), model);
+    if let Some(r) = fgm_perturbation(&grads, model, epsilon) {
+        let adversary = perturbed(model, r);
+        let (adv_loss, _) = adversary.loss(batch, labels);
+        let adv = GradientsParams::from_grads(adv_loss.backward(), &adversary);
+        grads = summed(grads, adv, model);
+    }
+    (grads, loss.detach())
+}
+
+/// `model` with `r` added to its word-embedding table, the table a new leaf of the graph (its
+/// gradient is the gradient at the perturbed point; the parameter's id is kept).
+pub fn perturbed(model: &BertClassifier, r: Tensor<2>) -> BertClassifier {
+    let mut out = model.clone();
+    let table = out.bert.embeddings.word_embeddings.weight.clone();
+    out.bert.embeddings.word_embeddings.weight = table.map(|t| (t + r).detach().require_grad());
+    out
+}
+
+/// `a + b`, parameter by parameter (a gradient either lacks is the other's).
+fn summed<M: Module>(mut a: GradientsParams, mut b: GradientsParams, model: &M) -> GradientsParams {
+    struct Sum<'a> {
+        a: &'a mut GradientsParams,
+        b: &'a mut GradientsParams,
+    }
+    impl ModuleVisitor for Sum<'_> {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            match (self.a.remove::<D>(param.id), self.b.remove::<D>(param.id)) {
+                (Some(x), Some(y)) => self.a.register::<D>(param.id, x + y),
+                (Some(x), None) | (None, Some(x)) => self.a.register::<D>(param.id, x),
+                (None, None) => {}
+            }
+        }
+    }
+    model.visit(&mut Sum {
+        a: &mut a,
+        b: &mut b,
+    });
+    a
+}
+
 /// Scales all gradients by `min(1, max_norm / global_norm)`, as `torch.nn.utils.clip_grad_norm_`.
 /// The scale stays on the device: no readback.
 pub(crate) fn clip_global_norm<M: Module>(
@@ -91,3 +173,111 @@ pub(crate) fn clip_global_norm<M: Module>(
 
 /// A future the loop awaits, borrowed from its [`Control`].
 pub type Hook<'a, T> = Pin<Box<dyn Future<Output = T> + 'a>>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::{BertConfig, BertModel, Task};
+    use burn::tensor::TensorData;
+
+    fn tiny() -> (BertClassifier, BatchTensors, Tensor<1, Int>) {
+        let mut config = BertConfig::tiny(20);
+        config.hidden_dropout_prob = 0.0;
+        config.attention_probs_dropout_prob = 0.0;
+        config.initializer_range = 0.2;
+        let device = Device::flex().autodiff();
+        let model = BertClassifier::new(
+            BertModel::init(&config, true, &device),
+            &config,
+            Task::Classify,
+            3,
+            &device,
+        );
+        let int = |v: Vec<i64>| Tensor::<2, Int>::from_data(TensorData::new(v, [2, 5]), &device);
+        let batch = BatchTensors {
+            input_ids: int(vec![2, 5, 7, 9, 3, 2, 11, 12, 3, 0]),
+            attention_mask: int(vec![1, 1, 1, 1, 1, 1, 1, 1, 1, 0]),
+            token_type_ids: int(vec![0; 10]),
+        };
+        let labels = Tensor::<1, Int>::from_data(TensorData::new(vec![0i64, 2], [2]), &device);
+        (model, batch, labels)
+    }
+
+    fn values<const D: usize>(t: Tensor<D>) -> Vec<f32> {
+        t.into_data().try_to_vec::<f32>().unwrap()
+    }
+
+    /// FGM's perturbation by hand: the table's gradient scaled to norm epsilon, zero on the
+    /// rows the batch does not use; the loss at the perturbed point is higher (the gradient's
+    /// direction), by about epsilon times the gradient's norm.
+    #[test]
+    fn fgm_perturbs_the_embeddings_by_epsilon_along_the_gradient() {
+        let (model, batch, labels) = tiny();
+        let (loss, _) = model.loss(&batch, labels.clone());
+        let clean: f32 = loss.clone().into_scalar();
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let id = model.bert.embeddings.word_embeddings.weight.id;
+        let g = values(grads.get::<2>(id).unwrap());
+        let norm = g.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+        let eps = 1e-2;
+        let r = values(fgm_perturbation(&grads, &model, eps).unwrap());
+        let r_norm = r.iter().map(|x| (*x as f64).powi(2)).sum::<f64>().sqrt();
+        assert!((r_norm - eps).abs() < 1e-7, "{r_norm}");
+        for (a, b) in r.iter().zip(&g) {
+            assert!((*a as f64 - eps * *b as f64 / norm).abs() < 1e-9);
+        }
+        let hidden = model.bert.embeddings.word_embeddings.weight.dims()[1];
+        let row = |i: usize| &r[i * hidden..(i + 1) * hidden];
+        assert!(
+            row(4).iter().all(|x| *x == 0.0),
+            "token 4 is not in the batch"
+        );
+        assert!(row(5).iter().any(|x| *x != 0.0));
+        let r_tensor = fgm_perturbation(&grads, &model, eps).unwrap();
+        let adv: f32 = perturbed(&model, r_tensor)
+            .loss(&batch, labels)
+            .0
+            .into_scalar();
+        let rise = (adv - clean) as f64;
+        assert!(
+            rise > 0.0 && (rise - eps * norm).abs() < 0.05 * eps * norm,
+            "{rise} against {}",
+            eps * norm
+        );
+    }
+
+    /// FGM's gradient is the clean gradient plus the gradient at the perturbed point, for every
+    /// parameter (checked on the classifier and the perturbed table itself).
+    #[test]
+    fn fgm_sums_the_clean_and_the_perturbed_gradients() {
+        let (model, batch, labels) = tiny();
+        let eps = 0.5;
+        let (fgm, _) = fgm_gradients(&model, &batch, labels.clone(), eps);
+        let clean =
+            GradientsParams::from_grads(model.loss(&batch, labels.clone()).0.backward(), &model);
+        let r = fgm_perturbation(&clean, &model, eps).unwrap();
+        let adversary = perturbed(&model, r);
+        let adv =
+            GradientsParams::from_grads(adversary.loss(&batch, labels).0.backward(), &adversary);
+        let ids = [
+            model.classifier.weight.id,
+            model.bert.embeddings.word_embeddings.weight.id,
+        ];
+        for id in ids {
+            let want: Vec<f32> = values(clean.get::<2>(id).unwrap())
+                .iter()
+                .zip(values(adv.get::<2>(id).unwrap()))
+                .map(|(a, b)| a + b)
+                .collect();
+            let got = values(fgm.get::<2>(id).unwrap());
+            for (x, y) in got.iter().zip(&want) {
+                assert!((x - y).abs() < 1e-6);
+            }
+            assert_ne!(
+                got,
+                values(clean.get::<2>(id).unwrap()),
+                "the adversarial half counts"
+            );
+        }
+    }
+}

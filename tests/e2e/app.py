@@ -543,6 +543,13 @@ def run(mode, dist, out):
         # Keep the epoch by validation loss, early stopping after 2 epochs without a better one.
         app.set_number("train-patience", 2)
         Select(app.el("train-best-by")).select_by_value("loss")
+        # Typo augmentation: a preview of the first texts changed, and one copy per epoch.
+        Select(app.el("train-augment")).select_by_value("typos")
+        previews = app.wait("the augmentation preview", lambda: driver.find_elements(
+            By.CSS_SELECTOR, '[data-testid="augment-preview"] li'), 10)
+        assert len(previews) == 3 and all(" → " in p.text for p in previews), [p.text for p in previews]
+        before, after = previews[0].text.split(" → ", 1)
+        assert before != after, previews[0].text
         # LoRA adapters on every dense layer: the export merges them into the weights, so the
         # imported export below must predict exactly what the adapted model predicts.
         full_memory = app.text("model-memory")
@@ -571,6 +578,7 @@ def run(mode, dist, out):
         app.wait("training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
         assert app.text("train-status") == "done", app.panel_text("train")
         assert "training LoRA rank 4 (alpha 16) on every dense layer" in app.panel_text("train"), app.panel_text("train")
+        assert "augmentation: 1 typos copy of each training example" in app.panel_text("train"), app.panel_text("train")
         if mode == "cpu" and two_cores:
             # Data parallelism on the CPU: a second worker computed half of every step.
             assert "split between two CPU workers" in app.panel_text("train"), app.panel_text("train")

@@ -5,8 +5,8 @@ use leptos::prelude::*;
 
 use crate::protocol::{Adaptation, LoraSettings, LoraTargets};
 use crate::protocol::{
-    AugmentKind, Augmentation, Backend, BestBy, Setting, Task, ToWorker, TrainSettings, Verdict,
-    setting_label, setting_message,
+    Adversarial, AdversarialKind, AugmentKind, Augmentation, Backend, BestBy, Setting, Task,
+    ToWorker, TrainSettings, Verdict, setting_label, setting_message,
 };
 use crate::shared::augment::typos;
 use crate::shared::rng::Rng;
@@ -169,7 +169,33 @@ fn SettingFields() -> impl IntoView {
             </label>
         </div>
         {move || (data.task() == Some(Task::Classify)).then(|| view! { <AugmentFields /> })}
+        <AdversarialFields />
         <AdaptationFields />
+    }
+}
+
+/// Adversarial training: none, or FGM with its epsilon.
+#[component]
+fn AdversarialFields() -> impl IntoView {
+    let run = expect_context::<RunArea>();
+    let kind = move || {
+        run.settings
+            .with(|s| s.adversarial.map_or("none", |a| a.kind.name()))
+    };
+    view! {
+        <fieldset class="settings adversarial">
+            <legend><Tip term="Adversarial training" text="FGM: every step also trains on the batch with the word embeddings pushed a little (epsilon) in the direction that raises the loss most, so the model learns not to depend on small changes of its input. About twice the work of a step. Its worth, and its effect under attack, are for you to measure." /></legend>
+            <select data-testid="train-adversarial" prop:value=kind
+                on:change=move |ev| { let v = event_target_value(&ev); run.settings.update(|s| s.adversarial = v.parse::<AdversarialKind>().ok().map(Adversarial::new)) }>
+                <option value="none">"None"</option>
+                <option value="fgm">"FGM (fast gradient method)"</option>
+            </select>
+            {move || run.settings.with(|s| s.adversarial.is_some()).then(|| view! {
+                <SettingField setting=Setting::Adversarial testid="train-adv-epsilon" step="0.1" text="The size of the push: the norm of the change to the embedding rows the batch uses. 1.0 is the usual choice for BERT-sized models."
+                    get={|s| s.adversarial.map(|a| a.epsilon).unwrap_or_default().to_string()}
+                    set={|s, v| v.parse().map(|x| if let Some(a) = s.adversarial.as_mut() { a.epsilon = x }).is_ok()} />
+            })}
+        </fieldset>
     }
 }
 
