@@ -182,9 +182,7 @@ impl TrainData {
     pub fn epoch_examples(&self) -> usize {
         self.train.len() + self.augment.as_ref().map_or(0, |a| a.extra())
     }
-}
 
-impl TrainData {
     /// Scores `model` on the validation data, whatever its task, and its validation loss.
     pub async fn evaluate(
         &self,
