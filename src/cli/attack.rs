@@ -7,8 +7,8 @@ use clap::Args;
 
 use super::predict::open_fine_tuned;
 use super::shell::{DataArgs, load_data};
-use crate::data::Examples;
-use crate::infer::attack::{AttackKind, AttackSettings, attack};
+use crate::data::{Examples, Parsed};
+use crate::infer::attack::{AttackKind, AttackReport, AttackSettings, attack};
 use crate::model::Task;
 use crate::runtime::DeviceChoice;
 
@@ -81,31 +81,7 @@ pub fn run(a: AttackArgs) -> Result<(), String> {
         &a.data_args.options(Some(Task::Classify)),
         a.skip_invalid,
     )?;
-    let Examples::Classify(rows) = &parsed.examples else {
-        return Err(format!("{}: not classification data", parsed.file));
-    };
-    let mut examples = Vec::new();
-    let mut unknown = Vec::new();
-    for r in rows.iter().take(a.limit.unwrap_or(usize::MAX)) {
-        match labels.iter().position(|l| *l == r.label) {
-            Some(i) => examples.push((r.text.clone(), i)),
-            None => unknown.push(r),
-        }
-    }
-    if !unknown.is_empty() {
-        eprintln!(
-            "{}: left out {} example(s) with labels the model does not know ({}):",
-            parsed.file,
-            unknown.len(),
-            labels.join(", ")
-        );
-        for r in unknown.iter().take(20) {
-            eprintln!("  line {}: label \"{}\"", r.line, r.label);
-        }
-    }
-    if examples.is_empty() {
-        return Err(format!("{}: no examples to attack", parsed.file));
-    }
+    let examples = examples_of(&parsed, &labels, a.limit)?;
     let settings = AttackSettings {
         max_edits: a.max_edits,
         budget: a.budget,
@@ -126,6 +102,47 @@ pub fn run(a: AttackArgs) -> Result<(), String> {
     ))
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
+    print_report(&a, &report);
+    Ok(())
+}
+
+/// The file's examples as (text, class), the first `limit`; those with a label the model does
+/// not know are listed on stderr by line and left out.
+fn examples_of(
+    parsed: &Parsed,
+    labels: &[String],
+    limit: Option<usize>,
+) -> Result<Vec<(String, usize)>, String> {
+    let Examples::Classify(rows) = &parsed.examples else {
+        return Err(format!("{}: not classification data", parsed.file));
+    };
+    let mut examples = Vec::new();
+    let mut unknown = Vec::new();
+    for r in rows.iter().take(limit.unwrap_or(usize::MAX)) {
+        match labels.iter().position(|l| *l == r.label) {
+            Some(i) => examples.push((r.text.clone(), i)),
+            None => unknown.push(r),
+        }
+    }
+    if !unknown.is_empty() {
+        eprintln!(
+            "{}: left out {} example(s) with labels the model does not know ({}):",
+            parsed.file,
+            unknown.len(),
+            labels.join(", ")
+        );
+        for r in unknown.iter().take(20) {
+            eprintln!("  line {}: label \"{}\"", r.line, r.label);
+        }
+    }
+    if examples.is_empty() {
+        return Err(format!("{}: no examples to attack", parsed.file));
+    }
+    Ok(examples)
+}
+
+/// The report as one JSON object (`--json`) or a summary and the first examples.
+fn print_report(a: &AttackArgs, report: &AttackReport) {
     if a.json {
         println!(
             "{}",
@@ -148,7 +165,7 @@ pub fn run(a: AttackArgs) -> Result<(), String> {
                 })).collect::<Vec<_>>(),
             })
         );
-        return Ok(());
+        return;
     }
     println!(
         "examples {}  clean accuracy {:.4}  accuracy under attack {:.4}  attack success rate {:.4}",
@@ -165,5 +182,4 @@ pub fn run(a: AttackArgs) -> Result<(), String> {
     for e in report.examples.iter().take(10) {
         println!("  [{} → {}] {}", e.label, e.predicted, e.perturbed);
     }
-    Ok(())
 }

@@ -47,6 +47,7 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         CompareSettingsError::Sizes => format!("--sizes {e}"),
         CompareSettingsError::Seeds(_) => format!("--seeds {e}"),
         CompareSettingsError::MinSteps(_) => format!("--min-steps {e}"),
+        CompareSettingsError::Remedies => format!("--augment and --adversarial {e}"),
     })?;
     let picked = pick_device(a.tune.device)?;
     let device = picked.device.autodiff();

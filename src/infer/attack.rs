@@ -173,6 +173,55 @@ struct Attempt {
     queries: usize,
 }
 
+/// The candidate replacements of `word`: its character edits, or its nearest whole-word
+/// tokens in `table` at least as similar as the settings ask.
+async fn candidates_for(
+    word: &str,
+    oracle: &Oracle<'_>,
+    settings: &AttackSettings,
+    table: Option<&burn::prelude::Tensor<2>>,
+    rng: &mut Rng,
+) -> Result<Vec<String>, PredictError> {
+    let table = match (settings.kind, table) {
+        (AttackKind::Chars, _) => return Ok(char_edits(word, settings.candidates, rng)),
+        (AttackKind::Words, None) => return Ok(Vec::new()),
+        (AttackKind::Words, Some(table)) => table,
+    };
+    let near = nearest_tokens(table.clone(), oracle.tokenizer, word, 50)
+        .await
+        .map_err(|e| match e {
+            super::embed::EmbedError::Tokenizer(t) => PredictError::Tokenizer(t),
+            super::embed::EmbedError::Device(d) => PredictError::Device(d),
+        })?;
+    Ok(near
+        .filter(|n| n.whole_word)
+        .map(|n| {
+            n.nearest
+                .into_iter()
+                .filter(|(t, s)| {
+                    *s >= settings.similarity
+                        && t.chars().all(char::is_alphabetic)
+                        && !t.eq_ignore_ascii_case(word)
+                })
+                .map(|(t, _)| with_case_of(word, &t))
+                .take(settings.candidates)
+                .collect()
+        })
+        .unwrap_or_default())
+}
+
+/// Word `w` replaced by `new_len` bytes: it and the words after it move.
+fn moved(spans: &mut [Word], w: usize, new_len: usize) {
+    let span = spans[w];
+    let new_end = span.start + new_len;
+    let shift = new_end as isize - span.end as isize;
+    for s in spans.iter_mut().filter(|s| s.start >= span.end) {
+        s.start = (s.start as isize + shift) as usize;
+        s.end = (s.end as isize + shift) as usize;
+    }
+    spans[w].end = new_end;
+}
+
 /// Attacks one text whose true class is `gold` (predicted right).
 async fn attack_one(
     oracle: &Oracle<'_>,
@@ -207,34 +256,7 @@ async fn attack_one(
         }
         let span = spans[w];
         let word = &current[span.start..span.end];
-        let mut candidates = match settings.kind {
-            AttackKind::Chars => char_edits(word, settings.candidates, rng),
-            AttackKind::Words => match table {
-                Some(table) => {
-                    let near = nearest_tokens(table.clone(), oracle.tokenizer, word, 50)
-                        .await
-                        .map_err(|e| match e {
-                            super::embed::EmbedError::Tokenizer(t) => PredictError::Tokenizer(t),
-                            super::embed::EmbedError::Device(d) => PredictError::Device(d),
-                        })?;
-                    near.filter(|n| n.whole_word)
-                        .map(|n| {
-                            n.nearest
-                                .into_iter()
-                                .filter(|(t, s)| {
-                                    *s >= settings.similarity
-                                        && t.chars().all(char::is_alphabetic)
-                                        && !t.eq_ignore_ascii_case(word)
-                                })
-                                .map(|(t, _)| with_case_of(word, &t))
-                                .take(settings.candidates)
-                                .collect()
-                        })
-                        .unwrap_or_default()
-                }
-                None => Vec::new(),
-            },
-        };
+        let mut candidates = candidates_for(word, oracle, settings, table, rng).await?;
         candidates.truncate(settings.budget.saturating_sub(queries));
         if candidates.is_empty() {
             continue;
@@ -248,14 +270,7 @@ async fn attack_one(
         let best = (0..texts.len())
             .min_by(|&a, &b| probs[a][gold].total_cmp(&probs[b][gold]))
             .expect("candidates");
-        // Apply it: later words shift by the change in length.
-        let new_end = span.start + candidates[best].len();
-        let shift = new_end as isize - span.end as isize;
-        for s in spans.iter_mut().filter(|s| s.start >= span.end) {
-            s.start = (s.start as isize + shift) as usize;
-            s.end = (s.end as isize + shift) as usize;
-        }
-        spans[w].end = new_end;
+        moved(&mut spans, w, candidates[best].len());
         current = texts[best].clone();
         changed.push(w);
         if argmax(&probs[best]) != gold {
@@ -295,12 +310,11 @@ pub async fn attack(
         AttackKind::Chars => None,
     };
     let mut rng = Rng::new(settings.seed);
-    let (mut right, mut attacked, mut queries) = (0usize, 0usize, 0usize);
-    let mut found = Vec::new();
+    let (mut right, mut queries) = (0usize, 0usize);
+    let mut found: Vec<Found> = Vec::new();
     for (i, ((text, gold), p)) in examples.iter().zip(&clean).enumerate() {
         if argmax(p) == *gold {
             right += 1;
-            attacked += 1;
             let attempt =
                 attack_one(&oracle, text, *gold, settings, table.as_ref(), &mut rng).await?;
             queries += attempt.queries;
@@ -317,7 +331,22 @@ pub async fn attack(
         }
         on_progress(i + 1, examples.len());
     }
-    // Each adversarial text predicted again, by the ordinary path: kept only if still wrong.
+    let out = confirmed(model, tokenizer, labels, found, max_len).await?;
+    Ok(report(settings, examples.len(), right, queries, out))
+}
+
+/// A successful attack before it is predicted again: the original, its class, the perturbed
+/// text, the edits, the changed words' spans and the queries.
+type Found = (String, usize, String, usize, Vec<Word>, usize);
+
+/// Each adversarial text predicted again, by the ordinary path: kept only if still wrong.
+async fn confirmed(
+    model: &BertClassifier,
+    tokenizer: &TextTokenizer,
+    labels: &[String],
+    found: Vec<Found>,
+    max_len: usize,
+) -> Result<Vec<AdversarialExample>, PredictError> {
     let perturbed: Vec<String> = found.iter().map(|f| f.2.clone()).collect();
     let again = predict_texts(model, tokenizer, labels, &perturbed, max_len).await?;
     let mut out = Vec::new();
@@ -340,33 +369,34 @@ pub async fn attack(
             queries: q,
         });
     }
-    let n = examples.len().max(1) as f64;
+    Ok(out)
+}
+
+/// The rates of `n` examples scored, `right` of them predicted right (and so attacked), with
+/// `queries` in all and the confirmed adversarial examples `out`.
+fn report(
+    settings: &AttackSettings,
+    n: usize,
+    right: usize,
+    queries: usize,
+    out: Vec<AdversarialExample>,
+) -> AttackReport {
+    let share = |a: f64, b: usize| if b == 0 { 0.0 } else { a / b as f64 };
     let succeeded = out.len();
-    Ok(AttackReport {
+    let perturbed: f64 = out
+        .iter()
+        .map(|e| e.words.0 as f64 / e.words.1.max(1) as f64)
+        .sum();
+    AttackReport {
         settings: *settings,
-        examples_scored: examples.len(),
-        clean_accuracy: right as f64 / n,
-        attacked_accuracy: (right - succeeded) as f64 / n,
-        attack_success_rate: if attacked == 0 {
-            0.0
-        } else {
-            succeeded as f64 / attacked as f64
-        },
-        words_perturbed: if succeeded == 0 {
-            0.0
-        } else {
-            out.iter()
-                .map(|e| e.words.0 as f64 / e.words.1.max(1) as f64)
-                .sum::<f64>()
-                / succeeded as f64
-        },
-        queries: if attacked == 0 {
-            0.0
-        } else {
-            queries as f64 / attacked as f64
-        },
+        examples_scored: n,
+        clean_accuracy: share(right as f64, n),
+        attacked_accuracy: share((right - succeeded) as f64, n),
+        attack_success_rate: share(succeeded as f64, right),
+        words_perturbed: share(perturbed, succeeded),
+        queries: share(queries as f64, right),
         examples: out,
-    })
+    }
 }
 
 #[cfg(test)]

@@ -33,6 +33,7 @@ pub fn compare_setting_message(e: &CompareSettingsError) -> String {
         CompareSettingsError::Sizes => "Label counts",
         CompareSettingsError::Seeds(_) => "Seeds",
         CompareSettingsError::MinSteps(_) => "Least steps per run",
+        CompareSettingsError::Remedies => "Augmentation and adversarial training (Train panel)",
     };
     format!("{label} {e}")
 }

@@ -139,6 +139,9 @@ impl CompareSettings {
         if self.min_steps > 10_000 {
             return Err(CompareSettingsError::MinSteps(self.min_steps));
         }
+        if self.finetune.augment.is_some() || self.finetune.adversarial.is_some() {
+            return Err(CompareSettingsError::Remedies);
+        }
         Ok(())
     }
 
@@ -173,6 +176,10 @@ pub enum CompareSettingsError {
     /// Above 10,000.
     #[error("must be at most 10,000, found {0}")]
     MinSteps(usize),
+    /// Augmentation or adversarial training asked for: the comparison does not run them as
+    /// variants yet, and would otherwise leave them out without saying so.
+    #[error("are not part of the comparison yet: turn them off to compare the starts")]
+    Remedies,
 }
 
 /// Scores of one start: `[size][seed]`.

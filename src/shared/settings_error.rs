@@ -103,7 +103,7 @@ pub enum SettingsError {
     /// No copies, too many, or a share of words outside `(0, 1]`.
     #[error(
         "needs 1 to {max} copies and a share of words above 0 and at most 1, found {copies} copies and {rate}",
-        max = crate::shared::Augmentation::MAX_COPIES
+        max = super::augment::Augmentation::MAX_COPIES
     )]
     AugmentRange {
         /// Copies asked.
