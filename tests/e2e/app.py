@@ -356,12 +356,12 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     driver.save_screenshot(str(out / f"{mode}-embedding-map.png"))
     log(mode, f"word neighbours in {len(lists)} tables; {len(maps)} embedding map(s) of 60 examples: {caption!r}")
 
-    # What is pre-training worth? Two label counts, three starts, a few steps each.
+    # What is pre-training worth? Two label counts, three starts, two seeds, a few steps each.
     app.set_number("train-epochs", 1)
     app.set_number("train-max-len", 16)
     app.set_number("train-batch-size", 8)
     driver.execute_script("document.getElementById('worth').scrollIntoView()")
-    for testid, value in [("worth-sizes", "8,16"), ("worth-seeds", "1"), ("worth-self-steps", "3"), ("worth-min-steps", "2")]:
+    for testid, value in [("worth-sizes", "8,16"), ("worth-seeds", "2"), ("worth-self-steps", "3"), ("worth-min-steps", "2")]:
         set_value(driver, app.el(testid), value)
     started = time.time()
     driver.execute_script("arguments[0].click()", app.el("worth-start"))
@@ -373,9 +373,12 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     assert by_start == {"Pretrained": 2, "Scratch": 2, "SelfPretrained": 2}, (by_start, app.panel_text("worth"))
     advantage = app.text("worth-advantage")
     assert "labels" in advantage, advantage
+    # Two seeds: each start's difference to the checkpoint, paired by seed, with its interval.
+    paired = [c.text for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-paired-diff"]')]
+    assert len(paired) == 4 and all("95% interval" in p and "over 2 seeds" in p for p in paired), paired
     driver.execute_script("arguments[0].scrollIntoView()", app.el("worth-chart"))
     driver.save_screenshot(str(out / f"{mode}-worth.png"))
-    log(mode, f"pre-training's worth: 6 runs in {time.time() - started:.1f}s; {advantage}")
+    log(mode, f"pre-training's worth: 12 runs in {time.time() - started:.1f}s; {advantage}; paired: {paired[0]}")
     # The scores are kept in the browser across a reload.
     driver.refresh()
     app.wait("the kept comparison", lambda: "kept in this browser" in app.text("worth-message")
