@@ -1,14 +1,18 @@
-//! `anneal compare`: "what is pre-training worth?" on the command line. Fine-tunes at growing
-//! label counts from the checkpoint, from random weights of its architecture and (unless
-//! `--self-pretrain-steps 0`) from that architecture pre-trained on the training texts, then
-//! prints one JSON object: the scores per start, size and seed, and the data advantage.
+//! `anneal compare`: "what is it worth?" on the command line. Fine-tunes at growing label
+//! counts each variant — by default the checkpoint (`baseline`), random weights of its
+//! architecture and (unless `--self-pretrain-steps 0`) that architecture pre-trained on the
+//! training texts; with `--variants`, remedies too (`typos`, `fgm`) — then prints one JSON
+//! object: the scores per variant, size and seed, each variant's paired difference to the
+//! baseline, and the data advantage.
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
+use std::collections::BTreeMap;
+
 use super::finetune::{TuneArgs, plan_for};
 use super::shell::{pick_device, say_above};
-use crate::shared::{CompareProgress, CompareSettings, CompareSettingsError, LabelCount};
+use crate::shared::{CompareProgress, CompareSettings, CompareSettingsError, LabelCount, Variant};
 use crate::train::compare::compare as run_comparison;
 use crate::train::pretrain::RunToEnd;
 
@@ -22,6 +26,11 @@ pub struct CompareArgs {
     /// Runs per start and label count (different subsets and initialisations).
     #[arg(long, default_value_t = 1)]
     seeds: usize,
+    /// What to compare, comma-separated: `baseline` (the checkpoint as set), `scratch`,
+    /// `self_pretrained`, `typos[:COPIES[:RATE]]` (typo augmentation; RATE the share of words, 0.1),
+    /// `fgm[:EPSILON]` (adversarial training). [default: baseline,scratch,self_pretrained]
+    #[arg(long)]
+    variants: Option<String>,
     /// Masked-word steps of self-pre-training on the training texts; 0 leaves that start out.
     #[arg(long, default_value_t = 200)]
     self_pretrain_steps: usize,
@@ -36,19 +45,20 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
     for note in &plan.notes {
         eprintln!("note: {note}");
     }
+    let variants = match &a.variants {
+        Some(list) => Variant::parse_list(list).map_err(|e| format!("--variants: {e}"))?,
+        None => Variant::starts(a.self_pretrain_steps > 0),
+    };
+    let finetune = a.tune.settings(dir.config.max_len());
     let settings = CompareSettings {
         sizes,
         seeds: a.seeds,
+        variants,
         self_pretrain_steps: a.self_pretrain_steps,
         min_steps: a.min_steps,
-        finetune: a.tune.settings(dir.config.max_len()),
+        finetune,
     };
-    settings.validate().map_err(|e| match e {
-        CompareSettingsError::Sizes => format!("--sizes {e}"),
-        CompareSettingsError::Seeds(_) => format!("--seeds {e}"),
-        CompareSettingsError::MinSteps(_) => format!("--min-steps {e}"),
-        CompareSettingsError::Remedies => format!("--augment and --adversarial {e}"),
-    })?;
+    settings.validate().map_err(|e| flag_error(&e))?;
     let picked = pick_device(a.tune.device)?;
     let device = picked.device.autodiff();
     let bar = ProgressBar::new(0);
@@ -56,7 +66,8 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         ProgressStyle::with_template("{bar:30} run {pos}/{len}  {msg}  [{elapsed_precise}]")
             .expect("a valid template"),
     );
-    let mut on_event = |event: CompareProgress| show_progress(&bar, settings.seeds, event);
+    let mut shown = Shown::new(&bar, settings.seeds);
+    let mut on_event = |event: CompareProgress| shown.show(event);
     let (comparison, _) = pollster::block_on(run_comparison(
         &dir,
         &plan,
@@ -73,7 +84,7 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
     }
     for (name, diffs) in &comparison.paired {
         for d in diffs {
-            eprintln!("{name} − pretrained, {} labels: {}", d.size, d.describe());
+            eprintln!("{name} − baseline, {} labels: {}", d.size, d.describe());
         }
     }
     println!(
@@ -83,61 +94,103 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The comparison's progress on the bar, and a line above it for the plan and each score.
-fn show_progress(bar: &ProgressBar, seeds: usize, event: CompareProgress) {
-    match event {
-        CompareProgress::Planned {
-            runs,
-            sizes,
-            starts,
-            valid_examples,
-            ..
-        } => {
-            bar.set_length(runs as u64);
-            let starts: Vec<&str> = starts.iter().map(|s| s.describe()).collect();
-            say_above(
-                bar,
-                format!(
-                    "{runs} runs: label counts {sizes:?} x {seeds} seed(s) x starts: {}; each \
-                     scored on {valid_examples} validation examples",
-                    starts.join(", ")
-                ),
-            );
+/// A comparison setting's error in the command line's terms.
+pub(super) fn flag_error(e: &CompareSettingsError) -> String {
+    match e {
+        CompareSettingsError::Sizes => format!("--sizes {e}"),
+        CompareSettingsError::Seeds(_) => format!("--seeds {e}"),
+        CompareSettingsError::MinSteps(_) => format!("--min-steps {e}"),
+        CompareSettingsError::Remedies => format!("--augment and --adversarial {e}"),
+        CompareSettingsError::SelfPretrainSteps => {
+            format!("--variants {e} (--self-pretrain-steps)")
         }
-        CompareProgress::SelfPretraining {
-            step,
-            total_steps,
-            loss,
-        } => bar.set_message(format!(
-            "self-pre-training step {step}/{total_steps}, masked-word loss {loss:.3}"
-        )),
-        CompareProgress::Step {
-            start,
-            size,
-            seed,
-            step,
-            total_steps,
-            ..
-        } => bar.set_message(format!(
-            "{} with {size} labels, seed {seed}: step {step}/{total_steps}",
-            start.describe()
-        )),
-        CompareProgress::Scored {
-            run,
-            start,
-            size,
-            seed,
-            score,
-        } => {
-            bar.set_position(run as u64);
-            say_above(
-                bar,
-                format!(
-                    "{} with {size} labels, seed {seed}: {:.2}%",
-                    start.describe(),
-                    score * 100.0
-                ),
-            );
+        CompareSettingsError::Variants
+        | CompareSettingsError::Duplicate(_)
+        | CompareSettingsError::Variant { .. } => format!("--variants {e}"),
+    }
+}
+
+/// The comparison's progress on the bar, and a line above it for the plan and each score.
+pub(super) struct Shown<'a> {
+    bar: &'a ProgressBar,
+    seeds: usize,
+    /// Each variant's description, by name.
+    names: BTreeMap<String, String>,
+}
+
+impl<'a> Shown<'a> {
+    pub(super) fn new(bar: &'a ProgressBar, seeds: usize) -> Self {
+        Self {
+            bar,
+            seeds,
+            names: BTreeMap::new(),
+        }
+    }
+
+    fn name<'s>(&'s self, variant: &'s str) -> &'s str {
+        self.names.get(variant).map_or(variant, String::as_str)
+    }
+
+    pub(super) fn show(&mut self, event: CompareProgress) {
+        let (bar, seeds) = (self.bar, self.seeds);
+        match event {
+            CompareProgress::Planned {
+                runs,
+                sizes,
+                variants,
+                valid_examples,
+                ..
+            } => {
+                bar.set_length(runs as u64);
+                self.names = variants
+                    .iter()
+                    .map(|v| (v.name.clone(), v.describe()))
+                    .collect();
+                let names: Vec<String> = variants.iter().map(Variant::describe).collect();
+                say_above(
+                    bar,
+                    format!(
+                        "{runs} runs: label counts {sizes:?} x {seeds} seed(s) x variants: {}; \
+                         each scored on {valid_examples} validation examples",
+                        names.join(", ")
+                    ),
+                );
+            }
+            CompareProgress::SelfPretraining {
+                step,
+                total_steps,
+                loss,
+            } => bar.set_message(format!(
+                "self-pre-training step {step}/{total_steps}, masked-word loss {loss:.3}"
+            )),
+            CompareProgress::Step {
+                variant,
+                size,
+                seed,
+                step,
+                total_steps,
+                ..
+            } => bar.set_message(format!(
+                "{} with {size} labels, seed {seed}: step {step}/{total_steps}",
+                self.name(&variant)
+            )),
+            CompareProgress::Scored {
+                run,
+                variant,
+                size,
+                seed,
+                score,
+            } => {
+                bar.set_position(run as u64);
+                say_above(
+                    bar,
+                    format!(
+                        "{} with {size} labels, seed {seed}: {:.2}%",
+                        self.name(&variant),
+                        score * 100.0
+                    ),
+                );
+            }
         }
     }
 }

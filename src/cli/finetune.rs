@@ -70,7 +70,7 @@ pub struct TuneArgs {
     pub(super) layers: Option<usize>,
     /// Seed of the split, the order of examples and the new head.
     #[arg(long, default_value_t = DEFAULTS.seed)]
-    seed: u64,
+    pub(super) seed: u64,
     /// Stop after this many epochs without a better validation score (or loss: --best-by).
     #[arg(long)]
     patience: Option<usize>,

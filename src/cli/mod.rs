@@ -1,5 +1,6 @@
 //! The native `anneal` command: fine-tune, evaluate, predict, embed, inspect, benchmark,
-//! pre-train, probe, show attention, compare starts and attack a classifier from
+//! pre-train, probe, show attention, compare starts and remedies, search hyperparameters and
+//! attack a classifier from
 //! the terminal. Errors go to stderr as one message naming the file and the cause; the exit
 //! status is non-zero on failure.
 
@@ -11,6 +12,7 @@ mod model_dir;
 mod predict;
 mod pretrain;
 mod qa;
+mod search;
 mod shell;
 mod speed;
 
@@ -45,9 +47,13 @@ enum Command {
     Probe(pretrain::ProbeArgs),
     /// Print the attention probabilities of every layer and head for a text.
     Attention(pretrain::AttentionArgs),
-    /// What is pre-training worth? Fine-tune at growing label counts from the checkpoint, from
-    /// random weights and from self-pre-training, and print the scores as JSON.
+    /// What is it worth? Fine-tune at growing label counts from the checkpoint, from random
+    /// weights, from self-pre-training, or with a remedy (--variants), and print the scores
+    /// and each one's paired difference to the baseline as JSON.
     Compare(compare::CompareArgs),
+    /// Choose hyperparameters on the validation set: a grid (or random) search, each trial
+    /// run with several seeds, the winner's margin over the runner-up with its interval.
+    Search(search::SearchArgs),
     /// A robustness test: attack a fine-tuned classifier (typos or embedding-neighbour word
     /// swaps) and report accuracy under attack as TextAttack does.
     Attack(attack::AttackArgs),
@@ -105,6 +111,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Probe(a) => pretrain::probe(a),
         Command::Attention(a) => pretrain::attention(a),
         Command::Compare(a) => compare::run(a),
+        Command::Search(a) => search::run(a),
         Command::Attack(a) => attack::run(a),
     }
 }

@@ -34,6 +34,10 @@ pub fn compare_setting_message(e: &CompareSettingsError) -> String {
         CompareSettingsError::Seeds(_) => "Seeds",
         CompareSettingsError::MinSteps(_) => "Least steps per run",
         CompareSettingsError::Remedies => "Augmentation and adversarial training (Train panel)",
+        CompareSettingsError::Variants
+        | CompareSettingsError::Duplicate(_)
+        | CompareSettingsError::Variant { .. } => "The variants",
+        CompareSettingsError::SelfPretrainSteps => "The variants",
     };
     format!("{label} {e}")
 }

@@ -59,12 +59,11 @@ impl Augmentation {
 
 impl std::str::FromStr for Augmentation {
     type Err = String;
-    /// `typos` or `typos:COPIES`.
+    /// `typos`, `typos:COPIES` or `typos:COPIES:RATE`.
     fn from_str(s: &str) -> Result<Self, String> {
-        let (kind, copies) = match s.split_once(':') {
-            Some((k, c)) => (k, Some(c)),
-            None => (s, None),
-        };
+        let mut parts = s.splitn(3, ':');
+        let kind = parts.next().unwrap_or_default();
+        let (copies, rate) = (parts.next(), parts.next());
         let kind = match kind.trim() {
             "typos" | "chars" => AugmentKind::Typos,
             other => return Err(format!("unknown augmentation \"{other}\" (typos)")),
@@ -75,6 +74,12 @@ impl std::str::FromStr for Augmentation {
                 .trim()
                 .parse()
                 .map_err(|_| format!("\"{c}\" is not a number of copies"))?;
+        }
+        if let Some(r) = rate {
+            a.rate = r
+                .trim()
+                .parse()
+                .map_err(|_| format!("\"{r}\" is not a share of the words"))?;
         }
         Ok(a)
     }
@@ -261,7 +266,11 @@ mod tests {
                 .contains("unknown")
         );
         assert!("typos:x".parse::<Augmentation>().is_err());
+        let a: Augmentation = "typos:2:0.3".parse().unwrap();
+        assert_eq!((a.copies, a.rate), (2, 0.3));
+        assert!("typos:2:most".parse::<Augmentation>().is_err());
     }
+
     #[test]
     fn edit_distance_counts_a_swap_as_one() {
         assert_eq!(edit_distance("film", "flim"), 1);

@@ -8,46 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::settings::TrainSettings;
 use super::task::Task;
-
-/// Where a fine-tuning run of the comparison starts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum StartKind {
-    /// The loaded checkpoint's weights (pre-trained on a large corpus by someone else).
-    Pretrained,
-    /// Random weights of the same architecture: what training from scratch gives.
-    Scratch,
-    /// The same architecture pre-trained (masked words, from random weights) on the task's own
-    /// training texts, labels unused: self-pre-training.
-    SelfPretrained,
-}
-
-impl StartKind {
-    /// All three, in the order they are run and drawn.
-    pub const ALL: [StartKind; 3] = [
-        StartKind::Pretrained,
-        StartKind::Scratch,
-        StartKind::SelfPretrained,
-    ];
-
-    /// Its name in JSON (as serde writes it).
-    pub fn key(self) -> &'static str {
-        match self {
-            StartKind::Pretrained => "pretrained",
-            StartKind::Scratch => "scratch",
-            StartKind::SelfPretrained => "self_pretrained",
-        }
-    }
-
-    /// A short name for legends.
-    pub fn describe(self) -> &'static str {
-        match self {
-            StartKind::Pretrained => "pre-trained checkpoint",
-            StartKind::Scratch => "random initialisation",
-            StartKind::SelfPretrained => "self-pre-trained on the task's text",
-        }
-    }
-}
+use super::variant::{BASELINE, StartKind, Variant};
 
 /// A number of training labels to fine-tune with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -99,7 +60,10 @@ pub struct CompareSettings {
     pub sizes: Vec<LabelCount>,
     /// Runs per start and size, with different subsets and initialisations.
     pub seeds: usize,
-    /// Masked-word steps of self-pre-training; 0 leaves that start out.
+    /// The variants run at every label count and seed, in this order: starts, remedies,
+    /// search trials. Each is paired with the one named `baseline`, when there is one.
+    pub variants: Vec<Variant>,
+    /// Masked-word steps of self-pre-training (for a `self_pretrained` variant).
     pub self_pretrain_steps: usize,
     /// Every run takes at least this many optimizer steps (more epochs over few labels), so that
     /// 32 labels are not judged after two steps.
@@ -119,6 +83,7 @@ impl Default for CompareSettings {
                 LabelCount::All,
             ],
             seeds: 1,
+            variants: Variant::starts(true),
             self_pretrain_steps: 200,
             min_steps: 50,
             finetune: TrainSettings::default(),
@@ -142,14 +107,35 @@ impl CompareSettings {
         if self.finetune.augment.is_some() || self.finetune.adversarial.is_some() {
             return Err(CompareSettingsError::Remedies);
         }
+        if self.variants.is_empty() {
+            return Err(CompareSettingsError::Variants);
+        }
+        for (i, v) in self.variants.iter().enumerate() {
+            if self.variants[..i].iter().any(|w| w.name == v.name) {
+                return Err(CompareSettingsError::Duplicate(v.name.clone()));
+            }
+            if v.start == StartKind::SelfPretrained && self.self_pretrain_steps == 0 {
+                return Err(CompareSettingsError::SelfPretrainSteps);
+            }
+            let settings = v.changes.apply(&self.finetune);
+            let checked = settings
+                .validate(None)
+                .and_then(|()| settings.adaptation.validate(None));
+            if let Err(e) = checked {
+                return Err(CompareSettingsError::Variant {
+                    name: v.name.clone(),
+                    message: format!("{} {e}", e.setting().describe()),
+                });
+            }
+        }
         Ok(())
     }
 
-    /// The starts this comparison runs.
+    /// The starts this comparison's variants need, in [`StartKind::ALL`]'s order.
     pub fn starts(&self) -> Vec<StartKind> {
         StartKind::ALL
             .into_iter()
-            .filter(|s| *s != StartKind::SelfPretrained || self.self_pretrain_steps > 0)
+            .filter(|s| self.variants.iter().any(|v| v.start == *s))
             .collect()
     }
 
@@ -176,45 +162,33 @@ pub enum CompareSettingsError {
     /// Above 10,000.
     #[error("must be at most 10,000, found {0}")]
     MinSteps(usize),
-    /// Augmentation or adversarial training asked for: the comparison does not run them as
-    /// variants yet, and would otherwise leave them out without saying so.
-    #[error("are not part of the comparison yet: turn them off to compare the starts")]
+    /// Augmentation or adversarial training asked for every run: the baseline would carry
+    /// it too, and nothing would measure it.
+    #[error(
+        "would apply to every run, the baseline too: name them as variants instead (typos, fgm) to measure them against it"
+    )]
     Remedies,
+    /// No variant.
+    #[error("must name at least one variant (baseline, scratch, typos, fgm, ...)")]
+    Variants,
+    /// Two variants of one name: their scores would mix.
+    #[error("name \"{0}\" twice")]
+    Duplicate(String),
+    /// Self-pre-training asked for with no steps of it.
+    #[error("include self_pretrained, which needs at least one self-pre-training step")]
+    SelfPretrainSteps,
+    /// A variant's settings are out of range.
+    #[error("\"{name}\": {message}")]
+    Variant {
+        /// The variant.
+        name: String,
+        /// The setting and its range, in the engine's words.
+        message: String,
+    },
 }
 
-/// Scores of one start: `[size][seed]`.
-pub type StartScores = Vec<Vec<f64>>;
-
-/// The scores of every start at every size and seed.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Starts {
-    /// The loaded checkpoint.
-    pub pretrained: StartScores,
-    /// Random initialisation.
-    pub scratch: StartScores,
-    /// Self-pre-training; absent when it was left out.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub self_pretrained: Option<StartScores>,
-}
-
-impl Starts {
-    /// The scores of `start`, if it was run.
-    pub fn get(&self, start: StartKind) -> Option<&StartScores> {
-        match start {
-            StartKind::Pretrained => Some(&self.pretrained),
-            StartKind::Scratch => Some(&self.scratch),
-            StartKind::SelfPretrained => self.self_pretrained.as_ref(),
-        }
-    }
-
-    fn get_mut(&mut self, start: StartKind) -> &mut StartScores {
-        match start {
-            StartKind::Pretrained => &mut self.pretrained,
-            StartKind::Scratch => &mut self.scratch,
-            StartKind::SelfPretrained => self.self_pretrained.get_or_insert_with(Vec::new),
-        }
-    }
-}
+/// Scores of one variant: `[size][seed]`.
+pub type VariantScores = Vec<Vec<f64>>;
 
 /// How many labels random initialisation needs to do as well as the pre-trained start does with
 /// few.
@@ -245,8 +219,8 @@ pub enum CompareProgress {
         runs: usize,
         /// Label counts, ascending.
         sizes: Vec<usize>,
-        /// The starts compared.
-        starts: Vec<StartKind>,
+        /// The variants compared, in their order.
+        variants: Vec<Variant>,
         /// Validation examples every run is scored on.
         valid_examples: usize,
         /// What the scores are (as [`Comparison::metric`]).
@@ -265,8 +239,8 @@ pub enum CompareProgress {
     Step {
         /// The run, 1-based.
         run: usize,
-        /// Its start.
-        start: StartKind,
+        /// Its variant's name.
+        variant: String,
         /// Its label count.
         size: usize,
         /// Its seed number (0-based).
@@ -280,8 +254,8 @@ pub enum CompareProgress {
     Scored {
         /// The run, 1-based.
         run: usize,
-        /// Its start.
-        start: StartKind,
+        /// Its variant's name.
+        variant: String,
         /// Its label count.
         size: usize,
         /// Its seed number (0-based).
@@ -296,17 +270,19 @@ pub enum CompareProgress {
 pub struct Comparison {
     /// The label counts, ascending.
     pub sizes: Vec<usize>,
-    /// Scores per start, `[size][seed]`.
-    pub starts: Starts,
+    /// Scores per variant's name, `[size][seed]`.
+    pub variants: BTreeMap<String, VariantScores>,
+    /// The variants, in the order they run and are drawn.
+    pub order: Vec<Variant>,
     /// What the scores are: `accuracy` (classification) or `entity_f1` (NER).
     pub metric: String,
     /// Validation examples every run is scored on.
     pub valid_examples: usize,
     /// The data advantage, once the pre-trained and scratch starts have a score each.
     pub data_advantage: Option<DataAdvantage>,
-    /// Each start's difference to the pre-trained start (the baseline) per label count,
-    /// paired by seed (the same subset and run seed), with its 95% interval; by the start's
-    /// name (`scratch`, `self_pretrained`). Counts with fewer than two pairs are left out.
+    /// Each variant's difference to the baseline per label count, paired by seed (the same
+    /// subset and run seed), with its 95% interval; by the variant's name. Counts with fewer
+    /// than two pairs are left out.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub paired: BTreeMap<String, Vec<PairedDiff>>,
 }
@@ -383,21 +359,27 @@ pub fn paired_difference(baseline: &[f64], variant: &[f64]) -> Option<(f64, [f64
 }
 
 impl Comparison {
-    /// An empty comparison for these sizes, filled in by [`record`](Self::record).
-    pub fn new(sizes: Vec<usize>, task: Task, valid_examples: usize) -> Self {
+    /// An empty comparison of `order` at these sizes, filled in by [`record`](Self::record).
+    pub fn new(sizes: Vec<usize>, order: Vec<Variant>, task: Task, valid_examples: usize) -> Self {
         let metric = match task {
             Task::Classify => "accuracy",
             Task::Ner => "entity_f1",
             Task::Qa => "squad_f1",
         };
-        Self::with_metric(sizes, metric.into(), valid_examples)
+        Self::with_metric(sizes, order, metric.into(), valid_examples)
     }
 
     /// An empty comparison scored by `metric`.
-    pub fn with_metric(sizes: Vec<usize>, metric: String, valid_examples: usize) -> Self {
+    pub fn with_metric(
+        sizes: Vec<usize>,
+        order: Vec<Variant>,
+        metric: String,
+        valid_examples: usize,
+    ) -> Self {
         Self {
             sizes,
-            starts: Starts::default(),
+            variants: BTreeMap::new(),
+            order,
             metric,
             valid_examples,
             data_advantage: None,
@@ -407,11 +389,11 @@ impl Comparison {
 
     /// Adds the score of one run (`size` must be one of [`sizes`](Self::sizes)) and updates
     /// the data advantage.
-    pub fn record(&mut self, start: StartKind, size: usize, score: f64) {
+    pub fn record(&mut self, variant: &str, size: usize, score: f64) {
         let Some(at) = self.sizes.iter().position(|s| *s == size) else {
             return;
         };
-        let scores = self.starts.get_mut(start);
+        let scores = self.variants.entry(variant.to_string()).or_default();
         if scores.len() < self.sizes.len() {
             scores.resize(self.sizes.len(), Vec::new());
         }
@@ -420,14 +402,16 @@ impl Comparison {
         self.paired = self.paired_to_baseline();
     }
 
-    /// Every start's paired difference to the pre-trained start, per label count.
+    /// Every variant's paired difference to the baseline, per label count.
     fn paired_to_baseline(&self) -> BTreeMap<String, Vec<PairedDiff>> {
-        let base = &self.starts.pretrained;
         let mut out = BTreeMap::new();
-        for start in [StartKind::Scratch, StartKind::SelfPretrained] {
-            let Some(scores) = self.starts.get(start) else {
+        let Some(base) = self.variants.get(BASELINE) else {
+            return out;
+        };
+        for (name, scores) in &self.variants {
+            if name == BASELINE {
                 continue;
-            };
+            }
             let diffs: Vec<PairedDiff> = self
                 .sizes
                 .iter()
@@ -443,15 +427,20 @@ impl Comparison {
                 })
                 .collect();
             if !diffs.is_empty() {
-                out.insert(start.key().to_string(), diffs);
+                out.insert(name.clone(), diffs);
             }
         }
         out
     }
 
-    /// Mean score of `start` at each size (`None` where no run has finished).
-    pub fn means(&self, start: StartKind) -> Vec<Option<f64>> {
-        let scores = self.starts.get(start);
+    /// The variant of this name, if it is compared.
+    pub fn variant(&self, name: &str) -> Option<&Variant> {
+        self.order.iter().find(|v| v.name == name)
+    }
+
+    /// Mean score of the variant `name` at each size (`None` where no run has finished).
+    pub fn means(&self, name: &str) -> Vec<Option<f64>> {
+        let scores = self.variants.get(name);
         (0..self.sizes.len())
             .map(|i| {
                 let s = scores.and_then(|s| s.get(i)).filter(|s| !s.is_empty())?;
@@ -461,8 +450,8 @@ impl Comparison {
     }
 
     fn advantage(&self) -> Option<DataAdvantage> {
-        let pre = self.means(StartKind::Pretrained);
-        let scratch = self.means(StartKind::Scratch);
+        let pre = self.means(BASELINE);
+        let scratch = self.means(StartKind::Scratch.key());
         // Read at the measured count nearest 100 (on a log axis) where both starts have a score.
         let at = (0..self.sizes.len())
             .filter(|&i| pre[i].is_some() && scratch[i].is_some())
@@ -599,12 +588,12 @@ mod tests {
 
     #[test]
     fn a_comparison_pairs_each_start_with_the_pretrained_one_by_seed() {
-        let mut c = Comparison::new(vec![10, 100], Task::Classify, 50);
-        c.record(StartKind::Pretrained, 10, 0.70);
-        c.record(StartKind::Scratch, 10, 0.50);
+        let mut c = Comparison::new(vec![10, 100], Variant::starts(false), Task::Classify, 50);
+        c.record("baseline", 10, 0.70);
+        c.record("scratch", 10, 0.50);
         assert!(c.paired.is_empty(), "one seed: no interval");
-        c.record(StartKind::Pretrained, 10, 0.74);
-        c.record(StartKind::Scratch, 10, 0.52);
+        c.record("baseline", 10, 0.74);
+        c.record("scratch", 10, 0.52);
         let d = &c.paired["scratch"];
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].size, 10);
@@ -666,14 +655,73 @@ mod tests {
             CompareSettingsError::Seeds(0).to_string(),
             "must be between 1 and 10, found 0"
         );
+        assert_eq!(
+            with(|s| s.variants.clear()),
+            Err(CompareSettingsError::Variants)
+        );
+        assert_eq!(
+            with(|s| s.variants.push(Variant::baseline())),
+            Err(CompareSettingsError::Duplicate("baseline".into()))
+        );
+        assert_eq!(
+            with(|s| s.self_pretrain_steps = 0),
+            Err(CompareSettingsError::SelfPretrainSteps)
+        );
+        assert_eq!(
+            with(|s| s.finetune.augment = Some("typos".parse().unwrap())),
+            Err(CompareSettingsError::Remedies)
+        );
+        let Err(CompareSettingsError::Variant { name, message }) = with(|s| {
+            let mut c = super::super::variant::Changes::default();
+            c.set("lr", "2").unwrap();
+            s.variants.push(Variant::changed("lr=2", c));
+        }) else {
+            panic!("a learning rate of 2 passed")
+        };
+        assert_eq!(name, "lr=2");
+        assert!(message.contains("2"), "{message}");
+        let s = CompareSettings {
+            variants: Variant::parse_list("baseline,typos,fgm").unwrap(),
+            ..CompareSettings::default()
+        };
+        assert_eq!(s.validate(), Ok(()));
+        assert_eq!(s.starts(), vec![StartKind::Pretrained]);
+    }
+
+    #[test]
+    fn a_remedy_is_paired_with_the_baseline_and_the_starts_data_advantage_needs_scratch() {
+        let order = Variant::parse_list("baseline,typos").unwrap();
+        let mut c = Comparison::new(vec![100], order, Task::Classify, 50);
+        for (b, v) in [(0.80, 0.83), (0.82, 0.82), (0.78, 0.81)] {
+            c.record("baseline", 100, b);
+            c.record("typos", 100, v);
+        }
+        let d = &c.paired["typos"][0];
+        assert!((d.mean_diff - 0.02).abs() < 1e-12);
+        assert_eq!(d.seeds, 3);
+        assert!(
+            c.data_advantage.is_none(),
+            "no scratch start: no data advantage"
+        );
+        assert_eq!(
+            c.variant("typos").unwrap().describe(),
+            "+ typos (1× at 10%)"
+        );
+        let json = serde_json::to_value(&c).unwrap();
+        assert_eq!(json["variants"]["typos"][0].as_array().unwrap().len(), 3);
     }
 
     #[test]
     fn data_advantage_interpolates_on_a_log_axis() {
-        let mut c = Comparison::new(vec![10, 100, 1000], Task::Classify, 50);
+        let mut c = Comparison::new(
+            vec![10, 100, 1000],
+            Variant::starts(false),
+            Task::Classify,
+            50,
+        );
         for (i, size) in [10, 100, 1000].into_iter().enumerate() {
-            c.record(StartKind::Pretrained, size, [0.7, 0.8, 0.9][i]);
-            c.record(StartKind::Scratch, size, [0.5, 0.6, 1.0][i]);
+            c.record("baseline", size, [0.7, 0.8, 0.9][i]);
+            c.record("scratch", size, [0.5, 0.6, 1.0][i]);
         }
         let a = c.data_advantage.clone().unwrap();
         assert_eq!(a.labels, 100);
@@ -688,17 +736,17 @@ mod tests {
         );
 
         // Never reached: said with the largest count.
-        let mut c = Comparison::new(vec![32, 100], Task::Classify, 50);
-        c.record(StartKind::Pretrained, 32, 0.7);
-        c.record(StartKind::Scratch, 32, 0.5);
-        c.record(StartKind::Scratch, 100, 0.55);
-        c.record(StartKind::Scratch, 100, 0.65); // two seeds: mean 0.6
+        let mut c = Comparison::new(vec![32, 100], Variant::starts(false), Task::Classify, 50);
+        c.record("baseline", 32, 0.7);
+        c.record("scratch", 32, 0.5);
+        c.record("scratch", 100, 0.55);
+        c.record("scratch", 100, 0.65); // two seeds: mean 0.6
         let a = c.data_advantage.clone().unwrap();
         assert_eq!(a.labels, 32, "read where both starts have a score");
         assert_eq!(a.scratch_matches_at, None);
         assert!((a.scratch_best - 0.6).abs() < 1e-12);
         assert!(a.sentence.contains("up to 100 labels"), "{}", a.sentence);
-        assert_eq!(c.starts.scratch[1].len(), 2);
-        assert!(c.starts.self_pretrained.is_none());
+        assert_eq!(c.variants["scratch"][1].len(), 2);
+        assert!(!c.variants.contains_key("self_pretrained"));
     }
 }

@@ -4,7 +4,8 @@
 //! `settings_error`), what of a model trains
 //! (`adaptation`), data augmentation's settings (`augment`), adversarial training's
 //! (`adversarial`), what a run reports (`progress`), a new model's shape and vocabulary
-//! (`architecture`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of starts (`compare`),
+//! (`architecture`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
+//! search trials, each a `variant`) and the hyperparameter search ranked off it (`search`),
 //! the speed test's cases (`speed`) and the one seeded generator (`rng`).
 //!
 //! Architecture invariant: this module depends on serde and thiserror only, so the UI (which
@@ -21,10 +22,12 @@ pub mod fit;
 pub mod pretrain;
 pub mod progress;
 pub mod rng;
+pub mod search;
 pub mod settings;
 pub mod settings_error;
 pub mod speed;
 pub mod task;
+pub mod variant;
 
 pub use adaptation::{Adaptation, LoraSettings, LoraTargets};
 pub use adversarial::{Adversarial, AdversarialKind};
@@ -32,7 +35,7 @@ pub use architecture::{Architecture, Vocabulary, layer_parameters};
 pub use augment::{AugmentKind, Augmentation};
 pub use compare::{
     CompareProgress, CompareSettings, CompareSettingsError, Comparison, DataAdvantage, LabelCount,
-    PairedDiff, StartKind, StartScores, Starts, paired_difference, t975,
+    PairedDiff, VariantScores, paired_difference, t975,
 };
 pub use fit::{BestBy, Diagnosis, EpochLoss, Verdict, diagnose};
 pub use pretrain::{
@@ -40,6 +43,8 @@ pub use pretrain::{
     SampleSettings,
 };
 pub use progress::{Scores, StepStats};
+pub use search::{Grid, Search, Trial};
 pub use settings::TrainSettings;
 pub use settings_error::{MIN_MAX_LEN, Setting, SettingsError};
 pub use task::{IGNORE_INDEX, LABEL_COLUMNS, QA_OUTPUTS, TEXT_COLUMNS, Task};
+pub use variant::{BASELINE, Changes, StartKind, Variant};

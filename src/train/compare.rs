@@ -1,10 +1,12 @@
-//! "What is pre-training worth?": the same fine-tuning recipe at growing label counts from three
-//! starts (the loaded checkpoint, random weights of its architecture, and that architecture
-//! pre-trained on the task's own training texts), every run scored on the same validation
-//! examples. The command line and the browser worker both run exactly this.
+//! "What is it worth?": variants of one fine-tuning recipe at growing label counts, every run
+//! scored on the same validation examples — the starts (the loaded checkpoint, random weights
+//! of its architecture, that architecture pre-trained on the task's own training texts), the
+//! remedies (typo augmentation, FGM), a hyperparameter search's trials. The command line
+//! (`anneal compare`, `anneal search`) and the browser worker all run exactly this.
 //!
 //! Each seed draws one random order of the training examples, and a run with `n` labels takes
-//! its first `n`, so the 100 include the 32 and every start sees the same examples. Every run
+//! its first `n`, so the 100 include the 32 and every variant sees the same examples, with
+//! the same run seed (head, order, dropout): the variants are paired by seed. Every run
 //! trains at least `min_steps` steps and is scored once, after its last epoch (a fixed budget:
 //! no picking of the best epoch on the validation examples).
 
@@ -15,12 +17,13 @@ use super::pretrain::{LmEvent, PretrainError, pretrain};
 use super::recipe::Plan;
 use super::{Control, Event, Hook, TrainConfig, TrainData, TrainError, fine_tune_with};
 use crate::checkpoint::{CheckpointError, ModelFiles, export_lm_safetensors, load_classifier};
-use crate::data::features::Features;
+use crate::data::augment::Augmenter;
 use crate::data::split::Rng;
 use crate::model::{BertClassifier, BertLm, BertModel, Objective};
 use crate::runtime::readback::ReadbackError;
 use crate::shared::{
-    CompareProgress, CompareSettings, CompareSettingsError, Comparison, PretrainSettings, StartKind,
+    CompareProgress, CompareSettings, CompareSettingsError, Comparison, PretrainSettings,
+    StartKind, TrainSettings, Variant,
 };
 
 /// Why a comparison could not run (or go on).
@@ -64,19 +67,19 @@ pub fn self_pretrain_settings(settings: &CompareSettings) -> PretrainSettings {
     }
 }
 
-/// The fine-tuning loop's configuration for a run with `labels` examples: the settings' epochs,
-/// or more when they would take fewer than `min_steps` steps.
-pub fn run_config(settings: &CompareSettings, labels: usize, seed: u64) -> TrainConfig {
-    let f = &settings.finetune;
+/// The fine-tuning loop's configuration for a run with `labels` examples of the variant whose
+/// settings are `f`: its epochs, or more when they would take fewer than `min_steps` steps.
+pub fn run_config(f: &TrainSettings, min_steps: usize, labels: usize, seed: u64) -> TrainConfig {
     let per_epoch = labels.div_ceil(f.batch_size.max(1)).max(1);
     TrainConfig {
-        epochs: f.epochs.max(settings.min_steps.div_ceil(per_epoch)),
+        epochs: f.epochs.max(min_steps.div_ceil(per_epoch)),
         batch_size: f.batch_size,
         lr: f.lr,
         warmup_ratio: f.warmup_ratio,
         weight_decay: f.weight_decay,
         seed,
         patience: None,
+        adversarial: f.adversarial,
         evaluate_at_end_only: true,
         ..TrainConfig::default()
     }
@@ -122,15 +125,26 @@ pub async fn compare(
     control: &mut dyn Control,
 ) -> Result<(Comparison, Option<String>), CompareError> {
     settings.validate()?;
+    for v in &settings.variants {
+        let changed = v.changes.apply(&settings.finetune);
+        if let Err(e) = changed.validate_for(Some(plan.task), None) {
+            return Err(CompareSettingsError::Variant {
+                name: v.name.clone(),
+                message: format!("{} {e}", e.setting().describe()),
+            }
+            .into());
+        }
+    }
     let data = &plan.data;
     let sizes = settings.resolved_sizes(data.train.len());
-    let starts = settings.starts();
-    let runs = starts.len() * sizes.len() * settings.seeds;
-    let mut comparison = Comparison::new(sizes.clone(), plan.task, data.valid.len());
+    let variants = &settings.variants;
+    let runs = variants.len() * sizes.len() * settings.seeds;
+    let mut comparison =
+        Comparison::new(sizes.clone(), variants.clone(), plan.task, data.valid.len());
     on_event(CompareProgress::Planned {
         runs,
         sizes: sizes.clone(),
-        starts: starts.clone(),
+        variants: variants.clone(),
         valid_examples: data.valid.len(),
         metric: comparison.metric.clone(),
     });
@@ -148,40 +162,24 @@ pub async fn compare(
         self_weights: None,
         device,
     };
-    if starts.contains(&StartKind::SelfPretrained) {
+    if settings.starts().contains(&StartKind::SelfPretrained) {
         shared.self_weights = Some(self_pretrain(&shared, on_event, &mut control).await?);
         if control.cancelled {
             return Ok((comparison, cancelled()));
         }
     }
-    let base_seed = settings.finetune.seed;
-    // One copy of the validation examples for every run; only the training subset changes.
-    let mut subset = TrainData {
-        train: Vec::new(),
-        valid: data.valid.clone(),
-        labels: data.labels.clone(),
-        pad_id: data.pad_id,
-        qa: data.qa.clone(),
-        augment: None,
-    };
     let mut run = 0;
     for (size_at, &size) in sizes.iter().enumerate() {
         for seed in 0..settings.seeds {
-            subset.train = nested_subset(&data.train, size, base_seed.wrapping_add(seed as u64));
-            for &start in &starts {
+            let subset = shared.subset(size, seed);
+            for variant in variants {
                 run += 1;
-                let run_seed = base_seed.wrapping_add(1000 * (seed as u64 + 1) + size_at as u64);
-                let at = RunAt {
-                    run,
-                    start,
-                    size,
-                    seed,
-                    run_seed,
-                };
-                let Some(score) = shared.run(at, &subset, on_event, &mut control).await? else {
+                let at = shared.at(run, variant, size_at, seed);
+                let Some((score, _)) = shared.run(&at, &subset, on_event, &mut control).await?
+                else {
                     return Ok((comparison, cancelled()));
                 };
-                comparison.record(start, size, score);
+                comparison.record(&variant.name, size, score);
                 on_event(at.scored(score));
             }
         }
@@ -189,12 +187,46 @@ pub async fn compare(
     Ok((comparison, None))
 }
 
-/// The first `size` examples of a seeded shuffle: the subsets of one seed are nested, each
-/// label count adding examples to the smaller ones.
-fn nested_subset(train: &[Features], size: usize, seed: u64) -> Vec<Features> {
-    let mut order: Vec<usize> = (0..train.len()).collect();
+/// Trains one run of a comparison again — `variant` at the `size_at`-th label count with seed
+/// number `seed` — and returns its model and score: the same subset, run seed and settings, so
+/// the same run (a search keeps its winner this way, holding one model at a time). The
+/// variant must not start from self-pre-training.
+#[allow(clippy::too_many_arguments)]
+pub async fn rerun(
+    files: &ModelFiles,
+    plan: &Plan,
+    settings: &CompareSettings,
+    keep_layers: Option<usize>,
+    variant: &Variant,
+    (size_at, seed): (usize, usize),
+    device: &Device,
+    control: &mut dyn Control,
+) -> Result<Option<(f64, BertClassifier)>, CompareError> {
+    let shared = Shared {
+        files,
+        plan,
+        settings,
+        keep_layers,
+        self_weights: None,
+        device,
+    };
+    let size = settings.resolved_sizes(plan.data.train.len())[size_at];
+    let subset = shared.subset(size, seed);
+    let at = shared.at(1, variant, size_at, seed);
+    let mut control = Watch {
+        inner: control,
+        cancelled: false,
+    };
+    shared.run(&at, &subset, &mut |_| {}, &mut control).await
+}
+
+/// The first `size` indices of a seeded shuffle of `n`: the subsets of one seed are nested,
+/// each label count adding examples to the smaller ones.
+fn nested_subset(n: usize, size: usize, seed: u64) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
     Rng::new(seed).shuffle(&mut order);
-    order[..size].iter().map(|&i| train[i].clone()).collect()
+    order.truncate(size);
+    order
 }
 
 /// What every run of a comparison shares.
@@ -208,22 +240,23 @@ struct Shared<'a> {
     device: &'a Device,
 }
 
-/// Which run: its number, start, label count, seed, and the seed of its head and order.
-#[derive(Clone, Copy)]
-struct RunAt {
+/// Which run: its number, variant (and its settings), label count, seed, and the seed of its
+/// head and order.
+struct RunAt<'a> {
     run: usize,
-    start: StartKind,
+    variant: &'a Variant,
+    settings: TrainSettings,
     size: usize,
     seed: usize,
     run_seed: u64,
 }
 
-impl RunAt {
+impl RunAt<'_> {
     /// The run's score, as progress.
-    fn scored(self, score: f64) -> CompareProgress {
+    fn scored(&self, score: f64) -> CompareProgress {
         CompareProgress::Scored {
             run: self.run,
-            start: self.start,
+            variant: self.variant.name.clone(),
             size: self.size,
             seed: self.seed,
             score,
@@ -231,26 +264,86 @@ impl RunAt {
     }
 }
 
+/// One seed's training subset at one label count: the examples, and their texts (for
+/// augmentation), with the validation examples every run shares.
+struct Subset {
+    data: TrainData,
+    texts: Vec<String>,
+}
+
 impl Shared<'_> {
+    /// The nested subset of `size` training examples for seed number `seed`.
+    fn subset(&self, size: usize, seed: usize) -> Subset {
+        let data = &self.plan.data;
+        let picked = nested_subset(
+            data.train.len(),
+            size,
+            self.settings.finetune.seed.wrapping_add(seed as u64),
+        );
+        let texts = &self.plan.train_texts;
+        Subset {
+            data: TrainData {
+                train: picked.iter().map(|&i| data.train[i].clone()).collect(),
+                valid: data.valid.clone(),
+                labels: data.labels.clone(),
+                pad_id: data.pad_id,
+                qa: data.qa.clone(),
+                augment: None,
+            },
+            texts: picked
+                .iter()
+                .filter_map(|&i| texts.get(i).cloned())
+                .collect(),
+        }
+    }
+
+    /// Run number `run`: `variant` at the `size_at`-th label count with seed number `seed`.
+    /// The run seed depends on the count and seed only, so every variant shares it.
+    fn at<'v>(&self, run: usize, variant: &'v Variant, size_at: usize, seed: usize) -> RunAt<'v> {
+        let sizes = self.settings.resolved_sizes(self.plan.data.train.len());
+        let base_seed = self.settings.finetune.seed;
+        RunAt {
+            run,
+            variant,
+            settings: variant.changes.apply(&self.settings.finetune),
+            size: sizes[size_at],
+            seed,
+            run_seed: base_seed.wrapping_add(1000 * (seed as u64 + 1) + size_at as u64),
+        }
+    }
+
     /// One run: its start fine-tuned on `subset` and scored on the validation examples (a run
     /// that diverged keeps its last good weights, scored like any other); `None` once
     /// cancelled.
     async fn run(
         &self,
-        at: RunAt,
-        subset: &TrainData,
+        at: &RunAt<'_>,
+        subset: &Subset,
         on_event: &mut dyn FnMut(CompareProgress),
         control: &mut Watch<'_>,
-    ) -> Result<Option<f64>, CompareError> {
+    ) -> Result<Option<(f64, BertClassifier)>, CompareError> {
         let (plan, device) = (self.plan, self.device);
         device.seed(at.run_seed);
         let (files, weights) = (self.files, &self.self_weights);
-        let model = starting_model(at.start, files, self.keep_layers, plan, weights, device)?;
+        let start = at.variant.start;
+        let model = starting_model(start, files, self.keep_layers, plan, weights, device)?
+            .adapted(&at.settings.adaptation);
+        let mut data = subset.data.clone();
+        data.augment = at.settings.augment.map(|a| {
+            let tokenizer = &files.tokenizer;
+            Augmenter::new(
+                a,
+                subset.texts.clone(),
+                &data.train,
+                tokenizer,
+                at.settings.max_len,
+            )
+        });
         let mut forward = |event: Event| {
             if let Event::Step(s) = event {
                 on_event(CompareProgress::Step {
                     run: at.run,
-                    start: at.start,
+                    variant: at.variant.name.clone(),
                     size: at.size,
                     seed: at.seed,
                     step: s.step,
@@ -258,19 +351,20 @@ impl Shared<'_> {
                 });
             }
         };
-        let config = run_config(self.settings, at.size, at.run_seed);
-        let outcome = fine_tune_with(model, subset, &config, &mut forward, control).await?;
+        let min_steps = self.settings.min_steps;
+        let config = run_config(&at.settings, min_steps, at.size, at.run_seed);
+        let outcome = fine_tune_with(model, &data, &config, &mut forward, control).await?;
         if control.cancelled {
             return Ok(None);
         }
         let evaluation = match outcome.evaluation {
             Some(e) => e,
             None => {
-                let batch = self.settings.finetune.batch_size;
+                let batch = at.settings.batch_size;
                 plan.data.evaluate(&outcome.model, batch).await?.0
             }
         };
-        Ok(Some(evaluation.headline()))
+        Ok(Some((evaluation.headline(), outcome.model)))
     }
 }
 

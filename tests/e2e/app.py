@@ -356,33 +356,38 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     driver.save_screenshot(str(out / f"{mode}-embedding-map.png"))
     log(mode, f"word neighbours in {len(lists)} tables; {len(maps)} embedding map(s) of 60 examples: {caption!r}")
 
-    # What is pre-training worth? Two label counts, three starts, two seeds, a few steps each.
+    # What is it worth? Two label counts, three starts and typo augmentation, two seeds, a few
+    # steps each.
     app.set_number("train-epochs", 1)
     app.set_number("train-max-len", 16)
     app.set_number("train-batch-size", 8)
     driver.execute_script("document.getElementById('worth').scrollIntoView()")
     for testid, value in [("worth-sizes", "8,16"), ("worth-seeds", "2"), ("worth-self-steps", "3"), ("worth-min-steps", "2")]:
         set_value(driver, app.el(testid), value)
+    if not app.el("worth-typos").is_selected():
+        driver.execute_script("arguments[0].click()", app.el("worth-typos"))
     started = time.time()
     driver.execute_script("arguments[0].click()", app.el("worth-start"))
     app.wait("the comparison to finish", lambda: app.text("worth-status") in ("done", "failed"), 900)
     assert app.text("worth-status") == "done", app.panel_text("worth")
-    by_start = {}
+    by_variant = {}
     for p in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]'):
-        by_start[p.get_attribute("data-start")] = by_start.get(p.get_attribute("data-start"), 0) + 1
-    assert by_start == {"Pretrained": 2, "Scratch": 2, "SelfPretrained": 2}, (by_start, app.panel_text("worth"))
+        by_variant[p.get_attribute("data-variant")] = by_variant.get(p.get_attribute("data-variant"), 0) + 1
+    want = {"baseline": 2, "scratch": 2, "self_pretrained": 2, "typos": 2}
+    assert by_variant == want, (by_variant, app.panel_text("worth"))
     advantage = app.text("worth-advantage")
     assert "labels" in advantage, advantage
-    # Two seeds: each start's difference to the checkpoint, paired by seed, with its interval.
+    # Two seeds: each variant's difference to the baseline, paired by seed, with its interval.
     paired = [c.text for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-paired-diff"]')]
-    assert len(paired) == 4 and all("95% interval" in p and "over 2 seeds" in p for p in paired), paired
+    assert len(paired) == 6 and all("95% interval" in p and "over 2 seeds" in p for p in paired), paired
+    assert "+ typos" in app.text("worth-paired"), app.text("worth-paired")
     driver.execute_script("arguments[0].scrollIntoView()", app.el("worth-chart"))
     driver.save_screenshot(str(out / f"{mode}-worth.png"))
-    log(mode, f"pre-training's worth: 12 runs in {time.time() - started:.1f}s; {advantage}; paired: {paired[0]}")
+    log(mode, f"what it is worth: 16 runs in {time.time() - started:.1f}s; {advantage}; paired: {paired[0]}")
     # The scores are kept in the browser across a reload.
     driver.refresh()
     app.wait("the kept comparison", lambda: "kept in this browser" in app.text("worth-message")
-             and len(driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]')) == 6, 60)
+             and len(driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]')) == 8, 60)
 
 
 def run(mode, dist, out):

@@ -1,22 +1,23 @@
-//! "What is pre-training worth?": one button fine-tunes the loaded model, random weights of its
-//! architecture and (optionally) that architecture self-pre-trained on the task's texts, at
-//! growing label counts; the chart draws validation score against labels on a log axis (a band
-//! over seeds), and the data advantage is said in examples.
+//! "What is it worth?": one button fine-tunes the loaded model (the baseline) beside the
+//! variants ticked — random weights of its architecture, that architecture self-pre-trained on
+//! the task's texts, typo augmentation, FGM adversarial training — at growing label counts,
+//! with the same examples and seeds; the chart draws validation score against labels on a log
+//! axis (a band over seeds), the data advantage is said in examples, and each variant's paired
+//! difference to the baseline gets its 95% interval.
 
 use leptos::prelude::*;
 
-use crate::protocol::{Comparison, PairedDiff, StartKind, ToWorker};
+use crate::protocol::{Comparison, PairedDiff, ToWorker, Variant};
 use crate::ui::components::{Panel, Tip};
 use crate::ui::state::{CompareArea, DataArea, ModelArea, RunArea};
 use crate::ui::worker::send;
 
-/// Colour of a start.
-fn colour(start: StartKind) -> &'static str {
-    match start {
-        StartKind::Pretrained => "#2563eb",
-        StartKind::Scratch => "#dc2626",
-        StartKind::SelfPretrained => "#059669",
-    }
+/// Colour of the `i`-th variant (the baseline is the first).
+fn colour(i: usize) -> &'static str {
+    const PALETTE: [&str; 6] = [
+        "#2563eb", "#dc2626", "#059669", "#d97706", "#7c3aed", "#0891b2",
+    ];
+    PALETTE[i % PALETTE.len()]
 }
 
 /// The panel.
@@ -43,9 +44,10 @@ pub fn ComparePanel() -> impl IntoView {
             }
         }
     };
+    let tick = |signal: RwSignal<bool>| move |ev| signal.set(event_target_checked(&ev));
     view! {
-        <Panel id="worth" number=9 title="What is pre-training worth?"
-            purpose="Fine-tune the loaded model, the same architecture with random weights, and that architecture pre-trained on your own texts, with 32, 100, 300… labels. The gap between the lines is what pre-training gives you, counted in labelled examples.">
+        <Panel id="worth" number=9 title="What is it worth?"
+            purpose="Fine-tune the loaded model with 32, 100, 300… labels beside the same architecture with random weights, or pre-trained on your own texts, or with a remedy switched on (typo augmentation, adversarial training). Every variant sees the same examples with the same seeds, so the gap between the lines is what pre-training, or the remedy, is worth on your data.">
             <div class="settings">
                 <label><Tip term="Label counts" text="How many labelled training examples each run gets, comma-separated; all is every one. Each seed draws one random order and a run takes its first N, so the 100 include the 32." />
                     <input type="text" data-testid="worth-sizes" prop:value=move || compare.sizes.get() on:change=move |ev| compare.sizes.set(event_target_value(&ev)) /></label>
@@ -56,9 +58,18 @@ pub fn ComparePanel() -> impl IntoView {
                 <label><Tip term="Least steps per run" text="A run with few labels takes more epochs so that it trains at least this many steps; every run is scored once, after its last epoch." />
                     <input type="number" min="1" data-testid="worth-min-steps" prop:value=move || compare.min_steps.get().to_string() on:change=number(compare.min_steps) /></label>
             </div>
-            <p class="hint">"Each run uses the Train panel's settings (batch size, learning rate, epochs, length, layers) and is scored on the same validation examples."</p>
+            <fieldset class="variants">
+                <legend>"Beside the pre-trained model (the baseline), compare"</legend>
+                <label><input type="checkbox" data-testid="worth-scratch" prop:checked=move || compare.scratch.get() on:change=tick(compare.scratch) />
+                    <Tip term="random initialisation" text="The same architecture with random weights: what training from scratch gives with these labels." /></label>
+                <label><input type="checkbox" data-testid="worth-typos" prop:checked=move || compare.typos.get() on:change=tick(compare.typos) />
+                    <Tip term="+ typo augmentation" text="Each epoch adds copies of the training examples with typos in a share of the words (the Train panel's copies and share when set there, else 1 copy at 10%). Text classification only." /></label>
+                <label><input type="checkbox" data-testid="worth-fgm" prop:checked=move || compare.fgm.get() on:change=tick(compare.fgm) />
+                    <Tip term="+ adversarial training (FGM)" text="Each step also trains on the batch with the word embeddings pushed along the loss gradient (the Train panel's epsilon when set there, else 1); about twice a step's work." /></label>
+            </fieldset>
+            <p class="hint">"Each run uses the Train panel's settings (batch size, learning rate, epochs, length, layers, what trains) and is scored on the same validation examples. With two seeds or more, each variant's difference to the baseline gets a 95% interval: \"no effect measured\" when it holds 0. Augmentation and adversarial training set in the Train panel are not applied to the baseline here: tick them to measure them."</p>
             <div class="row">
-                <button class="primary" data-testid="worth-start" disabled=move || !ready() || compare.running() on:click=start>"What is pre-training worth?"</button>
+                <button class="primary" data-testid="worth-start" disabled=move || !ready() || compare.running() on:click=start>"What is it worth?"</button>
                 <button data-testid="worth-cancel" disabled=move || !compare.running() on:click=move |_| send(&ToWorker::Cancel)>"Cancel"</button>
                 <span>"Status: " <b data-testid="worth-status" role="status">{move || compare.status.get().word()}</b></span>
             </div>
@@ -97,25 +108,26 @@ fn CompareChart(comparison: Comparison) -> impl IntoView {
             pad + ((n as f64).ln() - lo_n.ln()) / span * (w - 2.0 * pad)
         }
     };
-    let all: Vec<f64> = StartKind::ALL
-        .iter()
-        .filter_map(|s| comparison.starts.get(*s))
+    let all: Vec<f64> = comparison
+        .variants
+        .values()
         .flatten()
         .flatten()
         .copied()
         .collect();
     let (lo, hi) = score_range(&all);
     let y = move |v: f64| h - pad - (v - lo) / (hi - lo) * (h - 2.0 * pad);
-    let metric = if comparison.metric == "accuracy" {
-        "accuracy"
-    } else {
-        "entity F1"
+    let metric = match comparison.metric.as_str() {
+        "accuracy" => "accuracy",
+        "squad_f1" => "F1",
+        _ => "entity F1",
     };
     let mut layers = Vec::new();
-    for start in StartKind::ALL {
-        let Some(scores) = comparison.starts.get(start) else {
+    for (i, variant) in comparison.order.iter().enumerate() {
+        let Some(scores) = comparison.variants.get(&variant.name) else {
             continue;
         };
+        let (colour, name) = (colour(i), variant.describe());
         let pts = spread(&comparison.sizes, scores);
         if pts.iter().any(|p| p.3 > p.2) {
             let upper = pts.iter().map(|p| format!("{:.1},{:.1}", x(p.0), y(p.3)));
@@ -124,25 +136,28 @@ fn CompareChart(comparison: Comparison) -> impl IntoView {
                 .rev()
                 .map(|p| format!("{:.1},{:.1}", x(p.0), y(p.2)));
             let band = upper.chain(lower).collect::<Vec<_>>().join(" ");
-            layers.push(view! { <polygon points=band fill=colour(start) fill-opacity="0.15" stroke="none"></polygon> }.into_any());
+            layers.push(view! { <polygon points=band fill=colour fill-opacity="0.15" stroke="none"></polygon> }.into_any());
         }
         let line = pts
             .iter()
             .map(|p| format!("{:.1},{:.1}", x(p.0), y(p.1)))
             .collect::<Vec<_>>()
             .join(" ");
-        layers.push(view! { <polyline points=line fill="none" stroke=colour(start) stroke-width="2"></polyline> }.into_any());
+        layers.push(
+            view! { <polyline points=line fill="none" stroke=colour stroke-width="2"></polyline> }
+                .into_any(),
+        );
         for p in &pts {
-            let tip = format!("{}: {} labels, {:.1}%", start.describe(), p.0, 100.0 * p.1);
+            let tip = format!("{name}: {} labels, {:.1}%", p.0, 100.0 * p.1);
             layers.push(view! {
-                <circle cx=x(p.0) cy=y(p.1) r="4" fill=colour(start) data-testid="worth-point" data-start=format!("{start:?}")><title>{tip}</title></circle>
+                <circle cx=x(p.0) cy=y(p.1) r="4" fill=colour data-testid="worth-point" data-variant=variant.name.clone()><title>{tip}</title></circle>
             }.into_any());
         }
     }
     let advantage = comparison.data_advantage.clone();
     view! {
         <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" data-testid="worth-chart"
-            aria-label=format!("validation {metric} against the number of labels, one line per start")>
+            aria-label=format!("validation {metric} against the number of labels, one line per variant")>
             {comparison.sizes.iter().map(|&n| view! {
                 <line x1=x(n) x2=x(n) y1=pad y2=h - pad class="reference"></line>
                 <text x=x(n) y=h - pad + 14.0 text-anchor="middle" class="tick">{n.to_string()}</text>
@@ -152,37 +167,47 @@ fn CompareChart(comparison: Comparison) -> impl IntoView {
             <text x=2 y=h - pad class="tick">{format!("{:.0}%", 100.0 * lo)}</text>
             {layers}
         </svg>
-        <p class="legend">
-            {StartKind::ALL.into_iter().filter(|s| comparison.starts.get(*s).is_some()).map(|s| view! {
-                <span class="legend-item"><span class="swatch" style=format!("background: {}", colour(s))></span>{s.describe()}</span>
-            }).collect_view()}
-        </p>
+        <Legend comparison=comparison.clone() />
         {advantage.map(|a| view! { <p class="finding" data-testid="worth-advantage">{a.sentence}</p> })}
         <PairedTable comparison=comparison.clone() />
     }
 }
 
-/// Each start's difference to the pre-trained start per label count, paired by seed (the
-/// same examples and run seed), with its 95% interval; "no effect measured" when it holds 0.
+/// The colour and name of each variant with scores.
+#[component]
+fn Legend(comparison: Comparison) -> impl IntoView {
+    view! {
+    <p class="legend">
+        {comparison.order.iter().enumerate().filter(|(_, v)| comparison.variants.contains_key(&v.name)).map(|(i, v)| view! {
+            <span class="legend-item"><span class="swatch" style=format!("background: {}", colour(i))></span>{v.describe()}</span>
+        }).collect_view()}
+    </p>
+    }
+}
+
+/// Each variant's difference to the baseline per label count, paired by seed (the same
+/// examples and run seed), with its 95% interval; "no effect measured" when it holds 0.
 #[component]
 fn PairedTable(comparison: Comparison) -> impl IntoView {
-    let rows: Vec<(StartKind, PairedDiff)> = [StartKind::Scratch, StartKind::SelfPretrained]
-        .into_iter()
-        .flat_map(|s| {
+    let rows: Vec<(String, PairedDiff)> = comparison
+        .order
+        .iter()
+        .flat_map(|v| {
+            let name = v.describe();
             comparison
                 .paired
-                .get(s.key())
+                .get(&v.name)
                 .into_iter()
                 .flatten()
-                .map(move |d| (s, d.clone()))
+                .map(move |d| (name.clone(), d.clone()))
         })
         .collect();
     (!rows.is_empty()).then(|| view! {
         <table class="worth" data-testid="worth-paired">
-            <caption>"Difference to the pre-trained start, paired by seed (same examples, same seed), with its 95% interval"</caption>
-            <thead><tr><th>"Start"</th><th>"Labels"</th><th>"Difference"</th></tr></thead>
-            <tbody>{rows.into_iter().map(|(s, d)| view! {
-                <tr class:muted=!d.measured()><td>{s.describe()}</td><td>{d.size}</td><td data-testid="worth-paired-diff">{d.describe()}</td></tr>
+            <caption>"Difference to the baseline (the pre-trained model as set), paired by seed (same examples, same seed), with its 95% interval"</caption>
+            <thead><tr><th>"Variant"</th><th>"Labels"</th><th>"Difference"</th></tr></thead>
+            <tbody>{rows.into_iter().map(|(name, d)| view! {
+                <tr class:muted=!d.measured()><td>{name}</td><td>{d.size}</td><td data-testid="worth-paired-diff">{d.describe()}</td></tr>
             }).collect_view()}</tbody>
         </table>
     })
@@ -221,14 +246,15 @@ fn score_range(scores: &[f64]) -> (f64, f64) {
 /// The numbers behind the chart.
 #[component]
 fn CompareTable(comparison: Comparison) -> impl IntoView {
-    let starts: Vec<StartKind> = StartKind::ALL
-        .into_iter()
-        .filter(|s| comparison.starts.get(*s).is_some())
+    let variants: Vec<&Variant> = comparison
+        .order
+        .iter()
+        .filter(|v| comparison.variants.contains_key(&v.name))
         .collect();
-    let means: Vec<Vec<Option<f64>>> = starts.iter().map(|s| comparison.means(*s)).collect();
+    let means: Vec<Vec<Option<f64>>> = variants.iter().map(|v| comparison.means(&v.name)).collect();
     view! {
         <table class="worth" data-testid="worth-table">
-            <thead><tr><th>"labels"</th>{starts.iter().map(|s| view! { <th>{s.describe()}</th> }).collect_view()}</tr></thead>
+            <thead><tr><th>"labels"</th>{variants.iter().map(|v| view! { <th>{v.describe()}</th> }).collect_view()}</tr></thead>
             <tbody>
                 {comparison.sizes.iter().enumerate().map(|(i, n)| view! {
                     <tr><td>{n.to_string()}</td>

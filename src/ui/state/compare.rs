@@ -1,11 +1,13 @@
-//! "What is pre-training worth?": the comparison's settings, its progress and the scores as
-//! they arrive (kept after a cancel, and in `localStorage` across reloads).
+//! "What is it worth?": the comparison's settings (which variants beside the baseline), its
+//! progress and the scores as they arrive (kept after a cancel, and in `localStorage` across
+//! reloads).
 
 use leptos::prelude::*;
 
 use super::run::{RunStatus, storage};
 use crate::protocol::{
-    CompareProgress, CompareSettings, Comparison, LabelCount, TrainSettings,
+    Adversarial, AdversarialKind, AugmentKind, Augmentation, Changes, CompareProgress,
+    CompareSettings, Comparison, LabelCount, StartKind, TrainSettings, Variant,
     compare_setting_message,
 };
 
@@ -18,6 +20,12 @@ pub struct CompareArea {
     pub seeds: RwSignal<usize>,
     /// Self-pre-training steps (0: left out).
     pub self_steps: RwSignal<usize>,
+    /// Compare random initialisation.
+    pub scratch: RwSignal<bool>,
+    /// Compare typo augmentation.
+    pub typos: RwSignal<bool>,
+    /// Compare FGM adversarial training.
+    pub fgm: RwSignal<bool>,
     /// Least steps per run.
     pub min_steps: RwSignal<usize>,
     /// Where the comparison stands.
@@ -51,6 +59,9 @@ impl CompareArea {
             sizes: RwSignal::new("32,100,300".into()),
             seeds: RwSignal::new(1),
             self_steps: RwSignal::new(100),
+            scratch: RwSignal::new(true),
+            typos: RwSignal::new(false),
+            fgm: RwSignal::new(false),
             min_steps: RwSignal::new(50),
             status: RwSignal::new(RunStatus::Idle),
             message: RwSignal::new(message),
@@ -65,13 +76,51 @@ impl CompareArea {
         self.status.get().in_progress()
     }
 
-    /// The settings of a new comparison with the Train panel's fine-tuning settings, or why
+    /// The variants ticked, the baseline first. A remedy takes the Train panel's setting of
+    /// it when one is set there (its copies and share, its epsilon), else its defaults.
+    pub fn variants(&self, finetune: &TrainSettings) -> Vec<Variant> {
+        let mut variants = vec![Variant::baseline()];
+        if self.scratch.get_untracked() {
+            variants.push(Variant::of_start(StartKind::Scratch));
+        }
+        if self.self_steps.get_untracked() > 0 {
+            variants.push(Variant::of_start(StartKind::SelfPretrained));
+        }
+        if self.typos.get_untracked() {
+            let augment = finetune
+                .augment
+                .unwrap_or(Augmentation::new(AugmentKind::Typos));
+            let changes = Changes {
+                augment: Some(augment),
+                ..Changes::default()
+            };
+            variants.push(Variant::changed("typos", changes));
+        }
+        if self.fgm.get_untracked() {
+            let adversarial = finetune
+                .adversarial
+                .unwrap_or(Adversarial::new(AdversarialKind::Fgm));
+            let changes = Changes {
+                adversarial: Some(adversarial),
+                ..Changes::default()
+            };
+            variants.push(Variant::changed("fgm", changes));
+        }
+        variants
+    }
+
+    /// The settings of a new comparison with the Train panel's fine-tuning settings (its
+    /// augmentation and adversarial training go to their variants, not the baseline), or why
     /// the numbers cannot work.
-    pub fn settings(&self, finetune: TrainSettings) -> Result<CompareSettings, String> {
+    pub fn settings(&self, mut finetune: TrainSettings) -> Result<CompareSettings, String> {
+        let variants = self.variants(&finetune);
+        finetune.augment = None;
+        finetune.adversarial = None;
         let settings = CompareSettings {
             sizes: LabelCount::parse_list(&self.sizes.get_untracked())
                 .map_err(|e| format!("Label counts: {e}"))?,
             seeds: self.seeds.get_untracked(),
+            variants,
             self_pretrain_steps: self.self_steps.get_untracked(),
             min_steps: self.min_steps.get_untracked(),
             finetune,
@@ -97,16 +146,20 @@ impl CompareArea {
             CompareProgress::Planned {
                 runs,
                 sizes,
+                variants,
                 valid_examples,
                 metric,
-                ..
             } => {
                 self.runs.set((0, runs));
                 self.message.set(format!(
                     "{runs} fine-tuning runs, each scored on {valid_examples} validation examples"
                 ));
-                self.comparison
-                    .set(Some(Comparison::with_metric(sizes, metric, valid_examples)));
+                self.comparison.set(Some(Comparison::with_metric(
+                    sizes,
+                    variants,
+                    metric,
+                    valid_examples,
+                )));
             }
             CompareProgress::SelfPretraining {
                 step,
@@ -117,19 +170,25 @@ impl CompareArea {
             )),
             CompareProgress::Step {
                 run,
-                start,
+                variant,
                 size,
                 seed,
                 step,
                 total_steps,
-            } => self.now.set(format!(
-                "run {run}: {} with {size} labels (seed {}), step {step} of {total_steps}",
-                start.describe(),
-                seed + 1
-            )),
+            } => {
+                let name = self.comparison.with_untracked(|c| {
+                    c.as_ref()
+                        .and_then(|c| c.variant(&variant))
+                        .map_or(variant.clone(), Variant::describe)
+                });
+                self.now.set(format!(
+                    "run {run}: {name} with {size} labels (seed {}), step {step} of {total_steps}",
+                    seed + 1
+                ))
+            }
             CompareProgress::Scored {
                 run,
-                start,
+                variant,
                 size,
                 score,
                 ..
@@ -137,7 +196,7 @@ impl CompareArea {
                 self.runs.update(|r| r.0 = run);
                 self.comparison.update(|c| {
                     if let Some(c) = c {
-                        c.record(start, size, score);
+                        c.record(&variant, size, score);
                     }
                 });
                 self.keep();
