@@ -918,7 +918,7 @@ fn each_invalid_setting_gets_the_same_typed_error_from_the_command_line_and_the_
         ..TrainSettings::default()
     };
     type Change = fn(&mut TrainSettings);
-    let cases: [(&[&str], Change, &str, &str); 11] = [
+    let cases: [(&[&str], Change, &str, &str); 13] = [
         (
             &["--batch-size", "0"],
             |s| s.batch_size = 0,
@@ -994,6 +994,28 @@ fn each_invalid_setting_gets_the_same_typed_error_from_the_command_line_and_the_
             },
             "--lora-dropout must be at least 0 and below 1",
             "LoRA dropout must be at least 0 and below 1",
+        ),
+        (
+            &["--adversarial", "pgd", "--adv-steps", "11"],
+            |s| {
+                s.adversarial = Some(anneal::shared::Adversarial {
+                    steps: 11,
+                    ..anneal::shared::Adversarial::new(anneal::shared::AdversarialKind::Pgd)
+                })
+            },
+            "--adv-steps must be between 1 and 10, found 11",
+            "PGD steps must be between 1 and 10, found 11",
+        ),
+        (
+            &["--adversarial", "pgd", "--adv-alpha", "0"],
+            |s| {
+                s.adversarial = Some(anneal::shared::Adversarial {
+                    alpha: 0.0,
+                    ..anneal::shared::Adversarial::new(anneal::shared::AdversarialKind::Pgd)
+                })
+            },
+            "--adv-alpha must be a number above 0",
+            "PGD step size must be a number above 0",
         ),
     ];
     for (flags, change, cli_words, browser_words) in cases {
@@ -1670,28 +1692,49 @@ fn adversarial_training_runs_and_refuses_a_zero_epsilon() {
     let train = work.join("train.csv");
     std::fs::write(&train, synthetic_sentiment(120, 4)).unwrap();
     let out = work.join("out");
-    let (ok, _, stderr) = finetune_tiny(
-        &model,
-        &train,
-        &out,
-        &["--max-len", "32", "--adversarial", "fgm"],
-    );
-    assert!(ok, "{stderr}");
-    assert!(
-        stderr.contains("adversarial training: FGM with epsilon 1"),
-        "{stderr}"
-    );
-    let record: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(out.join("training.json")).unwrap()).unwrap();
-    assert_eq!(record["config"]["adversarial"]["kind"], "fgm", "{record}");
-    let (ok, _, stderr) = finetune_tiny(
-        &model,
-        &train,
-        &out,
-        &["--adversarial", "fgm", "--adv-epsilon", "0"],
-    );
-    assert!(
-        !ok && stderr.contains("--adv-epsilon epsilon must be a number above 0"),
-        "{stderr}"
-    );
+    for (flags, says, kind) in [
+        (
+            &["--adversarial", "fgm"][..],
+            "adversarial training: FGM (ε 1) on the word embeddings, about 2 times",
+            "fgm",
+        ),
+        (
+            &[
+                "--adversarial",
+                "pgd",
+                "--adv-steps",
+                "2",
+                "--adv-alpha",
+                "0.5",
+            ][..],
+            "adversarial training: PGD-2 (ε 1, α 0.5) on the word embeddings, about 3 times",
+            "pgd",
+        ),
+    ] {
+        let mut all = vec!["--max-len", "32"];
+        all.extend_from_slice(flags);
+        let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &all);
+        assert!(ok, "{stderr}");
+        assert!(stderr.contains(says), "{stderr}");
+        let record: serde_json::Value =
+            serde_json::from_slice(&std::fs::read(out.join("training.json")).unwrap()).unwrap();
+        assert_eq!(record["config"]["adversarial"]["kind"], kind, "{record}");
+    }
+    for (flags, says) in [
+        (
+            &["--adversarial", "fgm", "--adv-epsilon", "0"][..],
+            "--adv-epsilon epsilon must be a number above 0",
+        ),
+        (
+            &["--adversarial", "pgd", "--adv-steps", "0"][..],
+            "--adv-steps must be between 1 and 10, found 0",
+        ),
+        (
+            &["--adversarial", "pgd", "--adv-alpha=-1"][..],
+            "--adv-alpha must be a number above 0",
+        ),
+    ] {
+        let (ok, _, stderr) = finetune_tiny(&model, &train, &out, flags);
+        assert!(!ok && stderr.contains(says), "{flags:?}: {stderr}");
+    }
 }

@@ -122,7 +122,14 @@ async fn training_steps_on_webgpu_match_the_cpu_and_lower_the_loss() {
         let mut optim = optimizer(0.0);
         let mut losses = Vec::new();
         for _ in 0..8 {
-            let (next, loss) = train_step(model, &mut optim, &tensors, labels.clone(), 1e-2, 1.0);
+            let (next, loss) = train_step(
+                model,
+                &mut optim,
+                &tensors,
+                labels.clone(),
+                (1e-2, 1.0),
+                None,
+            );
             model = next;
             losses.push(read_f32(loss).await.expect("loss readback")[0]);
         }
@@ -652,7 +659,14 @@ async fn bert_base_sized_model_trains_with_lora_on_webgpu() {
     let mut model = model;
     let mut losses = Vec::new();
     for _ in 0..3 {
-        let (next, loss) = train_step(model, &mut optim, &tensors, labels.clone(), 1e-3, 1.0);
+        let (next, loss) = train_step(
+            model,
+            &mut optim,
+            &tensors,
+            labels.clone(),
+            (1e-3, 1.0),
+            None,
+        );
         model = next;
         losses.push(read_f32(loss).await.expect("loss readback")[0]);
     }

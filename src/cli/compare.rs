@@ -28,7 +28,8 @@ pub struct CompareArgs {
     seeds: usize,
     /// What to compare, comma-separated: `baseline` (the checkpoint as set), `scratch`,
     /// `self_pretrained`, `typos[:COPIES[:RATE]]` (typo augmentation; RATE the share of words, 0.1),
-    /// `fgm[:EPSILON]` (adversarial training). [default: baseline,scratch,self_pretrained]
+    /// `fgm[:EPSILON]` or `pgd[:EPSILON[:ALPHA[:STEPS]]]` (adversarial training).
+    /// [default: baseline,scratch,self_pretrained]
     #[arg(long)]
     variants: Option<String>,
     /// Masked-word steps of self-pre-training on the training texts; 0 leaves that start out.

@@ -87,12 +87,19 @@ pub struct TuneArgs {
     #[arg(long, default_value_t = 0.1, requires = "augment")]
     augment_rate: f64,
     /// Adversarial training: fgm (each step also trains on the batch with the word embeddings
-    /// pushed along the loss gradient by --adv-epsilon; about twice a step's work).
+    /// pushed along the loss gradient by --adv-epsilon; about twice a step's work) or pgd
+    /// (--adv-steps pushes of --adv-alpha, kept within --adv-epsilon; about steps + 1 times).
     #[arg(long)]
     adversarial: Option<AdversarialKind>,
-    /// FGM's perturbation norm.
+    /// The perturbation's norm (FGM's push; PGD's ball).
     #[arg(long, default_value_t = 1.0, requires = "adversarial")]
     adv_epsilon: f64,
+    /// PGD: the norm of each step.
+    #[arg(long, default_value_t = 0.3, requires = "adversarial")]
+    adv_alpha: f64,
+    /// PGD: steps (each a forward and backward pass more).
+    #[arg(long, default_value_t = 3, requires = "adversarial")]
+    adv_steps: usize,
     /// AdamW weight decay.
     #[arg(long, default_value_t = DEFAULTS.weight_decay)]
     weight_decay: f64,
@@ -179,6 +186,8 @@ impl TuneArgs {
             adversarial: self.adversarial.map(|kind| Adversarial {
                 kind,
                 epsilon: self.adv_epsilon,
+                alpha: self.adv_alpha,
+                steps: self.adv_steps,
             }),
             skip_invalid: self.skip_invalid,
             adaptation: self.adapt.adaptation(),
@@ -205,6 +214,8 @@ fn flag(setting: Setting) -> &'static str {
         Setting::LoraDropout => "--lora-dropout",
         Setting::Augment => "--augment/--augment-rate",
         Setting::Adversarial => "--adv-epsilon",
+        Setting::AdversarialAlpha => "--adv-alpha",
+        Setting::AdversarialSteps => "--adv-steps",
     }
 }
 

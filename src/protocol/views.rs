@@ -24,6 +24,8 @@ pub fn setting_label(setting: Setting) -> &'static str {
         Setting::LoraDropout => "LoRA dropout",
         Setting::Augment => "Augmentation",
         Setting::Adversarial => "Adversarial training",
+        Setting::AdversarialAlpha => "PGD step size",
+        Setting::AdversarialSteps => "PGD steps",
     }
 }
 

@@ -54,7 +54,7 @@ pub struct TrainSettings {
     pub adaptation: Adaptation,
     /// Augmentation of the training examples, drawn afresh each epoch. Default: none.
     pub augment: Option<Augmentation>,
-    /// Adversarial training (FGM on the word embeddings). Default: none.
+    /// Adversarial training (FGM or PGD on the word embeddings). Default: none.
     pub adversarial: Option<Adversarial>,
 }
 
@@ -146,10 +146,8 @@ impl TrainSettings {
         if self.patience == Some(0) {
             return Err(SettingsError::Patience);
         }
-        if let Some(a) = self.adversarial
-            && !(a.epsilon.is_finite() && a.epsilon > 0.0)
-        {
-            return Err(SettingsError::AdversarialEpsilon(a.epsilon));
+        if let Some(a) = self.adversarial {
+            a.validate()?;
         }
         if let Some(a) = self.augment
             && !((1..=Augmentation::MAX_COPIES).contains(&a.copies)

@@ -38,6 +38,10 @@ pub enum Setting {
     Augment,
     /// [`crate::shared::TrainSettings::adversarial`].
     Adversarial,
+    /// PGD's step size ([`crate::shared::Adversarial::alpha`]).
+    AdversarialAlpha,
+    /// PGD's steps ([`crate::shared::Adversarial::steps`]).
+    AdversarialSteps,
 }
 
 /// A setting out of its range. The message names no shell's spelling of the setting; the
@@ -117,6 +121,17 @@ pub enum SettingsError {
     /// Zero, negative, infinite or NaN.
     #[error("epsilon must be a number above 0, found {0}")]
     AdversarialEpsilon(f64),
+    /// PGD's step size: zero, negative, infinite or NaN.
+    #[error("must be a number above 0, found {0}")]
+    AdversarialAlpha(f64),
+    /// PGD's steps: none or too many.
+    #[error("must be between 1 and {max}, found {asked}")]
+    AdversarialSteps {
+        /// Steps asked.
+        asked: usize,
+        /// The most allowed.
+        max: usize,
+    },
     /// LoRA freezes the whole encoder already.
     #[error("LoRA freezes the whole encoder already: leave the embeddings and layers unfrozen")]
     LoraWithFreezing,
@@ -141,6 +156,8 @@ impl Setting {
             Setting::LoraDropout => "the LoRA dropout",
             Setting::Augment => "the augmentation",
             Setting::Adversarial => "the adversarial training",
+            Setting::AdversarialAlpha => "PGD's step size",
+            Setting::AdversarialSteps => "PGD's number of steps",
         }
     }
 }
@@ -164,6 +181,8 @@ impl SettingsError {
             SettingsError::LoraDropout(_) => Setting::LoraDropout,
             SettingsError::AugmentRange { .. } | SettingsError::AugmentTask(_) => Setting::Augment,
             SettingsError::AdversarialEpsilon(_) => Setting::Adversarial,
+            SettingsError::AdversarialAlpha(_) => Setting::AdversarialAlpha,
+            SettingsError::AdversarialSteps { .. } => Setting::AdversarialSteps,
         }
     }
 }

@@ -7,7 +7,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::adaptation::{Adaptation, LoraSettings};
-use super::adversarial::{Adversarial, AdversarialKind};
+use super::adversarial::Adversarial;
 use super::augment::Augmentation;
 use super::settings::TrainSettings;
 
@@ -105,7 +105,8 @@ impl Changes {
 
     /// Sets the setting a search grid names `key` (`lr`, `epochs`, `batch`, `warmup`,
     /// `weight_decay`, `lora` (a rank; 0 trains everything), `freeze` (lowest layers),
-    /// `augment` (`typos[:COPIES]` or `none`), `adversarial` (`fgm[:EPSILON]` or `none`)) to
+    /// `augment` (`typos[:COPIES[:RATE]]` or `none`), `adversarial` (`fgm[:EPSILON]`,
+    /// `pgd[:EPSILON[:ALPHA[:STEPS]]]` or `none`)) to
     /// `value`.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
         fn number<T: std::str::FromStr>(key: &str, value: &str) -> Result<T, String> {
@@ -146,7 +147,7 @@ impl Changes {
             "adversarial" => {
                 self.adversarial = match value.trim() {
                     "none" => None,
-                    v => Some(adversarial(v).map_err(|e| format!("{key}: {e}"))?),
+                    v => Some(v.parse().map_err(|e| format!("{key}: {e}"))?),
                 }
             }
             other => {
@@ -158,22 +159,6 @@ impl Changes {
         }
         Ok(())
     }
-}
-
-/// `fgm` or `fgm:EPSILON`.
-fn adversarial(s: &str) -> Result<Adversarial, String> {
-    let (kind, epsilon) = match s.split_once(':') {
-        Some((k, e)) => (k, Some(e)),
-        None => (s, None),
-    };
-    let mut a = Adversarial::new(kind.trim().parse::<AdversarialKind>()?);
-    if let Some(e) = epsilon {
-        a.epsilon = e
-            .trim()
-            .parse()
-            .map_err(|_| format!("\"{e}\" is not an epsilon"))?;
-    }
-    Ok(a)
 }
 
 /// One way of fine-tuning that a comparison runs at every label count and seed.
@@ -227,7 +212,8 @@ impl Variant {
             .collect()
     }
 
-    /// `baseline`, `scratch`, `self_pretrained`, `typos[:COPIES]` or `fgm[:EPSILON]`.
+    /// `baseline`, `scratch`, `self_pretrained`, `typos[:COPIES[:RATE]]`, `fgm[:EPSILON]` or
+    /// `pgd[:EPSILON[:ALPHA[:STEPS]]]`.
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
         let kind = s.split(':').next().unwrap_or_default();
@@ -242,17 +228,17 @@ impl Variant {
                     ..Changes::default()
                 },
             ),
-            "fgm" => Self::changed(
+            "fgm" | "pgd" => Self::changed(
                 s,
                 Changes {
-                    adversarial: Some(adversarial(s)?),
+                    adversarial: Some(s.parse()?),
                     ..Changes::default()
                 },
             ),
             other => {
                 return Err(format!(
                     "unknown variant \"{other}\" (baseline, scratch, self_pretrained, \
-                     typos[:COPIES], fgm[:EPSILON])"
+                     typos[:COPIES[:RATE]], fgm[:EPSILON], pgd[:EPSILON[:ALPHA[:STEPS]]])"
                 ));
             }
         })
@@ -302,7 +288,7 @@ impl Variant {
                     ..Changes::default()
                 }) =>
             {
-                format!("+ {} (ε {})", a.kind.name().to_uppercase(), a.epsilon)
+                format!("+ {}", a.describe())
             }
             _ => self.name.clone(),
         }
@@ -327,6 +313,9 @@ mod tests {
         assert_eq!(list[2].describe(), "+ typos (2× at 10%)");
         assert_eq!(list[3].changes.adversarial.unwrap().epsilon, 0.5);
         assert_eq!(list[3].describe(), "+ FGM (ε 0.5)");
+        let pgd = Variant::parse("pgd:1:0.2:2").unwrap();
+        assert_eq!(pgd.changes.adversarial.unwrap().steps, 2);
+        assert_eq!(pgd.describe(), "+ PGD-2 (ε 1, α 0.2)");
         assert!(
             Variant::parse_list("baseline,dropout")
                 .unwrap_err()

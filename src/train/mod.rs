@@ -29,10 +29,12 @@ use crate::data::split::Rng;
 use crate::forward::to_tensors;
 use crate::model::BertClassifier;
 use crate::runtime::readback::{ReadbackError, read_f32};
-use crate::shared::{Adversarial, AdversarialKind, BestBy, EpochLoss, StepStats};
+use crate::shared::{Adversarial, BestBy, EpochLoss, StepStats};
 pub use control::Control;
 pub use eval::{Evaluation, evaluate, evaluate_qa, validate, validate_qa};
-pub use step::{Hook, fgm_gradients, fgm_perturbation, fgm_step, optimizer, perturbed, train_step};
+pub use step::{
+    Hook, adversarial_point, fgm_perturbation, gradients, optimizer, perturbed, project, train_step,
+};
 
 /// Hyperparameters of a fine-tuning run. The defaults suit MiniLM-sized models on
 /// sentence-level data.
@@ -58,7 +60,7 @@ pub struct TrainConfig {
     /// What picks the kept epoch and what patience waits on. Default: the score.
     #[serde(default)]
     pub best_by: BestBy,
-    /// Adversarial training (FGM). Default: none.
+    /// Adversarial training (FGM or PGD). Default: none.
     #[serde(default)]
     pub adversarial: Option<Adversarial>,
     /// Evaluate only after the last epoch and keep that model, instead of after every epoch
@@ -214,41 +216,20 @@ pub enum TrainError {
     Augment(String),
 }
 
-/// One optimizer step on `batch`, split with the control's replica when it has one and the
-/// batch has two rows. Returns the model and the loss, read back.
+/// One optimizer step on `batch` (adversarially when `adversarial` says so), split with the
+/// control's replica when it has one, the batch has two rows and the step is a plain one (an
+/// adversarial step needs the whole batch's gradient before its second pass). Returns the
+/// model and the loss, read back.
 pub(crate) async fn step_with(
     model: BertClassifier,
     optim: &mut ModuleOptimizer,
     batch: &Batch,
-    lr: f64,
-    max_grad_norm: f64,
-    control: &mut dyn Control,
-) -> Result<(BertClassifier, f64), ReadbackError> {
-    adversarial_step_with(model, optim, batch, lr, max_grad_norm, None, control).await
-}
-
-/// [`step_with`], adversarially when `adversarial` says so (FGM: on this side only, its
-/// perturbation needs the whole batch's gradient first).
-pub(crate) async fn adversarial_step_with(
-    model: BertClassifier,
-    optim: &mut ModuleOptimizer,
-    batch: &Batch,
-    lr: f64,
-    max_grad_norm: f64,
+    (lr, max_grad_norm): (f64, f64),
     adversarial: Option<Adversarial>,
     control: &mut dyn Control,
 ) -> Result<(BertClassifier, f64), ReadbackError> {
-    if let Some(a) = adversarial {
-        let device = model.classifier.weight.val().device();
-        let (tensors, labels) = to_tensors(batch, &device);
-        let (model, loss) = match a.kind {
-            AdversarialKind::Fgm => {
-                step::fgm_step(model, optim, &tensors, labels, lr, max_grad_norm, a.epsilon)
-            }
-        };
-        return Ok((model, read_f32(loss).await?[0] as f64));
-    }
-    if batch.size >= 2
+    if adversarial.is_none()
+        && batch.size >= 2
         && let Some(peer) = control.peer()
     {
         let (model, loss, failed) =
@@ -260,7 +241,14 @@ pub(crate) async fn adversarial_step_with(
     }
     let device = model.classifier.weight.val().device();
     let (tensors, labels) = to_tensors(batch, &device);
-    let (model, loss) = train_step(model, optim, &tensors, labels, lr, max_grad_norm);
+    let (model, loss) = train_step(
+        model,
+        optim,
+        &tensors,
+        labels,
+        (lr, max_grad_norm),
+        adversarial,
+    );
     Ok((model, read_f32(loss).await?[0] as f64))
 }
 
@@ -353,12 +341,11 @@ pub async fn fine_tune_with(
             let lr = schedule::learning_rate(step, total_steps, warmup, config.lr);
             let before = model.clone();
             // Sync point: the loss of this step, to report it and catch divergence.
-            let (next, loss) = adversarial_step_with(
+            let (next, loss) = step_with(
                 model,
                 &mut optim,
                 &batch,
-                lr,
-                config.max_grad_norm,
+                (lr, config.max_grad_norm),
                 config.adversarial,
                 control,
             )

@@ -482,7 +482,8 @@ mod tests {
                 for step in 0..3 {
                     peer.fail = step == 2;
                     let (tensors, labels) = to_tensors(&batch, &device);
-                    let (next, loss) = train_step(whole, &mut o1, &tensors, labels, 1e-3, 1.0);
+                    let (next, loss) =
+                        train_step(whole, &mut o1, &tensors, labels, (1e-3, 1.0), None);
                     whole = next;
                     let whole_loss = read_f32(loss).await.unwrap()[0] as f64;
                     let (next, split_loss, failed) =

@@ -108,9 +108,9 @@ pub fn plan(
     }
     if let Some(a) = settings.adversarial {
         prepared.notes.push(format!(
-            "adversarial training: {} with epsilon {} on the word embeddings, about twice the work of a step (not split between CPU workers)",
-            a.kind.name().to_uppercase(),
-            a.epsilon
+            "adversarial training: {} on the word embeddings, about {} times the work of a step (not split between CPU workers)",
+            a.describe(),
+            a.passes()
         ));
     }
     let config = TrainConfig {

@@ -108,7 +108,8 @@ pub async fn time_case(
                 }
                 let start = Instant::now();
                 // Ends at a sync point: the loss, as the training loop reads it every step.
-                let (next, _) = step_with(model, &mut optim, &batch, 5e-5, 1.0, control).await?;
+                let (next, _) =
+                    step_with(model, &mut optim, &batch, (5e-5, 1.0), None, control).await?;
                 model = next;
                 if i >= case.warmup {
                     times.push(start.elapsed().as_secs_f64());

@@ -1,6 +1,7 @@
 //! One optimizer step, the pieces every loop shares: AdamW with PyTorch's defaults, forward →
-//! backward → global-norm clipping → AdamW, and the future type the loops await. A leaf of
-//! `train/`: the loops (`mod.rs`, `pretrain.rs`) and the split step (`parallel.rs`) use it.
+//! backward (plus, with adversarial training, the gradient at the perturbed embeddings) →
+//! global-norm clipping → AdamW, and the future type the loops await. A leaf of `train/`: the
+//! loops (`mod.rs`, `pretrain.rs`) and the split step (`parallel.rs`) use it.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -10,6 +11,7 @@ use burn::optim::{AdamWConfig, GradientsParams, ModuleOptimizer};
 use burn::prelude::*;
 
 use crate::model::{BatchTensors, BertClassifier};
+use crate::shared::{Adversarial, AdversarialKind};
 
 /// A new AdamW with PyTorch's defaults (betas 0.9/0.999, eps 1e-8) and the given decay.
 pub fn optimizer(weight_decay: f64) -> ModuleOptimizer {
@@ -19,21 +21,78 @@ pub fn optimizer(weight_decay: f64) -> ModuleOptimizer {
         .init()
 }
 
-/// One optimizer step: forward, backward, global-norm clipping, AdamW. Returns the updated
-/// model and the loss tensor, not read back.
+/// One optimizer step: forward, backward ([`gradients`], adversarially when `adversarial`
+/// says so), global-norm clipping, AdamW. Returns the updated model and the clean loss
+/// tensor, not read back.
 pub fn train_step(
     model: BertClassifier,
     optim: &mut ModuleOptimizer,
     batch: &BatchTensors,
     labels: Tensor<1, Int>,
-    lr: f64,
-    max_grad_norm: f64,
+    (lr, max_grad_norm): (f64, f64),
+    adversarial: Option<Adversarial>,
 ) -> (BertClassifier, Tensor<1>) {
-    let (loss, _) = model.loss(batch, labels);
-    let grads = GradientsParams::from_grads(loss.backward(), &model);
+    let (grads, loss) = gradients(&model, batch, labels, adversarial);
     let grads = clip_global_norm(grads, &model, max_grad_norm);
     let model = optim.step(lr, model, grads);
-    (model, loss.detach())
+    (model, loss)
+}
+
+/// A step's gradients before clipping, and its clean loss: the batch's gradient, plus, with
+/// adversarial training, the gradient of the loss at the perturbed word embeddings
+/// ([`adversarial_point`]). Without a gradient on the embedding table (frozen, LoRA) there is
+/// nothing to perturb and the clean gradient is all.
+pub fn gradients(
+    model: &BertClassifier,
+    batch: &BatchTensors,
+    labels: Tensor<1, Int>,
+    adversarial: Option<Adversarial>,
+) -> (GradientsParams, Tensor<1>) {
+    let (loss, _) = model.loss(batch, labels.clone());
+    let mut grads = GradientsParams::from_grads(loss.backward(), model);
+    if let Some(a) = adversarial
+        && let Some(r) = adversarial_point(&grads, model, batch, labels.clone(), a)
+    {
+        let adversary = perturbed(model, r);
+        let (adv_loss, _) = adversary.loss(batch, labels);
+        let adv = GradientsParams::from_grads(adv_loss.backward(), &adversary);
+        grads = summed(grads, adv, model);
+    }
+    (grads, loss.detach())
+}
+
+/// Where the adversary trains: FGM's [`fgm_perturbation`]; PGD's `steps` pushes of norm
+/// `alpha`, each along the table's gradient at the point reached (the first at the clean
+/// point, from `grads`), each projected into the ball of radius `epsilon` ([`project`]).
+/// `None` when the table has no gradient.
+pub fn adversarial_point(
+    grads: &GradientsParams,
+    model: &BertClassifier,
+    batch: &BatchTensors,
+    labels: Tensor<1, Int>,
+    a: Adversarial,
+) -> Option<Tensor<2>> {
+    match a.kind {
+        AdversarialKind::Fgm => fgm_perturbation(grads, model, a.epsilon),
+        AdversarialKind::Pgd => {
+            let mut r = project(fgm_perturbation(grads, model, a.alpha)?, a.epsilon);
+            for _ in 1..a.steps {
+                let adversary = perturbed(model, r.clone());
+                let (loss, _) = adversary.loss(batch, labels.clone());
+                let g = GradientsParams::from_grads(loss.backward(), &adversary);
+                let push = fgm_perturbation(&g, &adversary, a.alpha)?;
+                r = project(r + push, a.epsilon);
+            }
+            Some(r)
+        }
+    }
+}
+
+/// `r` scaled into the L2 ball of radius `epsilon` (unchanged when inside it).
+pub fn project(r: Tensor<2>, epsilon: f64) -> Tensor<2> {
+    let norm = r.clone().square().sum().sqrt().clamp_min(1e-12); // [1]
+    let scale = norm.recip().mul_scalar(epsilon).clamp_max(1.0);
+    r.mul(scale.reshape([1, 1]))
 }
 
 /// FGM's perturbation of the word-embedding table: `epsilon · g / ‖g‖`, `g` the table's
@@ -48,43 +107,6 @@ pub fn fgm_perturbation(
     let g = grads.get::<2>(table.id)?;
     let norm = g.clone().square().sum().sqrt().clamp_min(1e-12); // [1]
     Some(g.div(norm.reshape([1, 1])).mul_scalar(epsilon))
-}
-
-/// One FGM step (Miyato et al. 2017): the batch's gradient, then the gradient of the loss with
-/// the word-embedding table moved by [`fgm_perturbation`], summed, clipped, and one AdamW
-/// step on the unperturbed weights. Returns the model and the clean loss, not read back.
-pub fn fgm_step(
-    model: BertClassifier,
-    optim: &mut ModuleOptimizer,
-    batch: &BatchTensors,
-    labels: Tensor<1, Int>,
-    lr: f64,
-    max_grad_norm: f64,
-    epsilon: f64,
-) -> (BertClassifier, Tensor<1>) {
-    let (grads, loss) = fgm_gradients(&model, batch, labels, epsilon);
-    let grads = clip_global_norm(grads, &model, max_grad_norm);
-    let model = optim.step(lr, model, grads);
-    (model, loss)
-}
-
-/// FGM's gradients before clipping: the clean loss's plus the perturbed loss's; and the clean
-/// loss.
-pub fn fgm_gradients(
-    model: &BertClassifier,
-    batch: &BatchTensors,
-    labels: Tensor<1, Int>,
-    epsilon: f64,
-) -> (GradientsParams, Tensor<1>) {
-    let (loss, _) = model.loss(batch, labels.clone());
-    let mut grads = GradientsParams::from_grads(loss.backward(), model);
-    if let Some(r) = fgm_perturbation(&grads, model, epsilon) {
-        let adversary = perturbed(model, r);
-        let (adv_loss, _) = adversary.loss(batch, labels);
-        let adv = GradientsParams::from_grads(adv_loss.backward(), &adversary);
-        grads = summed(grads, adv, model);
-    }
-    (grads, loss.detach())
 }
 
 /// `model` with `r` added to its word-embedding table, the table a new leaf of the graph (its
@@ -252,7 +274,11 @@ mod tests {
     fn fgm_sums_the_clean_and_the_perturbed_gradients() {
         let (model, batch, labels) = tiny();
         let eps = 0.5;
-        let (fgm, _) = fgm_gradients(&model, &batch, labels.clone(), eps);
+        let a = Adversarial {
+            epsilon: eps,
+            ..Adversarial::new(AdversarialKind::Fgm)
+        };
+        let (fgm, _) = gradients(&model, &batch, labels.clone(), Some(a));
         let clean =
             GradientsParams::from_grads(model.loss(&batch, labels.clone()).0.backward(), &model);
         let r = fgm_perturbation(&clean, &model, eps).unwrap();
@@ -278,6 +304,89 @@ mod tests {
                 values(clean.get::<2>(id).unwrap()),
                 "the adversarial half counts"
             );
+        }
+    }
+
+    fn norm(t: Tensor<2>) -> f64 {
+        values(t)
+            .iter()
+            .map(|x| (*x as f64).powi(2))
+            .sum::<f64>()
+            .sqrt()
+    }
+
+    /// The projection scales a perturbation outside the ball onto its surface and leaves one
+    /// inside alone.
+    #[test]
+    fn projection_keeps_a_perturbation_in_the_ball() {
+        let device = Device::flex();
+        let r = Tensor::<2>::from_data(
+            TensorData::new(vec![3.0f32, 4.0, 0.0, 0.0], [2, 2]),
+            &device,
+        );
+        let out = values(project(r.clone(), 2.5));
+        assert_eq!(out, vec![1.5, 2.0, 0.0, 0.0]);
+        assert_eq!(values(project(r, 10.0)), vec![3.0, 4.0, 0.0, 0.0]);
+    }
+
+    /// PGD: with big steps every push ends on the ball's surface, never outside; with small
+    /// ones it goes at most `steps · alpha` from the clean point, further than one step; one
+    /// step of size epsilon is FGM; and the loss at the point reached is above the clean loss.
+    #[test]
+    fn pgd_climbs_the_loss_and_stays_within_epsilon() {
+        let (model, batch, labels) = tiny();
+        let (loss, _) = model.loss(&batch, labels.clone());
+        let clean: f32 = loss.clone().into_scalar();
+        let grads = GradientsParams::from_grads(loss.backward(), &model);
+        let pgd = |epsilon, alpha, steps| Adversarial {
+            kind: AdversarialKind::Pgd,
+            epsilon,
+            alpha,
+            steps,
+        };
+        let point = |a| adversarial_point(&grads, &model, &batch, labels.clone(), a).unwrap();
+        let big = norm(point(pgd(0.05, 0.04, 3)));
+        assert!((big - 0.05).abs() < 1e-6, "on the surface: {big}");
+        let small = norm(point(pgd(1.0, 0.01, 3)));
+        assert!(small <= 0.03 + 1e-6 && small > 0.01 + 1e-4, "{small}");
+        let one = values(point(pgd(0.02, 0.02, 1)));
+        let fgm = values(fgm_perturbation(&grads, &model, 0.02).unwrap());
+        for (x, y) in one.iter().zip(&fgm) {
+            assert!((x - y).abs() < 1e-9);
+        }
+        let r = point(pgd(0.05, 0.02, 4));
+        let adv: f32 = perturbed(&model, r)
+            .loss(&batch, labels.clone())
+            .0
+            .into_scalar();
+        assert!(adv > clean, "{adv} against {clean}");
+    }
+
+    /// A PGD step trains on the clean gradient plus the gradient at PGD's point.
+    #[test]
+    fn pgd_sums_the_clean_gradient_and_the_one_at_its_point() {
+        let (model, batch, labels) = tiny();
+        let a = Adversarial {
+            kind: AdversarialKind::Pgd,
+            epsilon: 0.3,
+            alpha: 0.1,
+            steps: 3,
+        };
+        let (got, _) = gradients(&model, &batch, labels.clone(), Some(a));
+        let clean =
+            GradientsParams::from_grads(model.loss(&batch, labels.clone()).0.backward(), &model);
+        let r = adversarial_point(&clean, &model, &batch, labels.clone(), a).unwrap();
+        let adversary = perturbed(&model, r);
+        let adv =
+            GradientsParams::from_grads(adversary.loss(&batch, labels).0.backward(), &adversary);
+        let id = model.classifier.weight.id;
+        let want: Vec<f32> = values(clean.get::<2>(id).unwrap())
+            .iter()
+            .zip(values(adv.get::<2>(id).unwrap()))
+            .map(|(a, b)| a + b)
+            .collect();
+        for (x, y) in values(got.get::<2>(id).unwrap()).iter().zip(&want) {
+            assert!((x - y).abs() < 1e-6);
         }
     }
 }

@@ -174,7 +174,8 @@ fn SettingFields() -> impl IntoView {
     }
 }
 
-/// Adversarial training: none, or FGM with its epsilon.
+/// Adversarial training: none, FGM with its epsilon, or PGD with its epsilon, step size and
+/// steps.
 #[component]
 fn AdversarialFields() -> impl IntoView {
     let run = expect_context::<RunArea>();
@@ -182,18 +183,33 @@ fn AdversarialFields() -> impl IntoView {
         run.settings
             .with(|s| s.adversarial.map_or("none", |a| a.kind.name()))
     };
+    let pgd = move || {
+        run.settings.with(|s| {
+            s.adversarial
+                .is_some_and(|a| a.kind == AdversarialKind::Pgd)
+        })
+    };
     view! {
         <fieldset class="settings adversarial">
-            <legend><Tip term="Adversarial training" text="FGM: every step also trains on the batch with the word embeddings pushed a little (epsilon) in the direction that raises the loss most, so the model learns not to depend on small changes of its input. About twice the work of a step. Its worth, and its effect under attack, are for you to measure." /></legend>
+            <legend><Tip term="Adversarial training" text="Every step also trains on the batch with the word embeddings pushed a little in the direction that raises the loss most, so the model learns not to depend on small changes of its input. FGM pushes once (epsilon): about twice the work of a step. PGD pushes several times (steps of alpha, kept within epsilon): about steps + 1 times the work. Its worth, and its effect under attack, are for you to measure." /></legend>
             <select data-testid="train-adversarial" prop:value=kind
                 on:change=move |ev| { let v = event_target_value(&ev); run.settings.update(|s| s.adversarial = v.parse::<AdversarialKind>().ok().map(Adversarial::new)) }>
                 <option value="none">"None"</option>
                 <option value="fgm">"FGM (fast gradient method)"</option>
+                <option value="pgd">"PGD (projected gradient descent)"</option>
             </select>
             {move || run.settings.with(|s| s.adversarial.is_some()).then(|| view! {
-                <SettingField setting=Setting::Adversarial testid="train-adv-epsilon" step="0.1" text="The size of the push: the norm of the change to the embedding rows the batch uses. 1.0 is the usual choice for BERT-sized models."
+                <SettingField setting=Setting::Adversarial testid="train-adv-epsilon" step="0.1" text="The size of the push: the norm of the change to the embedding rows the batch uses (PGD: the most it may reach). 1.0 is the usual choice for BERT-sized models."
                     get={|s| s.adversarial.map(|a| a.epsilon).unwrap_or_default().to_string()}
                     set={|s, v| v.parse().map(|x| if let Some(a) = s.adversarial.as_mut() { a.epsilon = x }).is_ok()} />
+            })}
+            {move || pgd().then(|| view! {
+                <SettingField setting=Setting::AdversarialAlpha testid="train-adv-alpha" step="0.05" text="The norm of each of PGD's pushes."
+                    get={|s| s.adversarial.map(|a| a.alpha).unwrap_or_default().to_string()}
+                    set={|s, v| v.parse().map(|x| if let Some(a) = s.adversarial.as_mut() { a.alpha = x }).is_ok()} />
+                <SettingField setting=Setting::AdversarialSteps testid="train-adv-steps" step="1" text="PGD's pushes per step, each a forward and backward pass more."
+                    get={|s| s.adversarial.map(|a| a.steps).unwrap_or_default().to_string()}
+                    set={|s, v| v.parse().map(|x| if let Some(a) = s.adversarial.as_mut() { a.steps = x }).is_ok()} />
             })}
         </fieldset>
     }
