@@ -12,9 +12,19 @@ use std::collections::BTreeMap;
 
 use super::finetune::{TuneArgs, plan_for};
 use super::shell::{pick_device, say_above};
-use crate::shared::{CompareProgress, CompareSettings, CompareSettingsError, LabelCount, Variant};
+use crate::data::Examples;
+use crate::data::tokenizer::TextTokenizer;
+use crate::infer::attack::attack;
+use crate::model::BertClassifier;
+use crate::shared::{
+    AttackKind, AttackSettings, CompareProgress, CompareSettings, CompareSettingsError, LabelCount,
+    Robustness, Variant,
+};
+use crate::train::Hook;
+use crate::train::compare::Probe;
 use crate::train::compare::compare as run_comparison;
 use crate::train::pretrain::RunToEnd;
+use crate::train::recipe::Plan;
 
 #[derive(Args, Debug, Clone)]
 pub struct CompareArgs {
@@ -38,6 +48,17 @@ pub struct CompareArgs {
     /// Each run takes at least this many optimizer steps (more epochs over few labels).
     #[arg(long, default_value_t = 50)]
     min_steps: usize,
+    /// The robustness test: attack each run's model on the first --attack-examples validation
+    /// examples, chars (typos) or words (embedding-neighbour swaps), as `anneal attack` does,
+    /// and compare the variants' accuracy under attack too. Text classification.
+    #[arg(long)]
+    attack: Option<AttackKind>,
+    /// The robustness test's edits allowed in one text (characters or words).
+    #[arg(long, default_value_t = 2, requires = "attack")]
+    max_edits: usize,
+    /// Validation examples the robustness test attacks (the first ones).
+    #[arg(long, default_value_t = 200, requires = "attack")]
+    attack_examples: usize,
 }
 
 pub fn run(a: CompareArgs) -> Result<(), String> {
@@ -58,6 +79,13 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         self_pretrain_steps: a.self_pretrain_steps,
         min_steps: a.min_steps,
         finetune,
+        robustness: a.attack.map(|kind| Robustness {
+            attack: AttackSettings {
+                max_edits: a.max_edits,
+                ..AttackSettings::new(kind)
+            },
+            examples: a.attack_examples,
+        }),
     };
     settings.validate().map_err(|e| flag_error(&e))?;
     let picked = pick_device(a.tune.device)?;
@@ -69,6 +97,10 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
     );
     let mut shown = Shown::new(&bar, settings.seeds);
     let mut on_event = |event: CompareProgress| shown.show(event);
+    let mut probe = match settings.robustness {
+        Some(r) => Some(AttackProbe::new(&plan, &dir.tokenizer, r)?),
+        None => None,
+    };
     let (comparison, _) = pollster::block_on(run_comparison(
         &dir,
         &plan,
@@ -77,6 +109,7 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         &device,
         &mut on_event,
         &mut RunToEnd,
+        probe.as_mut().map(|p| p as &mut dyn Probe),
     ))
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
@@ -88,11 +121,73 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
             eprintln!("{name} − baseline, {} labels: {}", d.size, d.describe());
         }
     }
+    for (name, diffs) in &comparison.paired_attacked {
+        for d in diffs {
+            eprintln!(
+                "{name} − baseline under attack, {} labels: {}",
+                d.size,
+                d.describe()
+            );
+        }
+    }
     println!(
         "{}",
         serde_json::to_string(&comparison).expect("json values")
     );
     Ok(())
+}
+
+/// The robustness test as a comparison's probe: `infer::attack` on the first validation
+/// examples, its accuracy under attack.
+struct AttackProbe<'a> {
+    tokenizer: &'a TextTokenizer,
+    labels: Vec<String>,
+    examples: Vec<(String, usize)>,
+    settings: AttackSettings,
+    max_len: usize,
+}
+
+impl<'a> AttackProbe<'a> {
+    fn new(plan: &Plan, tokenizer: &'a TextTokenizer, r: Robustness) -> Result<Self, String> {
+        let Examples::Classify(rows) = &plan.valid_examples else {
+            return Err(format!(
+                "--attack needs text classification, not {}",
+                plan.task.describe()
+            ));
+        };
+        let labels = plan.data.labels.clone();
+        let examples = rows
+            .iter()
+            .filter_map(|r| Some((r.text.clone(), labels.iter().position(|l| *l == r.label)?)))
+            .take(r.examples)
+            .collect();
+        Ok(Self {
+            tokenizer,
+            labels,
+            examples,
+            settings: r.attack,
+            max_len: plan.max_len,
+        })
+    }
+}
+
+impl Probe for AttackProbe<'_> {
+    fn score<'b>(&'b mut self, model: &'b BertClassifier) -> Hook<'b, Result<f64, String>> {
+        Box::pin(async move {
+            let report = attack(
+                model,
+                self.tokenizer,
+                &self.labels,
+                &self.examples,
+                &self.settings,
+                self.max_len,
+                &mut |_, _| {},
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            Ok(report.attacked_accuracy)
+        })
+    }
 }
 
 /// A comparison setting's error in the command line's terms.
@@ -181,12 +276,16 @@ impl<'a> Shown<'a> {
                 size,
                 seed,
                 score,
+                attacked,
             } => {
                 bar.set_position(run as u64);
+                let under = attacked.map_or(String::new(), |a| {
+                    format!(", {:.2}% under attack", 100.0 * a)
+                });
                 say_above(
                     bar,
                     format!(
-                        "{} with {size} labels, seed {seed}: {:.2}%",
+                        "{} with {size} labels, seed {seed}: {:.2}%{under}",
                         self.name(&variant),
                         score * 100.0
                     ),

@@ -64,6 +64,7 @@ pub fn run(a: SearchArgs) -> Result<(), String> {
         self_pretrain_steps: 0,
         min_steps: 0,
         finetune: a.tune.settings(dir.config.max_len()),
+        robustness: None,
     };
     settings.validate().map_err(|e| {
         flag_error(&e)
@@ -87,6 +88,7 @@ pub fn run(a: SearchArgs) -> Result<(), String> {
         &device,
         &mut on_event,
         &mut RunToEnd,
+        None,
     ))
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::attack::AttackSettings;
 use super::settings::TrainSettings;
 use super::task::Task;
 use super::variant::{BASELINE, StartKind, Variant};
@@ -70,6 +71,19 @@ pub struct CompareSettings {
     pub min_steps: usize,
     /// The fine-tuning settings of every run (epochs, batch, learning rate, length, split, seed).
     pub finetune: TrainSettings,
+    /// The robustness test each run's model also takes (text classification): accuracy under
+    /// attack on the first validation examples. Default: none.
+    #[serde(default)]
+    pub robustness: Option<Robustness>,
+}
+
+/// The robustness test of a comparison's runs.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Robustness {
+    /// The attack.
+    pub attack: AttackSettings,
+    /// Validation examples attacked (the first ones; fewer when there are fewer).
+    pub examples: usize,
 }
 
 impl Default for CompareSettings {
@@ -87,6 +101,7 @@ impl Default for CompareSettings {
             self_pretrain_steps: 200,
             min_steps: 50,
             finetune: TrainSettings::default(),
+            robustness: None,
         }
     }
 }
@@ -262,6 +277,9 @@ pub enum CompareProgress {
         seed: usize,
         /// Its score.
         score: f64,
+        /// Its accuracy under attack, with the robustness test.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        attacked: Option<f64>,
     },
 }
 
@@ -285,6 +303,13 @@ pub struct Comparison {
     /// than two pairs are left out.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub paired: BTreeMap<String, Vec<PairedDiff>>,
+    /// With the robustness test: each run's accuracy under attack, as `variants`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub attacked: BTreeMap<String, VariantScores>,
+    /// With the robustness test: each variant's difference to the baseline under attack, as
+    /// `paired`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub paired_attacked: BTreeMap<String, Vec<PairedDiff>>,
 }
 
 /// A variant's difference to the baseline at one label count, paired by seed.
@@ -384,53 +409,25 @@ impl Comparison {
             valid_examples,
             data_advantage: None,
             paired: BTreeMap::new(),
+            attacked: BTreeMap::new(),
+            paired_attacked: BTreeMap::new(),
         }
     }
 
     /// Adds the score of one run (`size` must be one of [`sizes`](Self::sizes)) and updates
     /// the data advantage.
     pub fn record(&mut self, variant: &str, size: usize, score: f64) {
-        let Some(at) = self.sizes.iter().position(|s| *s == size) else {
-            return;
-        };
-        let scores = self.variants.entry(variant.to_string()).or_default();
-        if scores.len() < self.sizes.len() {
-            scores.resize(self.sizes.len(), Vec::new());
+        if push(&mut self.variants, &self.sizes, variant, size, score) {
+            self.data_advantage = self.advantage();
+            self.paired = paired_to_baseline(&self.sizes, &self.variants);
         }
-        scores[at].push(score);
-        self.data_advantage = self.advantage();
-        self.paired = self.paired_to_baseline();
     }
 
-    /// Every variant's paired difference to the baseline, per label count.
-    fn paired_to_baseline(&self) -> BTreeMap<String, Vec<PairedDiff>> {
-        let mut out = BTreeMap::new();
-        let Some(base) = self.variants.get(BASELINE) else {
-            return out;
-        };
-        for (name, scores) in &self.variants {
-            if name == BASELINE {
-                continue;
-            }
-            let diffs: Vec<PairedDiff> = self
-                .sizes
-                .iter()
-                .zip(base.iter().zip(scores))
-                .filter_map(|(&size, (b, v))| {
-                    let (mean_diff, ci95, seeds) = paired_difference(b, v)?;
-                    Some(PairedDiff {
-                        size,
-                        mean_diff,
-                        ci95,
-                        seeds,
-                    })
-                })
-                .collect();
-            if !diffs.is_empty() {
-                out.insert(name.clone(), diffs);
-            }
+    /// Adds the accuracy under attack of one run (as [`record`](Self::record) its score).
+    pub fn record_attacked(&mut self, variant: &str, size: usize, accuracy: f64) {
+        if push(&mut self.attacked, &self.sizes, variant, size, accuracy) {
+            self.paired_attacked = paired_to_baseline(&self.sizes, &self.attacked);
         }
-        out
     }
 
     /// The variant of this name, if it is compared.
@@ -505,6 +502,59 @@ impl Comparison {
             sentence,
         })
     }
+}
+
+/// Adds `score` to `variant`'s scores at `size` in `scores` (false when `size` is not
+/// compared).
+fn push(
+    scores: &mut BTreeMap<String, VariantScores>,
+    sizes: &[usize],
+    variant: &str,
+    size: usize,
+    score: f64,
+) -> bool {
+    let Some(at) = sizes.iter().position(|s| *s == size) else {
+        return false;
+    };
+    let per_size = scores.entry(variant.to_string()).or_default();
+    if per_size.len() < sizes.len() {
+        per_size.resize(sizes.len(), Vec::new());
+    }
+    per_size[at].push(score);
+    true
+}
+
+/// Every variant's paired difference to the baseline in `variants`, per label count.
+fn paired_to_baseline(
+    sizes: &[usize],
+    variants: &BTreeMap<String, VariantScores>,
+) -> BTreeMap<String, Vec<PairedDiff>> {
+    let mut out = BTreeMap::new();
+    let Some(base) = variants.get(BASELINE) else {
+        return out;
+    };
+    for (name, scores) in variants {
+        if name == BASELINE {
+            continue;
+        }
+        let diffs: Vec<PairedDiff> = sizes
+            .iter()
+            .zip(base.iter().zip(scores))
+            .filter_map(|(&size, (b, v))| {
+                let (mean_diff, ci95, seeds) = paired_difference(b, v)?;
+                Some(PairedDiff {
+                    size,
+                    mean_diff,
+                    ci95,
+                    seeds,
+                })
+            })
+            .collect();
+        if !diffs.is_empty() {
+            out.insert(name.clone(), diffs);
+        }
+    }
+    out
 }
 
 /// The smallest x where the piecewise-linear curve through `points` (x ascending, drawn on a

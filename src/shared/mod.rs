@@ -4,7 +4,7 @@
 //! `settings_error`), what of a model trains
 //! (`adaptation`), data augmentation's settings (`augment`), adversarial training's
 //! (`adversarial`), what a run reports (`progress`), a new model's shape and vocabulary
-//! (`architecture`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
+//! (`architecture`), the robustness test's settings (`attack`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
 //! search trials, each a `variant`) and the hyperparameter search ranked off it (`search`),
 //! the speed test's cases (`speed`) and the one seeded generator (`rng`).
 //!
@@ -16,6 +16,7 @@
 pub mod adaptation;
 pub mod adversarial;
 pub mod architecture;
+pub mod attack;
 pub mod augment;
 pub mod compare;
 pub mod fit;
@@ -32,10 +33,11 @@ pub mod variant;
 pub use adaptation::{Adaptation, LoraSettings, LoraTargets};
 pub use adversarial::{Adversarial, AdversarialKind};
 pub use architecture::{Architecture, Vocabulary, layer_parameters};
+pub use attack::{AttackKind, AttackSettings};
 pub use augment::{AugmentKind, Augmentation};
 pub use compare::{
     CompareProgress, CompareSettings, CompareSettingsError, Comparison, DataAdvantage, LabelCount,
-    PairedDiff, VariantScores, paired_difference, t975,
+    PairedDiff, Robustness, VariantScores, paired_difference, t975,
 };
 pub use fit::{BestBy, Diagnosis, EpochLoss, Verdict, diagnose};
 pub use pretrain::{

@@ -47,6 +47,9 @@ pub enum CompareError {
     /// The device failed.
     #[error(transparent)]
     Device(#[from] ReadbackError),
+    /// The robustness test failed.
+    #[error("the robustness test: {0}")]
+    Probe(String),
 }
 
 /// The settings of self-pre-training: masked words on the training texts, the batch and length
@@ -85,10 +88,18 @@ pub fn run_config(f: &TrainSettings, min_steps: usize, labels: usize, seed: u64)
     }
 }
 
-/// Passes the caller's pause/cancel through and remembers a cancel.
+/// A second score of each run's model beside its validation score — the robustness test's
+/// accuracy under attack — given by the shell, which reaches `infer/` (`train/` does not).
+pub trait Probe {
+    /// `model`'s score, a share in `[0, 1]`, or why it could not be had.
+    fn score<'a>(&'a mut self, model: &'a BertClassifier) -> Hook<'a, Result<f64, String>>;
+}
+
+/// Passes the caller's pause/cancel through and remembers a cancel; holds the probe.
 struct Watch<'a> {
     inner: &'a mut dyn Control,
     cancelled: bool,
+    probe: Option<&'a mut dyn Probe>,
 }
 
 impl Watch<'_> {
@@ -114,15 +125,18 @@ impl Control<BertLm> for Watch<'_> {
 }
 
 /// Runs the comparison for a fine-tuning `plan` of `files` (`keep_layers` as fine-tuning's) on
-/// an autodiff `device`. Returns the scores so far and, when it ended early (cancelled), why.
-pub async fn compare(
+/// an autodiff `device`, each run's model also scored by `probe` when there is one. Returns the
+/// scores so far and, when it ended early (cancelled), why.
+#[allow(clippy::too_many_arguments)]
+pub async fn compare<'a>(
     files: &ModelFiles,
     plan: &Plan,
     settings: &CompareSettings,
     keep_layers: Option<usize>,
     device: &Device,
     on_event: &mut dyn FnMut(CompareProgress),
-    control: &mut dyn Control,
+    control: &'a mut dyn Control,
+    probe: Option<&'a mut dyn Probe>,
 ) -> Result<(Comparison, Option<String>), CompareError> {
     settings.validate()?;
     for v in &settings.variants {
@@ -151,6 +165,7 @@ pub async fn compare(
     let mut control = Watch {
         inner: control,
         cancelled: false,
+        probe,
     };
     let cancelled = || Some("stopped by request".to_string());
 
@@ -175,12 +190,14 @@ pub async fn compare(
             for variant in variants {
                 run += 1;
                 let at = shared.at(run, variant, size_at, seed);
-                let Some((score, _)) = shared.run(&at, &subset, on_event, &mut control).await?
-                else {
+                let Some(ran) = shared.run(&at, &subset, on_event, &mut control).await? else {
                     return Ok((comparison, cancelled()));
                 };
-                comparison.record(&variant.name, size, score);
-                on_event(at.scored(score));
+                comparison.record(&variant.name, size, ran.score);
+                if let Some(a) = ran.attacked {
+                    comparison.record_attacked(&variant.name, size, a);
+                }
+                on_event(at.scored(&ran));
             }
         }
     }
@@ -216,8 +233,10 @@ pub async fn rerun(
     let mut control = Watch {
         inner: control,
         cancelled: false,
+        probe: None,
     };
-    shared.run(&at, &subset, &mut |_| {}, &mut control).await
+    let ran = shared.run(&at, &subset, &mut |_| {}, &mut control).await?;
+    Ok(ran.map(|r| (r.score, r.model)))
 }
 
 /// The first `size` indices of a seeded shuffle of `n`: the subsets of one seed are nested,
@@ -252,16 +271,24 @@ struct RunAt<'a> {
 }
 
 impl RunAt<'_> {
-    /// The run's score, as progress.
-    fn scored(&self, score: f64) -> CompareProgress {
+    /// The run's scores, as progress.
+    fn scored(&self, ran: &Ran) -> CompareProgress {
         CompareProgress::Scored {
             run: self.run,
             variant: self.variant.name.clone(),
             size: self.size,
             seed: self.seed,
-            score,
+            score: ran.score,
+            attacked: ran.attacked,
         }
     }
+}
+
+/// A finished run: its score, its probe's score, its model.
+struct Ran {
+    score: f64,
+    attacked: Option<f64>,
+    model: BertClassifier,
 }
 
 /// One seed's training subset at one label count: the examples, and their texts (for
@@ -321,7 +348,7 @@ impl Shared<'_> {
         subset: &Subset,
         on_event: &mut dyn FnMut(CompareProgress),
         control: &mut Watch<'_>,
-    ) -> Result<Option<(f64, BertClassifier)>, CompareError> {
+    ) -> Result<Option<Ran>, CompareError> {
         let (plan, device) = (self.plan, self.device);
         device.seed(at.run_seed);
         let (files, weights) = (self.files, &self.self_weights);
@@ -364,7 +391,15 @@ impl Shared<'_> {
                 plan.data.evaluate(&outcome.model, batch).await?.0
             }
         };
-        Ok(Some((evaluation.headline(), outcome.model)))
+        let attacked = match control.probe.as_mut() {
+            Some(p) => Some(p.score(&outcome.model).await.map_err(CompareError::Probe)?),
+            None => None,
+        };
+        Ok(Some(Ran {
+            score: evaluation.headline(),
+            attacked,
+            model: outcome.model,
+        }))
     }
 }
 

@@ -219,6 +219,10 @@ fn compare_measures_remedies_as_variants_paired_with_the_baseline() {
         "2",
         "--variants",
         "baseline,typos:1:0.3,fgm",
+        "--attack",
+        "chars",
+        "--attack-examples",
+        "30",
     ]);
     assert!(ok, "{stderr}");
     let c: Value = serde_json::from_str(stdout.trim()).unwrap();
@@ -275,6 +279,7 @@ fn each_variant_trains_with_its_remedy_and_a_rerun_is_the_same_run() {
             max_len: 12,
             ..TrainSettings::default()
         },
+        robustness: None,
     };
     let device = Device::flex().autodiff();
     let mut steps = std::collections::BTreeMap::new();
@@ -296,6 +301,7 @@ fn each_variant_trains_with_its_remedy_and_a_rerun_is_the_same_run() {
         &device,
         &mut on_event,
         &mut RunToEnd,
+        None,
     ))
     .unwrap();
     assert_eq!(stopped, None);

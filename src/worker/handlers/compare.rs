@@ -54,6 +54,7 @@ pub(in crate::worker) async fn run(
         &device.autodiff(),
         &mut on_event,
         &mut Steer(run),
+        None,
     )
     .await
     .map_err(|e| e.to_string())?;
