@@ -746,7 +746,7 @@ async fn speed_cases_on_webgpu_read_back_one_buffer_per_run() {
             &weights,
             None,
             case,
-            &Adaptation::FULL,
+            (&Adaptation::FULL, None),
             &device,
             &mut counts,
         )

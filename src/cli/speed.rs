@@ -12,6 +12,7 @@ use super::model_dir::ModelDir;
 use super::shell::pick_device;
 use crate::runtime::DeviceChoice;
 use crate::shared::speed::{SpeedCase, Workload};
+use crate::shared::{Adversarial, AdversarialKind};
 use crate::train::speed::time_case;
 use crate::train::{Control, Hook};
 
@@ -53,6 +54,12 @@ pub struct SpeedArgs {
     /// What the timed steps train, as for `finetune`.
     #[command(flatten)]
     adapt: AdaptArgs,
+    /// Time adversarial training's steps: fgm or pgd (epsilon 1; PGD's step 0.3).
+    #[arg(long)]
+    adversarial: Option<AdversarialKind>,
+    /// PGD's steps.
+    #[arg(long, default_value_t = 3, requires = "adversarial")]
+    adv_steps: usize,
 }
 
 /// Peak resident memory of this process in bytes (Linux), if known.
@@ -93,12 +100,19 @@ pub fn run(a: SpeedArgs) -> Result<(), String> {
     adaptation
         .validate(Some(layers))
         .map_err(|e| format!("{} {e}", e.setting().describe()))?;
+    let adversarial = a.adversarial.map(|kind| Adversarial {
+        steps: a.adv_steps,
+        ..Adversarial::new(kind)
+    });
+    if let Some(adv) = adversarial {
+        adv.validate().map_err(|e| format!("--adv-steps {e}"))?;
+    }
     let timing = pollster::block_on(time_case(
         &dir.config,
         &dir.weights,
         a.layers,
         case,
-        &adaptation,
+        (&adaptation, adversarial),
         &picked.device,
         &mut Always,
     ))
@@ -118,6 +132,7 @@ pub fn run(a: SpeedArgs) -> Result<(), String> {
             "seq": a.seq_len,
             "layers": layers,
             "adaptation": adaptation,
+            "adversarial": adversarial,
             "runs": a.steps,
             "peak_rss_bytes": peak_rss(),
             "device": picked.description,

@@ -15,8 +15,8 @@ use crate::data::split::Rng;
 use crate::forward::to_tensors;
 use crate::model::{BertConfig, Task};
 use crate::runtime::readback::{ReadbackError, read_f32};
-use crate::shared::Adaptation;
 use crate::shared::speed::{SpeedCase, Timing, Workload};
+use crate::shared::{Adaptation, Adversarial};
 
 /// Why a case could not be timed.
 #[derive(Debug, thiserror::Error)]
@@ -55,14 +55,14 @@ fn random_batch(batch: usize, seq: usize, vocab: usize) -> Batch {
 
 /// Times `case` with the checkpoint `weights` (its first `layers` layers, or all) on `device`
 /// (the inference device; steps run on its autodiff twin, frozen or with LoRA adapters as
-/// `adaptation` says). `control.proceed()` is awaited
+/// `adaptation` says, adversarially when `adversarial` says so). `control.proceed()` is awaited
 /// before every run, so a browser worker answers messages between runs and can cancel.
 pub async fn time_case(
     config: &BertConfig,
     weights: &[u8],
     layers: Option<usize>,
     case: SpeedCase,
-    adaptation: &Adaptation,
+    (adaptation, adversarial): (&Adaptation, Option<Adversarial>),
     device: &Device,
     control: &mut dyn Control,
 ) -> Result<Timing, SpeedError> {
@@ -109,7 +109,7 @@ pub async fn time_case(
                 let start = Instant::now();
                 // Ends at a sync point: the loss, as the training loop reads it every step.
                 let (next, _) =
-                    step_with(model, &mut optim, &batch, (5e-5, 1.0), None, control).await?;
+                    step_with(model, &mut optim, &batch, (5e-5, 1.0), adversarial, control).await?;
                 model = next;
                 if i >= case.warmup {
                     times.push(start.elapsed().as_secs_f64());

@@ -72,7 +72,7 @@ pub(in crate::worker) async fn run(
             &base.files.weights,
             base.keep_layers,
             case,
-            &adaptation,
+            (&adaptation, None),
             &device,
             &mut control,
         )
