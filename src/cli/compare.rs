@@ -12,15 +12,13 @@ use std::collections::BTreeMap;
 
 use super::finetune::{TuneArgs, plan_for};
 use super::shell::{pick_device, say_above};
-use crate::data::Examples;
 use crate::data::tokenizer::TextTokenizer;
-use crate::infer::attack::attack;
-use crate::model::BertClassifier;
+use crate::infer::attack::AttackProbe;
+use crate::model::Task;
 use crate::shared::{
     AttackKind, AttackSettings, CompareProgress, CompareSettings, CompareSettingsError, LabelCount,
     Robustness, Variant,
 };
-use crate::train::Hook;
 use crate::train::compare::Probe;
 use crate::train::compare::compare as run_comparison;
 use crate::train::pretrain::RunToEnd;
@@ -98,7 +96,7 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
     let mut shown = Shown::new(&bar, settings.seeds);
     let mut on_event = |event: CompareProgress| shown.show(event);
     let mut probe = match settings.robustness {
-        Some(r) => Some(AttackProbe::new(&plan, &dir.tokenizer, r)?),
+        Some(r) => Some(attack_probe(&plan, &dir.tokenizer, r)?),
         None => None,
     };
     let (comparison, _) = pollster::block_on(run_comparison(
@@ -137,57 +135,27 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The robustness test as a comparison's probe: `infer::attack` on the first validation
-/// examples, its accuracy under attack.
-struct AttackProbe<'a> {
+/// The robustness test of `r` on the plan's first validation examples.
+fn attack_probe<'a>(
+    plan: &Plan,
     tokenizer: &'a TextTokenizer,
-    labels: Vec<String>,
-    examples: Vec<(String, usize)>,
-    settings: AttackSettings,
-    max_len: usize,
-}
-
-impl<'a> AttackProbe<'a> {
-    fn new(plan: &Plan, tokenizer: &'a TextTokenizer, r: Robustness) -> Result<Self, String> {
-        let Examples::Classify(rows) = &plan.valid_examples else {
-            return Err(format!(
-                "--attack needs text classification, not {}",
-                plan.task.describe()
-            ));
-        };
-        let labels = plan.data.labels.clone();
-        let examples = rows
-            .iter()
-            .filter_map(|r| Some((r.text.clone(), labels.iter().position(|l| *l == r.label)?)))
-            .take(r.examples)
-            .collect();
-        Ok(Self {
-            tokenizer,
-            labels,
-            examples,
-            settings: r.attack,
-            max_len: plan.max_len,
-        })
+    r: Robustness,
+) -> Result<AttackProbe<'a>, String> {
+    if plan.task != Task::Classify {
+        return Err(format!(
+            "--attack needs text classification, not {}",
+            plan.task.describe()
+        ));
     }
-}
-
-impl Probe for AttackProbe<'_> {
-    fn score<'b>(&'b mut self, model: &'b BertClassifier) -> Hook<'b, Result<f64, String>> {
-        Box::pin(async move {
-            let report = attack(
-                model,
-                self.tokenizer,
-                &self.labels,
-                &self.examples,
-                &self.settings,
-                self.max_len,
-                &mut |_, _| {},
-            )
-            .await
-            .map_err(|e| e.to_string())?;
-            Ok(report.attacked_accuracy)
-        })
-    }
+    let labels = plan.data.labels.clone();
+    let examples = plan.valid_examples.classes(&labels, r.examples);
+    Ok(AttackProbe::new(
+        tokenizer,
+        labels,
+        examples,
+        r.attack,
+        plan.max_len,
+    ))
 }
 
 /// A comparison setting's error in the command line's terms.

@@ -78,6 +78,18 @@ pub enum Examples {
 }
 
 impl Examples {
+    /// Text classification's examples as (text, class index in `labels`), the first `limit`
+    /// of those whose label is in `labels`; none for the other tasks.
+    pub fn classes(&self, labels: &[String], limit: usize) -> Vec<(String, usize)> {
+        let Examples::Classify(rows) = self else {
+            return Vec::new();
+        };
+        rows.iter()
+            .filter_map(|r| Some((r.text.clone(), labels.iter().position(|l| *l == r.label)?)))
+            .take(limit)
+            .collect()
+    }
+
     /// The task these examples are for.
     pub fn task(&self) -> Task {
         match self {

@@ -1,5 +1,6 @@
 //! The forward pass on batches, for training and inference alike: batch arrays as tensors, and
-//! a classifier's probabilities over many examples, batched by length. Below both `train/` and
+//! a classifier's probabilities over many examples, batched by length; and [`Probe`], a score
+//! of a whole model that `infer/` gives and `train/` asks for. Below both `train/` and
 //! `infer/`, so that neither borrows from the other.
 
 use burn::prelude::*;
@@ -9,6 +10,17 @@ use crate::data::batch::{Batch, collate};
 use crate::data::features::Features;
 use crate::model::{BatchTensors, BertClassifier, Task};
 use crate::runtime::readback::{ReadbackError, read_f32};
+
+/// A score of a model beside its validation score — the robustness test's accuracy under
+/// attack (`infer::attack::AttackProbe`) — that a comparison (`train::compare`) asks of each
+/// run's model.
+pub trait Probe {
+    /// `model`'s score, a share in `[0, 1]`, or why it could not be had.
+    fn score<'a>(
+        &'a mut self,
+        model: &'a BertClassifier,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<f64, String>> + 'a>>;
+}
 
 /// Batch arrays -> tensors on `device`; labels flattened to rows of the logits.
 pub fn to_tensors(batch: &Batch, device: &Device) -> (BatchTensors, Tensor<1, Int>) {

@@ -348,6 +348,57 @@ fn report(
     }
 }
 
+/// The robustness test as a probe of whole models (`forward::Probe`): each model's accuracy
+/// under `settings`' attack on `examples` (text, class).
+pub struct AttackProbe<'a> {
+    tokenizer: &'a TextTokenizer,
+    labels: Vec<String>,
+    examples: Vec<(String, usize)>,
+    settings: AttackSettings,
+    max_len: usize,
+}
+
+impl<'a> AttackProbe<'a> {
+    /// A probe attacking `examples` with `settings`, texts cut at `max_len` tokens.
+    pub fn new(
+        tokenizer: &'a TextTokenizer,
+        labels: Vec<String>,
+        examples: Vec<(String, usize)>,
+        settings: AttackSettings,
+        max_len: usize,
+    ) -> Self {
+        Self {
+            tokenizer,
+            labels,
+            examples,
+            settings,
+            max_len,
+        }
+    }
+}
+
+impl crate::forward::Probe for AttackProbe<'_> {
+    fn score<'b>(
+        &'b mut self,
+        model: &'b BertClassifier,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<f64, String>> + 'b>> {
+        Box::pin(async move {
+            let report = attack(
+                model,
+                self.tokenizer,
+                &self.labels,
+                &self.examples,
+                &self.settings,
+                self.max_len,
+                &mut |_, _| {},
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+            Ok(report.attacked_accuracy)
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -22,11 +22,12 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::shared::speed::{SpeedCase, Timing, Workload};
 pub use crate::shared::{
-    Adaptation, Adversarial, AdversarialKind, Architecture, AugmentKind, Augmentation, BestBy,
-    Changes, CompareProgress, CompareSettings, Comparison, Diagnosis, EpochLoss, LabelCount,
-    LmStart, LoraSettings, LoraTargets, Objective, PairedDiff, PretrainSetting, PretrainSettings,
-    PretrainSettingsError, ProbeSpec, SampleSettings, Scores, Setting, SettingsError, StartKind,
-    StepStats, Task, TrainSettings, Variant, Verdict, Vocabulary, diagnose,
+    Adaptation, Adversarial, AdversarialKind, Architecture, AttackKind, AttackSettings,
+    AugmentKind, Augmentation, BestBy, Changes, CompareProgress, CompareSettings, Comparison,
+    Diagnosis, EpochLoss, LabelCount, LmStart, LoraSettings, LoraTargets, Objective, PairedDiff,
+    PretrainSetting, PretrainSettings, PretrainSettingsError, ProbeSpec, Robustness,
+    SampleSettings, Scores, Setting, SettingsError, StartKind, StepStats, Task, TrainSettings,
+    Variant, Verdict, Vocabulary, diagnose,
 };
 pub use estimate::{
     DeviceLimits, DoesNotFit, check_fit, trainable_parameters, training_memory_bytes,

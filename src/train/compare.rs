@@ -19,6 +19,7 @@ use super::{Control, Event, Hook, TrainConfig, TrainData, TrainError, fine_tune_
 use crate::checkpoint::{CheckpointError, ModelFiles, export_lm_safetensors, load_classifier};
 use crate::data::augment::Augmenter;
 use crate::data::split::Rng;
+pub use crate::forward::Probe;
 use crate::model::{BertClassifier, BertLm, BertModel, Objective};
 use crate::runtime::readback::ReadbackError;
 use crate::shared::{
@@ -86,13 +87,6 @@ pub fn run_config(f: &TrainSettings, min_steps: usize, labels: usize, seed: u64)
         evaluate_at_end_only: true,
         ..TrainConfig::default()
     }
-}
-
-/// A second score of each run's model beside its validation score — the robustness test's
-/// accuracy under attack — given by the shell, which reaches `infer/` (`train/` does not).
-pub trait Probe {
-    /// `model`'s score, a share in `[0, 1]`, or why it could not be had.
-    fn score<'a>(&'a mut self, model: &'a BertClassifier) -> Hook<'a, Result<f64, String>>;
 }
 
 /// Passes the caller's pause/cancel through and remembers a cancel; holds the probe.

@@ -357,15 +357,16 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     log(mode, f"word neighbours in {len(lists)} tables; {len(maps)} embedding map(s) of 60 examples: {caption!r}")
 
     # What is it worth? Two label counts, three starts and typo augmentation, two seeds, a few
-    # steps each.
+    # steps each, every run attacked too.
     app.set_number("train-epochs", 1)
     app.set_number("train-max-len", 16)
     app.set_number("train-batch-size", 8)
     driver.execute_script("document.getElementById('worth').scrollIntoView()")
     for testid, value in [("worth-sizes", "8,16"), ("worth-seeds", "2"), ("worth-self-steps", "3"), ("worth-min-steps", "2")]:
         set_value(driver, app.el(testid), value)
-    if not app.el("worth-typos").is_selected():
-        driver.execute_script("arguments[0].click()", app.el("worth-typos"))
+    for tick in ("worth-typos", "worth-robust"):
+        if not app.el(tick).is_selected():
+            driver.execute_script("arguments[0].click()", app.el(tick))
     started = time.time()
     driver.execute_script("arguments[0].click()", app.el("worth-start"))
     app.wait("the comparison to finish", lambda: app.text("worth-status") in ("done", "failed"), 900)
@@ -381,6 +382,9 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     paired = [c.text for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-paired-diff"]')]
     assert len(paired) == 6 and all("95% interval" in p and "over 2 seeds" in p for p in paired), paired
     assert "+ typos" in app.text("worth-paired"), app.text("worth-paired")
+    # The robustness test: every run attacked, accuracy under attack per variant and count.
+    attacked = [float(c.text.rstrip("%")) for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-attacked-accuracy"]')]
+    assert len(attacked) == 8 and all(0.0 <= a <= 100.0 for a in attacked), (attacked, app.panel_text("worth"))
     driver.execute_script("arguments[0].scrollIntoView()", app.el("worth-chart"))
     driver.save_screenshot(str(out / f"{mode}-worth.png"))
     log(mode, f"what it is worth: 16 runs in {time.time() - started:.1f}s; {advantage}; paired: {paired[0]}")

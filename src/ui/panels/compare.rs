@@ -66,6 +66,8 @@ pub fn ComparePanel() -> impl IntoView {
                     <Tip term="+ typo augmentation" text="Each epoch adds copies of the training examples with typos in a share of the words (the Train panel's copies and share when set there, else 1 copy at 10%). Text classification only." /></label>
                 <label><input type="checkbox" data-testid="worth-fgm" prop:checked=move || compare.fgm.get() on:change=tick(compare.fgm) />
                     <Tip term="+ adversarial training (FGM)" text="Each step also trains on the batch with the word embeddings pushed along the loss gradient (the Train panel's epsilon when set there, else 1); about twice a step's work." /></label>
+                <label><input type="checkbox" data-testid="worth-robust" prop:checked=move || compare.robust.get() on:change=tick(compare.robust) />
+                    <Tip term="and attack every run (robustness test)" text="After training, each run's model is attacked on the first 100 validation examples: at most 2 character edits (typos) of its most important words, greedily, as `anneal attack --attack chars` does. Accuracy under attack is compared like the scores. Text classification only; it adds time to every run." /></label>
             </fieldset>
             <p class="hint">"Each run uses the Train panel's settings (batch size, learning rate, epochs, length, layers, what trains) and is scored on the same validation examples. With two seeds or more, each variant's difference to the baseline gets a 95% interval: \"no effect measured\" when it holds 0. Augmentation and adversarial training set in the Train panel are not applied to the baseline here: tick them to measure them."</p>
             <div class="row">
@@ -85,7 +87,7 @@ pub fn ComparePanel() -> impl IntoView {
                     </div>
                 })
             }}
-            {move || compare.comparison.get().map(|c| view! { <CompareChart comparison=c.clone() /> <CompareTable comparison=c /> })}
+            {move || compare.comparison.get().map(|c| view! { <CompareChart comparison=c.clone() /> <CompareTable comparison=c.clone() /> <AttackedTable comparison=c /> })}
         </Panel>
     }
 }
@@ -241,6 +243,50 @@ fn score_range(scores: &[f64]) -> (f64, f64) {
     let hi = (max + 0.02).min(1.0);
     let lo = (min - 0.02).max(0.0).min(hi - 0.05);
     (lo, hi)
+}
+
+/// With the robustness test: each variant's mean accuracy under attack per label count, and
+/// its paired difference to the baseline's.
+#[component]
+fn AttackedTable(comparison: Comparison) -> impl IntoView {
+    let rows: Vec<(String, usize, f64, Option<PairedDiff>)> = comparison
+        .order
+        .iter()
+        .flat_map(|v| {
+            let scores = comparison
+                .attacked
+                .get(&v.name)
+                .cloned()
+                .unwrap_or_default();
+            let paired = comparison
+                .paired_attacked
+                .get(&v.name)
+                .cloned()
+                .unwrap_or_default();
+            let name = v.describe();
+            comparison
+                .sizes
+                .iter()
+                .zip(scores)
+                .filter(|(_, s)| !s.is_empty())
+                .map(move |(&size, s)| {
+                    let mean = s.iter().sum::<f64>() / s.len() as f64;
+                    let diff = paired.iter().find(|d| d.size == size).cloned();
+                    (name.clone(), size, mean, diff)
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    (!rows.is_empty()).then(|| view! {
+        <table class="worth" data-testid="worth-attacked">
+            <caption>"Under attack (at most 2 character edits, the first 100 validation examples): accuracy, and the difference to the baseline paired by seed"</caption>
+            <thead><tr><th>"Variant"</th><th>"Labels"</th><th>"Accuracy under attack"</th><th>"Difference"</th></tr></thead>
+            <tbody>{rows.into_iter().map(|(name, size, mean, d)| view! {
+                <tr><td>{name}</td><td>{size}</td><td data-testid="worth-attacked-accuracy">{format!("{:.1}%", 100.0 * mean)}</td>
+                    <td>{d.map_or(String::new(), |d| d.describe())}</td></tr>
+            }).collect_view()}</tbody>
+        </table>
+    })
 }
 
 /// The numbers behind the chart.

@@ -6,9 +6,9 @@ use leptos::prelude::*;
 
 use super::run::{RunStatus, storage};
 use crate::protocol::{
-    Adversarial, AdversarialKind, AugmentKind, Augmentation, Changes, CompareProgress,
-    CompareSettings, Comparison, LabelCount, StartKind, TrainSettings, Variant,
-    compare_setting_message,
+    Adversarial, AdversarialKind, AttackKind, AttackSettings, AugmentKind, Augmentation, Changes,
+    CompareProgress, CompareSettings, Comparison, LabelCount, Robustness, StartKind, TrainSettings,
+    Variant, compare_setting_message,
 };
 
 /// The Worth panel's state.
@@ -26,6 +26,8 @@ pub struct CompareArea {
     pub typos: RwSignal<bool>,
     /// Compare FGM adversarial training.
     pub fgm: RwSignal<bool>,
+    /// Attack every run's model too (the robustness test).
+    pub robust: RwSignal<bool>,
     /// Least steps per run.
     pub min_steps: RwSignal<usize>,
     /// Where the comparison stands.
@@ -62,6 +64,7 @@ impl CompareArea {
             scratch: RwSignal::new(true),
             typos: RwSignal::new(false),
             fgm: RwSignal::new(false),
+            robust: RwSignal::new(false),
             min_steps: RwSignal::new(50),
             status: RwSignal::new(RunStatus::Idle),
             message: RwSignal::new(message),
@@ -70,6 +73,9 @@ impl CompareArea {
             comparison: RwSignal::new(kept),
         }
     }
+
+    /// Validation examples the robustness test attacks.
+    pub const ATTACKED: usize = 100;
 
     /// Whether a comparison is running (tracked).
     pub fn running(&self) -> bool {
@@ -124,6 +130,10 @@ impl CompareArea {
             self_pretrain_steps: self.self_steps.get_untracked(),
             min_steps: self.min_steps.get_untracked(),
             finetune,
+            robustness: self.robust.get_untracked().then(|| Robustness {
+                attack: AttackSettings::new(AttackKind::Chars),
+                examples: Self::ATTACKED,
+            }),
         };
         settings
             .validate()
@@ -191,12 +201,16 @@ impl CompareArea {
                 variant,
                 size,
                 score,
+                attacked,
                 ..
             } => {
                 self.runs.update(|r| r.0 = run);
                 self.comparison.update(|c| {
                     if let Some(c) = c {
                         c.record(&variant, size, score);
+                        if let Some(a) = attacked {
+                            c.record_attacked(&variant, size, a);
+                        }
                     }
                 });
                 self.keep();

@@ -8,10 +8,12 @@ use super::super::outbox::post;
 use super::super::plan::plan_run;
 use super::super::state::{Base, RunControl, Shared, device_of};
 use super::super::to_proto::recipe_error;
+use crate::infer::attack::AttackProbe;
+use crate::model::Task;
 use crate::protocol::{
     CompareProgress, CompareSettings, FromWorker, RequestKind, compare_setting_message,
 };
-use crate::train::compare::compare;
+use crate::train::compare::{Probe, compare};
 use crate::train::{Control, Hook};
 
 /// Pause and cancel, nothing kept: a comparison's models are thrown away after scoring.
@@ -41,6 +43,27 @@ pub(in crate::worker) async fn run(
         .validate()
         .map_err(|e| compare_setting_message(&e))?;
     let plan = plan_run(&parsed, &files, &settings.finetune).map_err(|e| recipe_error(&e))?;
+    let mut probe = match settings.robustness {
+        Some(_) if plan.task != Task::Classify => {
+            return Err(format!(
+                "The robustness test attacks text classifiers; this data is {}",
+                plan.task.describe()
+            ));
+        }
+        Some(r) => {
+            let labels = plan.data.labels.clone();
+            let examples = plan.valid_examples.classes(&labels, r.examples);
+            let max_len = plan.max_len;
+            Some(AttackProbe::new(
+                &files.tokenizer,
+                labels,
+                examples,
+                r.attack,
+                max_len,
+            ))
+        }
+        None => None,
+    };
     let run = Rc::new(RunControl::new(RequestKind::Compare));
     session.borrow_mut().run = Some(run.clone());
     let mut on_event = |progress: CompareProgress| {
@@ -54,7 +77,7 @@ pub(in crate::worker) async fn run(
         &device.autodiff(),
         &mut on_event,
         &mut Steer(run),
-        None,
+        probe.as_mut().map(|p| p as &mut dyn Probe),
     )
     .await
     .map_err(|e| e.to_string())?;
