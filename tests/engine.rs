@@ -1678,9 +1678,109 @@ fn augmentation_adds_fresh_copies_each_epoch_and_never_to_validation() {
     .unwrap();
     let (ok, _, stderr) = finetune_tiny(&model, &ner, &out, &["--augment", "typos"]);
     assert!(
-        !ok && stderr.contains("--augment") && stderr.contains("classification only"),
+        !ok && stderr.contains("--augment")
+            && stderr.contains("typos is for text classification, not named entity recognition"),
         "{stderr}"
     );
+    let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &["--augment", "mentions"]);
+    assert!(
+        !ok && stderr.contains("mentions is for named entity recognition, not text classification"),
+        "{stderr}"
+    );
+}
+
+/// Entity recognition's augmentations, through the recipe both shells use: every augmented
+/// sentence keeps one label per word, on the word's first sub-word, equal to the copy's tag;
+/// mention replacement changes mentions (and sentence lengths) but never the entity types'
+/// order, token replacement never a tag; a short run with each trains.
+#[test]
+fn entity_augmentation_keeps_every_tag_on_its_word() {
+    use anneal::data::Examples;
+    use anneal::data::augment::Copy;
+    use anneal::shared::IGNORE_INDEX;
+    use anneal::shared::mentions::mentions;
+
+    let mut conll = String::new();
+    let people = ["ada lovelace", "bob", "carl friedrich gauss", "dora"];
+    let places = ["new york", "paris", "rio de janeiro"];
+    for i in 0..48 {
+        let tagged = |words: &str, kind: &str| {
+            words
+                .split(' ')
+                .enumerate()
+                .map(|(j, w)| format!("{w} {}-{kind}\n", if j == 0 { "B" } else { "I" }))
+                .collect::<String>()
+        };
+        conll += &tagged(people[i % 4], "PER");
+        conll += "flew O\nto O\n";
+        conll += &tagged(places[i % 3], "LOC");
+        conll += ". O\n\n";
+    }
+    let (model, _files, train, _) = planning("ner-augment", String::new());
+    let train = train.with_extension("conll");
+    std::fs::write(&train, &conll).unwrap();
+    for kind in ["mentions", "tokens"] {
+        let spec = format!("{kind}:2:0.6");
+        let plan = anneal::cli::finetune_plan(finetune_args(
+            &model,
+            &train,
+            &["--augment", &spec, "--max-len", "32"],
+        ))
+        .unwrap();
+        let Examples::Ner(originals) = &plan.train_examples else {
+            panic!("entity data")
+        };
+        let n = plan.data.train.len();
+        assert_eq!(originals.len(), n);
+        let aug = plan.data.augment.as_ref().unwrap();
+        let (copies, features) = (aug.copies(5), aug.epoch(5).unwrap());
+        assert_eq!(copies.len(), 2 * n);
+        let (mut changed, mut lengths) = (0, 0);
+        for (i, (copy, f)) in copies.iter().zip(&features).enumerate() {
+            let Copy::Tagged(words, tags) = copy else {
+                panic!("a tagged copy")
+            };
+            let original = &originals[i % n];
+            let labels: Vec<&str> = f
+                .labels
+                .iter()
+                .filter(|&&l| l != IGNORE_INDEX)
+                .map(|&l| plan.data.labels[l as usize].as_str())
+                .collect();
+            assert_eq!(
+                labels, *tags,
+                "copy {i}: one label per word, the copy's tag"
+            );
+            assert_eq!(words.len(), tags.len());
+            let types = |t: &[String]| {
+                mentions(t)
+                    .iter()
+                    .map(|m| m.0.to_string())
+                    .collect::<Vec<_>>()
+            };
+            assert_eq!(types(tags), types(&original.tags), "copy {i}");
+            if kind == "tokens" {
+                assert_eq!(
+                    *tags, original.tags,
+                    "copy {i}: token replacement keeps every tag"
+                );
+            }
+            changed += usize::from(*words != original.tokens);
+            lengths += usize::from(words.len() != original.tokens.len());
+        }
+        assert!(
+            changed > n / 2,
+            "{kind}: {changed} of {} copies changed",
+            2 * n
+        );
+        if kind == "mentions" {
+            assert!(lengths > 0, "mentions of other lengths replace each other");
+        }
+        let out = temp_dir(&format!("ner-augment-{kind}")).join("out");
+        let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &["--augment", &spec]);
+        assert!(ok, "{stderr}");
+        assert!(stderr.contains(&format!("2 {kind} copies")), "{stderr}");
+    }
 }
 
 /// Adversarial training from the command line: a run with FGM trains and says so; a zero

@@ -78,14 +78,17 @@ pub struct TuneArgs {
     /// or loss (the validation loss).
     #[arg(long, default_value = "score")]
     best_by: BestBy,
-    /// Augment the training examples afresh each epoch: typos[:COPIES] (character noise in a
-    /// share of the words; COPIES augmented copies of each example, default 1). Text
-    /// classification only; the validation examples are never augmented.
+    /// Augment the training examples afresh each epoch: KIND[:COPIES[:RATE]], COPIES augmented
+    /// copies of each example (default 1), RATE the share changed. KIND: typos (text
+    /// classification: character noise in a share of the words), tokens or mentions (entity
+    /// recognition: words, or whole mentions, replaced by others of the same tag or type from
+    /// the training set). The validation examples are never augmented.
     #[arg(long)]
     augment: Option<Augmentation>,
-    /// Share of a text's words an augmented copy changes (at least one).
-    #[arg(long, default_value_t = 0.1, requires = "augment")]
-    augment_rate: f64,
+    /// Share of a text's words (or a sentence's mentions) an augmented copy changes; the same
+    /// as KIND:COPIES:RATE. [default: 0.1]
+    #[arg(long, requires = "augment")]
+    augment_rate: Option<f64>,
     /// Adversarial training: fgm (each step also trains on the batch with the word embeddings
     /// pushed along the loss gradient by --adv-epsilon; about twice a step's work) or pgd
     /// (--adv-steps pushes of --adv-alpha, kept within --adv-epsilon; about steps + 1 times).
@@ -180,7 +183,7 @@ impl TuneArgs {
             patience: self.patience,
             best_by: self.best_by,
             augment: self.augment.map(|a| Augmentation {
-                rate: self.augment_rate,
+                rate: self.augment_rate.unwrap_or(a.rate),
                 ..a
             }),
             adversarial: self.adversarial.map(|kind| Adversarial {

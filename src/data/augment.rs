@@ -1,22 +1,52 @@
 //! Data augmentation in training: an epoch's augmented copies of the training examples,
-//! encoded as they are (never the validation ones). The text edits themselves are engine-free,
-//! in `shared/augment.rs`, so the Train panel previews them with the same code.
+//! encoded as they are (never the validation ones): typos in a classifier's texts, or an
+//! entity tagger's sentences with words or mentions replaced by others of the same tag (their
+//! labels aligned to the sub-words as the originals are). The edits themselves are
+//! engine-free, in `shared/augment.rs` and `shared/mentions.rs`, so the Train panel previews
+//! them with the same code.
 
-use crate::data::features::Features;
+use std::collections::HashMap;
+
+use crate::data::Examples;
+use crate::data::features::{Features, align};
 use crate::data::tokenizer::{TextTokenizer, TokenizerError};
 use crate::shared::augment::typos;
+use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
 use crate::shared::{AugmentKind, Augmentation};
+
+/// What is augmented.
+#[derive(Clone)]
+enum Source {
+    /// Classification: the training texts and their class ids.
+    Texts {
+        texts: Vec<String>,
+        labels: Vec<i64>,
+    },
+    /// Entity recognition: the training sentences (words, tags), what replaces their words,
+    /// and each tag's id.
+    Sentences {
+        sentences: Vec<(Vec<String>, Vec<String>)>,
+        lexicon: Lexicon,
+        ids: HashMap<String, i64>,
+    },
+}
+
+/// One augmented copy: a text (classification) or words and tags (entities).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Copy {
+    /// A classifier's text.
+    Text(String),
+    /// A tagger's words and their tags.
+    Tagged(Vec<String>, Vec<String>),
+}
 
 /// Makes an epoch's augmented copies of the training examples.
 #[derive(Clone)]
 pub struct Augmenter {
     /// The settings.
     pub settings: Augmentation,
-    /// The training texts, in the order of the training features.
-    texts: Vec<String>,
-    /// Their label ids.
-    labels: Vec<i64>,
+    source: Source,
     tokenizer: TextTokenizer,
     max_len: usize,
 }
@@ -25,62 +55,148 @@ impl std::fmt::Debug for Augmenter {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Augmenter")
             .field("settings", &self.settings)
-            .field("texts", &self.texts.len())
+            .field("examples", &self.len())
             .field("max_len", &self.max_len)
             .finish()
     }
 }
 
 impl Augmenter {
-    /// An augmenter of classification examples: `texts[i]` has the label of `train[i]`.
+    /// An augmenter of the training examples `train` (in the order of the training features),
+    /// `labels` the label list (class names or tags) in id order. Examples with a label
+    /// outside it are left out (encoding left them out of training too).
     pub fn new(
         settings: Augmentation,
-        texts: Vec<String>,
-        train: &[Features],
+        train: &Examples,
+        labels: &[String],
         tokenizer: &TextTokenizer,
         max_len: usize,
     ) -> Self {
+        let ids: HashMap<String, i64> = labels
+            .iter()
+            .enumerate()
+            .map(|(i, l)| (l.clone(), i as i64))
+            .collect();
+        let source = match train {
+            Examples::Ner(v) => {
+                let sentences: Vec<(Vec<String>, Vec<String>)> = v
+                    .iter()
+                    .filter(|e| e.tags.iter().all(|t| ids.contains_key(t)))
+                    .map(|e| (e.tokens.clone(), e.tags.clone()))
+                    .collect();
+                let lexicon =
+                    Lexicon::of(sentences.iter().map(|(w, t)| (w.as_slice(), t.as_slice())));
+                Source::Sentences {
+                    sentences,
+                    lexicon,
+                    ids,
+                }
+            }
+            Examples::Classify(v) => {
+                let (texts, labels) = v
+                    .iter()
+                    .filter_map(|e| Some((e.text.clone(), *ids.get(&e.label)?)))
+                    .unzip();
+                Source::Texts { texts, labels }
+            }
+            Examples::Qa(_) => Source::Texts {
+                texts: Vec::new(),
+                labels: Vec::new(),
+            },
+        };
         Self {
             settings,
-            labels: train.iter().map(|f| f.labels[0]).collect(),
-            texts,
+            source,
             tokenizer: tokenizer.clone(),
             max_len,
         }
     }
 
-    /// Examples added to each epoch.
-    pub fn extra(&self) -> usize {
-        self.texts.len() * self.settings.copies
+    fn len(&self) -> usize {
+        match &self.source {
+            Source::Texts { texts, .. } => texts.len(),
+            Source::Sentences { sentences, .. } => sentences.len(),
+        }
     }
 
-    /// The augmented texts of one epoch, `copies` per training text in order, drawn from
-    /// `seed` (the same seed, the same texts).
-    pub fn texts(&self, seed: u64) -> Vec<String> {
+    /// Examples added to each epoch.
+    pub fn extra(&self) -> usize {
+        self.len() * self.settings.copies
+    }
+
+    /// The augmented copies of one epoch, `copies` per training example in order, drawn from
+    /// `seed` (the same seed, the same copies). A kind meant for the other task leaves the
+    /// examples as they are (the settings' check refuses that pairing before a run).
+    pub fn copies(&self, seed: u64) -> Vec<Copy> {
         let mut rng = Rng::new(seed);
+        let rate = self.settings.rate;
         let mut out = Vec::with_capacity(self.extra());
         for _ in 0..self.settings.copies {
-            for t in &self.texts {
-                out.push(match self.settings.kind {
-                    AugmentKind::Typos => typos(t, self.settings.rate, &mut rng),
-                });
+            match &self.source {
+                Source::Texts { texts, .. } => out.extend(texts.iter().map(|t| {
+                    Copy::Text(match self.settings.kind {
+                        AugmentKind::Typos => typos(t, rate, &mut rng),
+                        _ => t.clone(),
+                    })
+                })),
+                Source::Sentences {
+                    sentences, lexicon, ..
+                } => out.extend(sentences.iter().map(|(w, t)| {
+                    let (w, t) = match self.settings.kind {
+                        AugmentKind::Tokens => {
+                            (replace_tokens(w, t, lexicon, rate, &mut rng), t.clone())
+                        }
+                        AugmentKind::Mentions => replace_mentions(w, t, lexicon, rate, &mut rng),
+                        AugmentKind::Typos => (w.clone(), t.clone()),
+                    };
+                    Copy::Tagged(w, t)
+                })),
             }
         }
         out
     }
 
+    /// The augmented texts of one epoch (entities: the words joined by spaces).
+    pub fn texts(&self, seed: u64) -> Vec<String> {
+        self.copies(seed)
+            .into_iter()
+            .map(|c| match c {
+                Copy::Text(t) => t,
+                Copy::Tagged(w, _) => w.join(" "),
+            })
+            .collect()
+    }
+
     /// The augmented examples of one epoch, encoded as the training ones are.
     pub fn epoch(&self, seed: u64) -> Result<Vec<Features>, TokenizerError> {
-        let n = self.texts.len();
-        self.texts(seed)
-            .iter()
+        let n = self.len().max(1);
+        self.copies(seed)
+            .into_iter()
             .enumerate()
-            .map(|(i, t)| {
-                Ok(Features {
-                    ids: self.tokenizer.encode(t, self.max_len)?.ids,
-                    labels: vec![self.labels[i % n]],
+            .map(|(i, copy)| match (copy, &self.source) {
+                (Copy::Text(t), Source::Texts { labels, .. }) => Ok(Features {
+                    ids: self.tokenizer.encode(&t, self.max_len)?.ids,
+                    labels: vec![labels[i % n]],
                     type_ids: Vec::new(),
-                })
+                }),
+                (Copy::Tagged(words, tags), Source::Sentences { ids, .. }) => {
+                    let enc = self.tokenizer.encode_words(&words, self.max_len)?;
+                    let tags = tags
+                        .iter()
+                        .map(|t| ids.get(t).copied())
+                        .collect::<Option<Vec<i64>>>()
+                        .ok_or_else(|| {
+                            TokenizerError::Encode("an augmented tag outside the tags".into())
+                        })?;
+                    Ok(Features {
+                        labels: align(&enc.word_ids, &tags),
+                        ids: enc.ids,
+                        type_ids: Vec::new(),
+                    })
+                }
+                _ => Err(TokenizerError::Encode(
+                    "an augmented copy of another task's kind".into(),
+                )),
             })
             .collect()
     }

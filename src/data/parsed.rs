@@ -78,6 +78,18 @@ pub enum Examples {
 }
 
 impl Examples {
+    /// The examples at `indices`, in that order.
+    pub fn pick(&self, indices: &[usize]) -> Examples {
+        fn at<T: Clone>(v: &[T], indices: &[usize]) -> Vec<T> {
+            indices.iter().filter_map(|&i| v.get(i).cloned()).collect()
+        }
+        match self {
+            Examples::Classify(v) => Examples::Classify(at(v, indices)),
+            Examples::Ner(v) => Examples::Ner(at(v, indices)),
+            Examples::Qa(v) => Examples::Qa(at(v, indices)),
+        }
+    }
+
     /// Text classification's examples as (text, class index in `labels`), the first `limit`
     /// of those whose label is in `labels`; none for the other tasks.
     pub fn classes(&self, labels: &[String], limit: usize) -> Vec<(String, usize)> {

@@ -8,10 +8,15 @@
 //! gets one character edit — two neighbours swapped, one deleted, a letter inserted, or a
 //! keyboard neighbour in place of one — the noise a character attack uses, so that training on
 //! it is the known cheap defence (Pruthi et al. 2019).
+//!
+//! Entity recognition's augmentations keep every tag meaningful (`shared/mentions.rs`): words
+//! replaced by words of the same tag ([`AugmentKind::Tokens`]), or whole mentions by mentions
+//! of the same type ([`AugmentKind::Mentions`]).
 
 use serde::{Deserialize, Serialize};
 
 use super::rng::Rng;
+use super::task::Task;
 
 /// Which augmentation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -20,6 +25,12 @@ pub enum AugmentKind {
     /// Character noise: typos (swap, delete, insert, keyboard neighbour) in a share of the
     /// words — the cheap defence against typo attacks (`anneal attack --attack chars`).
     Typos,
+    /// Entity recognition: a share of the words replaced by words of the same tag from the
+    /// training set (Dai & Adel's label-wise token replacement); the tags unchanged.
+    Tokens,
+    /// Entity recognition: a share of the mentions replaced by mentions of the same type from
+    /// the training set (Dai & Adel's mention replacement), tagged anew.
+    Mentions,
 }
 
 impl AugmentKind {
@@ -27,6 +38,16 @@ impl AugmentKind {
     pub fn name(self) -> &'static str {
         match self {
             AugmentKind::Typos => "typos",
+            AugmentKind::Tokens => "tokens",
+            AugmentKind::Mentions => "mentions",
+        }
+    }
+
+    /// The task it augments.
+    pub fn task(self) -> Task {
+        match self {
+            AugmentKind::Typos => Task::Classify,
+            AugmentKind::Tokens | AugmentKind::Mentions => Task::Ner,
         }
     }
 }
@@ -59,14 +80,20 @@ impl Augmentation {
 
 impl std::str::FromStr for Augmentation {
     type Err = String;
-    /// `typos`, `typos:COPIES` or `typos:COPIES:RATE`.
+    /// `KIND`, `KIND:COPIES` or `KIND:COPIES:RATE`, KIND `typos`, `tokens` or `mentions`.
     fn from_str(s: &str) -> Result<Self, String> {
         let mut parts = s.splitn(3, ':');
         let kind = parts.next().unwrap_or_default();
         let (copies, rate) = (parts.next(), parts.next());
         let kind = match kind.trim() {
             "typos" | "chars" => AugmentKind::Typos,
-            other => return Err(format!("unknown augmentation \"{other}\" (typos)")),
+            "tokens" => AugmentKind::Tokens,
+            "mentions" => AugmentKind::Mentions,
+            other => {
+                return Err(format!(
+                    "unknown augmentation \"{other}\" (typos; for entities: tokens, mentions)"
+                ));
+            }
         };
         let mut a = Augmentation::new(kind);
         if let Some(c) = copies {

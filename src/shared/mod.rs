@@ -3,7 +3,7 @@
 //! their one set of defaults and one `validate()` (`settings`, its typed error in
 //! `settings_error`), what of a model trains
 //! (`adaptation`), data augmentation's settings (`augment`), adversarial training's
-//! (`adversarial`), what a run reports (`progress`), a new model's shape and vocabulary
+//! (`adversarial`), entity recognition's label-preserving augmentation (`mentions`), what a run reports (`progress`), a new model's shape and vocabulary
 //! (`architecture`), the robustness test's settings (`attack`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
 //! search trials, each a `variant`) and the hyperparameter search ranked off it (`search`),
 //! the speed test's cases (`speed`) and the one seeded generator (`rng`).
@@ -20,6 +20,7 @@ pub mod attack;
 pub mod augment;
 pub mod compare;
 pub mod fit;
+pub mod mentions;
 pub mod pretrain;
 pub mod progress;
 pub mod rng;

@@ -94,11 +94,14 @@ impl TrainSettings {
         positions: Option<usize>,
     ) -> Result<(), SettingsError> {
         self.validate(positions)?;
-        if let Some(task) = task
-            && task != Task::Classify
-            && self.augment.is_some()
+        if let (Some(task), Some(a)) = (task, self.augment)
+            && a.kind.task() != task
         {
-            return Err(SettingsError::AugmentTask(task.describe()));
+            return Err(SettingsError::AugmentTask {
+                kind: a.kind.name(),
+                for_task: a.kind.task().describe(),
+                task: task.describe(),
+            });
         }
         if task == Some(Task::Qa) && 2 * self.stride() >= self.max_len {
             return Err(SettingsError::DocStride {

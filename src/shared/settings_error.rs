@@ -115,9 +115,16 @@ pub enum SettingsError {
         /// Share of words asked.
         rate: f64,
     },
-    /// Asked for a task it does not support yet.
-    #[error("is for text classification only so far, not {0}")]
-    AugmentTask(&'static str),
+    /// Asked for a task it does not augment.
+    #[error("{kind} is for {for_task}, not {task}")]
+    AugmentTask {
+        /// The augmentation asked.
+        kind: &'static str,
+        /// The task it augments.
+        for_task: &'static str,
+        /// The data's task.
+        task: &'static str,
+    },
     /// Zero, negative, infinite or NaN.
     #[error("epsilon must be a number above 0, found {0}")]
     AdversarialEpsilon(f64),
@@ -179,7 +186,9 @@ impl SettingsError {
             SettingsError::LoraRank | SettingsError::LoraWithFreezing => Setting::LoraRank,
             SettingsError::LoraAlpha(_) => Setting::LoraAlpha,
             SettingsError::LoraDropout(_) => Setting::LoraDropout,
-            SettingsError::AugmentRange { .. } | SettingsError::AugmentTask(_) => Setting::Augment,
+            SettingsError::AugmentRange { .. } | SettingsError::AugmentTask { .. } => {
+                Setting::Augment
+            }
             SettingsError::AdversarialEpsilon(_) => Setting::Adversarial,
             SettingsError::AdversarialAlpha(_) => Setting::AdversarialAlpha,
             SettingsError::AdversarialSteps { .. } => Setting::AdversarialSteps,

@@ -221,7 +221,7 @@ impl Variant {
             "baseline" | "pretrained" => Self::baseline(),
             "scratch" => Self::of_start(StartKind::Scratch),
             "self_pretrained" | "self-pretrained" => Self::of_start(StartKind::SelfPretrained),
-            "typos" => Self::changed(
+            "typos" | "tokens" | "mentions" => Self::changed(
                 s,
                 Changes {
                     augment: Some(s.parse()?),
@@ -238,7 +238,8 @@ impl Variant {
             other => {
                 return Err(format!(
                     "unknown variant \"{other}\" (baseline, scratch, self_pretrained, \
-                     typos[:COPIES[:RATE]], fgm[:EPSILON], pgd[:EPSILON[:ALPHA[:STEPS]]])"
+                     typos[:COPIES[:RATE]], tokens[..], mentions[..], fgm[:EPSILON], \
+                     pgd[:EPSILON[:ALPHA[:STEPS]]])"
                 ));
             }
         })

@@ -285,11 +285,11 @@ struct Ran {
     model: BertClassifier,
 }
 
-/// One seed's training subset at one label count: the examples, and their texts (for
-/// augmentation), with the validation examples every run shares.
+/// One seed's training subset at one label count: the encoded examples and the examples as
+/// read (for augmentation), with the validation examples every run shares.
 struct Subset {
     data: TrainData,
-    texts: Vec<String>,
+    examples: crate::data::Examples,
 }
 
 impl Shared<'_> {
@@ -301,7 +301,6 @@ impl Shared<'_> {
             size,
             self.settings.finetune.seed.wrapping_add(seed as u64),
         );
-        let texts = &self.plan.train_texts;
         Subset {
             data: TrainData {
                 train: picked.iter().map(|&i| data.train[i].clone()).collect(),
@@ -311,10 +310,7 @@ impl Shared<'_> {
                 qa: data.qa.clone(),
                 augment: None,
             },
-            texts: picked
-                .iter()
-                .filter_map(|&i| texts.get(i).cloned())
-                .collect(),
+            examples: self.plan.train_examples.pick(&picked),
         }
     }
 
@@ -352,13 +348,8 @@ impl Shared<'_> {
         let mut data = subset.data.clone();
         data.augment = at.settings.augment.map(|a| {
             let tokenizer = &files.tokenizer;
-            Augmenter::new(
-                a,
-                subset.texts.clone(),
-                &data.train,
-                tokenizer,
-                at.settings.max_len,
-            )
+            let (examples, labels) = (&subset.examples, &data.labels);
+            Augmenter::new(a, examples, labels, tokenizer, at.settings.max_len)
         });
         let mut forward = |event: Event| {
             if let Event::Step(s) = event {

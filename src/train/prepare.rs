@@ -21,6 +21,9 @@ pub struct Prepared {
     pub valid_examples: Examples,
     /// The training examples' texts, in the order of `data.train`.
     pub train_texts: Vec<String>,
+    /// The training examples as read, in the order of `data.train` (question answering: the
+    /// questions, which `data.train`'s windows do not follow one to one).
+    pub train_examples: Examples,
     /// Warnings and facts worth showing (truncation, labels only in validation, the split).
     pub notes: Vec<String>,
 }
@@ -111,6 +114,7 @@ pub fn prepare(
         task,
         valid_examples: valid,
         train_texts: train.texts(),
+        train_examples: train,
         notes,
     })
 }
@@ -178,6 +182,7 @@ fn prepare_qa(
         task: Task::Qa,
         valid_examples: Examples::Qa(vw.questions.examples),
         train_texts: train.texts(),
+        train_examples: train,
         notes,
     })
 }

@@ -12,7 +12,7 @@ use crate::checkpoint::{CheckpointError, ModelFiles, load_classifier};
 use crate::data::augment::Augmenter;
 use crate::data::{DataError, Examples, Parsed};
 use crate::model::{BertClassifier, BertConfig};
-use crate::shared::{Adaptation, LoraTargets, SettingsError, Task, TrainSettings};
+use crate::shared::{Adaptation, AugmentKind, LoraTargets, SettingsError, Task, TrainSettings};
 
 /// A run, decided before any weight is loaded: the data as the model will see it and the loop's
 /// configuration.
@@ -26,6 +26,9 @@ pub struct Plan {
     pub valid_examples: Examples,
     /// The training examples' texts, in the order of `data.train` (for self-pre-training).
     pub train_texts: Vec<String>,
+    /// The training examples as read, in the order of `data.train` (classification and
+    /// entities; for augmentation).
+    pub train_examples: Examples,
     /// What preparing noticed (the split, cut examples, labels only in validation).
     pub notes: Vec<String>,
     /// The loop's configuration.
@@ -92,17 +95,18 @@ pub fn plan(
     if let Some(a) = settings.augment {
         prepared.data.augment = Some(Augmenter::new(
             a,
-            prepared.train_texts.clone(),
-            &prepared.data.train,
+            &prepared.train_examples,
+            &prepared.data.labels,
             &files.tokenizer,
             settings.max_len,
         ));
         prepared.notes.push(format!(
-            "augmentation: {} {} cop{} of each training example every epoch ({:.0}% of the words changed), {} examples an epoch; the validation examples are never augmented",
+            "augmentation: {} {} cop{} of each training example every epoch ({:.0}% of the {} changed), {} examples an epoch; the validation examples are never augmented",
             a.copies,
             a.kind.name(),
             if a.copies == 1 { "y" } else { "ies" },
             100.0 * a.rate,
+            if a.kind == AugmentKind::Mentions { "mentions" } else { "words" },
             prepared.data.epoch_examples()
         ));
     }
@@ -130,6 +134,7 @@ pub fn plan(
         data: prepared.data,
         valid_examples: prepared.valid_examples,
         train_texts: prepared.train_texts,
+        train_examples: prepared.train_examples,
         notes: prepared.notes,
         config,
         max_len: settings.max_len,

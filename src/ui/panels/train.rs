@@ -9,6 +9,7 @@ use crate::protocol::{
     ToWorker, TrainSettings, Verdict, setting_label, setting_message,
 };
 use crate::shared::augment::typos;
+use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
 use crate::ui::components::{LossChart, Panel, Tip};
 use crate::ui::format::human_seconds;
@@ -226,38 +227,31 @@ fn AugmentFields() -> impl IntoView {
     };
     let set_kind = move |k: String| {
         run.settings.update(|s| {
-            s.augment = match k.as_str() {
-                "typos" => Some(Augmentation::new(AugmentKind::Typos)),
-                _ => None,
-            }
+            s.augment = k.parse::<Augmentation>().ok();
         })
     };
     let preview = move || {
         let (augment, seed) = run.settings.with(|s| (s.augment, s.seed));
-        let augment = augment?;
-        let rows: Vec<String> = data.data.with(|d| {
+        let rows: Vec<(String, String)> = data.data.with(|d| {
             d.as_ref()
-                .map(|d| d.preview.iter().take(3).map(|r| r.text.clone()).collect())
+                .map(|d| {
+                    d.preview
+                        .iter()
+                        .map(|r| (r.text.clone(), r.label.clone()))
+                        .collect()
+                })
                 .unwrap_or_default()
         });
-        let mut rng = Rng::new(seed);
-        Some(
-            rows.into_iter()
-                .map(|t| {
-                    let changed = match augment.kind {
-                        AugmentKind::Typos => typos(&t, augment.rate, &mut rng),
-                    };
-                    (t, changed)
-                })
-                .collect::<Vec<_>>(),
-        )
+        Some(augment_preview(augment?, seed, &rows))
     };
     view! {
         <fieldset class="settings augment">
-            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos: a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
+            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
             <select data-testid="train-augment" prop:value=kind on:change=move |ev| set_kind(event_target_value(&ev))>
                 <option value="none">"None"</option>
-                <option value="typos">"Typos (character noise)"</option>
+                <option value="typos">"Typos (character noise; text classification)"</option>
+                <option value="tokens">"Same-tag words (entity recognition)"</option>
+                <option value="mentions">"Same-type mentions (entity recognition)"</option>
             </select>
             {move || run.settings.with(|s| s.augment.is_some()).then(|| view! {
                 <SettingField setting=Setting::Augment testid="train-augment-copies" step="1" text="Changed copies of each training example per epoch: an epoch has this many times more steps."
@@ -276,6 +270,40 @@ fn AugmentFields() -> impl IntoView {
             })}
         </fieldset>
     }
+}
+
+/// What `augment` makes of the first three preview rows (text, label): typos in the texts,
+/// or (entities: words and tags joined by spaces) words or mentions replaced from the
+/// preview's own sentences.
+fn augment_preview(
+    augment: Augmentation,
+    seed: u64,
+    rows: &[(String, String)],
+) -> Vec<(String, String)> {
+    let mut rng = Rng::new(seed);
+    let split = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
+    let tagged: Vec<(Vec<String>, Vec<String>)> = rows
+        .iter()
+        .map(|(t, l)| (split(t), split(l)))
+        .filter(|(w, t)| w.len() == t.len())
+        .collect();
+    let lexicon = Lexicon::of(tagged.iter().map(|(w, t)| (w.as_slice(), t.as_slice())));
+    rows.iter()
+        .take(3)
+        .map(|(text, label)| {
+            let (w, t) = (split(text), split(label));
+            let changed = match augment.kind {
+                AugmentKind::Typos => typos(text, augment.rate, &mut rng),
+                AugmentKind::Tokens => {
+                    replace_tokens(&w, &t, &lexicon, augment.rate, &mut rng).join(" ")
+                }
+                AugmentKind::Mentions => replace_mentions(&w, &t, &lexicon, augment.rate, &mut rng)
+                    .0
+                    .join(" "),
+            };
+            (text.clone(), changed)
+        })
+        .collect()
 }
 
 /// What of the model trains: everything, all but frozen parts, or LoRA adapters.

@@ -22,7 +22,7 @@ pub struct CompareArea {
     pub self_steps: RwSignal<usize>,
     /// Compare random initialisation.
     pub scratch: RwSignal<bool>,
-    /// Compare typo augmentation.
+    /// Compare augmentation (the Train panel's kind, else typos).
     pub typos: RwSignal<bool>,
     /// Compare FGM adversarial training.
     pub fgm: RwSignal<bool>,
@@ -100,7 +100,7 @@ impl CompareArea {
                 augment: Some(augment),
                 ..Changes::default()
             };
-            variants.push(Variant::changed("typos", changes));
+            variants.push(Variant::changed(augment.kind.name(), changes));
         }
         if self.fgm.get_untracked() {
             let adversarial = finetune
