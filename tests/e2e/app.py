@@ -175,9 +175,17 @@ def ner(mode, driver, app, fixtures_dir):
              and "No problems found." in app.text("data-problems"), 30)
     app.set_number("train-epochs", 1)
     app.set_number("train-lr", 0.001)
+    # Mention replacement: the preview changes the first sentences' mentions, every tag kept.
+    Select(app.el("train-augment")).select_by_value("mentions")
+    app.set_number("train-augment-rate", 1)
+    previews = app.wait("the mention preview", lambda: driver.find_elements(
+        By.CSS_SELECTOR, '[data-testid="augment-preview"] li'), 10)
+    assert len(previews) == 3 and all(" → " in p.text for p in previews), [p.text for p in previews]
     driver.execute_script("arguments[0].click()", app.el("train-start"))
     app.wait("NER training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
     assert app.text("train-status") == "done", app.panel_text("train")
+    assert "augmentation: 1 mentions copy of each training example" in app.panel_text("train"), app.panel_text("train")
+    Select(app.el("train-augment")).select_by_value("none")
     entity_f1 = float(app.text("metric-entity-f1"))
     assert 0.0 <= entity_f1 <= 1.0, entity_f1
     app.el("predict-input").send_keys(Keys.CONTROL, "a")
