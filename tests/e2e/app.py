@@ -181,11 +181,17 @@ def ner(mode, driver, app, fixtures_dir):
     previews = app.wait("the mention preview", lambda: driver.find_elements(
         By.CSS_SELECTOR, '[data-testid="augment-preview"] li'), 10)
     assert len(previews) == 3 and all(" → " in p.text for p in previews), [p.text for p in previews]
+    # PGD adversarial training, two steps.
+    Select(app.el("train-adversarial")).select_by_value("pgd")
+    app.wait("the PGD fields", lambda: driver.find_elements(By.CSS_SELECTOR, '[data-testid="train-adv-steps"]'), 10)
+    app.set_number("train-adv-steps", 2)
     driver.execute_script("arguments[0].click()", app.el("train-start"))
     app.wait("NER training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
     assert app.text("train-status") == "done", app.panel_text("train")
     assert "augmentation: 1 mentions copy of each training example" in app.panel_text("train"), app.panel_text("train")
+    assert "adversarial training: PGD-2 (ε 1, α 0.3)" in app.panel_text("train"), app.panel_text("train")
     Select(app.el("train-augment")).select_by_value("none")
+    Select(app.el("train-adversarial")).select_by_value("none")
     entity_f1 = float(app.text("metric-entity-f1"))
     assert 0.0 <= entity_f1 <= 1.0, entity_f1
     app.el("predict-input").send_keys(Keys.CONTROL, "a")
@@ -364,15 +370,15 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     driver.save_screenshot(str(out / f"{mode}-embedding-map.png"))
     log(mode, f"word neighbours in {len(lists)} tables; {len(maps)} embedding map(s) of 60 examples: {caption!r}")
 
-    # What is it worth? Two label counts, three starts and typo augmentation, two seeds, a few
-    # steps each, every run attacked too.
+    # What is it worth? Two label counts, three starts, typo augmentation and FGM, two seeds, a
+    # few steps each, every run attacked too.
     app.set_number("train-epochs", 1)
     app.set_number("train-max-len", 16)
     app.set_number("train-batch-size", 8)
     driver.execute_script("document.getElementById('worth').scrollIntoView()")
     for testid, value in [("worth-sizes", "8,16"), ("worth-seeds", "2"), ("worth-self-steps", "3"), ("worth-min-steps", "2")]:
         set_value(driver, app.el(testid), value)
-    for tick in ("worth-typos", "worth-robust"):
+    for tick in ("worth-typos", "worth-fgm", "worth-robust"):
         if not app.el(tick).is_selected():
             driver.execute_script("arguments[0].click()", app.el(tick))
     started = time.time()
@@ -382,24 +388,24 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     by_variant = {}
     for p in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]'):
         by_variant[p.get_attribute("data-variant")] = by_variant.get(p.get_attribute("data-variant"), 0) + 1
-    want = {"baseline": 2, "scratch": 2, "self_pretrained": 2, "typos": 2}
+    want = {"baseline": 2, "scratch": 2, "self_pretrained": 2, "typos": 2, "fgm": 2}
     assert by_variant == want, (by_variant, app.panel_text("worth"))
     advantage = app.text("worth-advantage")
     assert "labels" in advantage, advantage
     # Two seeds: each variant's difference to the baseline, paired by seed, with its interval.
     paired = [c.text for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-paired-diff"]')]
-    assert len(paired) == 6 and all("95% interval" in p and "over 2 seeds" in p for p in paired), paired
+    assert len(paired) == 8 and all("95% interval" in p and "over 2 seeds" in p for p in paired), paired
     assert "+ typos" in app.text("worth-paired"), app.text("worth-paired")
     # The robustness test: every run attacked, accuracy under attack per variant and count.
     attacked = [float(c.text.rstrip("%")) for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-attacked-accuracy"]')]
-    assert len(attacked) == 8 and all(0.0 <= a <= 100.0 for a in attacked), (attacked, app.panel_text("worth"))
+    assert len(attacked) == 10 and all(0.0 <= a <= 100.0 for a in attacked), (attacked, app.panel_text("worth"))
     driver.execute_script("arguments[0].scrollIntoView()", app.el("worth-chart"))
     driver.save_screenshot(str(out / f"{mode}-worth.png"))
-    log(mode, f"what it is worth: 16 runs in {time.time() - started:.1f}s; {advantage}; paired: {paired[0]}")
+    log(mode, f"what it is worth: 20 runs in {time.time() - started:.1f}s; {advantage}; paired: {paired[0]}")
     # The scores are kept in the browser across a reload.
     driver.refresh()
     app.wait("the kept comparison", lambda: "kept in this browser" in app.text("worth-message")
-             and len(driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]')) == 8, 60)
+             and len(driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]')) == 10, 60)
 
 
 def run(mode, dist, out):
