@@ -1838,3 +1838,49 @@ fn adversarial_training_runs_and_refuses_a_zero_epsilon() {
         assert!(!ok && stderr.contains(says), "{flags:?}: {stderr}");
     }
 }
+
+/// `--eval-every N`: the validation loss between epochs at every N-th step (not at an epoch's
+/// last step, which the epoch's own evaluation measures), said on stderr and kept in
+/// `training.json`; zero steps refused.
+#[test]
+fn validation_at_a_step_interval_is_measured_between_epochs() {
+    let model = tiny_model_dir("eval-every-model", 6);
+    let work = temp_dir("eval-every");
+    let train = work.join("train.csv");
+    // 80 examples: 72 train after the split, 5 steps an epoch at batch 16, 8 epochs.
+    std::fs::write(&train, synthetic_sentiment(80, 2)).unwrap();
+    let out = work.join("out");
+    let (ok, _, stderr) = finetune_tiny(
+        &model,
+        &train,
+        &out,
+        &["--max-len", "32", "--eval-every", "7"],
+    );
+    assert!(ok, "{stderr}");
+    let record: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("training.json")).unwrap()).unwrap();
+    let validated: Vec<(u64, u64, f64)> = record["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["event"] == "validated")
+        .map(|e| {
+            (
+                e["step"].as_u64().unwrap(),
+                e["epoch"].as_u64().unwrap(),
+                e["valid_loss"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let steps: Vec<u64> = validated.iter().map(|v| v.0).collect();
+    // Every 7th step but 35, which ends epoch 7 and is the epoch's own evaluation.
+    assert_eq!(steps, [7, 14, 21, 28], "{validated:?}");
+    assert_eq!(validated[0].1, 2, "step 7 is in epoch 2");
+    assert!(validated.iter().all(|v| v.2.is_finite() && v.2 > 0.0));
+    assert!(stderr.contains("step 14: validation loss "), "{stderr}");
+    let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &["--eval-every", "0"]);
+    assert!(
+        !ok && stderr.contains("--eval-every must be at least 1 step"),
+        "{stderr}"
+    );
+}

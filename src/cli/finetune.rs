@@ -74,6 +74,9 @@ pub struct TuneArgs {
     /// Stop after this many epochs without a better validation score (or loss: --best-by).
     #[arg(long)]
     patience: Option<usize>,
+    /// Also measure the validation loss every N steps (beside every epoch's).
+    #[arg(long)]
+    eval_every: Option<usize>,
     /// What picks the kept epoch and what --patience waits on: score (the validation score)
     /// or loss (the validation loss).
     #[arg(long, default_value = "score")]
@@ -181,6 +184,7 @@ impl TuneArgs {
             valid_fraction: self.valid_fraction,
             seed: self.seed,
             patience: self.patience,
+            eval_every: self.eval_every,
             best_by: self.best_by,
             augment: self.augment.map(|a| Augmentation {
                 rate: self.augment_rate.unwrap_or(a.rate),
@@ -211,6 +215,7 @@ fn flag(setting: Setting) -> &'static str {
         Setting::WeightDecay => "--weight-decay",
         Setting::ValidFraction => "--valid-fraction",
         Setting::Patience => "--patience",
+        Setting::EvalEvery => "--eval-every",
         Setting::FreezeLayers => "--freeze-layers",
         Setting::LoraRank => "--lora-rank",
         Setting::LoraAlpha => "--lora-alpha",
@@ -374,6 +379,9 @@ fn train_with_progress(
                     if *best { " (best so far)" } else { "" }
                 ));
             }
+            Event::Validated {
+                step, valid_loss, ..
+            } => say(format!("step {step}: validation loss {valid_loss:.4}")),
             Event::Stopped { reason } => say(format!("stopped: {reason}")),
         }
         if !matches!(event, Event::Step(_)) {

@@ -437,6 +437,13 @@ pub enum TrainUpdate {
     },
     /// A step was taken.
     Step(StepStats),
+    /// The validation loss between epochs (at the chosen step interval).
+    Validated {
+        /// Steps done.
+        step: usize,
+        /// The validation loss.
+        valid_loss: f64,
+    },
     /// An epoch was evaluated.
     Evaluated {
         /// Epoch (1-based).

@@ -18,6 +18,7 @@ pub fn setting_label(setting: Setting) -> &'static str {
         Setting::WeightDecay => "Weight decay",
         Setting::ValidFraction => "Validation share",
         Setting::Patience => "Patience",
+        Setting::EvalEvery => "Validation every",
         Setting::FreezeLayers => "Frozen layers",
         Setting::LoraRank => "LoRA rank",
         Setting::LoraAlpha => "LoRA alpha",

@@ -44,6 +44,9 @@ pub struct TrainSettings {
     /// Stop after this many epochs without a better validation score (or loss, as
     /// [`best_by`](Self::best_by) says). Default: never.
     pub patience: Option<usize>,
+    /// Also measure the validation loss every this many steps (beside every epoch's), for the
+    /// loss chart. Default: only at the end of each epoch.
+    pub eval_every: Option<usize>,
     /// What picks the kept epoch and what patience waits on: the validation score (default)
     /// or the validation loss.
     pub best_by: BestBy,
@@ -77,6 +80,7 @@ impl TrainSettings {
         valid_fraction: 0.1,
         seed: 42,
         patience: None,
+        eval_every: None,
         best_by: BestBy::Score,
         skip_invalid: false,
         adaptation: Adaptation::FULL,
@@ -148,6 +152,9 @@ impl TrainSettings {
         }
         if self.patience == Some(0) {
             return Err(SettingsError::Patience);
+        }
+        if self.eval_every == Some(0) {
+            return Err(SettingsError::EvalEvery);
         }
         if let Some(a) = self.adversarial {
             a.validate()?;
@@ -229,6 +236,7 @@ mod tests {
                 Setting::ValidFraction,
             ),
             (with(|s| s.patience = Some(0)), Setting::Patience),
+            (with(|s| s.eval_every = Some(0)), Setting::EvalEvery),
             (
                 with(|s| {
                     s.augment = Some(Augmentation {

@@ -26,6 +26,8 @@ pub enum Setting {
     ValidFraction,
     /// [`crate::shared::TrainSettings::patience`].
     Patience,
+    /// [`crate::shared::TrainSettings::eval_every`].
+    EvalEvery,
     /// [`crate::shared::Adaptation::freeze_layers`].
     FreezeLayers,
     /// [`crate::shared::LoraSettings::rank`].
@@ -87,6 +89,9 @@ pub enum SettingsError {
     /// Zero epochs of patience.
     #[error("must be at least 1")]
     Patience,
+    /// Validation every zero steps.
+    #[error("must be at least 1 step (or left empty: every epoch)")]
+    EvalEvery,
     /// More layers frozen than the model has.
     #[error("must be at most {layers}, the model's number of layers, found {asked}")]
     FreezeLayers {
@@ -157,6 +162,7 @@ impl Setting {
             Setting::WeightDecay => "the weight decay",
             Setting::ValidFraction => "the validation share",
             Setting::Patience => "the patience",
+            Setting::EvalEvery => "the validation interval",
             Setting::FreezeLayers => "the number of frozen layers",
             Setting::LoraRank => "the LoRA rank",
             Setting::LoraAlpha => "the LoRA alpha",
@@ -182,6 +188,7 @@ impl SettingsError {
             SettingsError::WeightDecay(_) => Setting::WeightDecay,
             SettingsError::ValidFraction(_) => Setting::ValidFraction,
             SettingsError::Patience => Setting::Patience,
+            SettingsError::EvalEvery => Setting::EvalEvery,
             SettingsError::FreezeLayers { .. } => Setting::FreezeLayers,
             SettingsError::LoraRank | SettingsError::LoraWithFreezing => Setting::LoraRank,
             SettingsError::LoraAlpha(_) => Setting::LoraAlpha,

@@ -57,6 +57,10 @@ pub struct TrainConfig {
     /// Stop after this many epochs without a better validation score (or loss). Default:
     /// never.
     pub patience: Option<usize>,
+    /// Also measure the validation loss every this many steps. Default: never (each epoch's
+    /// only).
+    #[serde(default)]
+    pub eval_every: Option<usize>,
     /// What picks the kept epoch and what patience waits on. Default: the score.
     #[serde(default)]
     pub best_by: BestBy,
@@ -80,6 +84,7 @@ impl Default for TrainConfig {
             max_grad_norm: 1.0,
             seed: 42,
             patience: None,
+            eval_every: None,
             best_by: BestBy::Score,
             adversarial: None,
             evaluate_at_end_only: false,
@@ -120,6 +125,15 @@ pub enum Event {
         /// Seconds the epoch's steps took (evaluation aside).
         #[serde(default)]
         epoch_s: f64,
+    },
+    /// The validation loss between epochs (every `eval_every` steps).
+    Validated {
+        /// Steps done.
+        step: usize,
+        /// The epoch it falls in (1-based).
+        epoch: usize,
+        /// The validation loss now (`eval::label_loss`, `eval::span_loss`).
+        valid_loss: f64,
     },
     /// Training ended before its last epoch.
     Stopped {
@@ -375,6 +389,15 @@ pub async fn fine_tune_with(
                 step_s: step_start.elapsed().as_secs_f64(),
                 eta_s: elapsed / step as f64 * (total_steps - step) as f64,
             }));
+            // Between epochs only: the epoch's own evaluation follows its last step.
+            if config.eval_every.is_some_and(|n| step % n == 0) && step % steps_per_epoch != 0 {
+                let (_, valid_loss) = data.evaluate(&model.valid(), config.batch_size).await?;
+                on_event(Event::Validated {
+                    step,
+                    epoch,
+                    valid_loss,
+                });
+            }
         }
         let epoch_s = epoch_start.elapsed().as_secs_f64();
         if config.evaluate_at_end_only && epoch < config.epochs {

@@ -125,6 +125,7 @@ pub fn plan(
         weight_decay: settings.weight_decay,
         seed: settings.seed,
         patience: settings.patience,
+        eval_every: settings.eval_every,
         best_by: settings.best_by,
         adversarial: settings.adversarial,
         ..TrainConfig::default()

@@ -87,49 +87,88 @@ pub fn smooth(points: &[StepPoint], weight: f64) -> Vec<StepPoint> {
         .collect()
 }
 
-/// The training loss per step (thin line) and smoothed (thick line), as SVG.
+/// What [`LossChart`] draws, in its `(width, height, padding)`: the raw and smoothed loss
+/// lines, the top and bottom of the scale, the last step, and the validation dots (with their
+/// tooltips); `None` before two steps.
+#[allow(clippy::type_complexity)]
+fn loss_paths(
+    pts: &[StepPoint],
+    valid: &[StepPoint],
+    (w, h, pad): (f64, f64, f64),
+) -> Option<(
+    (String, String),
+    String,
+    String,
+    f64,
+    Vec<(f64, f64, String)>,
+)> {
+    if pts.len() < 2 {
+        return None;
+    }
+    let max_step = pts.last().map(|p| p.step).unwrap_or(1).max(2) as f64;
+    let finite: Vec<f64> = pts
+        .iter()
+        .chain(valid)
+        .map(|p| p.loss)
+        .filter(|l| l.is_finite())
+        .collect();
+    let hi = finite.iter().cloned().fold(f64::MIN, f64::max);
+    let lo = finite
+        .iter()
+        .cloned()
+        .fold(f64::MAX, f64::min)
+        .min(hi - 1e-6);
+    let at = |p: &StepPoint| {
+        let x = pad + (p.step as f64 - 1.0) / (max_step - 1.0) * (w - 2.0 * pad);
+        let y = h - pad - (p.loss - lo) / (hi - lo) * (h - 2.0 * pad);
+        (x, y)
+    };
+    let line = |ps: &[StepPoint]| {
+        ps.iter()
+            .filter(|p| p.loss.is_finite())
+            .map(|p| {
+                let (x, y) = at(p);
+                format!("{x:.1},{y:.1}")
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    let dots: Vec<(f64, f64, String)> = valid
+        .iter()
+        .filter(|p| p.loss.is_finite())
+        .map(|p| {
+            let (x, y) = at(p);
+            (
+                x,
+                y,
+                format!("step {}: validation loss {:.4}", p.step, p.loss),
+            )
+        })
+        .collect();
+    Some((
+        (line(pts), line(&smooth(pts, 0.9))),
+        format!("{hi:.3}"),
+        format!("{lo:.3}"),
+        max_step,
+        dots,
+    ))
+}
+
+/// The training loss per step (thin line) and smoothed (thick line), and the validation loss
+/// at steps where it was measured (dots), as SVG.
 #[component]
 pub fn LossChart(
     /// The points.
     #[prop(into)]
     points: Signal<Vec<StepPoint>>,
+    /// The validation loss at some steps.
+    #[prop(optional, into)]
+    valid: Option<Signal<Vec<StepPoint>>>,
 ) -> impl IntoView {
     let (w, h, pad) = (600.0, 180.0, 30.0);
     let paths = move || {
-        let pts = points.get();
-        if pts.len() < 2 {
-            return None;
-        }
-        let max_step = pts.last().map(|p| p.step).unwrap_or(1).max(2) as f64;
-        let finite: Vec<f64> = pts
-            .iter()
-            .map(|p| p.loss)
-            .filter(|l| l.is_finite())
-            .collect();
-        let hi = finite.iter().cloned().fold(f64::MIN, f64::max);
-        let lo = finite
-            .iter()
-            .cloned()
-            .fold(f64::MAX, f64::min)
-            .min(hi - 1e-6);
-        let line = |ps: &[StepPoint]| {
-            ps.iter()
-                .filter(|p| p.loss.is_finite())
-                .map(|p| {
-                    let x = pad + (p.step as f64 - 1.0) / (max_step - 1.0) * (w - 2.0 * pad);
-                    let y = h - pad - (p.loss - lo) / (hi - lo) * (h - 2.0 * pad);
-                    format!("{x:.1},{y:.1}")
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        Some((
-            line(&pts),
-            line(&smooth(&pts, 0.9)),
-            format!("{hi:.3}"),
-            format!("{lo:.3}"),
-            max_step,
-        ))
+        let valid = valid.map(|v| v.get()).unwrap_or_default();
+        loss_paths(&points.get(), &valid, (w, h, pad))
     };
     view! {
         <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="training loss per step">
@@ -139,7 +178,7 @@ pub fn LossChart(
                         "The loss curve appears here once training starts"
                     </text>
                 }.into_any(),
-                Some((raw, smooth, hi, lo, steps)) => view! {
+                Some(((raw, smooth), hi, lo, steps, dots)) => view! {
                     <g>
                         <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"></line>
                         <line x1=pad y1=pad x2=pad y2=h - pad class="axis"></line>
@@ -148,6 +187,9 @@ pub fn LossChart(
                         <text x=w - pad y=h - 8.0 text-anchor="end" class="tick">{format!("step {steps}")}</text>
                         <polyline points=raw class="loss-raw"></polyline>
                         <polyline points=smooth class="loss-smooth"></polyline>
+                        {dots.into_iter().map(|(x, y, tip)| view! {
+                            <circle cx=x cy=y r="3.5" class="loss-valid" data-testid="valid-point"><title>{tip}</title></circle>
+                        }).collect_view()}
                     </g>
                 }.into_any(),
             }}

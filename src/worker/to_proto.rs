@@ -343,6 +343,9 @@ pub fn train_update(event: Event, notes: &mut Option<Vec<String>>) -> Option<Tra
             report: report(&evaluation),
             best,
         },
+        Event::Validated {
+            step, valid_loss, ..
+        } => TrainUpdate::Validated { step, valid_loss },
         Event::Stopped { .. } => return None,
     })
 }

@@ -569,6 +569,8 @@ def run(mode, dist, out):
         # Keep the epoch by validation loss, early stopping after 2 epochs without a better one.
         app.set_number("train-patience", 2)
         Select(app.el("train-best-by")).select_by_value("loss")
+        # The validation loss every 2 steps too, as dots on the loss chart.
+        app.set_number("train-eval-every", 2)
         # Typo augmentation: a preview of the first texts changed, and one copy per epoch.
         Select(app.el("train-augment")).select_by_value("typos")
         previews = app.wait("the augmentation preview", lambda: driver.find_elements(
@@ -605,6 +607,9 @@ def run(mode, dist, out):
         assert app.text("train-status") == "done", app.panel_text("train")
         assert "training LoRA rank 4 (alpha 16) on every dense layer" in app.panel_text("train"), app.panel_text("train")
         assert "augmentation: 1 typos copy of each training example" in app.panel_text("train"), app.panel_text("train")
+        dots = driver.find_elements(By.CSS_SELECTOR, '[data-testid="valid-point"]')
+        assert dots, "no validation loss between epochs on the loss chart"
+        app.set_number("train-eval-every", "")  # the later runs validate per epoch only
         if mode == "cpu" and two_cores:
             # Data parallelism on the CPU: a second worker computed half of every step.
             assert "split between two CPU workers" in app.panel_text("train"), app.panel_text("train")

@@ -97,7 +97,7 @@ pub fn TrainPanel() -> impl IntoView {
             {move || (!run.running()).then(missing).flatten().map(|why| view! { <p class="hint">{why}</p> })}
             <p class="status">{move || run.message.get()}</p>
             <ProgressView />
-            <LossChart points=run.losses />
+            <LossChart points=run.losses valid=run.valid_points />
             <EpochChart />
             <FitDiagnosis />
             <EpochTable />
@@ -155,6 +155,9 @@ fn SettingFields() -> impl IntoView {
             <SettingField setting=Setting::Patience testid="train-patience" step="1" text="Early stopping: end the run after this many epochs without a better validation score (or loss). Empty: train every epoch. The best epoch is kept either way."
                 get={|s| s.patience.map(|p| p.to_string()).unwrap_or_default()}
                 set={|s, v| if v.is_empty() { s.patience = None; true } else { v.parse().map(|x| s.patience = Some(x)).is_ok() }} />
+            <SettingField setting=Setting::EvalEvery testid="train-eval-every" step="1" text="Also measure the validation loss every this many steps, drawn as dots on the loss chart: a rising validation loss shows overfitting before the epoch ends. Each measurement is a pass over the validation examples. Empty: at the end of each epoch only."
+                get={|s| s.eval_every.map(|p| p.to_string()).unwrap_or_default()}
+                set={|s, v| if v.is_empty() { s.eval_every = None; true } else { v.parse().map(|x| s.eval_every = Some(x)).is_ok() }} />
             <label class="setting">
                 <Tip term="Keep the best" text="Which epoch's model is kept, and what early stopping waits on: the validation score (what you care about) or the validation loss (smoother on a small validation set; what Hugging Face's Trainer keeps by default)." />
                 <select data-testid="train-best-by" prop:value=move || run.settings.get().best_by.name()

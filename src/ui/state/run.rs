@@ -155,6 +155,8 @@ pub struct RunArea {
     pub losses: RwSignal<Vec<StepPoint>>,
     /// Evaluated epochs of the current run.
     pub epochs: RwSignal<Vec<EpochRow>>,
+    /// The validation loss at the chosen step interval, in the current run.
+    pub valid_points: RwSignal<Vec<StepPoint>>,
     /// The last finished run.
     pub result: RwSignal<Option<RunResult>>,
     /// Past runs, newest first.
@@ -182,6 +184,7 @@ impl RunArea {
             progress: RwSignal::new(Progress::default()),
             losses: RwSignal::new(Vec::new()),
             epochs: RwSignal::new(Vec::new()),
+            valid_points: RwSignal::new(Vec::new()),
             result: RwSignal::new(None),
             runs: RwSignal::new(runs),
         }
@@ -199,6 +202,7 @@ impl RunArea {
             .set("preparing the data and compiling GPU kernels…".into());
         self.losses.set(Vec::new());
         self.epochs.set(Vec::new());
+        self.valid_points.set(Vec::new());
         self.progress.set(Progress::default());
         self.result.set(None);
         self.settings.get_untracked()
@@ -238,6 +242,12 @@ impl RunArea {
                     })
                 });
             }
+            TrainUpdate::Validated { step, valid_loss } => self.valid_points.update(|v| {
+                v.push(StepPoint {
+                    step,
+                    loss: valid_loss,
+                })
+            }),
             TrainUpdate::Evaluated {
                 epoch,
                 train_loss,
