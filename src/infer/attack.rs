@@ -20,8 +20,6 @@
 //! again by the ordinary prediction path ([`super::predict_texts`]) and kept only if that
 //! prediction is wrong too.
 
-use serde::{Deserialize, Serialize};
-
 use super::embed::nearest_tokens;
 use super::{PredictError, Prediction, predict_texts};
 use crate::data::features::Features;
@@ -31,49 +29,7 @@ use crate::model::BertClassifier;
 pub use crate::shared::augment::edit_distance;
 use crate::shared::augment::{Word, char_edits, replace, words_of};
 use crate::shared::rng::Rng;
-pub use crate::shared::{AttackKind, AttackSettings};
-
-/// One successful attack.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AdversarialExample {
-    /// The text as given.
-    pub original: String,
-    /// The text that flipped the prediction.
-    pub perturbed: String,
-    /// The true label.
-    pub label: String,
-    /// What the model predicts for `perturbed`.
-    pub predicted: String,
-    /// Edits made (characters or words).
-    pub edits: usize,
-    /// Words of the text changed, and words in all.
-    pub words: (usize, usize),
-    /// Byte ranges of `perturbed` that were changed, for highlighting.
-    pub changed: Vec<(usize, usize)>,
-    /// Queries it took.
-    pub queries: usize,
-}
-
-/// An attack's results on a labelled set, as TextAttack reports them (rates are fractions).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct AttackReport {
-    /// The attack and its settings.
-    pub settings: AttackSettings,
-    /// Examples scored.
-    pub examples_scored: usize,
-    /// Share predicted right before any attack.
-    pub clean_accuracy: f64,
-    /// Share still predicted right after the attack (failed attacks and examples never right).
-    pub attacked_accuracy: f64,
-    /// Successful attacks over attacked examples (those predicted right before).
-    pub attack_success_rate: f64,
-    /// Mean share of a text's words changed, over the successful attacks.
-    pub words_perturbed: f64,
-    /// Mean queries per attacked example.
-    pub queries: f64,
-    /// Every successful attack.
-    pub examples: Vec<AdversarialExample>,
-}
+pub use crate::shared::{AdversarialExample, AttackKind, AttackReport, AttackSettings};
 
 /// The word's case carried over to `token` (a lower-cased vocabulary's replacement).
 fn with_case_of(word: &str, token: &str) -> String {

@@ -22,12 +22,12 @@ use serde::{Deserialize, Serialize};
 
 pub use crate::shared::speed::{SpeedCase, Timing, Workload};
 pub use crate::shared::{
-    Adaptation, Adversarial, AdversarialKind, Architecture, AttackKind, AttackSettings,
-    AugmentKind, Augmentation, BestBy, Changes, CompareProgress, CompareSettings, Comparison,
-    Diagnosis, EpochLoss, LabelCount, LmStart, LoraSettings, LoraTargets, Objective, PairedDiff,
-    PretrainSetting, PretrainSettings, PretrainSettingsError, ProbeSpec, Robustness,
-    SampleSettings, Scores, Setting, SettingsError, StartKind, StepStats, Task, TrainSettings,
-    Variant, Verdict, Vocabulary, diagnose,
+    Adaptation, Adversarial, AdversarialExample, AdversarialKind, Architecture, AttackKind,
+    AttackReport, AttackSettings, AugmentKind, Augmentation, BestBy, Changes, CompareProgress,
+    CompareSettings, Comparison, Diagnosis, EpochLoss, LabelCount, LmStart, LoraSettings,
+    LoraTargets, Objective, PairedDiff, PretrainSetting, PretrainSettings, PretrainSettingsError,
+    ProbeSpec, Robustness, SampleSettings, Scores, Setting, SettingsError, StartKind, StepStats,
+    Task, TrainSettings, Variant, Verdict, Vocabulary, diagnose,
 };
 pub use estimate::{
     DeviceLimits, DoesNotFit, check_fit, trainable_parameters, training_memory_bytes,
@@ -138,6 +138,14 @@ pub enum ToWorker {
         /// How many.
         k: usize,
     },
+    /// The robustness test of the fine-tuned (or imported) classifier: attack these
+    /// examples (text, label by name) as `anneal attack` does.
+    Attack {
+        /// Which attack, how hard.
+        settings: AttackSettings,
+        /// The examples: text and true label.
+        examples: Vec<(String, String)>,
+    },
     /// Time inference and training steps with the loaded model on this device. `Cancel`
     /// stops it between runs.
     Speed {
@@ -187,6 +195,8 @@ pub enum RequestKind {
     Neighbours,
     /// [`ToWorker::Speed`].
     Speed,
+    /// [`ToWorker::Attack`].
+    Attack,
 }
 
 impl RequestKind {
@@ -220,6 +230,7 @@ impl ToWorker {
             ToWorker::EmbeddingMap { .. } => RequestKind::EmbeddingMap,
             ToWorker::Neighbours { .. } => RequestKind::Neighbours,
             ToWorker::Speed { .. } => RequestKind::Speed,
+            ToWorker::Attack { .. } => RequestKind::Attack,
         }
     }
 }
@@ -376,6 +387,18 @@ pub enum FromWorker {
         word: String,
         /// One list per embedding table at hand.
         lists: Vec<NeighbourList>,
+    },
+    /// How far [`ToWorker::Attack`] is: examples done of all.
+    Attacking {
+        /// Examples done.
+        done: usize,
+        /// Examples in all.
+        total: usize,
+    },
+    /// The answer to [`ToWorker::Attack`].
+    Attacked {
+        /// What the attack did.
+        report: AttackReport,
     },
     /// One case of [`ToWorker::Speed`] was timed.
     Timed {

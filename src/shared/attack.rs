@@ -1,5 +1,6 @@
-//! The robustness test's settings: which greedy attack, and how hard it tries. Engine-free, so
-//! a comparison's settings carry them to the worker; the attack itself is `infer/attack.rs`.
+//! The robustness test's settings (which greedy attack, and how hard it tries) and its report.
+//! Engine-free, so a comparison's settings carry them to the worker and the Evaluate panel
+//! shows the report; the attack itself is `infer/attack.rs`.
 
 use serde::{Deserialize, Serialize};
 
@@ -53,4 +54,46 @@ impl AttackSettings {
             seed: 42,
         }
     }
+}
+
+/// One successful attack.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdversarialExample {
+    /// The text as given.
+    pub original: String,
+    /// The text that flipped the prediction.
+    pub perturbed: String,
+    /// The true label.
+    pub label: String,
+    /// What the model predicts for `perturbed`.
+    pub predicted: String,
+    /// Edits made (characters or words).
+    pub edits: usize,
+    /// Words of the text changed, and words in all.
+    pub words: (usize, usize),
+    /// Byte ranges of `perturbed` that were changed, for highlighting.
+    pub changed: Vec<(usize, usize)>,
+    /// Queries it took.
+    pub queries: usize,
+}
+
+/// An attack's results on a labelled set, as TextAttack reports them (rates are fractions).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AttackReport {
+    /// The attack and its settings.
+    pub settings: AttackSettings,
+    /// Examples scored.
+    pub examples_scored: usize,
+    /// Share predicted right before any attack.
+    pub clean_accuracy: f64,
+    /// Share still predicted right after the attack (failed attacks and examples never right).
+    pub attacked_accuracy: f64,
+    /// Successful attacks over attacked examples (those predicted right before).
+    pub attack_success_rate: f64,
+    /// Mean share of a text's words changed, over the successful attacks.
+    pub words_perturbed: f64,
+    /// Mean queries per attacked example.
+    pub queries: f64,
+    /// Every successful attack.
+    pub examples: Vec<AdversarialExample>,
 }

@@ -34,7 +34,7 @@ pub mod variant;
 pub use adaptation::{Adaptation, LoraSettings, LoraTargets};
 pub use adversarial::{Adversarial, AdversarialKind};
 pub use architecture::{Architecture, Vocabulary, layer_parameters};
-pub use attack::{AttackKind, AttackSettings};
+pub use attack::{AdversarialExample, AttackKind, AttackReport, AttackSettings};
 pub use augment::{AugmentKind, Augmentation};
 pub use compare::{
     CompareProgress, CompareSettings, CompareSettingsError, Comparison, DataAdvantage, LabelCount,

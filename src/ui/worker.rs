@@ -145,6 +145,12 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
             pretrain.neighbours.set(Some((word, lists)));
         }
         FromWorker::Timed { timing } => speed.timed(timing),
+        FromWorker::Attacking { done, total } => areas.attack.progress.set(Some((done, total))),
+        FromWorker::Attacked { report } => {
+            areas.attack.progress.set(None);
+            areas.attack.status.set(String::new());
+            areas.attack.report.set(Some(report));
+        }
         FromWorker::SpeedDone {
             stopped,
             skipped,
@@ -244,6 +250,10 @@ fn failed(areas: Areas, request: RequestKind, message: String) {
         RequestKind::Train => areas.run.failed(message),
         RequestKind::Compare => areas.compare.failed(message),
         RequestKind::Speed => areas.speed.failed(message),
+        RequestKind::Attack => {
+            areas.attack.progress.set(None);
+            areas.attack.status.set(message);
+        }
         RequestKind::EmbeddingMap | RequestKind::Neighbours => {
             areas.pretrain.inside_message.set(message)
         }

@@ -6,7 +6,9 @@
 
 use wasm_bindgen_futures::spawn_local;
 
-use super::handlers::{compare, data, export, inside, model, predict, pretrain, speed, train};
+use super::handlers::{
+    attack, compare, data, export, inside, model, predict, pretrain, speed, train,
+};
 use super::outbox::{fail, post};
 use super::state::Shared;
 use super::{device, store};
@@ -119,6 +121,7 @@ async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) 
         }
         ToWorker::Compare { settings } => compare::run(session, settings).await?,
         ToWorker::Speed { cases, adaptation } => speed::run(session, cases, adaptation).await?,
+        ToWorker::Attack { settings, examples } => attack::run(session, settings, examples).await?,
         // `handle` answers these itself and never sends them here.
         ToWorker::Start { .. } | ToWorker::Pause | ToWorker::Resume | ToWorker::Cancel => {
             return Err("this request is not answered here; reload the page".into());

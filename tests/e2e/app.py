@@ -629,6 +629,22 @@ def run(mode, dist, out):
         driver.find_element(By.CSS_SELECTOR, "#evaluate table.confusion button.cell").click()
         app.wait("the examples of a cell", lambda: "True " in app.panel_text("evaluate"), 10)
 
+        # The robustness test: ten validation examples attacked with typos; every example shown
+        # has its edits marked, and accuracy under attack is at most the clean accuracy.
+        set_value(driver, app.el("attack-limit"), "10")
+        driver.execute_script("arguments[0].click()", app.el("attack-start"))
+        def attack_done():
+            if driver.find_elements(By.CSS_SELECTOR, '[data-testid="attack-report"]'):
+                return True
+            status = app.text("attack-status")  # a failure's message, or the progress
+            return bool(status) and "attacked" not in status and status != "attacking…"
+        app.wait("the robustness test", attack_done, 300)
+        assert driver.find_elements(By.CSS_SELECTOR, '[data-testid="attack-report"]'), app.text("attack-status")
+        attacked = [e for e in driver.find_elements(By.CSS_SELECTOR, '[data-testid="attack-example"]')]
+        assert all(e.find_elements(By.TAG_NAME, "mark") for e in attacked), [e.text for e in attacked]
+        log(mode, f"robustness test on 10 examples: {app.text('attack-accuracy')} under attack, "
+                  f"{len(attacked)} successful attack(s)")
+
         # Predict as you type.
         sentence = "the film was really good"
         app.el("predict-input").send_keys(sentence)

@@ -1,13 +1,19 @@
 //! Evaluate panel: accuracy, macro-F1, the per-class table and a confusion matrix whose cells
 //! list their examples; entity-level scores per type for NER; the misclassified examples; for
 //! question answering, SQuAD's exact match and F1, F1 by question type, and the worst answers
-//! with the gold and predicted spans marked in their passage.
+//! with the gold and predicted spans marked in their passage; and for a classifier, the
+//! robustness test: its validation examples attacked, the successful attacks with their edits
+//! marked.
 
 use leptos::prelude::*;
 
-use crate::protocol::{Report, Scores, ValidExample};
+use crate::protocol::{
+    AdversarialExample, AttackKind, AttackReport, AttackSettings, Report, Scores, ToWorker,
+    ValidExample,
+};
 use crate::ui::components::{Panel, Tip, passage};
-use crate::ui::state::RunArea;
+use crate::ui::state::{AttackArea, RunArea};
+use crate::ui::worker::send;
 
 fn scores_table(first: &'static str, rows: Vec<(String, Scores)>) -> impl IntoView {
     view! {
@@ -149,6 +155,7 @@ pub fn EvaluatePanel() -> impl IntoView {
                             })}
                             <h3>"Misclassified"</h3>
                             {example_list(wrong, false)}
+                            <RobustnessTest examples=examples />
                         }.into_any()
                     }
                     report @ Report::Qa { .. } => qa_report(report, examples).into_any(),
@@ -172,4 +179,101 @@ pub fn EvaluatePanel() -> impl IntoView {
             }}
         </Panel>
     }
+}
+
+/// The robustness test of the kept classifier on its validation examples: an attack (typos or
+/// embedding-neighbour swaps, as `anneal attack`), TextAttack's summary, and each successful
+/// attack with its changed words marked.
+#[component]
+fn RobustnessTest(examples: Vec<ValidExample>) -> impl IntoView {
+    let attack = expect_context::<AttackArea>();
+    let (kind, edits, limit) = (
+        RwSignal::new(AttackKind::Chars),
+        RwSignal::new(2usize),
+        RwSignal::new(50usize),
+    );
+    let start = move |_| {
+        let chosen: Vec<(String, String)> = examples
+            .iter()
+            .take(limit.get_untracked())
+            .map(|e| (e.text.clone(), e.gold.clone()))
+            .collect();
+        let settings = AttackSettings {
+            max_edits: edits.get_untracked().max(1),
+            ..AttackSettings::new(kind.get_untracked())
+        };
+        attack.report.set(None);
+        attack.status.set("attacking…".into());
+        attack.progress.set(Some((0, chosen.len())));
+        send(&ToWorker::Attack {
+            settings,
+            examples: chosen,
+        });
+    };
+    let number = |signal: RwSignal<usize>| {
+        move |ev| {
+            if let Ok(v) = event_target_value(&ev).parse::<usize>() {
+                signal.set(v)
+            }
+        }
+    };
+    view! {
+        <h3><Tip term="Robustness test" text="Attacks the kept model on its validation examples: the words that matter most to the prediction are changed first — one character edit each (typos), or swapped for a nearest neighbour in the model's own embeddings (embedding neighbours can be antonyms: read the examples) — until the prediction flips or the edits run out. Every example shown really flips the model. Train with typo augmentation or adversarial training and compare (Worth panel)." /></h3>
+        <div class="settings">
+            <label>"Attack"
+                <select data-testid="attack-kind" on:change=move |ev| kind.set(if event_target_value(&ev) == "words" { AttackKind::Words } else { AttackKind::Chars })>
+                    <option value="chars">"Typos (character edits)"</option>
+                    <option value="words">"Word swaps (embedding neighbours)"</option>
+                </select></label>
+            <label>"Edits at most" <input type="number" min="1" data-testid="attack-edits" prop:value=move || edits.get().to_string() on:change=number(edits) /></label>
+            <label>"Examples" <input type="number" min="1" data-testid="attack-limit" prop:value=move || limit.get().to_string() on:change=number(limit) /></label>
+        </div>
+        <div class="row">
+            <button data-testid="attack-start" disabled=move || attack.progress.get().is_some() on:click=start>"Attack the validation examples"</button>
+            <span data-testid="attack-status">{move || match attack.progress.get() {
+                Some((done, all)) => format!("{done} of {all} examples attacked"),
+                None => attack.status.get(),
+            }}</span>
+        </div>
+        {move || attack.report.get().map(attack_report)}
+    }
+}
+
+/// TextAttack's summary and the successful attacks, their changed spans marked.
+fn attack_report(r: AttackReport) -> impl IntoView {
+    let pct = |x: f64| format!("{:.1}%", 100.0 * x);
+    view! {
+        <div class="metrics" data-testid="attack-report">
+            <div class="metric"><span>"Clean accuracy"</span><span class="number">{pct(r.clean_accuracy)}</span></div>
+            <div class="metric"><span>"Under attack"</span><span class="number" data-testid="attack-accuracy">{pct(r.attacked_accuracy)}</span></div>
+            <div class="metric"><Tip term="Success rate" text="Successful attacks over the examples attacked (those predicted right before)." /><span class="number">{pct(r.attack_success_rate)}</span></div>
+            <div class="metric"><span>"Words changed"</span><span class="number">{pct(r.words_perturbed)}</span></div>
+            <div class="metric"><span>"Queries each"</span><span class="number">{format!("{:.0}", r.queries)}</span></div>
+        </div>
+        <ul class="examples attacked">
+            {r.examples.into_iter().map(|e| view! {
+                <li data-testid="attack-example">{marked(&e)}<span class="muted">{format!(" — {} → {} ({} edit{})", e.label, e.predicted, e.edits, if e.edits == 1 { "" } else { "s" })}</span>
+                    <br /><span class="muted">{e.original.clone()}</span></li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// The perturbed text with its changed byte ranges in `<mark>`.
+fn marked(e: &AdversarialExample) -> impl IntoView + use<> {
+    let text = &e.perturbed;
+    let mut pieces = Vec::new();
+    let mut at = 0;
+    let mut spans = e.changed.clone();
+    spans.sort_unstable();
+    for (start, end) in spans {
+        let (Some(before), Some(changed)) = (text.get(at..start), text.get(start..end)) else {
+            continue;
+        };
+        pieces.push(view! { <span>{before.to_string()}</span> }.into_any());
+        pieces.push(view! { <mark>{changed.to_string()}</mark> }.into_any());
+        at = end;
+    }
+    pieces.push(view! { <span>{text.get(at..).unwrap_or_default().to_string()}</span> }.into_any());
+    view! { <span class="perturbed">{pieces}</span> }
 }

@@ -153,6 +153,17 @@ pub struct ExportArea {
     pub message: RwSignal<String>,
 }
 
+/// The robustness test in the Evaluate panel.
+#[derive(Clone, Copy)]
+pub struct AttackArea {
+    /// The last test's report.
+    pub report: RwSignal<Option<crate::protocol::AttackReport>>,
+    /// Status line.
+    pub status: RwSignal<String>,
+    /// (examples done, in all) while a test runs.
+    pub progress: RwSignal<Option<(usize, usize)>>,
+}
+
 /// The speed test in the Model panel: the cases timed so far.
 #[derive(Clone, Copy)]
 pub struct SpeedArea {
@@ -238,6 +249,8 @@ pub struct Areas {
     pub compare: CompareArea,
     /// The speed test.
     pub speed: SpeedArea,
+    /// The robustness test.
+    pub attack: AttackArea,
 }
 
 impl Areas {
@@ -276,6 +289,11 @@ impl Areas {
                 running: RwSignal::new(false),
                 memory: RwSignal::new(None),
             },
+            attack: AttackArea {
+                report: RwSignal::new(None),
+                status: RwSignal::new(String::new()),
+                progress: RwSignal::new(None),
+            },
         };
         provide_context(areas.device);
         provide_context(areas.model);
@@ -286,6 +304,7 @@ impl Areas {
         provide_context(areas.export);
         provide_context(areas.pretrain);
         provide_context(areas.speed);
+        provide_context(areas.attack);
         areas
     }
 }

@@ -1,6 +1,7 @@
 //! One file per request family; each turns a request into engine calls and its answer into
 //! messages (through [`super::to_proto`]).
 
+pub(super) mod attack;
 pub(super) mod compare;
 pub(super) mod data;
 pub(super) mod export;
