@@ -172,7 +172,7 @@ fn SettingFields() -> impl IntoView {
                     on:change=move |ev| { if let Ok(x) = event_target_value(&ev).trim().parse() { run.settings.update(|s| s.seed = x) } } />
             </label>
         </div>
-        {move || (data.task() == Some(Task::Classify)).then(|| view! { <AugmentFields /> })}
+        {move || matches!(data.task(), Some(Task::Classify | Task::Ner)).then(|| view! { <AugmentFields /> })}
         <AdversarialFields />
         <AdaptationFields />
     }
@@ -252,9 +252,13 @@ fn AugmentFields() -> impl IntoView {
             <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
             <select data-testid="train-augment" prop:value=kind on:change=move |ev| set_kind(event_target_value(&ev))>
                 <option value="none">"None"</option>
-                <option value="typos">"Typos (character noise; text classification)"</option>
-                <option value="tokens">"Same-tag words (entity recognition)"</option>
-                <option value="mentions">"Same-type mentions (entity recognition)"</option>
+                {move || match data.task() {
+                    Some(Task::Ner) => view! {
+                        <option value="tokens">"Same-tag words"</option>
+                        <option value="mentions">"Same-type mentions"</option>
+                    }.into_any(),
+                    _ => view! { <option value="typos">"Typos (character noise)"</option> }.into_any(),
+                }}
             </select>
             {move || run.settings.with(|s| s.augment.is_some()).then(|| view! {
                 <SettingField setting=Setting::Augment testid="train-augment-copies" step="1" text="Changed copies of each training example per epoch: an epoch has this many times more steps."
