@@ -23,10 +23,10 @@ name="$out/compare-${sizes//,/_}-$seeds"
 python3 - "$name.json" <<'PY'
 import json, statistics, sys
 c = json.load(open(sys.argv[1]))
-print(f"{'labels':>7} " + " ".join(f"{k:>26}" for k in c["starts"]))
+print(f"{'labels':>7} " + " ".join(f"{k:>26}" for k in c["variants"]))
 for i, n in enumerate(c["sizes"]):
     cells = []
-    for scores in c["starts"].values():
+    for scores in c["variants"].values():
         s = [100 * x for x in scores[i]]
         spread = f" ± {statistics.stdev(s):.1f}" if len(s) > 1 else ""
         cells.append(f"{statistics.mean(s):.1f}%{spread} ({', '.join(f'{x:.1f}' for x in s)})")

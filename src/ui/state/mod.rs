@@ -245,7 +245,7 @@ pub struct Areas {
     pub export: ExportArea,
     /// Learn and Look inside panels.
     pub pretrain: PretrainArea,
-    /// "What is pre-training worth?" panel.
+    /// "What is it worth?" panel.
     pub compare: CompareArea,
     /// The speed test.
     pub speed: SpeedArea,
