@@ -11,13 +11,15 @@ use indicatif::{ProgressBar, ProgressStyle};
 use std::collections::BTreeMap;
 
 use super::finetune::{TuneArgs, plan_for};
+use super::model_dir::ModelDir;
 use super::shell::{pick_device, say_above};
 use crate::data::tokenizer::TextTokenizer;
 use crate::infer::attack::AttackProbe;
 use crate::model::Task;
+use crate::runtime::DeviceChoice;
 use crate::shared::{
-    AttackKind, AttackSettings, CompareProgress, CompareSettings, CompareSettingsError, LabelCount,
-    Robustness, Variant,
+    AttackKind, AttackSettings, CompareProgress, CompareSettings, CompareSettingsError, Comparison,
+    LabelCount, Robustness, Variant,
 };
 use crate::train::compare::Probe;
 use crate::train::compare::compare as run_comparison;
@@ -86,31 +88,18 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         }),
     };
     settings.validate().map_err(|e| flag_error(&e))?;
-    let picked = pick_device(a.tune.device)?;
-    let device = picked.device.autodiff();
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} run {pos}/{len}  {msg}  [{elapsed_precise}]")
-            .expect("a valid template"),
-    );
-    let mut shown = Shown::new(&bar, settings.seeds);
-    let mut on_event = |event: CompareProgress| shown.show(event);
     let mut probe = match settings.robustness {
         Some(r) => Some(attack_probe(&plan, &dir.tokenizer, r)?),
         None => None,
     };
-    let (comparison, _) = pollster::block_on(run_comparison(
+    let probe = probe.as_mut().map(|p| p as &mut dyn Probe);
+    let (comparison, _) = run_with_progress(
         &dir,
         &plan,
         &settings,
-        a.tune.layers,
-        &device,
-        &mut on_event,
-        &mut RunToEnd,
-        probe.as_mut().map(|p| p as &mut dyn Probe),
-    ))
-    .map_err(|e| e.to_string())?;
-    bar.finish_and_clear();
+        (a.tune.layers, a.tune.device),
+        probe,
+    )?;
     if let Some(advantage) = &comparison.data_advantage {
         eprintln!("{}", advantage.sentence);
     }
@@ -133,6 +122,40 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         serde_json::to_string(&comparison).expect("json values")
     );
     Ok(())
+}
+
+/// Runs the comparison of `settings` on the device chosen, its progress on a bar with a line
+/// per score (`anneal compare` and `anneal search` alike).
+pub(super) fn run_with_progress(
+    dir: &ModelDir,
+    plan: &Plan,
+    settings: &CompareSettings,
+    (layers, choice): (Option<usize>, DeviceChoice),
+    probe: Option<&mut dyn Probe>,
+) -> Result<(Comparison, burn::prelude::Device), String> {
+    let picked = pick_device(choice)?;
+    let device = picked.device.autodiff();
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} run {pos}/{len}  {msg}  [{elapsed_precise}]")
+            .expect("a valid template"),
+    );
+    let mut shown = Shown::new(&bar, settings.seeds);
+    let mut on_event = |event: CompareProgress| shown.show(event);
+    let mut to_end = RunToEnd;
+    let (comparison, _) = pollster::block_on(run_comparison(
+        dir,
+        plan,
+        settings,
+        layers,
+        &device,
+        &mut on_event,
+        &mut to_end,
+        probe.map(|p| p as &mut dyn Probe),
+    ))
+    .map_err(|e| e.to_string())?;
+    bar.finish_and_clear();
+    Ok((comparison, device))
 }
 
 /// The robustness test of `r` on the plan's first validation examples.

@@ -8,17 +8,16 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressStyle};
 
-use super::compare::{Shown, flag_error};
+use super::compare::{flag_error, run_with_progress};
 use super::finetune::{TuneArgs, plan_for};
 use super::model_dir::ModelDir;
-use super::shell::{pick_device, write, write_folder};
+use super::shell::{write, write_folder};
 use crate::checkpoint::truncate_layers;
 use crate::checkpoint::write::{Trained, folder_files};
 use crate::shared::search::rank;
-use crate::shared::{CompareProgress, CompareSettings, Comparison, Grid, LabelCount, Search};
-use crate::train::compare::{compare as run_comparison, rerun};
+use crate::shared::{CompareSettings, Comparison, Grid, LabelCount, Search};
+use crate::train::compare::rerun;
 use crate::train::pretrain::RunToEnd;
 use crate::train::recipe::Plan;
 
@@ -71,27 +70,8 @@ pub fn run(a: SearchArgs) -> Result<(), String> {
             .replace("--variants", "--grid")
             .replace("--min-steps", "--grid")
     })?;
-    let picked = pick_device(a.tune.device)?;
-    let device = picked.device.autodiff();
-    let bar = ProgressBar::new(0);
-    bar.set_style(
-        ProgressStyle::with_template("{bar:30} run {pos}/{len}  {msg}  [{elapsed_precise}]")
-            .expect("a valid template"),
-    );
-    let mut shown = Shown::new(&bar, settings.seeds);
-    let mut on_event = |event: CompareProgress| shown.show(event);
-    let (comparison, _) = pollster::block_on(run_comparison(
-        &dir,
-        &plan,
-        &settings,
-        a.tune.layers,
-        &device,
-        &mut on_event,
-        &mut RunToEnd,
-        None,
-    ))
-    .map_err(|e| e.to_string())?;
-    bar.finish_and_clear();
+    let (comparison, device) =
+        run_with_progress(&dir, &plan, &settings, (a.tune.layers, a.tune.device), None)?;
     let search = rank(&comparison).ok_or("no trial finished")?;
     print_table(&search);
     eprintln!("{}", search.sentence);
