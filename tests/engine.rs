@@ -1689,6 +1689,133 @@ fn augmentation_adds_fresh_copies_each_epoch_and_never_to_validation() {
     );
 }
 
+/// EDA with the real model: the synonyms are its nearest whole words (found after loading,
+/// as both shells do), every word of a copy is a word of its text or a synonym of one, the
+/// labels are kept, a seed repeats the copies, and a short run says what it found.
+#[test]
+fn eda_augments_with_the_models_own_neighbours_and_keeps_labels() {
+    use anneal::shared::augment::words_of;
+    use anneal::train::recipe;
+    use burn::prelude::*;
+
+    let model = common::minilm();
+    let reviews = [
+        "A wonderful film with a brilliant cast",
+        "The movie was boring and the story weak",
+        "An excellent picture, funny and smart",
+        "A terrible film: dull, slow and stupid",
+    ];
+    let mut csv = String::from("text,label\n");
+    for i in 0..24 {
+        let label = if i % 2 == 0 { "positive" } else { "negative" };
+        csv.push_str(&format!("\"{} {i}\",{label}\n", reviews[i % 4]));
+    }
+    let train = temp_dir("eda").join("train.csv");
+    std::fs::write(&train, &csv).unwrap();
+    let flags = [
+        "--max-len",
+        "24",
+        "--augment",
+        "eda:3",
+        "--eda-alpha",
+        "0.3",
+    ];
+    let mut plan = anneal::cli::finetune_plan(finetune_args(&model, &train, &flags)).unwrap();
+    assert!(
+        plan.notes
+            .iter()
+            .any(|n| n.contains("EDA's paper used 16 copies at alpha 0.05")),
+        "{:?}",
+        plan.notes
+    );
+    let files = model_files(&model);
+    let device = Device::flex().autodiff();
+    let (classifier, _, _) = recipe::load(&plan, &files, None, &device).unwrap();
+    let note = pollster::block_on(recipe::find_synonyms(&mut plan, &classifier, &files))
+        .unwrap()
+        .unwrap();
+    assert!(
+        note.contains("EDA's synonyms: ") && note.contains("antonyms"),
+        "{note}"
+    );
+    let aug = plan.data.augment.as_ref().unwrap();
+    let synonyms = aug.synonyms();
+    assert!(synonyms.words.len() >= 10, "{synonyms:?}");
+    assert!(
+        synonyms.of("film").contains(&"movie".to_string()),
+        "{synonyms:?}"
+    );
+    let vocab: Vec<String> = files
+        .tokenizer
+        .whole_words()
+        .into_iter()
+        .map(|(_, w)| w)
+        .collect();
+    for (word, near) in &synonyms.words {
+        assert!(
+            near.iter().all(|n| n != word && vocab.contains(n)),
+            "{word}: {near:?}"
+        );
+    }
+
+    let n = plan.data.train.len();
+    let copies = aug.texts(7);
+    assert_eq!(copies, aug.texts(7), "a seed repeats its copies");
+    assert_eq!(copies.len(), 3 * n);
+    let words = |t: &str| -> Vec<String> {
+        words_of(t)
+            .iter()
+            .map(|w| t[w.start..w.end].to_lowercase())
+            .collect()
+    };
+    let mut changed = 0;
+    for (i, copy) in copies.iter().enumerate() {
+        let original = words(&plan.train_texts[i % n]);
+        changed += usize::from(words(copy) != original);
+        for w in words(copy) {
+            let from_text = original.contains(&w);
+            let a_synonym = original.iter().any(|o| synonyms.of(o).contains(&w));
+            assert!(from_text || a_synonym, "{w} in {copy:?} of {original:?}");
+        }
+    }
+    assert!(
+        changed * 4 >= copies.len() * 3,
+        "{changed} of {} copies changed",
+        copies.len()
+    );
+    for (i, f) in aug.epoch(7).unwrap().iter().enumerate() {
+        assert_eq!(
+            f.labels,
+            plan.data.train[i % n].labels,
+            "copy {i} changed label"
+        );
+    }
+
+    // A short run with it trains and says what it found.
+    let out = temp_dir("eda-out").join("out");
+    let (ok, _, stderr) = anneal(&[
+        "finetune",
+        "--model",
+        model.to_str().unwrap(),
+        "--train",
+        train.to_str().unwrap(),
+        "--layers",
+        "1",
+        "--epochs",
+        "1",
+        "--max-len",
+        "24",
+        "--device",
+        "cpu",
+        "--augment",
+        "eda:1",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stderr.contains("note: EDA's synonyms: "), "{stderr}");
+}
+
 /// Entity recognition's augmentations, through the recipe both shells use: every augmented
 /// sentence keeps one label per word, on the word's first sub-word, equal to the copy's tag;
 /// mention replacement changes mentions (and sentence lengths) but never the entity types'

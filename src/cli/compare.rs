@@ -38,6 +38,7 @@ pub struct CompareArgs {
     seeds: usize,
     /// What to compare, comma-separated: `baseline` (the checkpoint as set), `scratch`,
     /// `self_pretrained`, `typos[:COPIES[:RATE]]` (typo augmentation; RATE the share of words, 0.1),
+    /// `eda[:COPIES[:ALPHA]]` (EDA; 4 copies at 0.1), `tokens`/`mentions` (entities),
     /// `fgm[:EPSILON]` or `pgd[:EPSILON[:ALPHA[:STEPS]]]` (adversarial training).
     /// [default: baseline,scratch,self_pretrained]
     #[arg(long)]

@@ -83,14 +83,17 @@ pub struct TuneArgs {
     best_by: BestBy,
     /// Augment the training examples afresh each epoch: KIND[:COPIES[:RATE]], COPIES augmented
     /// copies of each example (default 1), RATE the share changed. KIND: typos (text
-    /// classification: character noise in a share of the words), tokens or mentions (entity
+    /// classification: character noise in a share of the words), eda (text classification:
+    /// EDA's synonym replacement, insertion, swap or deletion per copy, RATE its alpha; the
+    /// synonyms are the model's nearest whole-word tokens, which can be antonyms; default 4
+    /// copies at 0.1, the paper's 16 at 0.05 up to 500 examples), tokens or mentions (entity
     /// recognition: words, or whole mentions, replaced by others of the same tag or type from
     /// the training set). The validation examples are never augmented.
     #[arg(long)]
     augment: Option<Augmentation>,
-    /// Share of a text's words (or a sentence's mentions) an augmented copy changes; the same
-    /// as KIND:COPIES:RATE. [default: 0.1]
-    #[arg(long, requires = "augment")]
+    /// Share of a text's words (or a sentence's mentions) an augmented copy changes — EDA's
+    /// alpha; the same as KIND:COPIES:RATE. [default: 0.1]
+    #[arg(long, requires = "augment", visible_alias = "eda-alpha")]
     augment_rate: Option<f64>,
     /// Adversarial training: fgm (each step also trains on the batch with the word embeddings
     /// pushed along the loss gradient by --adv-epsilon; about twice a step's work) or pgd
@@ -288,15 +291,19 @@ pub(super) fn plan_for(a: &TuneArgs) -> Result<(ModelDir, Plan), PlanFailure> {
 
 pub fn run(args: FinetuneArgs) -> Result<(), String> {
     let a = &args.tune;
-    let (dir, plan) = plan_for(a).map_err(|e| e.message())?;
+    let (dir, mut plan) = plan_for(a).map_err(|e| e.message())?;
     for note in &plan.notes {
         eprintln!("note: {note}");
     }
     let picked = pick_device(a.device)?;
     let device = picked.device.autodiff();
     burn::prelude::Device::seed(&device, a.seed);
-    let (model, config, notes) = recipe::load(&plan, &dir, a.layers, &device)
+    let (model, config, mut notes) = recipe::load(&plan, &dir, a.layers, &device)
         .map_err(|e| format!("{}: {e}", dir.path.display()))?;
+    notes.extend(
+        pollster::block_on(recipe::find_synonyms(&mut plan, &model, &dir))
+            .map_err(|e| e.to_string())?,
+    );
     for note in &notes {
         eprintln!("note: {note}");
     }

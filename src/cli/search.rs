@@ -27,8 +27,8 @@ pub struct SearchArgs {
     tune: TuneArgs,
     /// A setting and the values to try, `SETTING=V1,V2,...`; repeat for each setting searched
     /// (every combination is a trial). Settings: lr, epochs, batch, warmup, weight_decay, lora
-    /// (a rank; 0 trains everything), freeze (lowest layers), augment (typos[:COPIES[:RATE]] or
-    /// none), adversarial (fgm[:EPSILON], pgd[:EPSILON[:ALPHA[:STEPS]]] or none). The flags set the rest.
+    /// (a rank; 0 trains everything), freeze (lowest layers), augment (typos[:COPIES[:RATE]],
+    /// eda[:COPIES[:ALPHA]] or none), adversarial (fgm[:EPSILON], pgd[:EPSILON[:ALPHA[:STEPS]]] or none). The flags set the rest.
     #[arg(long, required = true)]
     grid: Vec<String>,
     /// Try this many of the grid's combinations, drawn at random (seeded by --seed), instead

@@ -1,5 +1,6 @@
 //! Data augmentation in training: an epoch's augmented copies of the training examples,
-//! encoded as they are (never the validation ones): typos in a classifier's texts, or an
+//! encoded as they are (never the validation ones): typos or EDA's edits in a classifier's
+//! texts (EDA's synonyms given by the loop from the model's embeddings), or an
 //! entity tagger's sentences with words or mentions replaced by others of the same tag (their
 //! labels aligned to the sub-words as the originals are). The edits themselves are
 //! engine-free, in `shared/augment.rs` and `shared/mentions.rs`, so the Train panel previews
@@ -11,6 +12,7 @@ use crate::data::Examples;
 use crate::data::features::{Features, align};
 use crate::data::tokenizer::{TextTokenizer, TokenizerError};
 use crate::shared::augment::typos;
+use crate::shared::eda::{Synonyms, eda};
 use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
 use crate::shared::{AugmentKind, Augmentation};
@@ -47,6 +49,8 @@ pub struct Augmenter {
     /// The settings.
     pub settings: Augmentation,
     source: Source,
+    /// EDA's synonyms (none until [`Augmenter::with_synonyms`]).
+    synonyms: Synonyms,
     tokenizer: TextTokenizer,
     max_len: usize,
 }
@@ -107,9 +111,32 @@ impl Augmenter {
         Self {
             settings,
             source,
+            synonyms: Synonyms::default(),
             tokenizer: tokenizer.clone(),
             max_len,
         }
+    }
+
+    /// The words EDA wants synonyms for (none for the other kinds, or once given): the
+    /// training texts' most frequent words.
+    pub fn words_wanting_synonyms(&self) -> Vec<String> {
+        match (&self.source, self.settings.kind) {
+            (Source::Texts { texts, .. }, AugmentKind::Eda) if self.synonyms.words.is_empty() => {
+                Synonyms::wanted(texts.iter().map(String::as_str), Synonyms::MAX_WORDS)
+            }
+            _ => Vec::new(),
+        }
+    }
+
+    /// This augmenter with EDA's synonyms.
+    pub fn with_synonyms(mut self, synonyms: Synonyms) -> Self {
+        self.synonyms = synonyms;
+        self
+    }
+
+    /// EDA's synonyms (empty for the other kinds).
+    pub fn synonyms(&self) -> &Synonyms {
+        &self.synonyms
     }
 
     fn len(&self) -> usize {
@@ -136,6 +163,7 @@ impl Augmenter {
                 Source::Texts { texts, .. } => out.extend(texts.iter().map(|t| {
                     Copy::Text(match self.settings.kind {
                         AugmentKind::Typos => typos(t, rate, &mut rng),
+                        AugmentKind::Eda => eda(t, rate, &self.synonyms, &mut rng),
                         _ => t.clone(),
                     })
                 })),
@@ -147,7 +175,7 @@ impl Augmenter {
                             (replace_tokens(w, t, lexicon, rate, &mut rng), t.clone())
                         }
                         AugmentKind::Mentions => replace_mentions(w, t, lexicon, rate, &mut rng),
-                        AugmentKind::Typos => (w.clone(), t.clone()),
+                        AugmentKind::Typos | AugmentKind::Eda => (w.clone(), t.clone()),
                     };
                     Copy::Tagged(w, t)
                 })),

@@ -215,6 +215,43 @@ impl TextTokenizer {
             .map_err(|e| TokenizerError::Json(e.to_string()))
     }
 
+    /// How the vocabulary marks a token that starts a word: byte-level BPE (RoBERTa) and
+    /// SentencePiece (XLM-R) put `Ġ` or `▁` before it; WordPiece (BERT) marks the pieces
+    /// *inside* words with `##` instead (`None`).
+    fn word_start_marker(&self) -> Option<char> {
+        if self.words.is_some() {
+            return Some('Ġ');
+        }
+        let vocab = self.inner.get_vocab(false);
+        let sentencepiece = vocab.keys().filter(|t| t.starts_with('▁')).count();
+        (sentencepiece * 10 > vocab.len()).then_some('▁')
+    }
+
+    /// The vocabulary's whole words: each token that is a word of letters standing alone
+    /// (not a piece of a longer word), two letters or more, with that word; special tokens
+    /// left out. By id.
+    pub fn whole_words(&self) -> Vec<(u32, String)> {
+        let marker = self.word_start_marker();
+        let special = self.special_ids();
+        let mut out: Vec<(u32, String)> = self
+            .inner
+            .get_vocab(false)
+            .into_iter()
+            .filter(|(_, id)| special.binary_search(id).is_err())
+            .filter_map(|(token, id)| {
+                let word = match marker {
+                    Some(m) => token.strip_prefix(m)?.to_string(),
+                    None if token.starts_with("##") => return None,
+                    None => token,
+                };
+                (word.chars().count() > 1 && word.chars().all(char::is_alphabetic))
+                    .then_some((id, word))
+            })
+            .collect();
+        out.sort_unstable();
+        out
+    }
+
     /// The token string of an id, for display.
     pub fn token(&self, id: u32) -> String {
         self.inner
@@ -453,6 +490,13 @@ mod tests {
         let words: Vec<String> = ["cats", "sat"].iter().map(|s| s.to_string()).collect();
         let e = t.encode_words(&words, 16).unwrap();
         assert_eq!(e.word_ids, vec![None, Some(0), Some(0), Some(1), None]);
+    }
+
+    #[test]
+    fn whole_words_leave_out_pieces_specials_and_punctuation() {
+        let t = TextTokenizer::from_vocab(VOCAB, true).unwrap();
+        let words: Vec<String> = t.whole_words().into_iter().map(|(_, w)| w).collect();
+        assert_eq!(words, ["the", "cat", "sat", "on", "mat"]);
     }
 
     #[test]

@@ -1,7 +1,10 @@
 //! The forward pass on batches, for training and inference alike: batch arrays as tensors, and
 //! a classifier's probabilities over many examples, batched by length; and [`Probe`], a score
 //! of a whole model that `infer/` gives and `train/` asks for. Below both `train/` and
-//! `infer/`, so that neither borrows from the other.
+//! `infer/`, so that neither borrows from the other. `synonyms`: EDA's synonyms from a
+//! model's input embeddings (training's augmentation and the Train panel's preview).
+
+pub mod synonyms;
 
 use burn::prelude::*;
 use burn::tensor::activation::softmax;

@@ -28,22 +28,9 @@ use crate::forward::predict_probabilities;
 use crate::model::BertClassifier;
 pub use crate::shared::augment::edit_distance;
 use crate::shared::augment::{Word, char_edits, replace, words_of};
+use crate::shared::eda::with_case_of;
 use crate::shared::rng::Rng;
 pub use crate::shared::{AdversarialExample, AttackKind, AttackReport, AttackSettings};
-
-/// The word's case carried over to `token` (a lower-cased vocabulary's replacement).
-fn with_case_of(word: &str, token: &str) -> String {
-    if word.chars().all(|c| !c.is_lowercase()) && word.chars().count() > 1 {
-        token.to_uppercase()
-    } else if word.chars().next().is_some_and(char::is_uppercase) {
-        let mut c = token.chars();
-        c.next()
-            .map(|f| f.to_uppercase().collect::<String>() + c.as_str())
-            .unwrap_or_default()
-    } else {
-        token.to_string()
-    }
-}
 
 /// Scores texts: each one's probabilities, counting the queries.
 struct Oracle<'a> {

@@ -138,6 +138,12 @@ pub enum ToWorker {
         /// How many.
         k: usize,
     },
+    /// EDA's synonyms for the words of these texts (the Train panel's preview), from the
+    /// loaded model's input embeddings, as a run would find them.
+    Synonyms {
+        /// The texts whose words are looked up.
+        texts: Vec<String>,
+    },
     /// The robustness test of the fine-tuned (or imported) classifier: attack these
     /// examples (text, label by name) as `anneal attack` does.
     Attack {
@@ -197,6 +203,8 @@ pub enum RequestKind {
     Speed,
     /// [`ToWorker::Attack`].
     Attack,
+    /// [`ToWorker::Synonyms`].
+    Synonyms,
 }
 
 impl RequestKind {
@@ -231,6 +239,7 @@ impl ToWorker {
             ToWorker::Neighbours { .. } => RequestKind::Neighbours,
             ToWorker::Speed { .. } => RequestKind::Speed,
             ToWorker::Attack { .. } => RequestKind::Attack,
+            ToWorker::Synonyms { .. } => RequestKind::Synonyms,
         }
     }
 }
@@ -387,6 +396,13 @@ pub enum FromWorker {
         word: String,
         /// One list per embedding table at hand.
         lists: Vec<NeighbourList>,
+    },
+    /// The answer to [`ToWorker::Synonyms`].
+    Synonyms {
+        /// The synonyms found.
+        synonyms: crate::shared::eda::Synonyms,
+        /// The words looked up.
+        wanted: usize,
     },
     /// How far [`ToWorker::Attack`] is: examples done of all.
     Attacking {

@@ -9,6 +9,10 @@
 //! keyboard neighbour in place of one — the noise a character attack uses, so that training on
 //! it is the known cheap defence (Pruthi et al. 2019).
 //!
+//! EDA ([`AugmentKind::Eda`], `shared/eda.rs`): each copy gets one of synonym replacement,
+//! insertion of a synonym, a swap of words or deletions, synonyms being the loaded model's
+//! nearest whole-word tokens in its input embeddings.
+//!
 //! Entity recognition's augmentations keep every tag meaningful (`shared/mentions.rs`): words
 //! replaced by words of the same tag ([`AugmentKind::Tokens`]), or whole mentions by mentions
 //! of the same type ([`AugmentKind::Mentions`]).
@@ -25,6 +29,10 @@ pub enum AugmentKind {
     /// Character noise: typos (swap, delete, insert, keyboard neighbour) in a share of the
     /// words — the cheap defence against typo attacks (`anneal attack --attack chars`).
     Typos,
+    /// EDA (Wei & Zou 2019): one of synonym replacement, random insertion, random swap and
+    /// random deletion per copy, `rate` being the paper's alpha; synonyms are the model's
+    /// nearest whole-word tokens in its input embeddings (which can be antonyms).
+    Eda,
     /// Entity recognition: a share of the words replaced by words of the same tag from the
     /// training set (Dai & Adel's label-wise token replacement); the tags unchanged.
     Tokens,
@@ -38,6 +46,7 @@ impl AugmentKind {
     pub fn name(self) -> &'static str {
         match self {
             AugmentKind::Typos => "typos",
+            AugmentKind::Eda => "eda",
             AugmentKind::Tokens => "tokens",
             AugmentKind::Mentions => "mentions",
         }
@@ -46,7 +55,7 @@ impl AugmentKind {
     /// The task it augments.
     pub fn task(self) -> Task {
         match self {
-            AugmentKind::Typos => Task::Classify,
+            AugmentKind::Typos | AugmentKind::Eda => Task::Classify,
             AugmentKind::Tokens | AugmentKind::Mentions => Task::Ner,
         }
     }
@@ -68,11 +77,12 @@ impl Augmentation {
     /// Most augmented copies per example.
     pub const MAX_COPIES: usize = 16;
 
-    /// `kind` with its defaults.
+    /// `kind` with its defaults: one copy at 10%, and for EDA the paper's four copies at
+    /// alpha 0.1 (what it used beyond 2,000 examples; `eda::paper_defaults` for smaller sets).
     pub fn new(kind: AugmentKind) -> Self {
         Self {
             kind,
-            copies: 1,
+            copies: if kind == AugmentKind::Eda { 4 } else { 1 },
             rate: 0.1,
         }
     }
@@ -80,18 +90,20 @@ impl Augmentation {
 
 impl std::str::FromStr for Augmentation {
     type Err = String;
-    /// `KIND`, `KIND:COPIES` or `KIND:COPIES:RATE`, KIND `typos`, `tokens` or `mentions`.
+    /// `KIND`, `KIND:COPIES` or `KIND:COPIES:RATE`, KIND `typos`, `eda`, `tokens` or
+    /// `mentions`.
     fn from_str(s: &str) -> Result<Self, String> {
         let mut parts = s.splitn(3, ':');
         let kind = parts.next().unwrap_or_default();
         let (copies, rate) = (parts.next(), parts.next());
         let kind = match kind.trim() {
             "typos" | "chars" => AugmentKind::Typos,
+            "eda" => AugmentKind::Eda,
             "tokens" => AugmentKind::Tokens,
             "mentions" => AugmentKind::Mentions,
             other => {
                 return Err(format!(
-                    "unknown augmentation \"{other}\" (typos; for entities: tokens, mentions)"
+                    "unknown augmentation \"{other}\" (typos, eda; for entities: tokens, mentions)"
                 ));
             }
         };
@@ -287,11 +299,13 @@ mod tests {
         let a: Augmentation = "typos:3".parse().unwrap();
         assert_eq!((a.kind, a.copies), (AugmentKind::Typos, 3));
         assert!(
-            "eda"
+            "wordnet"
                 .parse::<Augmentation>()
                 .unwrap_err()
                 .contains("unknown")
         );
+        let a: Augmentation = "eda:16:0.05".parse().unwrap();
+        assert_eq!((a.kind, a.copies, a.rate), (AugmentKind::Eda, 16, 0.05));
         assert!("typos:x".parse::<Augmentation>().is_err());
         let a: Augmentation = "typos:2:0.3".parse().unwrap();
         assert_eq!((a.copies, a.rate), (2, 0.3));

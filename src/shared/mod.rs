@@ -2,7 +2,7 @@
 //! file per concern: the task and the data's column names (`task`), fine-tuning settings with
 //! their one set of defaults and one `validate()` (`settings`, its typed error in
 //! `settings_error`), what of a model trains
-//! (`adaptation`), data augmentation's settings (`augment`), adversarial training's
+//! (`adaptation`), data augmentation's settings (`augment`) and EDA's edits and synonyms (`eda`), adversarial training's
 //! (`adversarial`), entity recognition's label-preserving augmentation (`mentions`), what a run reports (`progress`), a new model's shape and vocabulary
 //! (`architecture`), the robustness test's settings (`attack`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
 //! search trials, each a `variant`) and the hyperparameter search ranked off it (`search`),
@@ -19,6 +19,7 @@ pub mod architecture;
 pub mod attack;
 pub mod augment;
 pub mod compare;
+pub mod eda;
 pub mod fit;
 pub mod mentions;
 pub mod pretrain;

@@ -105,7 +105,7 @@ impl Changes {
 
     /// Sets the setting a search grid names `key` (`lr`, `epochs`, `batch`, `warmup`,
     /// `weight_decay`, `lora` (a rank; 0 trains everything), `freeze` (lowest layers),
-    /// `augment` (`typos[:COPIES[:RATE]]` or `none`), `adversarial` (`fgm[:EPSILON]`,
+    /// `augment` (`typos[:COPIES[:RATE]]`, `eda[:COPIES[:ALPHA]]` or `none`), `adversarial` (`fgm[:EPSILON]`,
     /// `pgd[:EPSILON[:ALPHA[:STEPS]]]` or `none`)) to
     /// `value`.
     pub fn set(&mut self, key: &str, value: &str) -> Result<(), String> {
@@ -212,7 +212,8 @@ impl Variant {
             .collect()
     }
 
-    /// `baseline`, `scratch`, `self_pretrained`, `typos[:COPIES[:RATE]]`, `fgm[:EPSILON]` or
+    /// `baseline`, `scratch`, `self_pretrained`, `typos[:COPIES[:RATE]]`,
+    /// `eda[:COPIES[:ALPHA]]`, `tokens[..]`, `mentions[..]`, `fgm[:EPSILON]` or
     /// `pgd[:EPSILON[:ALPHA[:STEPS]]]`.
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
@@ -221,7 +222,7 @@ impl Variant {
             "baseline" | "pretrained" => Self::baseline(),
             "scratch" => Self::of_start(StartKind::Scratch),
             "self_pretrained" | "self-pretrained" => Self::of_start(StartKind::SelfPretrained),
-            "typos" | "tokens" | "mentions" => Self::changed(
+            "typos" | "eda" | "tokens" | "mentions" => Self::changed(
                 s,
                 Changes {
                     augment: Some(s.parse()?),
@@ -238,7 +239,7 @@ impl Variant {
             other => {
                 return Err(format!(
                     "unknown variant \"{other}\" (baseline, scratch, self_pretrained, \
-                     typos[:COPIES[:RATE]], tokens[..], mentions[..], fgm[:EPSILON], \
+                     typos[:COPIES[:RATE]], eda[:COPIES[:ALPHA]], tokens[..], mentions[..], fgm[:EPSILON], \
                      pgd[:EPSILON[:ALPHA[:STEPS]]])"
                 ));
             }
@@ -321,6 +322,15 @@ mod tests {
             Variant::parse_list("baseline,dropout")
                 .unwrap_err()
                 .contains("\"dropout\"")
+        );
+        let eda = Variant::parse("eda:8:0.05")
+            .unwrap()
+            .changes
+            .augment
+            .unwrap();
+        assert_eq!(
+            (eda.kind, eda.copies, eda.rate),
+            (AugmentKind::Eda, 8, 0.05)
         );
         assert!(Variant::parse_list("fgm:big").is_err());
         assert!(Variant::parse_list(" , ").is_err());

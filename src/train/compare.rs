@@ -20,11 +20,13 @@ use crate::checkpoint::{CheckpointError, ModelFiles, export_lm_safetensors, load
 use crate::data::augment::Augmenter;
 use crate::data::split::Rng;
 pub use crate::forward::Probe;
+use crate::forward::synonyms::synonyms;
 use crate::model::{BertClassifier, BertLm, BertModel, Objective};
 use crate::runtime::readback::ReadbackError;
+use crate::shared::eda::Synonyms;
 use crate::shared::{
-    CompareProgress, CompareSettings, CompareSettingsError, Comparison, PretrainSettings,
-    StartKind, TrainSettings, Variant,
+    AugmentKind, CompareProgress, CompareSettings, CompareSettingsError, Comparison,
+    PretrainSettings, StartKind, TrainSettings, Variant,
 };
 
 /// Why a comparison could not run (or go on).
@@ -169,6 +171,7 @@ pub async fn compare<'a>(
         settings,
         keep_layers,
         self_weights: None,
+        synonyms: eda_synonyms(files, plan, variants, device).await?,
         device,
     };
     if settings.starts().contains(&StartKind::SelfPretrained) {
@@ -219,6 +222,7 @@ pub async fn rerun(
         settings,
         keep_layers,
         self_weights: None,
+        synonyms: eda_synonyms(files, plan, std::slice::from_ref(variant), device).await?,
         device,
     };
     let size = settings.resolved_sizes(plan.data.train.len())[size_at];
@@ -231,6 +235,38 @@ pub async fn rerun(
     };
     let ran = shared.run(&at, &subset, &mut |_| {}, &mut control).await?;
     Ok(ran.map(|r| (r.score, r.model)))
+}
+
+/// EDA's synonyms when a variant augments with EDA (else none): the neighbours of the most
+/// frequent training words in the loaded checkpoint's input embeddings, found once and given
+/// to every EDA run, whatever its start (the remedy is the same edit of the same texts).
+async fn eda_synonyms(
+    files: &ModelFiles,
+    plan: &Plan,
+    variants: &[Variant],
+    device: &Device,
+) -> Result<Synonyms, CompareError> {
+    let eda = |v: &Variant| {
+        v.changes
+            .augment
+            .is_some_and(|a| a.kind == AugmentKind::Eda)
+    };
+    if !variants.iter().any(eda) {
+        return Ok(Synonyms::default());
+    }
+    let labels = plan.data.labels.len();
+    let (model, _, _) = load_classifier(
+        &files.config,
+        &files.weights,
+        plan.task,
+        labels,
+        None,
+        device,
+    )?;
+    let texts = plan.train_texts.iter().map(String::as_str);
+    let words = Synonyms::wanted(texts, Synonyms::MAX_WORDS);
+    let table = model.bert.embeddings.word_embeddings.weight.val();
+    Ok(synonyms(table, &files.tokenizer, &words).await?)
 }
 
 /// The first `size` indices of a seeded shuffle of `n`: the subsets of one seed are nested,
@@ -250,6 +286,8 @@ struct Shared<'a> {
     keep_layers: Option<usize>,
     /// The self-pre-trained weights, when that start is compared.
     self_weights: Option<Vec<u8>>,
+    /// EDA's synonyms, when a variant augments with EDA.
+    synonyms: Synonyms,
     device: &'a Device,
 }
 
@@ -350,6 +388,7 @@ impl Shared<'_> {
             let tokenizer = &files.tokenizer;
             let (examples, labels) = (&subset.examples, &data.labels);
             Augmenter::new(a, examples, labels, tokenizer, at.settings.max_len)
+                .with_synonyms(self.synonyms.clone())
         });
         let mut forward = |event: Event| {
             if let Event::Step(s) = event {

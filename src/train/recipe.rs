@@ -11,7 +11,10 @@ use super::prepare::{PrepareError, prepare};
 use crate::checkpoint::{CheckpointError, ModelFiles, load_classifier};
 use crate::data::augment::Augmenter;
 use crate::data::{DataError, Examples, Parsed};
+use crate::forward::synonyms::synonyms;
 use crate::model::{BertClassifier, BertConfig};
+use crate::runtime::readback::ReadbackError;
+use crate::shared::eda::{Synonyms, paper_defaults};
 use crate::shared::{Adaptation, AugmentKind, LoraTargets, SettingsError, Task, TrainSettings};
 
 /// A run, decided before any weight is loaded: the data as the model will see it and the loop's
@@ -109,6 +112,13 @@ pub fn plan(
             if a.kind == AugmentKind::Mentions { "mentions" } else { "words" },
             prepared.data.epoch_examples()
         ));
+        let (alpha, copies) = paper_defaults(prepared.data.train.len());
+        if a.kind == AugmentKind::Eda && (alpha, copies) != (a.rate, a.copies) {
+            prepared.notes.push(format!(
+                "EDA's paper used {copies} copies at alpha {alpha} for {} training examples (eda:{copies}:{alpha})",
+                prepared.data.train.len()
+            ));
+        }
     }
     if let Some(a) = settings.adversarial {
         prepared.notes.push(format!(
@@ -189,6 +199,45 @@ pub fn load(
         ));
     }
     Ok((model, config, notes))
+}
+
+/// Gives the plan's EDA augmentation its synonyms — the nearest whole words of the most
+/// frequent training words in `model`'s input embeddings — and says what was found; nothing
+/// for the other kinds. After [`load`], before the run.
+pub async fn find_synonyms(
+    plan: &mut Plan,
+    model: &BertClassifier,
+    files: &ModelFiles,
+) -> Result<Option<String>, ReadbackError> {
+    let Some(augment) = plan.data.augment.take() else {
+        return Ok(None);
+    };
+    let words = augment.words_wanting_synonyms();
+    if words.is_empty() {
+        plan.data.augment = Some(augment);
+        return Ok(None);
+    }
+    let table = model.bert.embeddings.word_embeddings.weight.val();
+    let found = synonyms(table, &files.tokenizer, &words).await?;
+    let note = synonyms_note(&found, words.len());
+    plan.data.augment = Some(augment.with_synonyms(found));
+    Ok(Some(note))
+}
+
+/// What EDA's synonyms are, in words, with an example.
+pub fn synonyms_note(found: &Synonyms, wanted: usize) -> String {
+    let example = found
+        .words
+        .iter()
+        .next()
+        .map(|(w, s)| format!("; e.g. {w} -> {}", s.join(", ")))
+        .unwrap_or_default();
+    format!(
+        "EDA's synonyms: {} of the {wanted} most frequent training words have neighbours among the model's whole-word tokens (cosine >= {}, up to {} each){example}; embedding neighbours can be antonyms",
+        found.words.len(),
+        Synonyms::FLOOR,
+        Synonyms::PER_WORD
+    )
 }
 
 /// What trains, in words, when not everything does.

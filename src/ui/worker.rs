@@ -144,6 +144,9 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
             pretrain.inside_message.set(String::new());
             pretrain.neighbours.set(Some((word, lists)));
         }
+        FromWorker::Synonyms { synonyms, wanted } => {
+            areas.run.synonyms.set(Some((synonyms, wanted)))
+        }
         FromWorker::Timed { timing } => speed.timed(timing),
         FromWorker::Attacking { done, total } => areas.attack.progress.set(Some((done, total))),
         FromWorker::Attacked { report } => {
@@ -254,6 +257,8 @@ fn failed(areas: Areas, request: RequestKind, message: String) {
             areas.attack.progress.set(None);
             areas.attack.status.set(message);
         }
+        // The preview shows no synonyms, and says why.
+        RequestKind::Synonyms => areas.run.message.set(format!("EDA's synonyms: {message}")),
         RequestKind::EmbeddingMap | RequestKind::Neighbours => {
             areas.pretrain.inside_message.set(message)
         }

@@ -106,6 +106,10 @@ async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) 
             lists: inside::neighbours(session, &word, k).await?,
             word,
         },
+        ToWorker::Synonyms { texts } => {
+            let (synonyms, wanted) = inside::synonyms(session, &texts).await?;
+            FromWorker::Synonyms { synonyms, wanted }
+        }
         ToWorker::Export => {
             let (file_name, zip) = export::zip(session).await?;
             return Ok((FromWorker::Exported { file_name }, vec![zip]));

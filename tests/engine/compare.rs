@@ -241,7 +241,7 @@ fn compare_measures_remedies_as_variants_paired_with_the_baseline() {
     assert!(stderr.contains("fgm − baseline, 16 labels: "), "{stderr}");
 }
 
-/// The engine itself: each variant trains with its remedy (typo copies lengthen its epochs;
+/// The engine itself: each variant trains with its remedy (typo and EDA copies lengthen its epochs;
 /// FGM changes the weights it ends with), on the same examples and seed as the baseline, so
 /// running one of its runs again gives the same score.
 #[test]
@@ -270,7 +270,7 @@ fn each_variant_trains_with_its_remedy_and_a_rerun_is_the_same_run() {
     let settings = CompareSettings {
         sizes: vec![LabelCount::Count(16)],
         seeds: 1,
-        variants: Variant::parse_list("baseline,typos:2,fgm").unwrap(),
+        variants: Variant::parse_list("baseline,typos:2,fgm,eda:2").unwrap(),
         self_pretrain_steps: 0,
         min_steps: 0,
         finetune: TrainSettings {
@@ -309,6 +309,7 @@ fn each_variant_trains_with_its_remedy_and_a_rerun_is_the_same_run() {
     assert_eq!(steps["baseline"], 2, "{steps:?}");
     assert_eq!(steps["typos:2"], 6, "{steps:?}");
     assert_eq!(steps["fgm"], 2, "{steps:?}");
+    assert_eq!(steps["eda:2"], 6, "{steps:?}");
 
     let again = |name: &str| {
         let variant = c.variant(name).unwrap();
@@ -331,6 +332,8 @@ fn each_variant_trains_with_its_remedy_and_a_rerun_is_the_same_run() {
         let weight = model.classifier.weight.val().reshape([-1]);
         pollster::block_on(anneal::runtime::readback::read_f32::<1>(weight)).unwrap()
     };
+    // EDA's synonyms are found again from the checkpoint: the same copies, the same run.
+    again("eda:2");
     let (plain, fgm) = (again("baseline"), again("fgm"));
     let moved = plain
         .iter()

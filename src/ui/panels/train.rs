@@ -9,6 +9,7 @@ use crate::protocol::{
     ToWorker, TrainSettings, Verdict, setting_label, setting_message,
 };
 use crate::shared::augment::typos;
+use crate::shared::eda::{Synonyms, eda, paper_defaults};
 use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
 use crate::ui::components::{LossChart, Panel, Tip};
@@ -220,10 +221,12 @@ fn AdversarialFields() -> impl IntoView {
 }
 
 /// Augmentation of the training examples, with a preview of what it does to the first texts
-/// (the same edits, `shared::augment`, that training draws afresh each epoch).
+/// (the same edits, `shared::augment` and `shared::eda`, that training draws afresh each
+/// epoch; EDA's synonyms asked of the worker, from the loaded model, as a run finds them).
 #[component]
 fn AugmentFields() -> impl IntoView {
     let (run, data) = (expect_context::<RunArea>(), expect_context::<DataArea>());
+    let model = expect_context::<ModelArea>();
     let kind = move || {
         run.settings
             .with(|s| s.augment.map_or("none", |a| a.kind.name()))
@@ -233,9 +236,8 @@ fn AugmentFields() -> impl IntoView {
             s.augment = k.parse::<Augmentation>().ok();
         })
     };
-    let preview = move || {
-        let (augment, seed) = run.settings.with(|s| (s.augment, s.seed));
-        let rows: Vec<(String, String)> = data.data.with(|d| {
+    let rows = move || -> Vec<(String, String)> {
+        data.data.with(|d| {
             d.as_ref()
                 .map(|d| {
                     d.preview
@@ -244,12 +246,35 @@ fn AugmentFields() -> impl IntoView {
                         .collect()
                 })
                 .unwrap_or_default()
-        });
-        Some(augment_preview(augment?, seed, &rows))
+        })
+    };
+    let eda = move || {
+        run.settings
+            .with(|s| s.augment.is_some_and(|a| a.kind == AugmentKind::Eda))
+    };
+    // EDA previews with the loaded model's synonyms of the preview's words.
+    Effect::new(move || {
+        let name = model.model.with(|m| m.as_ref().map(|m| m.name.clone()));
+        let texts: Vec<String> = rows().into_iter().take(3).map(|(t, _)| t).collect();
+        if let (true, Some(name), false) = (eda(), name, texts.is_empty()) {
+            let asked = Some((name, texts.clone()));
+            if run.synonyms_for.get_untracked() != asked {
+                run.synonyms_for.set(asked);
+                run.synonyms.set(None);
+                send(&ToWorker::Synonyms { texts });
+            }
+        }
+    });
+    let preview = move || {
+        let (augment, seed) = run.settings.with(|s| (s.augment, s.seed));
+        let synonyms = run
+            .synonyms
+            .with(|s| s.clone().map(|(s, _)| s).unwrap_or_default());
+        Some(augment_preview(augment?, seed, &rows(), &synonyms))
     };
     view! {
         <fieldset class="settings augment">
-            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
+            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. EDA (text classification): each copy gets one of four edits — synonyms replaced, a synonym inserted, words swapped, words deleted — with synonyms taken from the loaded model's own word embeddings. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
             <select data-testid="train-augment" prop:value=kind on:change=move |ev| set_kind(event_target_value(&ev))>
                 <option value="none">"None"</option>
                 {move || match data.task() {
@@ -257,17 +282,21 @@ fn AugmentFields() -> impl IntoView {
                         <option value="tokens">"Same-tag words"</option>
                         <option value="mentions">"Same-type mentions"</option>
                     }.into_any(),
-                    _ => view! { <option value="typos">"Typos (character noise)"</option> }.into_any(),
+                    _ => view! {
+                        <option value="typos">"Typos (character noise)"</option>
+                        <option value="eda">"EDA (synonyms, insertions, swaps, deletions)"</option>
+                    }.into_any(),
                 }}
             </select>
             {move || run.settings.with(|s| s.augment.is_some()).then(|| view! {
                 <SettingField setting=Setting::Augment testid="train-augment-copies" step="1" text="Changed copies of each training example per epoch: an epoch has this many times more steps."
                     get={|s| s.augment.map(|a| a.copies).unwrap_or_default().to_string()}
                     set={|s, v| v.parse().map(|x| if let Some(a) = s.augment.as_mut() { a.copies = x }).is_ok()} />
-                <SettingField setting=Setting::Augment testid="train-augment-rate" step="0.05" text="Share of a text's words each copy changes (at least one)."
+                <SettingField setting=Setting::Augment testid="train-augment-rate" step="0.05" text="Share of a text's words each copy changes (at least one); EDA's alpha."
                     get={|s| s.augment.map(|a| a.rate).unwrap_or_default().to_string()}
                     set={|s, v| v.parse().map(|x| if let Some(a) = s.augment.as_mut() { a.rate = x }).is_ok()} />
             })}
+            {move || eda().then(|| view! { <EdaNotes /> })}
             {move || preview().filter(|p| !p.is_empty()).map(|rows| view! {
                 <ul class="augment-preview" data-testid="augment-preview">
                     {rows.into_iter().map(|(before, after)| view! {
@@ -279,13 +308,62 @@ fn AugmentFields() -> impl IntoView {
     }
 }
 
-/// What `augment` makes of the first three preview rows (text, label): typos in the texts,
-/// or (entities: words and tags joined by spaces) words or mentions replaced from the
-/// preview's own sentences.
+/// EDA's caveats: where its synonyms come from (and that they can be antonyms), with the
+/// preview's, and the paper's settings for a training set of this size.
+#[component]
+fn EdaNotes() -> impl IntoView {
+    let (run, data) = (expect_context::<RunArea>(), expect_context::<DataArea>());
+    let train_examples = move || {
+        let n = data.data.with(|d| d.as_ref().map_or(0, |d| d.examples));
+        let share = run.settings.with(|s| s.valid_fraction);
+        ((n as f64) * (1.0 - share)).round() as usize
+    };
+    let paper = move || paper_defaults(train_examples());
+    let use_paper = move |_| {
+        let (alpha, copies) = paper();
+        run.settings.update(|s| {
+            if let Some(a) = s.augment.as_mut() {
+                (a.rate, a.copies) = (alpha, copies);
+            }
+        });
+    };
+    let found = move || {
+        run.synonyms.with(|s| match s {
+            None => "Synonyms: looking them up in the loaded model…".to_string(),
+            Some((s, wanted)) => {
+                let example = s
+                    .words
+                    .iter()
+                    .next()
+                    .map(|(w, near)| format!(", e.g. {w} → {}", near.join(", ")))
+                    .unwrap_or_default();
+                format!(
+                    "Synonyms: {} of the {wanted} words of these examples have neighbours in the loaded model's word embeddings{example}. Embedding neighbours can be antonyms (good sits near bad), so a replaced word can flip a label.",
+                    s.words.len()
+                )
+            }
+        })
+    };
+    view! {
+        <p class="muted" data-testid="eda-synonyms">{found}</p>
+        <p class="muted" data-testid="eda-paper">
+            {move || {
+                let (alpha, copies) = paper();
+                format!("EDA's paper used {copies} copies at alpha {alpha} for about {} training examples. ", train_examples())
+            }}
+            <button data-testid="eda-paper-apply" on:click=use_paper>"Use them"</button>
+        </p>
+    }
+}
+
+/// What `augment` makes of the first three preview rows (text, label): typos or EDA's edits
+/// in the texts, or (entities: words and tags joined by spaces) words or mentions replaced
+/// from the preview's own sentences.
 fn augment_preview(
     augment: Augmentation,
     seed: u64,
     rows: &[(String, String)],
+    synonyms: &Synonyms,
 ) -> Vec<(String, String)> {
     let mut rng = Rng::new(seed);
     let split = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
@@ -301,6 +379,7 @@ fn augment_preview(
             let (w, t) = (split(text), split(label));
             let changed = match augment.kind {
                 AugmentKind::Typos => typos(text, augment.rate, &mut rng),
+                AugmentKind::Eda => eda(text, augment.rate, synonyms, &mut rng),
                 AugmentKind::Tokens => {
                     replace_tokens(&w, &t, &lexicon, augment.rate, &mut rng).join(" ")
                 }

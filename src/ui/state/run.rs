@@ -161,6 +161,11 @@ pub struct RunArea {
     pub result: RwSignal<Option<RunResult>>,
     /// Past runs, newest first.
     pub runs: RwSignal<Vec<RunRecord>>,
+    /// EDA's synonyms for the augmentation preview's texts (from the loaded model), with the
+    /// words looked up; and what they were asked for (the model's name and the texts).
+    pub synonyms: RwSignal<Option<(crate::shared::eda::Synonyms, usize)>>,
+    /// What the synonyms shown (or on their way) were asked for.
+    pub synonyms_for: RwSignal<Option<(String, Vec<String>)>>,
 }
 
 const RUNS_KEY: &str = "anneal.runs";
@@ -179,6 +184,8 @@ impl RunArea {
             .unwrap_or_default();
         Self {
             settings: RwSignal::new(TrainSettings::default()),
+            synonyms: RwSignal::new(None),
+            synonyms_for: RwSignal::new(None),
             status: RwSignal::new(RunStatus::Idle),
             message: RwSignal::new(String::new()),
             progress: RwSignal::new(Progress::default()),

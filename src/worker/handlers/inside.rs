@@ -1,7 +1,8 @@
 //! Looking inside models, beyond attention: `EmbeddingMap` (sentence embeddings of the data's
 //! examples by the loaded model and by the fine-tuned one, projected to two dimensions) and
 //! `Neighbours` (a word's nearest tokens in each embedding table at hand: the model pre-trained
-//! here at step 0 and as kept, and the loaded model).
+//! here at step 0 and as kept, and the loaded model); and `Synonyms` (EDA's, for the Train
+//! panel's preview: the loaded model's nearest whole words, as a run finds them).
 
 use super::super::state::{Shared, base_encoder};
 use crate::data::Examples;
@@ -13,6 +14,7 @@ use crate::model::BertModel;
 use crate::protocol::{
     EmbeddingMap, MapPoint, MapStage, NeighbourList, Projection, TableOf, TokenScore,
 };
+use crate::shared::eda::Synonyms;
 
 /// Vectors in two dimensions, with PCA's shares of variance (t-SNE has none).
 fn project(vectors: &[Vec<f32>], projection: Projection) -> (Vec<[f32; 2]>, Option<[f64; 2]>) {
@@ -170,4 +172,19 @@ pub(in crate::worker) async fn neighbours(
         });
     }
     Ok(lists)
+}
+
+/// EDA's synonyms for the words of `texts`, from the loaded model's input embeddings (what a
+/// run would use), and how many words were looked up.
+pub(in crate::worker) async fn synonyms(
+    session: &Shared,
+    texts: &[String],
+) -> Result<(Synonyms, usize), String> {
+    let (base, encoder) = base_encoder(session)?;
+    let words = Synonyms::wanted(texts.iter().map(String::as_str), Synonyms::MAX_WORDS);
+    let table = encoder.embeddings.word_embeddings.weight.val();
+    let found = crate::forward::synonyms::synonyms(table, &base.files.tokenizer, &words)
+        .await
+        .map_err(|e| e.to_string())?;
+    Ok((found, words.len()))
 }

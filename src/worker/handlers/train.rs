@@ -42,11 +42,16 @@ pub(in crate::worker) async fn run(
         .data
         .clone()
         .ok_or("load a data file first")?;
-    let plan = plan_run(&parsed, &files, &settings).map_err(|e| recipe_error(&e))?;
-    let (model, config, loaded) =
+    let mut plan = plan_run(&parsed, &files, &settings).map_err(|e| recipe_error(&e))?;
+    let (model, config, mut loaded) =
         recipe::load(&plan, &files, keep_layers, &device.clone().autodiff())
             .map_err(|e| e.to_string())?;
     fits(session, &model, &config, &plan)?;
+    loaded.extend(
+        recipe::find_synonyms(&mut plan, &model, &files)
+            .await
+            .map_err(|e| e.to_string())?,
+    );
     let mut notes = plan.notes.clone();
     notes.extend(loaded);
     let (data, train_config, max_len) = (&plan.data, &plan.config, plan.max_len);
