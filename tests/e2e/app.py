@@ -571,13 +571,24 @@ def run(mode, dist, out):
         Select(app.el("train-best-by")).select_by_value("loss")
         # The validation loss every 2 steps too, as dots on the loss chart.
         app.set_number("train-eval-every", 2)
-        # Typo augmentation: a preview of the first texts changed, and one copy per epoch.
+        # Typo augmentation: a preview of the first texts changed.
         Select(app.el("train-augment")).select_by_value("typos")
         previews = app.wait("the augmentation preview", lambda: driver.find_elements(
             By.CSS_SELECTOR, '[data-testid="augment-preview"] li'), 10)
         assert len(previews) == 3 and all(" → " in p.text for p in previews), [p.text for p in previews]
         before, after = previews[0].text.split(" → ", 1)
         assert before != after, previews[0].text
+        # EDA instead, one copy: the worker looks up the synonyms of the previewed words in the
+        # loaded model's embeddings, the preview uses them, and the paper's settings are offered.
+        Select(app.el("train-augment")).select_by_value("eda")
+        app.wait("EDA's synonyms", lambda: "words of these examples have neighbours" in app.text("eda-synonyms"), 60)
+        assert "antonyms" in app.text("eda-synonyms"), app.text("eda-synonyms")
+        assert "copies at alpha" in app.text("eda-paper"), app.text("eda-paper")
+        app.set_number("train-augment-copies", 1)
+        previews = app.wait("the EDA preview", lambda: driver.find_elements(
+            By.CSS_SELECTOR, '[data-testid="augment-preview"] li'), 10)
+        assert len(previews) == 3, [p.text for p in previews]
+        log(mode, f"EDA: {app.text('eda-synonyms')[:120]}")
         # LoRA adapters on every dense layer: the export merges them into the weights, so the
         # imported export below must predict exactly what the adapted model predicts.
         full_memory = app.text("model-memory")
@@ -606,7 +617,8 @@ def run(mode, dist, out):
         app.wait("training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
         assert app.text("train-status") == "done", app.panel_text("train")
         assert "training LoRA rank 4 (alpha 16) on every dense layer" in app.panel_text("train"), app.panel_text("train")
-        assert "augmentation: 1 typos copy of each training example" in app.panel_text("train"), app.panel_text("train")
+        assert "augmentation: 1 eda copy of each training example" in app.panel_text("train"), app.panel_text("train")
+        assert "EDA's synonyms: " in app.panel_text("train"), app.panel_text("train")
         dots = driver.find_elements(By.CSS_SELECTOR, '[data-testid="valid-point"]')
         assert dots, "no validation loss between epochs on the loss chart"
         app.set_number("train-eval-every", "")  # the later runs validate per epoch only

@@ -63,7 +63,7 @@ pub fn ComparePanel() -> impl IntoView {
                 <label><input type="checkbox" data-testid="worth-scratch" prop:checked=move || compare.scratch.get() on:change=tick(compare.scratch) />
                     <Tip term="random initialisation" text="The same architecture with random weights: what training from scratch gives with these labels." /></label>
                 <label><input type="checkbox" data-testid="worth-typos" prop:checked=move || compare.typos.get() on:change=tick(compare.typos) />
-                    <Tip term="+ augmentation" text="Each epoch adds changed copies of the training examples: the Train panel's augmentation when one is set there (typos, same-tag words or mentions, with its copies and share), else typos in 10% of the words, 1 copy." /></label>
+                    <Tip term="+ augmentation" text="Each epoch adds changed copies of the training examples: the Train panel's augmentation when one is set there (typos, EDA, same-tag words or mentions, with its copies and share), else typos in 10% of the words, 1 copy." /></label>
                 <label><input type="checkbox" data-testid="worth-fgm" prop:checked=move || compare.fgm.get() on:change=tick(compare.fgm) />
                     <Tip term="+ adversarial training (FGM)" text="Each step also trains on the batch with the word embeddings pushed along the loss gradient (the Train panel's epsilon when set there, else 1); about twice a step's work." /></label>
                 <label><input type="checkbox" data-testid="worth-robust" prop:checked=move || compare.robust.get() on:change=tick(compare.robust) />
