@@ -1501,7 +1501,7 @@ fn only_the_runtime_and_the_worker_name_a_device() {
 #[test]
 fn no_function_is_longer_than_80_lines_but_the_loops_and_tsne() {
     let allowed = [
-        ("src/train/mod.rs", "fine_tune_with"),
+        ("src/train/mod.rs", "fine_tune_tasks"),
         ("src/train/pretrain/mod.rs", "pretrain"),
         ("src/infer/projection.rs", "tsne"),
     ];
@@ -1687,6 +1687,185 @@ fn augmentation_adds_fresh_copies_each_epoch_and_never_to_validation() {
         !ok && stderr.contains("mentions is for named entity recognition, not text classification"),
         "{stderr}"
     );
+}
+
+/// Multi-task learning: with an auxiliary entity task the shared encoder takes both tasks'
+/// gradients (its weights end elsewhere than the same run's without it, while a step of the
+/// auxiliary task leaves the main head as it was), each epoch has both tasks' batches, the
+/// auxiliary task is scored, and `anneal finetune --aux` says so and records it.
+#[test]
+fn a_two_task_run_trains_one_encoder_with_both_tasks_gradients() {
+    use anneal::data::batch::collate;
+    use anneal::forward::to_tensors;
+    use anneal::train::{Event, fine_tune_tasks, optimizer, recipe, train_step};
+    use burn::prelude::*;
+
+    let (model, files, train, _) = planning("multitask", synthetic_sentiment(40, 5));
+    let ner = temp_dir("multitask-aux").join("aux.conll");
+    std::fs::write(&ner, synthetic_ner(30, 2)).unwrap();
+    let flags = ["--max-len", "24", "--batch-size", "8", "--epochs", "1"];
+    let plan = anneal::cli::finetune_plan(finetune_args(&model, &train, &flags)).unwrap();
+    let parsed = anneal::data::parse(
+        "aux.conll",
+        &std::fs::read(&ner).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let settings = anneal::shared::TrainSettings {
+        max_len: 24,
+        batch_size: 8,
+        ..Default::default()
+    };
+    let aux = vec![recipe::plan_aux("aux.conll", parsed, &files, &settings).unwrap()];
+    assert_eq!(aux[0].task, anneal::shared::Task::Ner);
+    let device = Device::flex().autodiff();
+    let run = |with_aux: bool| {
+        device.seed(3);
+        let (classifier, _, _) = recipe::load(&plan, &files, None, &device).unwrap();
+        let heads = recipe::load_heads(&aux, &files, None, &device).unwrap();
+        let start_head = heads[0].classifier.weight.val();
+        let (tasks, heads) = if with_aux {
+            (&aux[..], heads)
+        } else {
+            (&[][..], Vec::new())
+        };
+        let mut events = Vec::new();
+        let mut on_event = |e: Event| events.push(e);
+        let (outcome, heads) = pollster::block_on(fine_tune_tasks(
+            classifier,
+            tasks,
+            heads,
+            &plan.data,
+            &plan.config,
+            &mut on_event,
+            &mut anneal::train::pretrain::RunToEnd,
+        ))
+        .unwrap();
+        (outcome, heads, events, start_head)
+    };
+    let read = |t: Tensor<2>| pollster::block_on(anneal::runtime::readback::read_f32(t)).unwrap();
+    let (alone, _, alone_events, _) = run(false);
+    let (together, heads, events, start_head) = run(true);
+    let steps = |events: &[Event], task: usize| {
+        events
+            .iter()
+            .filter(|e| matches!(e, Event::Step(s) if s.task == task))
+            .count()
+    };
+    let main_batches = plan.data.train.len().div_ceil(8);
+    let aux_batches = aux[0].data.train.len().div_ceil(8);
+    assert_eq!(steps(&alone_events, 0), main_batches);
+    assert_eq!(
+        steps(&events, 0),
+        main_batches,
+        "proportional: each batch once"
+    );
+    assert_eq!(steps(&events, 1), aux_batches);
+    assert!(
+        events
+            .iter()
+            .any(|e| matches!(e, Event::AuxEvaluated { task: 1, .. })),
+        "the auxiliary task was not scored"
+    );
+    let query = |m: &anneal::model::BertClassifier| m.bert.layers[0].attention.query.weight.val();
+    let moved = read(query(&alone.model))
+        .iter()
+        .zip(read(query(&together.model)))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(
+        moved > 1e-5,
+        "the auxiliary task's gradients did not reach the encoder"
+    );
+    let head_moved = read(start_head)
+        .iter()
+        .zip(read(heads[0].classifier.weight.val()))
+        .map(|(a, b)| (a - b).abs())
+        .fold(0f32, f32::max);
+    assert!(head_moved > 1e-5, "the auxiliary head did not train");
+
+    // One auxiliary step by hand: the encoder moves, the resting main head does not.
+    device.seed(3);
+    let (classifier, _, _) = recipe::load(&plan, &files, None, &device).unwrap();
+    let head = recipe::load_heads(&aux, &files, None, &device)
+        .unwrap()
+        .remove(0);
+    let main_head = classifier.classifier.weight.val();
+    let encoder = query(&classifier);
+    let (joined, own) = classifier.swap_head(head);
+    let features: Vec<_> = aux[0].data.train.iter().take(8).collect();
+    let (tensors, labels) = to_tensors(
+        &collate(&features, aux[0].data.pad_id, aux[0].task),
+        &device,
+    );
+    let mut optim = optimizer(0.0);
+    let (stepped, _) = train_step(joined, &mut optim, &tensors, labels, (1e-3, 1.0), None);
+    let (back, _) = stepped.swap_head(own);
+    assert_eq!(back.task, plan.task);
+    assert_eq!(
+        read(back.classifier.weight.val()),
+        read(main_head),
+        "the main head moved"
+    );
+    assert_ne!(
+        read(query(&back)),
+        read(encoder),
+        "the encoder did not move"
+    );
+
+    // The command line.
+    let out = temp_dir("multitask-out").join("out");
+    let (ok, _, stderr) = anneal(&[
+        "finetune",
+        "--model",
+        model.to_str().unwrap(),
+        "--train",
+        train.to_str().unwrap(),
+        "--aux",
+        ner.to_str().unwrap(),
+        "--task-sampling",
+        "temperature:2",
+        "--epochs",
+        "1",
+        "--max-len",
+        "24",
+        "--batch-size",
+        "8",
+        "--device",
+        "cpu",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("multi-task: each step trains one task, chosen by temperature 2"),
+        "{stderr}"
+    );
+    assert!(
+        stderr.contains("epoch 1, auxiliary ") && stderr.contains("entity F1"),
+        "{stderr}"
+    );
+    let record: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("training.json")).unwrap()).unwrap();
+    let history = record["history"].to_string();
+    assert!(
+        history.contains("AuxEvaluated") || history.contains("aux_evaluated"),
+        "{history}"
+    );
+    let (ok, _, stderr) = anneal(&[
+        "finetune",
+        "--model",
+        model.to_str().unwrap(),
+        "--train",
+        train.to_str().unwrap(),
+        "--aux",
+        ner.to_str().unwrap(),
+        "--task-sampling",
+        "temperature:0",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok && stderr.contains("above 0"), "{stderr}");
 }
 
 /// EDA with the real model: the synonyms are its nearest whole words (found after loading,

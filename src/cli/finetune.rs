@@ -10,14 +10,15 @@ use super::shell::{
     DataArgs, data_error, pick_device, read_data, report_skipped, say_above, write, write_folder,
 };
 use crate::checkpoint::write::{Trained, folder_files};
-use crate::model::{BertClassifier, BertConfig};
+use crate::model::{BertClassifier, BertConfig, Head};
 use crate::runtime::DeviceChoice;
 use crate::shared::{
     Adaptation, Adversarial, AdversarialKind, Augmentation, BestBy, Diagnosis, LoraSettings,
-    LoraTargets, Setting, TrainSettings, diagnose,
+    LoraTargets, Setting, TaskSampling, TrainSettings, diagnose,
 };
+use crate::train::pretrain::RunToEnd;
 use crate::train::recipe::{self, Plan, RecipeError};
-use crate::train::{Evaluation, Event, Outcome, epoch_losses, fine_tune};
+use crate::train::{AuxTask, Evaluation, Event, Outcome, epoch_losses, fine_tune_tasks};
 
 #[derive(Args, Debug, Clone)]
 pub struct FinetuneArgs {
@@ -95,6 +96,16 @@ pub struct TuneArgs {
     /// alpha; the same as KIND:COPIES:RATE. [default: 0.1]
     #[arg(long, requires = "augment", visible_alias = "eda-alpha")]
     augment_rate: Option<f64>,
+    /// An auxiliary task (multi-task learning): another labelled file (classification or
+    /// entities, read as --train is, its own 10% held out), trained with the same encoder and
+    /// a head of its own, each step one task's batch; repeat for more. Only the main task's
+    /// model is saved; the auxiliary tasks' scores are reported per epoch.
+    #[arg(long)]
+    aux: Vec<PathBuf>,
+    /// How steps are shared between the tasks: proportional (to their examples), uniform, or
+    /// temperature:T[:CAP] (p ∝ n^(1/T), n capped at CAP).
+    #[arg(long, default_value = "proportional")]
+    task_sampling: TaskSampling,
     /// Adversarial training: fgm (each step also trains on the batch with the word embeddings
     /// pushed along the loss gradient by --adv-epsilon; about twice a step's work) or pgd
     /// (--adv-steps pushes of --adv-alpha, kept within --adv-epsilon; about steps + 1 times).
@@ -201,6 +212,7 @@ impl TuneArgs {
             }),
             skip_invalid: self.skip_invalid,
             adaptation: self.adapt.adaptation(),
+            task_sampling: self.task_sampling,
             ..TrainSettings::default()
         }
     }
@@ -323,9 +335,11 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
             plan.data.labels.len()
         ),
     }
+    let aux = plan_aux_tasks(a, &dir, &plan)?;
+    let heads = recipe::load_heads(&aux, &dir, a.layers, &device).map_err(|e| e.to_string())?;
     // Counted on the training device, where frozen parameters are marked as such.
     let trainable = model.trainable_parameters();
-    let (outcome, history) = train_with_progress(model, &plan)?;
+    let (outcome, history) = train_with_progress(model, &plan, (&aux, heads))?;
     let fit = diagnose(&epoch_losses(&history), outcome.best_epoch);
     let run = Run {
         plan: &plan,
@@ -346,11 +360,50 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
     Ok(())
 }
 
+/// The auxiliary tasks of `--aux`, each read as the training file is (its own columns found)
+/// and prepared as the main task's data; what each holds, said.
+fn plan_aux_tasks(a: &TuneArgs, dir: &ModelDir, plan: &Plan) -> Result<Vec<AuxTask>, String> {
+    let settings = a.settings(dir.config.max_len());
+    let mut tasks = Vec::new();
+    for path in &a.aux {
+        let parsed = read_data(path, &a.data.options(None))?;
+        let name = parsed.file.clone();
+        let problems = parsed.problems.clone();
+        let task = recipe::plan_aux(&name, parsed, dir, &settings)
+            .map_err(|e| format!("--aux {}: {}", path.display(), recipe_error(&e)))?;
+        report_skipped(&name, &problems);
+        eprintln!(
+            "auxiliary task {name}: {} training and {} validation examples, {} labels",
+            task.data.train.len(),
+            task.data.valid.len(),
+            task.data.labels.len()
+        );
+        tasks.push(task);
+    }
+    if !tasks.is_empty() {
+        let mut examples = vec![plan.data.epoch_examples()];
+        examples.extend(tasks.iter().map(|t| t.data.train.len()));
+        let shares = settings.task_sampling.probabilities(&examples);
+        let shares: Vec<String> = shares
+            .iter()
+            .map(|p| format!("{:.0}%", 100.0 * p))
+            .collect();
+        eprintln!(
+            "multi-task: each step trains one task, chosen {}: {} of the steps for the main task, then {}",
+            settings.task_sampling.describe(),
+            shares[0],
+            shares[1..].join(", ")
+        );
+    }
+    Ok(tasks)
+}
+
 /// Runs the loop with a progress bar (steps, loss, learning rate, throughput) and a line per
 /// epoch; returns the outcome and every event but the steps, for `training.json`.
 fn train_with_progress(
     model: BertClassifier,
     plan: &Plan,
+    aux: (&[AuxTask], Vec<Head>),
 ) -> Result<(Outcome, Vec<Event>), String> {
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -390,17 +443,31 @@ fn train_with_progress(
                 step, valid_loss, ..
             } => say(format!("step {step}: validation loss {valid_loss:.4}")),
             Event::Stopped { reason } => say(format!("stopped: {reason}")),
+            Event::AuxEvaluated {
+                epoch,
+                name,
+                train_loss,
+                valid_loss,
+                evaluation,
+                ..
+            } => say(format!(
+                "epoch {epoch}, auxiliary {name}: train loss {train_loss:.4}, validation loss {valid_loss:.4}, {}",
+                summary(evaluation)
+            )),
         }
         if !matches!(event, Event::Step(_)) {
             history.push(event);
         }
     };
-    let outcome = pollster::block_on(fine_tune(
+    let (aux, heads) = aux;
+    let (outcome, _) = pollster::block_on(fine_tune_tasks(
         model,
+        aux,
+        heads,
         &plan.data,
         &plan.config,
         &mut on_event,
-        &mut || false,
+        &mut RunToEnd,
     ))
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();

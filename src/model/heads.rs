@@ -79,6 +79,24 @@ pub struct BatchTensors {
     pub token_type_ids: Tensor<2, Int>,
 }
 
+/// A task's head taken off its encoder — the pooler (BERT's sequence classifiers), the
+/// dropout, the hidden layer some families have, the output layer — so that one encoder can
+/// carry several tasks' heads in turn (multi-task training, `train/multitask.rs`).
+#[derive(Module, Debug)]
+pub struct Head {
+    /// `pooler.dense` (a BERT sequence classifier's).
+    pub pooler: Option<Linear>,
+    /// The classifier's dropout.
+    pub dropout: Dropout,
+    /// The sequence head's hidden layer (DistilBERT, RoBERTa, XLM-R, ELECTRA).
+    pub pre_classifier: Option<Linear>,
+    /// Hidden -> labels.
+    pub classifier: Linear,
+    /// The task.
+    #[module(skip)]
+    pub task: Task,
+}
+
 impl BertClassifier {
     /// A new head with `num_labels` outputs over `bert`, initialised as Hugging Face does
     /// (question answering: `num_labels` is [`QA_OUTPUTS`]).
@@ -111,6 +129,43 @@ impl BertClassifier {
             ),
             task,
         }
+    }
+
+    /// Its head, the encoder dropped.
+    pub fn into_head(self) -> Head {
+        Head {
+            pooler: self.bert.pooler,
+            dropout: self.dropout,
+            pre_classifier: self.pre_classifier,
+            classifier: self.classifier,
+            task: self.task,
+        }
+    }
+
+    /// This model with `head` in place of its own, and its own head.
+    pub fn swap_head(self, head: Head) -> (Self, Head) {
+        let BertClassifier {
+            mut bert,
+            dropout,
+            pre_classifier,
+            classifier,
+            task,
+        } = self;
+        let own = Head {
+            pooler: std::mem::replace(&mut bert.pooler, head.pooler),
+            dropout,
+            pre_classifier,
+            classifier,
+            task,
+        };
+        let model = BertClassifier {
+            bert,
+            dropout: head.dropout,
+            pre_classifier: head.pre_classifier,
+            classifier: head.classifier,
+            task: head.task,
+        };
+        (model, own)
     }
 
     /// Number of labels the head predicts.

@@ -21,5 +21,5 @@ pub mod lora;
 pub use crate::shared::{IGNORE_INDEX, Objective, Task};
 pub use bert::{BertModel, BertOutput, mean_pool_normalized};
 pub use config::{BertConfig, ConfigError, Family};
-pub use heads::{BatchTensors, BertClassifier};
+pub use heads::{BatchTensors, BertClassifier, Head};
 pub use lm::{BertLm, hf_label_rows};

@@ -3,7 +3,7 @@
 //! their one set of defaults and one `validate()` (`settings`, its typed error in
 //! `settings_error`), what of a model trains
 //! (`adaptation`), data augmentation's settings (`augment`) and EDA's edits and synonyms (`eda`), adversarial training's
-//! (`adversarial`), entity recognition's label-preserving augmentation (`mentions`), what a run reports (`progress`), a new model's shape and vocabulary
+//! (`adversarial`), entity recognition's label-preserving augmentation (`mentions`), how multi-task training shares its steps (`multitask`), what a run reports (`progress`), a new model's shape and vocabulary
 //! (`architecture`), the robustness test's settings (`attack`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
 //! search trials, each a `variant`) and the hyperparameter search ranked off it (`search`),
 //! the speed test's cases (`speed`) and the one seeded generator (`rng`).
@@ -22,6 +22,7 @@ pub mod compare;
 pub mod eda;
 pub mod fit;
 pub mod mentions;
+pub mod multitask;
 pub mod pretrain;
 pub mod progress;
 pub mod rng;
@@ -42,6 +43,7 @@ pub use compare::{
     PairedDiff, Robustness, VariantScores, paired_difference, t975,
 };
 pub use fit::{BestBy, Diagnosis, EpochLoss, Verdict, diagnose};
+pub use multitask::TaskSampling;
 pub use pretrain::{
     LmStart, Objective, PretrainSetting, PretrainSettings, PretrainSettingsError, ProbeSpec,
     SampleSettings,

@@ -24,6 +24,10 @@ pub struct StepStats {
     pub step_s: f64,
     /// Estimated seconds left, evaluation excluded.
     pub eta_s: f64,
+    /// The task this step trained: 0 the main task, k the k-th auxiliary task of a
+    /// multi-task run.
+    #[serde(default)]
+    pub task: usize,
 }
 
 /// Precision, recall, F1 and support of one class or entity type.

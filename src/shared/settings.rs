@@ -59,6 +59,10 @@ pub struct TrainSettings {
     pub augment: Option<Augmentation>,
     /// Adversarial training (FGM or PGD on the word embeddings). Default: none.
     pub adversarial: Option<Adversarial>,
+    /// Multi-task training: how the steps are shared between the main task and the
+    /// auxiliary ones. Default: in proportion to their examples.
+    #[serde(default)]
+    pub task_sampling: super::multitask::TaskSampling,
 }
 
 impl Default for TrainSettings {
@@ -86,6 +90,7 @@ impl TrainSettings {
         adaptation: Adaptation::FULL,
         augment: None,
         adversarial: None,
+        task_sampling: super::multitask::TaskSampling::Proportional,
     };
 }
 

@@ -71,6 +71,9 @@ pub struct TrainConfig {
     /// keeping the best (the comparison's fixed budget). Default false.
     #[serde(default)]
     pub evaluate_at_end_only: bool,
+    /// Multi-task training: how the steps are shared between the tasks.
+    #[serde(default)]
+    pub task_sampling: crate::shared::TaskSampling,
 }
 
 impl Default for TrainConfig {
@@ -88,6 +91,7 @@ impl Default for TrainConfig {
             best_by: BestBy::Score,
             adversarial: None,
             evaluate_at_end_only: false,
+            task_sampling: crate::shared::TaskSampling::Proportional,
         }
     }
 }
@@ -134,6 +138,22 @@ pub enum Event {
         epoch: usize,
         /// The validation loss now (`eval::label_loss`, `eval::span_loss`).
         valid_loss: f64,
+    },
+    /// An auxiliary task of a multi-task run, evaluated after an epoch (before the main
+    /// task's [`Event::Evaluated`]).
+    AuxEvaluated {
+        /// The epoch (1-based).
+        epoch: usize,
+        /// The task's number (1 the first auxiliary task).
+        task: usize,
+        /// Its name (its file).
+        name: String,
+        /// Mean training loss of its steps in the epoch.
+        train_loss: f64,
+        /// Its validation loss.
+        valid_loss: f64,
+        /// Its validation metrics.
+        evaluation: Evaluation,
     },
     /// Training ended before its last epoch.
     Stopped {
@@ -266,6 +286,20 @@ pub(crate) async fn step_with(
     Ok((model, read_f32(loss).await?[0] as f64))
 }
 
+/// One plain optimizer step on `batch` in this worker alone (an auxiliary task's: a replica
+/// holds the main task's head only). Returns the model and the loss, read back.
+async fn plain_step(
+    model: BertClassifier,
+    optim: &mut ModuleOptimizer,
+    batch: &Batch,
+    lr_clip: (f64, f64),
+) -> Result<(BertClassifier, f64), ReadbackError> {
+    let device = model.classifier.weight.val().device();
+    let (tensors, labels) = to_tensors(batch, &device);
+    let (model, loss) = train_step(model, optim, &tensors, labels, lr_clip, None);
+    Ok((model, read_f32(loss).await?[0] as f64))
+}
+
 struct StopFlag<'a>(&'a mut dyn FnMut() -> bool);
 
 impl Control for StopFlag<'_> {
@@ -291,16 +325,66 @@ pub async fn fine_tune(
 
 /// [`fine_tune`] steered by a [`Control`].
 pub async fn fine_tune_with(
-    mut model: BertClassifier,
+    model: BertClassifier,
     data: &TrainData,
     config: &TrainConfig,
     on_event: &mut dyn FnMut(Event),
     control: &mut dyn Control,
 ) -> Result<Outcome, TrainError> {
+    let (outcome, _) =
+        fine_tune_tasks(model, &[], Vec::new(), data, config, on_event, control).await?;
+    Ok(outcome)
+}
+
+/// An auxiliary task of a multi-task run: its name (its file) and its encoded examples.
+#[derive(Debug, Clone)]
+pub struct AuxTask {
+    /// Its name, for reports.
+    pub name: String,
+    /// Its task (classification or entity recognition).
+    pub task: crate::shared::Task,
+    /// Its training and validation examples and labels.
+    pub data: TrainData,
+}
+
+/// Where each task is in its epoch: its shuffled order, cut into batches, and the next one.
+struct Batches {
+    chunks: Vec<Vec<usize>>,
+    next: usize,
+}
+
+impl Batches {
+    /// The next batch, starting the order over when it runs out (a task sampled more often
+    /// than its batches go round).
+    fn take(&mut self) -> &[usize] {
+        let at = self.next % self.chunks.len().max(1);
+        self.next += 1;
+        self.chunks.get(at).map_or(&[], Vec::as_slice)
+    }
+}
+
+/// [`fine_tune_with`] with auxiliary tasks: one shared encoder, `heads[k]` the head of
+/// `aux[k]`, each step training one task on a batch of its own (`config.task_sampling` says
+/// which); the main task's model is the one kept and scored. Without auxiliary tasks this is
+/// the single-task loop, step for step. Returns the auxiliary heads as they ended.
+pub async fn fine_tune_tasks(
+    mut model: BertClassifier,
+    aux: &[AuxTask],
+    mut heads: Vec<crate::model::Head>,
+    data: &TrainData,
+    config: &TrainConfig,
+    on_event: &mut dyn FnMut(Event),
+    control: &mut dyn Control,
+) -> Result<(Outcome, Vec<crate::model::Head>), TrainError> {
     if data.train.is_empty() {
         return Err(TrainError::Empty);
     }
-    let steps_per_epoch = data.epoch_examples().div_ceil(config.batch_size.max(1));
+    let bs = config.batch_size.max(1);
+    let mut batches = vec![data.epoch_examples().div_ceil(bs)];
+    batches.extend(aux.iter().map(|a| a.data.train.len().div_ceil(bs)));
+    let mut examples = vec![data.epoch_examples()];
+    examples.extend(aux.iter().map(|a| a.data.train.len()));
+    let steps_per_epoch: usize = batches.iter().sum();
     let total_steps = steps_per_epoch * config.epochs;
     let warmup = schedule::warmup_steps(total_steps, config.warmup_ratio);
     on_event(Event::Started {
@@ -312,6 +396,9 @@ pub async fn fine_tune_with(
 
     let mut optim = optimizer(config.weight_decay);
     let mut rng = Rng::new(config.seed);
+    // The tasks' own draws, apart from the main task's, so that a run without auxiliary
+    // tasks draws exactly what it always did.
+    let mut task_rng = Rng::new(config.seed ^ 0x7A5C_5EED_0000_0001);
     // The CPU dropout stream (model/dropout.rs); on GPUs dropout draws from the device's seed.
     crate::model::dropout::seed(config.seed);
     let mut order: Vec<usize> = (0..data.train.len()).collect();
@@ -341,30 +428,54 @@ pub async fn fine_tune_with(
             Some(j) => &augmented[j],
             None => &data.train[i],
         };
+        let mut cursors: Vec<Batches> = vec![Batches {
+            chunks: order.chunks(bs).map(<[usize]>::to_vec).collect(),
+            next: 0,
+        }];
+        for a in aux {
+            let mut o: Vec<usize> = (0..a.data.train.len()).collect();
+            task_rng.shuffle(&mut o);
+            let chunks = o.chunks(bs).map(<[usize]>::to_vec).collect();
+            cursors.push(Batches { chunks, next: 0 });
+        }
+        let tasks = if aux.is_empty() {
+            vec![0; batches[0]]
+        } else {
+            config
+                .task_sampling
+                .schedule(&batches, &examples, &mut task_rng)
+        };
         let epoch_start = Instant::now();
-        let mut loss_sum = 0.0;
-        let mut batches = 0usize;
-        for chunk in order.chunks(config.batch_size.max(1)) {
+        let mut loss_sums = vec![(0.0, 0usize); 1 + aux.len()];
+        for task in tasks {
             if !control.proceed().await {
                 stopped = Some("stopped by request".to_string());
                 break 'epochs;
             }
             let step_start = Instant::now();
-            let features: Vec<&Features> = chunk.iter().map(|&i| example(i)).collect();
-            let batch = collate(&features, data.pad_id, model.task);
+            let chunk = cursors[task].take().to_vec();
             let lr = schedule::learning_rate(step, total_steps, warmup, config.lr);
             let before = model.clone();
             // Sync point: the loss of this step, to report it and catch divergence.
-            let (next, loss) = step_with(
-                model,
-                &mut optim,
-                &batch,
-                (lr, config.max_grad_norm),
-                config.adversarial,
-                control,
-            )
-            .await?;
-            model = next;
+            let loss = if task == 0 {
+                let features: Vec<&Features> = chunk.iter().map(|&i| example(i)).collect();
+                let batch = collate(&features, data.pad_id, model.task);
+                let step = (lr, config.max_grad_norm);
+                let (next, loss) =
+                    step_with(model, &mut optim, &batch, step, config.adversarial, control).await?;
+                model = next;
+                loss
+            } else {
+                let (a, head) = (&aux[task - 1], heads[task - 1].clone());
+                let features: Vec<&Features> = chunk.iter().map(|&i| &a.data.train[i]).collect();
+                let batch = collate(&features, a.data.pad_id, head.task);
+                let (joined, own) = model.swap_head(head);
+                let (next, loss) =
+                    plain_step(joined, &mut optim, &batch, (lr, config.max_grad_norm)).await?;
+                let (main, head) = next.swap_head(own);
+                (model, heads[task - 1]) = (main, head);
+                loss
+            };
             if !loss.is_finite() {
                 stopped = Some(format!(
                     "the loss became {loss} at step {} (epoch {epoch}); training stopped and the last \
@@ -376,8 +487,8 @@ pub async fn fine_tune_with(
             last_good = before;
             step += 1;
             seen += chunk.len();
-            loss_sum += loss;
-            batches += 1;
+            loss_sums[task].0 += loss;
+            loss_sums[task].1 += 1;
             let elapsed = started.elapsed().as_secs_f64();
             on_event(Event::Step(StepStats {
                 step,
@@ -388,6 +499,7 @@ pub async fn fine_tune_with(
                 examples_per_s: seen as f64 / elapsed.max(1e-9),
                 step_s: step_start.elapsed().as_secs_f64(),
                 eta_s: elapsed / step as f64 * (total_steps - step) as f64,
+                task,
             }));
             // Between epochs only: the epoch's own evaluation follows its last step.
             if config.eval_every.is_some_and(|n| step % n == 0) && step % steps_per_epoch != 0 {
@@ -404,6 +516,19 @@ pub async fn fine_tune_with(
             continue;
         }
         let (evaluation, valid_loss) = data.evaluate(&model.valid(), config.batch_size).await?;
+        for (k, a) in aux.iter().enumerate() {
+            let (joined, _) = model.clone().swap_head(heads[k].clone());
+            let (evaluation, valid_loss) = a.data.evaluate(&joined.valid(), bs).await?;
+            let (sum, n) = loss_sums[k + 1];
+            on_event(Event::AuxEvaluated {
+                epoch,
+                task: k + 1,
+                name: a.name.clone(),
+                train_loss: sum / n.max(1) as f64,
+                valid_loss,
+                evaluation,
+            });
+        }
         let measure = match config.best_by {
             BestBy::Score => evaluation.score(),
             BestBy::Loss => valid_loss,
@@ -413,7 +538,7 @@ pub async fn fine_tune_with(
             .is_none_or(|(_, b, _, _)| config.best_by.better(measure, *b));
         on_event(Event::Evaluated {
             epoch,
-            train_loss: loss_sum / batches.max(1) as f64,
+            train_loss: loss_sums[0].0 / loss_sums[0].1.max(1) as f64,
             valid_loss,
             evaluation: evaluation.clone(),
             best: improved,
@@ -443,7 +568,7 @@ pub async fn fine_tune_with(
             reason: reason.clone(),
         });
     }
-    Ok(match best {
+    let outcome = match best {
         Some((best_epoch, _, model, evaluation)) => Outcome {
             model,
             best_epoch,
@@ -456,5 +581,6 @@ pub async fn fine_tune_with(
             evaluation: None,
             stopped,
         },
-    })
+    };
+    Ok((outcome, heads))
 }

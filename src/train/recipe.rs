@@ -6,16 +6,18 @@
 
 use burn::prelude::Device;
 
-use super::TrainConfig;
 use super::prepare::{PrepareError, prepare};
+use super::{AuxTask, TrainConfig};
 use crate::checkpoint::{CheckpointError, ModelFiles, load_classifier};
 use crate::data::augment::Augmenter;
 use crate::data::{DataError, Examples, Parsed};
 use crate::forward::synonyms::synonyms;
-use crate::model::{BertClassifier, BertConfig};
+use crate::model::{BertClassifier, BertConfig, Head};
 use crate::runtime::readback::ReadbackError;
 use crate::shared::eda::{Synonyms, paper_defaults};
-use crate::shared::{Adaptation, AugmentKind, LoraTargets, SettingsError, Task, TrainSettings};
+use crate::shared::{
+    Adaptation, AugmentKind, Augmentation, LoraTargets, SettingsError, Task, TrainSettings,
+};
 
 /// A run, decided before any weight is loaded: the data as the model will see it and the loop's
 /// configuration.
@@ -103,22 +105,8 @@ pub fn plan(
             &files.tokenizer,
             settings.max_len,
         ));
-        prepared.notes.push(format!(
-            "augmentation: {} {} cop{} of each training example every epoch ({:.0}% of the {} changed), {} examples an epoch; the validation examples are never augmented",
-            a.copies,
-            a.kind.name(),
-            if a.copies == 1 { "y" } else { "ies" },
-            100.0 * a.rate,
-            if a.kind == AugmentKind::Mentions { "mentions" } else { "words" },
-            prepared.data.epoch_examples()
-        ));
-        let (alpha, copies) = paper_defaults(prepared.data.train.len());
-        if a.kind == AugmentKind::Eda && (alpha, copies) != (a.rate, a.copies) {
-            prepared.notes.push(format!(
-                "EDA's paper used {copies} copies at alpha {alpha} for {} training examples (eda:{copies}:{alpha})",
-                prepared.data.train.len()
-            ));
-        }
+        let notes = augment_notes(a, &prepared.data);
+        prepared.notes.extend(notes);
     }
     if let Some(a) = settings.adversarial {
         prepared.notes.push(format!(
@@ -138,6 +126,7 @@ pub fn plan(
         eval_every: settings.eval_every,
         best_by: settings.best_by,
         adversarial: settings.adversarial,
+        task_sampling: settings.task_sampling,
         ..TrainConfig::default()
     };
     Ok(Plan {
@@ -199,6 +188,87 @@ pub fn load(
         ));
     }
     Ok((model, config, notes))
+}
+
+/// What augmentation `a` adds to an epoch of `data`, in words (and, for EDA, the paper's
+/// settings for a set of this size when they differ).
+fn augment_notes(a: Augmentation, data: &super::TrainData) -> Vec<String> {
+    let mut notes = vec![format!(
+        "augmentation: {} {} cop{} of each training example every epoch ({:.0}% of the {} changed), {} examples an epoch; the validation examples are never augmented",
+        a.copies,
+        a.kind.name(),
+        if a.copies == 1 { "y" } else { "ies" },
+        100.0 * a.rate,
+        if a.kind == AugmentKind::Mentions {
+            "mentions"
+        } else {
+            "words"
+        },
+        data.epoch_examples()
+    )];
+    let (alpha, copies) = paper_defaults(data.train.len());
+    if a.kind == AugmentKind::Eda && (alpha, copies) != (a.rate, a.copies) {
+        notes.push(format!(
+            "EDA's paper used {copies} copies at alpha {alpha} for {} training examples (eda:{copies}:{alpha})",
+            data.train.len()
+        ));
+    }
+    notes
+}
+
+/// An auxiliary task of a multi-task run from a labelled file (classification or entity
+/// recognition), prepared as the main task's data is — the same tokenizer, length and seed,
+/// its own validation share held out — under `name`.
+pub fn plan_aux(
+    name: &str,
+    parsed: Parsed,
+    files: &ModelFiles,
+    settings: &TrainSettings,
+) -> Result<AuxTask, RecipeError> {
+    let parsed = parsed.accept(settings.skip_invalid)?;
+    if parsed.examples.task() == Task::Qa {
+        return Err(RecipeError::Prepare(PrepareError(format!(
+            "{name}: an auxiliary task classifies texts or tags entities; question answering is not one yet"
+        ))));
+    }
+    let prepared = prepare(
+        parsed.examples,
+        None,
+        &files.tokenizer,
+        settings.max_len,
+        settings.stride(),
+        settings.valid_fraction,
+        settings.seed,
+    )?;
+    Ok(AuxTask {
+        name: name.to_string(),
+        task: prepared.task,
+        data: prepared.data,
+    })
+}
+
+/// A new head for each auxiliary task, as [`load`] makes the main task's (from the
+/// checkpoint where it has one, e.g. BERT's pooler), on `device`.
+pub fn load_heads(
+    aux: &[AuxTask],
+    files: &ModelFiles,
+    keep_layers: Option<usize>,
+    device: &Device,
+) -> Result<Vec<Head>, CheckpointError> {
+    aux.iter()
+        .map(|a| {
+            let (task, labels) = (a.task, a.data.labels.len());
+            let (model, _, _) = load_classifier(
+                &files.config,
+                &files.weights,
+                task,
+                labels,
+                keep_layers,
+                device,
+            )?;
+            Ok(model.into_head())
+        })
+        .collect()
 }
 
 /// Gives the plan's EDA augmentation its synonyms — the nearest whole words of the most

@@ -346,7 +346,8 @@ pub fn train_update(event: Event, notes: &mut Option<Vec<String>>) -> Option<Tra
         Event::Validated {
             step, valid_loss, ..
         } => TrainUpdate::Validated { step, valid_loss },
-        Event::Stopped { .. } => return None,
+        // Multi-task runs are the command line's so far.
+        Event::Stopped { .. } | Event::AuxEvaluated { .. } => return None,
     })
 }
 

@@ -256,13 +256,8 @@ fn AugmentFields() -> impl IntoView {
     Effect::new(move || {
         let name = model.model.with(|m| m.as_ref().map(|m| m.name.clone()));
         let texts: Vec<String> = rows().into_iter().take(3).map(|(t, _)| t).collect();
-        if let (true, Some(name), false) = (eda(), name, texts.is_empty()) {
-            let asked = Some((name, texts.clone()));
-            if run.synonyms_for.get_untracked() != asked {
-                run.synonyms_for.set(asked);
-                run.synonyms.set(None);
-                send(&ToWorker::Synonyms { texts });
-            }
+        if let (true, Some(name)) = (eda(), name) {
+            ask_synonyms(run, name, texts);
         }
     });
     let preview = move || {
@@ -305,6 +300,17 @@ fn AugmentFields() -> impl IntoView {
                 </ul>
             })}
         </fieldset>
+    }
+}
+
+/// Asks the worker for EDA's synonyms of `texts`' words in the model `name`, unless they were
+/// asked for already (or there are no texts).
+fn ask_synonyms(run: RunArea, name: String, texts: Vec<String>) {
+    let asked = Some((name, texts.clone()));
+    if !texts.is_empty() && run.synonyms_for.get_untracked() != asked {
+        run.synonyms_for.set(asked);
+        run.synonyms.set(None);
+        send(&ToWorker::Synonyms { texts });
     }
 }
 
