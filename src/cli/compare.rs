@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use std::collections::BTreeMap;
 
-use super::finetune::{TuneArgs, plan_for};
+use super::finetune::{TuneArgs, plan_for, read_aux_tasks};
 use super::model_dir::ModelDir;
 use super::shell::{pick_device, say_above};
 use crate::data::tokenizer::TextTokenizer;
@@ -19,7 +19,7 @@ use crate::model::Task;
 use crate::runtime::DeviceChoice;
 use crate::shared::{
     AttackKind, AttackSettings, CompareProgress, CompareSettings, CompareSettingsError, Comparison,
-    LabelCount, Robustness, Variant,
+    LabelCount, Robustness, Variant, transfer_sentence,
 };
 use crate::train::compare::Probe;
 use crate::train::compare::compare as run_comparison;
@@ -37,7 +37,7 @@ pub struct CompareArgs {
     #[arg(long, default_value_t = 1)]
     seeds: usize,
     /// What to compare, comma-separated: `baseline` (the checkpoint as set), `scratch`,
-    /// `self_pretrained`, `typos[:COPIES[:RATE]]` (typo augmentation; RATE the share of words, 0.1),
+    /// `self_pretrained`, `aux:FILE` (multi-task: FILE an auxiliary task), `typos[:COPIES[:RATE]]` (typo augmentation; RATE the share of words, 0.1),
     /// `eda[:COPIES[:ALPHA]]` (EDA; 4 copies at 0.1), `tokens`/`mentions` (entities),
     /// `fgm[:EPSILON]` or `pgd[:EPSILON[:ALPHA[:STEPS]]]` (adversarial training).
     /// [default: baseline,scratch,self_pretrained]
@@ -64,7 +64,7 @@ pub struct CompareArgs {
 
 pub fn run(a: CompareArgs) -> Result<(), String> {
     let sizes = LabelCount::parse_list(&a.sizes).map_err(|e| format!("--sizes: {e}"))?;
-    let (dir, plan) = plan_for(&a.tune).map_err(|e| e.message())?;
+    let (dir, mut plan) = plan_for(&a.tune).map_err(|e| e.message())?;
     for note in &plan.notes {
         eprintln!("note: {note}");
     }
@@ -72,6 +72,13 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         Some(list) => Variant::parse_list(list).map_err(|e| format!("--variants: {e}"))?,
         None => Variant::starts(a.self_pretrain_steps > 0),
     };
+    let mut aux_files: Vec<std::path::PathBuf> = Vec::new();
+    for file in variants.iter().flat_map(|v| &v.changes.aux) {
+        if !aux_files.iter().any(|f| f.as_os_str() == file.as_str()) {
+            aux_files.push(file.into());
+        }
+    }
+    plan.aux = read_aux_tasks(&a.tune, &aux_files, &dir)?;
     let finetune = a.tune.settings(dir.config.max_len());
     let settings = CompareSettings {
         sizes,
@@ -105,8 +112,12 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         eprintln!("{}", advantage.sentence);
     }
     for (name, diffs) in &comparison.paired {
+        let aux = comparison.variant(name).map(|v| v.changes.aux.join(", "));
         for d in diffs {
             eprintln!("{name} − baseline, {} labels: {}", d.size, d.describe());
+            if let Some(task) = aux.as_ref().filter(|t| !t.is_empty()) {
+                eprintln!("{}", transfer_sentence(task, d));
+            }
         }
     }
     for (name, diffs) in &comparison.paired_attacked {

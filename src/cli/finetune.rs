@@ -335,11 +335,12 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
             plan.data.labels.len()
         ),
     }
-    let aux = plan_aux_tasks(a, &dir, &plan)?;
-    let heads = recipe::load_heads(&aux, &dir, a.layers, &device).map_err(|e| e.to_string())?;
+    plan.aux = plan_aux_tasks(a, &dir, &plan)?;
+    let heads =
+        recipe::load_heads(&plan.aux, &dir, a.layers, &device).map_err(|e| e.to_string())?;
     // Counted on the training device, where frozen parameters are marked as such.
     let trainable = model.trainable_parameters();
-    let (outcome, history) = train_with_progress(model, &plan, (&aux, heads))?;
+    let (outcome, history) = train_with_progress(model, &plan, heads)?;
     let fit = diagnose(&epoch_losses(&history), outcome.best_epoch);
     let run = Run {
         plan: &plan,
@@ -360,17 +361,43 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// The auxiliary tasks of `--aux`, each read as the training file is (its own columns found)
-/// and prepared as the main task's data; what each holds, said.
+/// The auxiliary tasks of `--aux`, and how the steps will be shared, said.
 fn plan_aux_tasks(a: &TuneArgs, dir: &ModelDir, plan: &Plan) -> Result<Vec<AuxTask>, String> {
+    let tasks = read_aux_tasks(a, &a.aux, dir)?;
+    if !tasks.is_empty() {
+        let sampling = a.settings(dir.config.max_len()).task_sampling;
+        let mut examples = vec![plan.data.epoch_examples()];
+        examples.extend(tasks.iter().map(|t| t.data.train.len()));
+        let shares: Vec<String> = sampling
+            .probabilities(&examples)
+            .iter()
+            .map(|p| format!("{:.0}%", 100.0 * p))
+            .collect();
+        eprintln!(
+            "multi-task: each step trains one task, chosen {}: {} of the steps for the main task, then {}",
+            sampling.describe(),
+            shares[0],
+            shares[1..].join(", ")
+        );
+    }
+    Ok(tasks)
+}
+
+/// The auxiliary tasks in `paths`, each read as the training file is (its own columns found)
+/// and prepared as the main task's data, named by its path; what each holds, said.
+pub(super) fn read_aux_tasks(
+    a: &TuneArgs,
+    paths: &[PathBuf],
+    dir: &ModelDir,
+) -> Result<Vec<AuxTask>, String> {
     let settings = a.settings(dir.config.max_len());
     let mut tasks = Vec::new();
-    for path in &a.aux {
+    for path in paths {
         let parsed = read_data(path, &a.data.options(None))?;
-        let name = parsed.file.clone();
+        let name = path.display().to_string();
         let problems = parsed.problems.clone();
         let task = recipe::plan_aux(&name, parsed, dir, &settings)
-            .map_err(|e| format!("--aux {}: {}", path.display(), recipe_error(&e)))?;
+            .map_err(|e| format!("auxiliary task {name}: {}", recipe_error(&e)))?;
         report_skipped(&name, &problems);
         eprintln!(
             "auxiliary task {name}: {} training and {} validation examples, {} labels",
@@ -380,21 +407,6 @@ fn plan_aux_tasks(a: &TuneArgs, dir: &ModelDir, plan: &Plan) -> Result<Vec<AuxTa
         );
         tasks.push(task);
     }
-    if !tasks.is_empty() {
-        let mut examples = vec![plan.data.epoch_examples()];
-        examples.extend(tasks.iter().map(|t| t.data.train.len()));
-        let shares = settings.task_sampling.probabilities(&examples);
-        let shares: Vec<String> = shares
-            .iter()
-            .map(|p| format!("{:.0}%", 100.0 * p))
-            .collect();
-        eprintln!(
-            "multi-task: each step trains one task, chosen {}: {} of the steps for the main task, then {}",
-            settings.task_sampling.describe(),
-            shares[0],
-            shares[1..].join(", ")
-        );
-    }
     Ok(tasks)
 }
 
@@ -403,7 +415,7 @@ fn plan_aux_tasks(a: &TuneArgs, dir: &ModelDir, plan: &Plan) -> Result<Vec<AuxTa
 fn train_with_progress(
     model: BertClassifier,
     plan: &Plan,
-    aux: (&[AuxTask], Vec<Head>),
+    heads: Vec<Head>,
 ) -> Result<(Outcome, Vec<Event>), String> {
     let bar = ProgressBar::new(0);
     bar.set_style(
@@ -459,10 +471,9 @@ fn train_with_progress(
             history.push(event);
         }
     };
-    let (aux, heads) = aux;
     let (outcome, _) = pollster::block_on(fine_tune_tasks(
         model,
-        aux,
+        &plan.aux,
         heads,
         &plan.data,
         &plan.config,

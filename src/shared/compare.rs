@@ -352,6 +352,29 @@ impl PairedDiff {
     }
 }
 
+/// What an auxiliary task did to the main task at one label count, from its paired
+/// difference to the single-task baseline: negative transfer when the interval lies below 0,
+/// a measured help above it, else no effect measured.
+pub fn transfer_sentence(task: &str, d: &PairedDiff) -> String {
+    let points = format!("{:+.1} points", 100.0 * d.mean_diff);
+    if d.ci95[1] < 0.0 {
+        format!(
+            "negative transfer at {} labels: training beside {task} lowers the main task's score ({points}, below 0 over the whole 95% interval); train it alone",
+            d.size
+        )
+    } else if d.ci95[0] > 0.0 {
+        format!(
+            "{task} helps the main task at {} labels ({points}, above 0 over the whole 95% interval)",
+            d.size
+        )
+    } else {
+        format!(
+            "{task} at {} labels: no effect on the main task measured ({points}; the interval holds 0), neither help nor negative transfer",
+            d.size
+        )
+    }
+}
+
 /// Student's t distribution's 0.975 quantile with `df` degrees of freedom (df ≥ 1): the
 /// table to 30, then the Cornish–Fisher expansion (within 1e-4 of the exact value there).
 pub fn t975(df: usize) -> f64 {
@@ -576,6 +599,25 @@ fn first_reach(points: &[(f64, f64)], target: f64) -> Option<f64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn transfer_is_negative_only_when_the_whole_interval_is_below_zero() {
+        let d = |lo: f64, hi: f64| PairedDiff {
+            size: 500,
+            mean_diff: (lo + hi) / 2.0,
+            ci95: [lo, hi],
+            seeds: 5,
+        };
+        assert!(
+            transfer_sentence("rt.csv", &d(-0.05, -0.01))
+                .starts_with("negative transfer at 500 labels")
+        );
+        assert!(transfer_sentence("rt.csv", &d(0.01, 0.03)).contains("helps"));
+        assert!(
+            transfer_sentence("rt.csv", &d(-0.03, 0.01))
+                .contains("no effect on the main task measured")
+        );
+    }
 
     /// Student's t quantiles as scipy.stats.t.ppf(0.975, df) gives them.
     #[test]

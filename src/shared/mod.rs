@@ -40,7 +40,7 @@ pub use attack::{AdversarialExample, AttackKind, AttackReport, AttackSettings};
 pub use augment::{AugmentKind, Augmentation};
 pub use compare::{
     CompareProgress, CompareSettings, CompareSettingsError, Comparison, DataAdvantage, LabelCount,
-    PairedDiff, Robustness, VariantScores, paired_difference, t975,
+    PairedDiff, Robustness, VariantScores, paired_difference, t975, transfer_sentence,
 };
 pub use fit::{BestBy, Diagnosis, EpochLoss, Verdict, diagnose};
 pub use multitask::TaskSampling;

@@ -85,6 +85,10 @@ pub struct Changes {
     /// Adversarial training.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub adversarial: Option<Adversarial>,
+    /// Auxiliary tasks trained beside the main one (multi-task learning), by name (their
+    /// files); the main task's data is the same.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aux: Vec<String>,
 }
 
 impl Changes {
@@ -213,8 +217,8 @@ impl Variant {
     }
 
     /// `baseline`, `scratch`, `self_pretrained`, `typos[:COPIES[:RATE]]`,
-    /// `eda[:COPIES[:ALPHA]]`, `tokens[..]`, `mentions[..]`, `fgm[:EPSILON]` or
-    /// `pgd[:EPSILON[:ALPHA[:STEPS]]]`.
+    /// `eda[:COPIES[:ALPHA]]`, `tokens[..]`, `mentions[..]`, `fgm[:EPSILON]`,
+    /// `pgd[:EPSILON[:ALPHA[:STEPS]]]` or `aux:FILE` (an auxiliary task).
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
         let kind = s.split(':').next().unwrap_or_default();
@@ -229,6 +233,19 @@ impl Variant {
                     ..Changes::default()
                 },
             ),
+            "aux" => {
+                let file = s.split_once(':').map(|(_, f)| f.trim()).unwrap_or_default();
+                if file.is_empty() {
+                    return Err("aux needs a file: aux:FILE".into());
+                }
+                Self::changed(
+                    s,
+                    Changes {
+                        aux: vec![file.to_string()],
+                        ..Changes::default()
+                    },
+                )
+            }
             "fgm" | "pgd" => Self::changed(
                 s,
                 Changes {
@@ -240,7 +257,7 @@ impl Variant {
                 return Err(format!(
                     "unknown variant \"{other}\" (baseline, scratch, self_pretrained, \
                      typos[:COPIES[:RATE]], eda[:COPIES[:ALPHA]], tokens[..], mentions[..], fgm[:EPSILON], \
-                     pgd[:EPSILON[:ALPHA[:STEPS]]])"
+                     pgd[:EPSILON[:ALPHA[:STEPS]]], aux:FILE)"
                 ));
             }
         })
@@ -270,6 +287,12 @@ impl Variant {
             return self.start.describe().to_string();
         }
         let only = |c: Changes| c == self.changes;
+        if only(Changes {
+            aux: self.changes.aux.clone(),
+            ..Changes::default()
+        }) {
+            return format!("+ auxiliary task {}", self.changes.aux.join(", "));
+        }
         match (self.changes.augment, self.changes.adversarial) {
             (Some(a), None)
                 if only(Changes {
@@ -332,6 +355,10 @@ mod tests {
             (eda.kind, eda.copies, eda.rate),
             (AugmentKind::Eda, 8, 0.05)
         );
+        let aux = Variant::parse("aux:data/rt.csv").unwrap();
+        assert_eq!(aux.changes.aux, ["data/rt.csv"]);
+        assert_eq!(aux.describe(), "+ auxiliary task data/rt.csv");
+        assert!(Variant::parse("aux").is_err());
         assert!(Variant::parse_list("fgm:big").is_err());
         assert!(Variant::parse_list(" , ").is_err());
     }

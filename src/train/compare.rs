@@ -14,8 +14,8 @@ use burn::prelude::*;
 
 use super::pretrain::recipe::{self as pretrain_recipe, LmRecipeError, Start};
 use super::pretrain::{LmEvent, PretrainError, pretrain};
-use super::recipe::Plan;
-use super::{Control, Event, Hook, TrainConfig, TrainData, TrainError, fine_tune_with};
+use super::recipe::{Plan, load_heads};
+use super::{AuxTask, Control, Event, Hook, TrainConfig, TrainData, TrainError, fine_tune_tasks};
 use crate::checkpoint::{CheckpointError, ModelFiles, export_lm_safetensors, load_classifier};
 use crate::data::augment::Augmenter;
 use crate::data::split::Rng;
@@ -86,6 +86,7 @@ pub fn run_config(f: &TrainSettings, min_steps: usize, labels: usize, seed: u64)
         seed,
         patience: None,
         adversarial: f.adversarial,
+        task_sampling: f.task_sampling,
         evaluate_at_end_only: true,
         ..TrainConfig::default()
     }
@@ -136,6 +137,18 @@ pub async fn compare<'a>(
 ) -> Result<(Comparison, Option<String>), CompareError> {
     settings.validate()?;
     for v in &settings.variants {
+        if let Some(missing) = v
+            .changes
+            .aux
+            .iter()
+            .find(|n| plan.aux.iter().all(|a| &a.name != *n))
+        {
+            return Err(CompareSettingsError::Variant {
+                name: v.name.clone(),
+                message: format!("the auxiliary task {missing} was not read"),
+            }
+            .into());
+        }
         let changed = v.changes.apply(&settings.finetune);
         if let Err(e) = changed.validate_for(Some(plan.task), None) {
             return Err(CompareSettingsError::Variant {
@@ -404,7 +417,15 @@ impl Shared<'_> {
         };
         let min_steps = self.settings.min_steps;
         let config = run_config(&at.settings, min_steps, at.size, at.run_seed);
-        let outcome = fine_tune_with(model, &data, &config, &mut forward, control).await?;
+        let aux: Vec<AuxTask> = plan
+            .aux
+            .iter()
+            .filter(|a| at.variant.changes.aux.contains(&a.name))
+            .cloned()
+            .collect();
+        let heads = load_heads(&aux, files, self.keep_layers, device)?;
+        let (outcome, _) =
+            fine_tune_tasks(model, &aux, heads, &data, &config, &mut forward, control).await?;
         if control.cancelled {
             return Ok(None);
         }

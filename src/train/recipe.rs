@@ -44,6 +44,8 @@ pub struct Plan {
     pub doc_stride: usize,
     /// What of the model trains (frozen parts, LoRA).
     pub adaptation: Adaptation,
+    /// Auxiliary tasks (multi-task learning; [`plan_aux`]), none unless added.
+    pub aux: Vec<AuxTask>,
 }
 
 impl Plan {
@@ -140,6 +142,7 @@ pub fn plan(
         max_len: settings.max_len,
         doc_stride: settings.stride(),
         adaptation: settings.adaptation,
+        aux: Vec::new(),
     })
 }
 

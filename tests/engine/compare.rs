@@ -241,6 +241,72 @@ fn compare_measures_remedies_as_variants_paired_with_the_baseline() {
     assert!(stderr.contains("fgm − baseline, 16 labels: "), "{stderr}");
 }
 
+/// Multi-task as a variant: `aux:FILE` trains the same runs beside an auxiliary task (here an
+/// entity file), paired with the single-task baseline by seed, and says whether the transfer
+/// was negative, a help, or not measured; a file that cannot be read is named.
+#[test]
+fn an_auxiliary_task_is_a_variant_paired_with_the_single_task_run() {
+    let (train, valid) = files("compare-aux", 32, 20);
+    let ner = temp_dir("compare-aux-ner").join("aux.conll");
+    std::fs::write(
+        &ner,
+        "Alice B-PER\nwent O\nto O\nParis B-LOC\n\n".repeat(24),
+    )
+    .unwrap();
+    let model = minilm();
+    let aux = format!("aux:{}", ner.display());
+    let args = |variants: &str| {
+        vec![
+            "compare".to_string(),
+            "--model".into(),
+            model.display().to_string(),
+            "--train".into(),
+            train.display().to_string(),
+            "--valid".into(),
+            valid.display().to_string(),
+            "--layers".into(),
+            "1".into(),
+            "--max-len".into(),
+            "12".into(),
+            "--batch-size".into(),
+            "8".into(),
+            "--device".into(),
+            "cpu".into(),
+            "--sizes".into(),
+            "16".into(),
+            "--seeds".into(),
+            "2".into(),
+            "--min-steps".into(),
+            "2".into(),
+            "--variants".into(),
+            variants.to_string(),
+        ]
+    };
+    let argv = args(&format!("baseline,{aux}"));
+    let (ok, stdout, stderr) = anneal(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(ok, "{stderr}");
+    let c: Value = serde_json::from_str(stdout.trim()).unwrap();
+    assert_eq!(c["variants"][&aux][0].as_array().unwrap().len(), 2, "{c}");
+    assert_eq!(c["paired"][&aux][0]["seeds"], 2, "{c}");
+    assert!(
+        stderr.contains("auxiliary task ") && stderr.contains("training and"),
+        "{stderr}"
+    );
+    assert!(
+        [
+            "negative transfer at 16 labels",
+            "helps the main task at 16 labels",
+            "no effect on the main task measured"
+        ]
+        .iter()
+        .any(|s| stderr.contains(s)),
+        "{stderr}"
+    );
+    let argv = args("baseline,aux:/no/such/file.csv");
+    let (ok, _, stderr) = anneal(&argv.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(!ok && stderr.contains("/no/such/file.csv"), "{stderr}");
+}
+
 /// The engine itself: each variant trains with its remedy (typo and EDA copies lengthen its epochs;
 /// FGM changes the weights it ends with), on the same examples and seed as the baseline, so
 /// running one of its runs again gives the same score.
