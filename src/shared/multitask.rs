@@ -1,7 +1,8 @@
 //! Multi-task learning's settings: how the steps of an epoch are shared between the main task
 //! and the auxiliary ones. Each step trains one task on a batch of its own examples (as MT-DNN
-//! does); an epoch has as many steps as all the tasks' batches together, and which task a
-//! step trains is drawn from [`TaskSampling::probabilities`].
+//! does); an epoch is one pass over the main task's batches, with the auxiliary tasks' steps
+//! beside them in the share [`TaskSampling::probabilities`] gives them (proportional: every
+//! batch of every task once).
 
 use serde::{Deserialize, Serialize};
 
@@ -44,11 +45,26 @@ impl TaskSampling {
             .collect()
     }
 
-    /// Which task each of an epoch's steps trains, for tasks of `batches` batches each (their
-    /// sum is the epoch's steps): proportional sampling takes every batch once, in a seeded
-    /// order; the others draw each step's task from their probabilities (of `examples`).
+    /// Steps in an epoch for tasks of `batches` batches and `examples` examples each: one
+    /// pass over the main task's (the first) batches, and as many steps of the other tasks
+    /// as the probabilities give them beside it — every task's batches once, proportionally.
+    pub fn steps_per_epoch(&self, batches: &[usize], examples: &[usize]) -> usize {
+        let main = batches.first().copied().unwrap_or(0);
+        match self {
+            TaskSampling::Proportional => batches.iter().sum(),
+            _ => match self.probabilities(examples).first() {
+                Some(&p) if p > 0.0 => ((main as f64 / p).round() as usize).max(main),
+                _ => main,
+            },
+        }
+    }
+
+    /// Which task each of an epoch's steps trains (the main task 0, each of its batches
+    /// once): proportional sampling takes every batch of every task once; the others give
+    /// the rest of [`steps_per_epoch`](Self::steps_per_epoch) to the other tasks, each step's
+    /// task drawn by their probabilities. In a seeded order.
     pub fn schedule(&self, batches: &[usize], examples: &[usize], rng: &mut Rng) -> Vec<usize> {
-        let steps: usize = batches.iter().sum();
+        let main = batches.first().copied().unwrap_or(0);
         let mut tasks: Vec<usize> = match self {
             TaskSampling::Proportional => batches
                 .iter()
@@ -57,18 +73,21 @@ impl TaskSampling {
                 .collect(),
             _ => {
                 let p = self.probabilities(examples);
-                (0..steps)
-                    .map(|_| {
-                        let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64;
-                        let mut acc = 0.0;
-                        p.iter()
-                            .position(|&q| {
-                                acc += q;
-                                u < acc
-                            })
-                            .unwrap_or(p.len() - 1)
-                    })
-                    .collect()
+                let rest: f64 = p.iter().skip(1).sum();
+                let mut tasks = vec![0; main];
+                for _ in main..self.steps_per_epoch(batches, examples) {
+                    let u = (rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64 * rest;
+                    let mut acc = 0.0;
+                    let k = p[1..]
+                        .iter()
+                        .position(|&q| {
+                            acc += q;
+                            u < acc
+                        })
+                        .unwrap_or(p.len() - 2);
+                    tasks.push(k + 1);
+                }
+                tasks
             }
         };
         rng.shuffle(&mut tasks);
@@ -162,17 +181,27 @@ mod tests {
     }
 
     #[test]
-    fn a_schedule_has_every_batch_once_or_draws_by_probability() {
+    fn a_schedule_passes_over_the_main_task_once_and_shares_the_rest() {
         let mut rng = Rng::new(1);
         let s = TaskSampling::Proportional.schedule(&[6, 2], &[96, 32], &mut rng);
         assert_eq!(s.len(), 8);
         assert_eq!(s.iter().filter(|&&t| t == 1).count(), 2);
-        let u = TaskSampling::Uniform.schedule(&[900, 100], &[9000, 1000], &mut rng);
-        let aux = u.iter().filter(|&&t| t == 1).count();
-        assert_eq!(u.len(), 1000);
-        assert!((400..600).contains(&aux), "{aux}");
-        let again = TaskSampling::Uniform.schedule(&[900, 100], &[9000, 1000], &mut Rng::new(7));
-        let same = TaskSampling::Uniform.schedule(&[900, 100], &[9000, 1000], &mut Rng::new(7));
-        assert_eq!(again, same);
+        assert_eq!(TaskSampling::Proportional.steps_per_epoch(&[6, 2], &[96, 32]), 8);
+        // Uniform: as many auxiliary steps as main ones.
+        let u = TaskSampling::Uniform.schedule(&[90, 10], &[1440, 160], &mut rng);
+        assert_eq!(u.len(), 180);
+        assert_eq!(u.iter().filter(|&&t| t == 0).count(), 90);
+        // Two auxiliary tasks by temperature: the rest split by their probabilities.
+        let t = TaskSampling::Temperature { t: 2.0, cap: None };
+        let n = [400, 1600, 100];
+        let steps = t.steps_per_epoch(&[100, 400, 25], &n); // p = 20/70, 40/70, 10/70
+        assert_eq!(steps, 350);
+        let s = t.schedule(&[100, 400, 25], &n, &mut rng);
+        assert_eq!(s.len(), 350);
+        assert_eq!(s.iter().filter(|&&k| k == 0).count(), 100);
+        let first = s.iter().filter(|&&k| k == 1).count();
+        assert!((170..230).contains(&first), "{first} of the 250 for a share of 4/5");
+        let again = t.schedule(&[100, 400, 25], &n, &mut Rng::new(7));
+        assert_eq!(again, t.schedule(&[100, 400, 25], &n, &mut Rng::new(7)));
     }
 }

@@ -384,7 +384,7 @@ pub async fn fine_tune_tasks(
     batches.extend(aux.iter().map(|a| a.data.train.len().div_ceil(bs)));
     let mut examples = vec![data.epoch_examples()];
     examples.extend(aux.iter().map(|a| a.data.train.len()));
-    let steps_per_epoch: usize = batches.iter().sum();
+    let steps_per_epoch = config.task_sampling.steps_per_epoch(&batches, &examples);
     let total_steps = steps_per_epoch * config.epochs;
     let warmup = schedule::warmup_steps(total_steps, config.warmup_ratio);
     on_event(Event::Started {
