@@ -335,7 +335,10 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
             plan.data.labels.len()
         ),
     }
-    plan.aux = plan_aux_tasks(a, &dir, &plan)?;
+    plan.aux = read_aux_tasks(a, &a.aux, &dir)?;
+    if let Some(note) = recipe::multitask_note(&plan) {
+        eprintln!("{note}");
+    }
     let heads =
         recipe::load_heads(&plan.aux, &dir, a.layers, &device).map_err(|e| e.to_string())?;
     // Counted on the training device, where frozen parameters are marked as such.
@@ -359,28 +362,6 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
     eprintln!("{}", fit.sentence);
     eprintln!("saved to {}", args.out.display());
     Ok(())
-}
-
-/// The auxiliary tasks of `--aux`, and how the steps will be shared, said.
-fn plan_aux_tasks(a: &TuneArgs, dir: &ModelDir, plan: &Plan) -> Result<Vec<AuxTask>, String> {
-    let tasks = read_aux_tasks(a, &a.aux, dir)?;
-    if !tasks.is_empty() {
-        let sampling = a.settings(dir.config.max_len()).task_sampling;
-        let mut examples = vec![plan.data.epoch_examples()];
-        examples.extend(tasks.iter().map(|t| t.data.train.len()));
-        let shares: Vec<String> = sampling
-            .probabilities(&examples)
-            .iter()
-            .map(|p| format!("{:.0}%", 100.0 * p))
-            .collect();
-        eprintln!(
-            "multi-task: each step trains one task, chosen {}: {} of the steps for the main task, then {}",
-            sampling.describe(),
-            shares[0],
-            shares[1..].join(", ")
-        );
-    }
-    Ok(tasks)
 }
 
 /// The auxiliary tasks in `paths`, each read as the training file is (its own columns found)

@@ -27,7 +27,7 @@ pub use crate::shared::{
     CompareSettings, Comparison, Diagnosis, EpochLoss, LabelCount, LmStart, LoraSettings,
     LoraTargets, Objective, PairedDiff, PretrainSetting, PretrainSettings, PretrainSettingsError,
     ProbeSpec, Robustness, SampleSettings, Scores, Setting, SettingsError, StartKind, StepStats,
-    Task, TrainSettings, Variant, Verdict, Vocabulary, diagnose,
+    Task, TaskSampling, TrainSettings, Variant, Verdict, Vocabulary, diagnose,
 };
 pub use estimate::{
     DeviceLimits, DoesNotFit, check_fit, trainable_parameters, training_memory_bytes,
@@ -66,6 +66,14 @@ pub enum ToWorker {
         /// Column mapping, when detection is to be overridden.
         columns: ColumnChoice,
     },
+    /// Add an auxiliary task for multi-task training: a labelled file (one attachment: its
+    /// bytes), classification or entities, its columns found as the data file's are.
+    AddAux {
+        /// File name (the extension picks the format).
+        name: String,
+    },
+    /// Remove the auxiliary tasks.
+    ClearAux,
     /// Fine-tune the loaded model on the parsed data.
     Train {
         /// Hyperparameters.
@@ -205,6 +213,8 @@ pub enum RequestKind {
     Attack,
     /// [`ToWorker::Synonyms`].
     Synonyms,
+    /// [`ToWorker::AddAux`] and [`ToWorker::ClearAux`].
+    Aux,
 }
 
 impl RequestKind {
@@ -240,6 +250,7 @@ impl ToWorker {
             ToWorker::Speed { .. } => RequestKind::Speed,
             ToWorker::Attack { .. } => RequestKind::Attack,
             ToWorker::Synonyms { .. } => RequestKind::Synonyms,
+            ToWorker::AddAux { .. } | ToWorker::ClearAux => RequestKind::Aux,
         }
     }
 }
@@ -397,6 +408,11 @@ pub enum FromWorker {
         /// One list per embedding table at hand.
         lists: Vec<NeighbourList>,
     },
+    /// The auxiliary tasks now, after [`ToWorker::AddAux`] or [`ToWorker::ClearAux`].
+    AuxTasks {
+        /// Each task's file and what it holds.
+        tasks: Vec<AuxSummary>,
+    },
     /// The answer to [`ToWorker::Synonyms`].
     Synonyms {
         /// The synonyms found.
@@ -482,6 +498,19 @@ pub enum TrainUpdate {
         step: usize,
         /// The validation loss.
         valid_loss: f64,
+    },
+    /// An auxiliary task of a multi-task run was evaluated after an epoch.
+    AuxEvaluated {
+        /// Epoch (1-based).
+        epoch: usize,
+        /// The task's file.
+        name: String,
+        /// Mean training loss of its steps in the epoch.
+        train_loss: f64,
+        /// Its validation loss.
+        valid_loss: f64,
+        /// Its validation scores.
+        report: Report,
     },
     /// An epoch was evaluated.
     Evaluated {

@@ -154,6 +154,21 @@ impl SavedKind {
     }
 }
 
+/// An auxiliary task's file, as the Data panel lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuxSummary {
+    /// File name.
+    pub name: String,
+    /// Its task.
+    pub task: Task,
+    /// Its usable examples.
+    pub examples: usize,
+    /// Its labels (classes or tags).
+    pub labels: usize,
+    /// Rows with problems (left out of training).
+    pub problems: usize,
+}
+
 /// A parsed data file.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct DataSummary {

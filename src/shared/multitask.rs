@@ -186,7 +186,10 @@ mod tests {
         let s = TaskSampling::Proportional.schedule(&[6, 2], &[96, 32], &mut rng);
         assert_eq!(s.len(), 8);
         assert_eq!(s.iter().filter(|&&t| t == 1).count(), 2);
-        assert_eq!(TaskSampling::Proportional.steps_per_epoch(&[6, 2], &[96, 32]), 8);
+        assert_eq!(
+            TaskSampling::Proportional.steps_per_epoch(&[6, 2], &[96, 32]),
+            8
+        );
         // Uniform: as many auxiliary steps as main ones.
         let u = TaskSampling::Uniform.schedule(&[90, 10], &[1440, 160], &mut rng);
         assert_eq!(u.len(), 180);
@@ -200,7 +203,10 @@ mod tests {
         assert_eq!(s.len(), 350);
         assert_eq!(s.iter().filter(|&&k| k == 0).count(), 100);
         let first = s.iter().filter(|&&k| k == 1).count();
-        assert!((170..230).contains(&first), "{first} of the 250 for a share of 4/5");
+        assert!(
+            (170..230).contains(&first),
+            "{first} of the 250 for a share of 4/5"
+        );
         let again = t.schedule(&[100, 400, 25], &n, &mut Rng::new(7));
         assert_eq!(again, t.schedule(&[100, 400, 25], &n, &mut Rng::new(7)));
     }

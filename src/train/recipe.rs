@@ -250,6 +250,33 @@ pub fn plan_aux(
     })
 }
 
+/// How a multi-task run shares its steps, in words; none without auxiliary tasks.
+pub fn multitask_note(plan: &Plan) -> Option<String> {
+    if plan.aux.is_empty() {
+        return None;
+    }
+    let sampling = plan.config.task_sampling;
+    let mut examples = vec![plan.data.epoch_examples()];
+    examples.extend(plan.aux.iter().map(|t| t.data.train.len()));
+    let shares: Vec<String> = sampling
+        .probabilities(&examples)
+        .iter()
+        .map(|p| format!("{:.0}%", 100.0 * p))
+        .collect();
+    let names: Vec<String> = plan
+        .aux
+        .iter()
+        .zip(&shares[1..])
+        .map(|(t, share)| format!("{share} {}", t.name))
+        .collect();
+    Some(format!(
+        "multi-task: each step trains one task, chosen {}: {} of the steps for the main task, {}; one shared encoder, a head per task, the main task's model kept",
+        sampling.describe(),
+        shares[0],
+        names.join(", ")
+    ))
+}
+
 /// A new head for each auxiliary task, as [`load`] makes the main task's (from the
 /// checkpoint where it has one, e.g. BERT's pooler), on `device`.
 pub fn load_heads(

@@ -118,6 +118,10 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         }
         FromWorker::Models { models } => model.saved.set(models),
         FromWorker::DataParsed { data: summary } => data.data.set(Some(summary)),
+        FromWorker::AuxTasks { tasks } => {
+            data.aux_message.set(String::new());
+            data.aux.set(tasks)
+        }
         FromWorker::Training { update } => run.update(update),
         FromWorker::Steered { run: kind, pause } => steered(areas, kind, pause),
         FromWorker::Finished { result } => finished(areas, result),
@@ -271,6 +275,7 @@ fn failed(areas: Areas, request: RequestKind, message: String) {
         RequestKind::Predict | RequestKind::PredictFile => areas.predict.message.set(message),
         RequestKind::Export => areas.export.message.set(message),
         RequestKind::ParseData => areas.data.message.set(message),
+        RequestKind::Aux => areas.data.aux_message.set(message),
         RequestKind::Start | RequestKind::ListModels | RequestKind::DeleteModel => {
             areas.model.status.set(message)
         }

@@ -86,6 +86,8 @@ async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) 
         ToWorker::ParseData { name, columns } => {
             data::parse(session, &name, &single(attachments, &name)?, columns)
         }
+        ToWorker::AddAux { name } => data::add_aux(session, &name, &single(attachments, &name)?)?,
+        ToWorker::ClearAux => data::clear_aux(session),
         ToWorker::Predict { id, text, context } => FromWorker::Prediction {
             id,
             result: predict::one(session, text, context).await?,

@@ -102,6 +102,8 @@ pub(super) struct Session {
     pub backend: BackendInfo,
     pub base: Option<Base>,
     pub data: Option<Rc<Parsed>>,
+    /// Auxiliary tasks for multi-task training: each file's name and parsed examples.
+    pub aux: Vec<(String, Rc<Parsed>)>,
     pub tuned: Option<Rc<Tuned>>,
     pub pretrained: Option<Rc<Pretrained>>,
     pub run: Option<Rc<RunControl>>,

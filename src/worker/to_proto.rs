@@ -346,8 +346,21 @@ pub fn train_update(event: Event, notes: &mut Option<Vec<String>>) -> Option<Tra
         Event::Validated {
             step, valid_loss, ..
         } => TrainUpdate::Validated { step, valid_loss },
-        // Multi-task runs are the command line's so far.
-        Event::Stopped { .. } | Event::AuxEvaluated { .. } => return None,
+        Event::AuxEvaluated {
+            epoch,
+            name,
+            train_loss,
+            valid_loss,
+            evaluation,
+            ..
+        } => TrainUpdate::AuxEvaluated {
+            epoch,
+            name,
+            train_loss,
+            valid_loss,
+            report: report(&evaluation),
+        },
+        Event::Stopped { .. } => return None,
     })
 }
 

@@ -185,9 +185,21 @@ def ner(mode, driver, app, fixtures_dir):
     Select(app.el("train-adversarial")).select_by_value("pgd")
     app.wait("the PGD fields", lambda: driver.find_elements(By.CSS_SELECTOR, '[data-testid="train-adv-steps"]'), 10)
     app.set_number("train-adv-steps", 2)
+    # Multi-task: the sentiment file as an auxiliary task (a head of its own on the same
+    # encoder), as many of its steps as the main task's, scored every epoch.
+    driver.execute_script("arguments[0].open = true", app.el("data-aux"))
+    app.el("data-aux-input").send_keys(str(fixtures_dir / "sentiment.csv"))
+    app.wait("the auxiliary task", lambda: "sentiment.csv: " in app.text("data-aux-list"), 30)
+    Select(app.el("train-task-sampling")).select_by_value("uniform")
     driver.execute_script("arguments[0].click()", app.el("train-start"))
     app.wait("NER training to finish", lambda: app.text("train-status") in ("done", "failed"), 420)
     assert app.text("train-status") == "done", app.panel_text("train")
+    assert "multi-task: each step trains one task, chosen equally often" in app.panel_text("train"), app.panel_text("train")
+    aux_rows = driver.find_elements(By.CSS_SELECTOR, '[data-testid="train-aux-epoch"]')
+    assert len(aux_rows) == 1 and "sentiment.csv" in aux_rows[0].text, [r.text for r in aux_rows]
+    log(mode, f"NER with an auxiliary task: {aux_rows[0].text!r}")
+    app.el("data-aux-clear").click()
+    app.wait("no auxiliary task", lambda: not driver.find_elements(By.CSS_SELECTOR, '[data-testid="data-aux-task"]'), 30)
     assert "augmentation: 1 mentions copy of each training example" in app.panel_text("train"), app.panel_text("train")
     assert "adversarial training: PGD-2 (ε 1, α 0.3)" in app.panel_text("train"), app.panel_text("train")
     Select(app.el("train-augment")).select_by_value("none")

@@ -105,6 +105,7 @@ pub fn DataPanel() -> impl IntoView {
                     on:click=move |_| use_bytes(source, area, "pasted.txt".into(), pasted.get_untracked().into_bytes())>"Use pasted text"</button>
             </details>
             <DataSummaryView source=source />
+            <AuxFiles />
         </Panel>
     }
 }
@@ -284,5 +285,56 @@ fn SplitControls() -> impl IntoView {
                 {move || format!(" {:.0}%", run.settings.get().valid_fraction * 100.0)}
             </label>
         </div>
+    }
+}
+
+/// Auxiliary tasks for multi-task training: labelled files (classification or entities) that
+/// train the same encoder beside the main data, each with a head of its own.
+#[component]
+fn AuxFiles() -> impl IntoView {
+    let area = expect_context::<DataArea>();
+    let add = move |file: web_sys::File| {
+        spawn_local(async move {
+            match download::read(&file).await {
+                Ok(bytes) => send_with(&ToWorker::AddAux { name: file.name() }, vec![bytes]),
+                Err(e) => area.aux_message.set(format!("{}: {e}", file.name())),
+            }
+        });
+    };
+    view! {
+        <details class="aux" data-testid="data-aux">
+            <summary><Tip term="Auxiliary tasks (multi-task learning)" text="Other labelled files — another classification set or an entity set — trained beside your data with the same encoder and a head of their own, each step one task's batch. It can help a small task when the other one is related and larger, and it can hurt (negative transfer): the Worth panel's comparison, or `anneal compare --variants baseline,aux:FILE`, measures which. Only your main task's model is kept and exported." /></summary>
+            <label class="file-button">
+                "add a file…"
+                <input type="file" data-testid="data-aux-input" accept=".csv,.tsv,.jsonl,.conll,.txt,.iob,.bio"
+                    on:change=move |ev| {
+                        let input: HtmlInputElement = event_target(&ev);
+                        if let Some(file) = download::files(input.files()).into_iter().next() {
+                            add(file);
+                        }
+                        input.set_value("");
+                    } />
+            </label>
+            {move || (!area.aux.with(Vec::is_empty)).then(|| view! {
+                <button data-testid="data-aux-clear" on:click=move |_| send_with(&ToWorker::ClearAux, Vec::new())>"Remove them"</button>
+            })}
+            <ul data-testid="data-aux-list">
+                {move || area.aux.get().into_iter().map(|a| view! {
+                    <li data-testid="data-aux-task">{format!(
+                        "{}: {} {}, {} {}{}",
+                        a.name,
+                        a.examples,
+                        if a.task == Task::Ner { "sentences" } else { "examples" },
+                        a.labels,
+                        if a.task == Task::Ner { "tags" } else { "labels" },
+                        if a.problems > 0 { format!(" ({} rows with problems left out)", a.problems) } else { String::new() },
+                    )}</li>
+                }).collect_view()}
+            </ul>
+            {move || {
+                let m = area.aux_message.get();
+                (!m.is_empty()).then(|| view! { <p class="error" role="alert">{m}</p> })
+            }}
+        </details>
     }
 }

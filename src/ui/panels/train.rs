@@ -6,7 +6,7 @@ use leptos::prelude::*;
 use crate::protocol::{Adaptation, LoraSettings, LoraTargets};
 use crate::protocol::{
     Adversarial, AdversarialKind, AugmentKind, Augmentation, Backend, BestBy, Setting, Task,
-    ToWorker, TrainSettings, Verdict, setting_label, setting_message,
+    TaskSampling, ToWorker, TrainSettings, Verdict, setting_label, setting_message,
 };
 use crate::shared::augment::typos;
 use crate::shared::eda::{Synonyms, eda, paper_defaults};
@@ -102,6 +102,7 @@ pub fn TrainPanel() -> impl IntoView {
             <EpochChart />
             <FitDiagnosis />
             <EpochTable />
+            <AuxEpochTable />
             <PastRuns />
         </Panel>
     }
@@ -174,6 +175,7 @@ fn SettingFields() -> impl IntoView {
             </label>
         </div>
         {move || matches!(data.task(), Some(Task::Classify | Task::Ner)).then(|| view! { <AugmentFields /> })}
+        {move || (!data.aux.with(Vec::is_empty)).then(|| view! { <TaskSamplingField /> })}
         <AdversarialFields />
         <AdaptationFields />
     }
@@ -495,6 +497,53 @@ fn ProgressView() -> impl IntoView {
                 <ul class="notes">{p.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
             }
         }}
+    }
+}
+
+/// How a multi-task run shares its steps between the main task and the auxiliary ones.
+#[component]
+fn TaskSamplingField() -> impl IntoView {
+    let run = expect_context::<RunArea>();
+    let value = move || {
+        run.settings.with(|s| match s.task_sampling {
+            TaskSampling::Proportional => "proportional",
+            TaskSampling::Uniform => "uniform",
+            TaskSampling::Temperature { .. } => "temperature:2",
+        })
+    };
+    let set = move |v: String| {
+        if let Ok(t) = v.parse::<TaskSampling>() {
+            run.settings.update(|s| s.task_sampling = t);
+        }
+    };
+    view! {
+        <label class="field">
+            <Tip term="Task sampling" text="Each step trains one task on a batch of its own. Proportional: every batch of every task once an epoch, so a large auxiliary task takes most steps. Uniform: as many auxiliary steps as main ones. Temperature 2: between the two (shares ∝ the square root of the examples)." />
+            <select data-testid="train-task-sampling" prop:value=value on:change=move |ev| set(event_target_value(&ev))>
+                <option value="proportional">"In proportion to the examples"</option>
+                <option value="uniform">"Equally"</option>
+                <option value="temperature:2">"By temperature 2"</option>
+            </select>
+        </label>
+    }
+}
+
+/// The auxiliary tasks' losses and scores per epoch, in a multi-task run.
+#[component]
+fn AuxEpochTable() -> impl IntoView {
+    let run = expect_context::<RunArea>();
+    move || {
+        let rows = run.aux_epochs.get();
+        (!rows.is_empty()).then(|| view! {
+            <table class="epochs" data-testid="train-aux-epochs">
+                <caption>"Auxiliary tasks"</caption>
+                <thead><tr><th>"Epoch"</th><th>"Task"</th><th>"Training loss"</th><th>"Validation loss"</th><th>"Validation score"</th></tr></thead>
+                <tbody>{rows.into_iter().map(|r| view! {
+                    <tr data-testid="train-aux-epoch"><td>{r.epoch}</td><td>{r.name}</td><td>{format!("{:.4}", r.train_loss)}</td>
+                        <td>{format!("{:.4}", r.valid_loss)}</td><td>{format!("{:.4}", r.report.score())}</td></tr>
+                }).collect_view()}</tbody>
+            </table>
+        })
     }
 }
 

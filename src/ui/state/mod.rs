@@ -86,6 +86,10 @@ pub struct DataArea {
     pub data: RwSignal<Option<DataSummary>>,
     /// A file the worker could not take: its message.
     pub message: RwSignal<String>,
+    /// Auxiliary tasks for multi-task training, as the worker holds them.
+    pub aux: RwSignal<Vec<crate::protocol::AuxSummary>>,
+    /// An auxiliary file the worker could not take: its message.
+    pub aux_message: RwSignal<String>,
 }
 
 impl DataArea {
@@ -270,6 +274,8 @@ impl Areas {
             },
             data: DataArea {
                 data: RwSignal::new(None),
+                aux: RwSignal::new(Vec::new()),
+                aux_message: RwSignal::new(String::new()),
                 message: RwSignal::new(String::new()),
             },
             run: RunArea::new(),

@@ -84,6 +84,21 @@ pub struct Progress {
     pub sizes: (usize, usize),
 }
 
+/// One auxiliary task's evaluated epoch (multi-task runs).
+#[derive(Debug, Clone, PartialEq)]
+pub struct AuxEpochRow {
+    /// Epoch (1-based).
+    pub epoch: usize,
+    /// The task's file.
+    pub name: String,
+    /// Mean training loss of its steps.
+    pub train_loss: f64,
+    /// Its validation loss.
+    pub valid_loss: f64,
+    /// Its validation scores.
+    pub report: Report,
+}
+
 /// One evaluated epoch of the current run.
 #[derive(Debug, Clone, PartialEq)]
 pub struct EpochRow {
@@ -157,6 +172,8 @@ pub struct RunArea {
     pub epochs: RwSignal<Vec<EpochRow>>,
     /// The validation loss at the chosen step interval, in the current run.
     pub valid_points: RwSignal<Vec<StepPoint>>,
+    /// The auxiliary tasks' evaluated epochs, in the current (multi-task) run.
+    pub aux_epochs: RwSignal<Vec<AuxEpochRow>>,
     /// The last finished run.
     pub result: RwSignal<Option<RunResult>>,
     /// Past runs, newest first.
@@ -185,6 +202,7 @@ impl RunArea {
         Self {
             settings: RwSignal::new(TrainSettings::default()),
             synonyms: RwSignal::new(None),
+            aux_epochs: RwSignal::new(Vec::new()),
             synonyms_for: RwSignal::new(None),
             status: RwSignal::new(RunStatus::Idle),
             message: RwSignal::new(String::new()),
@@ -209,6 +227,7 @@ impl RunArea {
             .set("preparing the data and compiling GPU kernels…".into());
         self.losses.set(Vec::new());
         self.epochs.set(Vec::new());
+        self.aux_epochs.set(Vec::new());
         self.valid_points.set(Vec::new());
         self.progress.set(Progress::default());
         self.result.set(None);
@@ -242,17 +261,35 @@ impl RunArea {
                     p.total = stats.total_steps;
                     p.last = stats;
                 });
-                self.losses.update(|l| {
-                    l.push(StepPoint {
-                        step: stats.step,
-                        loss: stats.loss,
-                    })
-                });
+                // The loss curve is the main task's; an auxiliary task's steps are its own.
+                if stats.task == 0 {
+                    self.losses.update(|l| {
+                        l.push(StepPoint {
+                            step: stats.step,
+                            loss: stats.loss,
+                        })
+                    });
+                }
             }
             TrainUpdate::Validated { step, valid_loss } => self.valid_points.update(|v| {
                 v.push(StepPoint {
                     step,
                     loss: valid_loss,
+                })
+            }),
+            TrainUpdate::AuxEvaluated {
+                epoch,
+                name,
+                train_loss,
+                valid_loss,
+                report,
+            } => self.aux_epochs.update(|e| {
+                e.push(AuxEpochRow {
+                    epoch,
+                    name,
+                    train_loss,
+                    valid_loss,
+                    report,
                 })
             }),
             TrainUpdate::Evaluated {

@@ -1,11 +1,12 @@
 //! `ParseData`: a labeled file parsed, summarised for the Data panel, and kept for training
-//! when it can be trained on.
+//! when it can be trained on; `AddAux`/`ClearAux`: the auxiliary tasks of multi-task
+//! training, parsed the same way.
 
 use std::rc::Rc;
 
 use super::super::plan::read_data;
 use super::super::state::Shared;
-use crate::protocol::{ColumnChoice, FromWorker};
+use crate::protocol::{AuxSummary, ColumnChoice, FromWorker};
 
 /// Parses `bytes` (a file called `name`) with the columns the person picked, if any.
 pub(in crate::worker) fn parse(
@@ -18,4 +19,48 @@ pub(in crate::worker) fn parse(
     let (data, usable) = read_data(name, bytes, columns, files.as_ref().map(|f| &f.tokenizer));
     session.borrow_mut().data = usable.map(Rc::new);
     FromWorker::DataParsed { data }
+}
+
+/// Adds an auxiliary task's file (multi-task training), parsed as a data file is; refuses
+/// question answering and a file with no usable examples, naming it.
+pub(in crate::worker) fn add_aux(
+    session: &Shared,
+    name: &str,
+    bytes: &[u8],
+) -> Result<FromWorker, String> {
+    let (summary, usable) = read_data(name, bytes, ColumnChoice::default(), None);
+    let parsed = match (summary.error, usable) {
+        (Some(e), _) => return Err(format!("{name}: {e}")),
+        (None, None) => return Err(format!("{name}: no usable examples")),
+        (None, Some(p)) => p,
+    };
+    if parsed.examples.task() == crate::shared::Task::Qa {
+        return Err(format!(
+            "{name}: an auxiliary task classifies texts or tags entities; question answering is not one yet"
+        ));
+    }
+    let mut s = session.borrow_mut();
+    s.aux.retain(|(n, _)| n != name);
+    s.aux.push((name.to_string(), Rc::new(parsed)));
+    Ok(aux_tasks(&s.aux))
+}
+
+/// Removes the auxiliary tasks.
+pub(in crate::worker) fn clear_aux(session: &Shared) -> FromWorker {
+    session.borrow_mut().aux.clear();
+    FromWorker::AuxTasks { tasks: Vec::new() }
+}
+
+fn aux_tasks(aux: &[(String, Rc<crate::data::Parsed>)]) -> FromWorker {
+    let tasks = aux
+        .iter()
+        .map(|(name, p)| AuxSummary {
+            name: name.clone(),
+            task: p.examples.task(),
+            examples: p.examples.len(),
+            labels: crate::data::split::label_counts(&p.examples).len(),
+            problems: p.problems.len(),
+        })
+        .collect();
+    FromWorker::AuxTasks { tasks }
 }

@@ -23,7 +23,7 @@ use crate::shared::Task;
 use crate::train::eval::evaluate_qa;
 use crate::train::parallel::Peer;
 use crate::train::recipe;
-use crate::train::{Control, Event, Hook, fine_tune_with};
+use crate::train::{AuxTask, Control, Event, Hook, fine_tune_tasks};
 
 /// Fine-tunes the loaded model on the parsed data: the recipe's plan, then the loop, with
 /// progress as messages and every new best epoch kept in the browser; answers with the result.
@@ -43,9 +43,13 @@ pub(in crate::worker) async fn run(
         .clone()
         .ok_or("load a data file first")?;
     let mut plan = plan_run(&parsed, &files, &settings).map_err(|e| recipe_error(&e))?;
+    plan.aux = aux_tasks(session, &files, &settings)?;
+    plan.notes.extend(recipe::multitask_note(&plan));
+    let training = device.clone().autodiff();
     let (model, config, mut loaded) =
-        recipe::load(&plan, &files, keep_layers, &device.clone().autodiff())
-            .map_err(|e| e.to_string())?;
+        recipe::load(&plan, &files, keep_layers, &training).map_err(|e| e.to_string())?;
+    let heads =
+        recipe::load_heads(&plan.aux, &files, keep_layers, &training).map_err(|e| e.to_string())?;
     fits(session, &model, &config, &plan)?;
     loaded.extend(
         recipe::find_synonyms(&mut plan, &model, &files)
@@ -79,12 +83,22 @@ pub(in crate::worker) async fn run(
             post(&FromWorker::Training { update }, Vec::new());
         }
     };
-    let outcome = fine_tune_with(model, data, train_config, &mut on_event, &mut control)
-        .await
-        .map_err(|e| match &control.keep.saved {
-            Some(_) => format!("{e}. The best model so far is saved in this browser as {save_as}."),
-            None => e.to_string(),
-        })?;
+    let aux = &plan.aux;
+    let on_event = &mut on_event;
+    let (outcome, _) = fine_tune_tasks(
+        model,
+        aux,
+        heads,
+        data,
+        train_config,
+        on_event,
+        &mut control,
+    )
+    .await
+    .map_err(|e| match &control.keep.saved {
+        Some(_) => format!("{e}. The best model so far is saved in this browser as {save_as}."),
+        None => e.to_string(),
+    })?;
     let examples = validation_answers(&plan, &outcome.model).await;
     if outcome.evaluation.is_none() && control.keep.saved.is_none() {
         control.new_best(0, &outcome.model).await;
@@ -201,4 +215,19 @@ impl Control for WorkerControl {
         replica::lost(&why);
         self.peer = None;
     }
+}
+
+/// The session's auxiliary tasks, prepared as the main task's data (multi-task training).
+fn aux_tasks(
+    session: &Shared,
+    files: &crate::checkpoint::ModelFiles,
+    settings: &TrainSettings,
+) -> Result<Vec<AuxTask>, String> {
+    let aux = session.borrow().aux.clone();
+    aux.iter()
+        .map(|(name, parsed)| {
+            recipe::plan_aux(name, (**parsed).clone(), files, settings)
+                .map_err(|e| format!("auxiliary task {name}: {}", recipe_error(&e)))
+        })
+        .collect()
 }
