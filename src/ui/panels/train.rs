@@ -353,8 +353,8 @@ fn EdaNotes() -> impl IntoView {
         })
     };
     view! {
-        <p class="muted" data-testid="eda-synonyms">{found}</p>
-        <p class="muted" data-testid="eda-paper">
+        <p class="muted span-all" data-testid="eda-synonyms">{found}</p>
+        <p class="muted span-all" data-testid="eda-paper">
             {move || {
                 let (alpha, copies) = paper();
                 format!("EDA's paper used {copies} copies at alpha {alpha} for about {} training examples. ", train_examples())
