@@ -390,7 +390,12 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     driver.execute_script("document.getElementById('worth').scrollIntoView()")
     for testid, value in [("worth-sizes", "8,16"), ("worth-seeds", "2"), ("worth-self-steps", "3"), ("worth-min-steps", "2")]:
         set_value(driver, app.el(testid), value)
-    for tick in ("worth-typos", "worth-fgm", "worth-robust"):
+    # An auxiliary task (the entity file) as a variant: multi-task against the single task.
+    driver.execute_script("arguments[0].open = true", app.el("data-aux"))
+    app.el("data-aux-input").send_keys(str(fixtures_dir / "ner.conll"))
+    app.wait("the auxiliary task", lambda: "ner.conll: " in app.text("data-aux-list"), 30)
+    driver.execute_script("document.getElementById('worth').scrollIntoView()")
+    for tick in ("worth-typos", "worth-fgm", "worth-aux", "worth-robust"):
         if not app.el(tick).is_selected():
             driver.execute_script("arguments[0].click()", app.el(tick))
     started = time.time()
@@ -400,24 +405,26 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     by_variant = {}
     for p in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]'):
         by_variant[p.get_attribute("data-variant")] = by_variant.get(p.get_attribute("data-variant"), 0) + 1
-    want = {"baseline": 2, "scratch": 2, "self_pretrained": 2, "typos": 2, "fgm": 2}
+    want = {"baseline": 2, "scratch": 2, "self_pretrained": 2, "typos": 2, "fgm": 2, "aux": 2}
     assert by_variant == want, (by_variant, app.panel_text("worth"))
     advantage = app.text("worth-advantage")
     assert "labels" in advantage, advantage
     # Two seeds: each variant's difference to the baseline, paired by seed, with its interval.
     paired = [c.text for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-paired-diff"]')]
-    assert len(paired) == 8 and all("95% interval" in p and "over 2 seeds" in p for p in paired), paired
+    assert len(paired) == 10 and all("95% interval" in p and "over 2 seeds" in p for p in paired), paired
     assert "+ typos" in app.text("worth-paired"), app.text("worth-paired")
+    transfer = [c.text for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-transfer"]')]
+    assert len(transfer) == 2 and all("ner.conll" in t for t in transfer), transfer
     # The robustness test: every run attacked, accuracy under attack per variant and count.
     attacked = [float(c.text.rstrip("%")) for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-attacked-accuracy"]')]
-    assert len(attacked) == 10 and all(0.0 <= a <= 100.0 for a in attacked), (attacked, app.panel_text("worth"))
+    assert len(attacked) == 12 and all(0.0 <= a <= 100.0 for a in attacked), (attacked, app.panel_text("worth"))
     driver.execute_script("arguments[0].scrollIntoView()", app.el("worth-chart"))
     driver.save_screenshot(str(out / f"{mode}-worth.png"))
-    log(mode, f"what it is worth: 20 runs in {time.time() - started:.1f}s; {advantage}; paired: {paired[0]}")
+    log(mode, f"what it is worth: 24 runs in {time.time() - started:.1f}s; {advantage}; paired: {paired[0]}; {transfer[0]}")
     # The scores are kept in the browser across a reload.
     driver.refresh()
     app.wait("the kept comparison", lambda: "kept in this browser" in app.text("worth-message")
-             and len(driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]')) == 10, 60)
+             and len(driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-point"]')) == 12, 60)
 
 
 def run(mode, dist, out):

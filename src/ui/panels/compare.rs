@@ -8,6 +8,7 @@
 use leptos::prelude::*;
 
 use crate::protocol::{Comparison, PairedDiff, ToWorker, Variant};
+use crate::shared::transfer_sentence;
 use crate::ui::components::{Panel, Tip};
 use crate::ui::state::{CompareArea, DataArea, ModelArea, RunArea};
 use crate::ui::worker::send;
@@ -30,7 +31,11 @@ pub fn ComparePanel() -> impl IntoView {
         expect_context::<RunArea>(),
     );
     let ready = move || model.model.with(Option::is_some) && data.data.with(Option::is_some);
-    let start = move |_| match compare.settings(run.settings.get_untracked()) {
+    let aux_names = move || {
+        data.aux
+            .with_untracked(|a| a.iter().map(|t| t.name.clone()).collect::<Vec<_>>())
+    };
+    let start = move |_| match compare.settings(run.settings.get_untracked(), &aux_names()) {
         Ok(settings) => {
             compare.start();
             send(&ToWorker::Compare { settings });
@@ -66,6 +71,10 @@ pub fn ComparePanel() -> impl IntoView {
                     <Tip term="+ augmentation" text="Each epoch adds changed copies of the training examples: the Train panel's augmentation when one is set there (typos, EDA, same-tag words or mentions, with its copies and share), else typos in 10% of the words, 1 copy." /></label>
                 <label><input type="checkbox" data-testid="worth-fgm" prop:checked=move || compare.fgm.get() on:change=tick(compare.fgm) />
                     <Tip term="+ adversarial training (FGM)" text="Each step also trains on the batch with the word embeddings pushed along the loss gradient (the Train panel's epsilon when set there, else 1); about twice a step's work." /></label>
+                {move || (!data.aux.with(Vec::is_empty)).then(|| view! {
+                    <label><input type="checkbox" data-testid="worth-aux" prop:checked=move || compare.aux.get() on:change=tick(compare.aux) />
+                        <Tip term="+ auxiliary tasks (multi-task)" text="Each run also trains on the Data panel's auxiliary files, with the Train panel's task sampling. Below the baseline over the whole interval is negative transfer: the other task hurts yours." /></label>
+                })}
                 <label><input type="checkbox" data-testid="worth-robust" prop:checked=move || compare.robust.get() on:change=tick(compare.robust) />
                     <Tip term="and attack every run (robustness test)" text="After training, each run's model is attacked on the first 100 validation examples: at most 2 character edits (typos) of its most important words, greedily, as `anneal attack --attack chars` does. Accuracy under attack is compared like the scores. Text classification only; it adds time to every run." /></label>
             </fieldset>
@@ -191,25 +200,31 @@ fn Legend(comparison: Comparison) -> impl IntoView {
 /// examples and run seed), with its 95% interval; "no effect measured" when it holds 0.
 #[component]
 fn PairedTable(comparison: Comparison) -> impl IntoView {
-    let rows: Vec<(String, PairedDiff)> = comparison
+    // An auxiliary task's difference also says whether the transfer was negative.
+    let rows: Vec<(String, PairedDiff, Option<String>)> = comparison
         .order
         .iter()
         .flat_map(|v| {
             let name = v.describe();
+            let aux = (!v.changes.aux.is_empty()).then(|| v.changes.aux.join(", "));
             comparison
                 .paired
                 .get(&v.name)
                 .into_iter()
                 .flatten()
-                .map(move |d| (name.clone(), d.clone()))
+                .map(move |d| {
+                    let transfer = aux.as_ref().map(|t| transfer_sentence(t, d));
+                    (name.clone(), d.clone(), transfer)
+                })
         })
         .collect();
     (!rows.is_empty()).then(|| view! {
         <table class="worth" data-testid="worth-paired">
             <caption>"Difference to the baseline (the pre-trained model as set), paired by seed (same examples, same seed), with its 95% interval"</caption>
             <thead><tr><th>"Variant"</th><th>"Labels"</th><th>"Difference"</th></tr></thead>
-            <tbody>{rows.into_iter().map(|(name, d)| view! {
-                <tr class:muted=!d.measured()><td>{name}</td><td>{d.size}</td><td data-testid="worth-paired-diff">{d.describe()}</td></tr>
+            <tbody>{rows.into_iter().map(|(name, d, transfer)| view! {
+                <tr class:muted=!d.measured()><td>{name}</td><td>{d.size}</td><td data-testid="worth-paired-diff">{d.describe()}
+                    {transfer.map(|t| view! { <br /><span data-testid="worth-transfer">{t}</span> })}</td></tr>
             }).collect_view()}</tbody>
         </table>
     })

@@ -26,6 +26,8 @@ pub struct CompareArea {
     pub typos: RwSignal<bool>,
     /// Compare FGM adversarial training.
     pub fgm: RwSignal<bool>,
+    /// Compare training beside the Data panel's auxiliary tasks (multi-task).
+    pub aux: RwSignal<bool>,
     /// Attack every run's model too (the robustness test).
     pub robust: RwSignal<bool>,
     /// Least steps per run.
@@ -64,6 +66,7 @@ impl CompareArea {
             scratch: RwSignal::new(true),
             typos: RwSignal::new(false),
             fgm: RwSignal::new(false),
+            aux: RwSignal::new(false),
             robust: RwSignal::new(false),
             min_steps: RwSignal::new(50),
             status: RwSignal::new(RunStatus::Idle),
@@ -84,7 +87,7 @@ impl CompareArea {
 
     /// The variants ticked, the baseline first. A remedy takes the Train panel's setting of
     /// it when one is set there (its copies and share, its epsilon), else its defaults.
-    pub fn variants(&self, finetune: &TrainSettings) -> Vec<Variant> {
+    pub fn variants(&self, finetune: &TrainSettings, aux: &[String]) -> Vec<Variant> {
         let mut variants = vec![Variant::baseline()];
         if self.scratch.get_untracked() {
             variants.push(Variant::of_start(StartKind::Scratch));
@@ -112,14 +115,25 @@ impl CompareArea {
             };
             variants.push(Variant::changed("fgm", changes));
         }
+        if self.aux.get_untracked() && !aux.is_empty() {
+            let changes = Changes {
+                aux: aux.to_vec(),
+                ..Changes::default()
+            };
+            variants.push(Variant::changed("aux", changes));
+        }
         variants
     }
 
     /// The settings of a new comparison with the Train panel's fine-tuning settings (its
     /// augmentation and adversarial training go to their variants, not the baseline), or why
     /// the numbers cannot work.
-    pub fn settings(&self, mut finetune: TrainSettings) -> Result<CompareSettings, String> {
-        let variants = self.variants(&finetune);
+    pub fn settings(
+        &self,
+        mut finetune: TrainSettings,
+        aux: &[String],
+    ) -> Result<CompareSettings, String> {
+        let variants = self.variants(&finetune, aux);
         finetune.augment = None;
         finetune.adversarial = None;
         let settings = CompareSettings {

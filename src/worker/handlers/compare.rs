@@ -42,7 +42,8 @@ pub(in crate::worker) async fn run(
     settings
         .validate()
         .map_err(|e| compare_setting_message(&e))?;
-    let plan = plan_run(&parsed, &files, &settings.finetune).map_err(|e| recipe_error(&e))?;
+    let mut plan = plan_run(&parsed, &files, &settings.finetune).map_err(|e| recipe_error(&e))?;
+    plan.aux = super::train::aux_tasks(session, &files, &settings.finetune)?;
     let mut probe = match settings.robustness {
         Some(_) if plan.task != Task::Classify => {
             return Err(format!(

@@ -218,7 +218,7 @@ impl Control for WorkerControl {
 }
 
 /// The session's auxiliary tasks, prepared as the main task's data (multi-task training).
-fn aux_tasks(
+pub(in crate::worker) fn aux_tasks(
     session: &Shared,
     files: &crate::checkpoint::ModelFiles,
     settings: &TrainSettings,
