@@ -1689,6 +1689,111 @@ fn augmentation_adds_fresh_copies_each_epoch_and_never_to_validation() {
     );
 }
 
+/// Contextual augmentation: a masked language model (a small random BERT with its MLM head,
+/// the family fixture) fills a share of each text's words; each copy keeps the text's other
+/// words in place, its labels are kept, and a model without an MLM head is refused by name.
+#[test]
+fn contextual_augmentation_fills_masked_words_from_a_language_model() {
+    use anneal::shared::augment::words_of;
+    use anneal::train::recipe;
+    use burn::prelude::*;
+
+    let family = common::root().join("tests/fixtures/families/bert");
+    let lm_dir = temp_dir("contextual-lm");
+    for (from, to) in [
+        ("mlm/config.json", "config.json"),
+        ("mlm/model.safetensors", "model.safetensors"),
+        ("tokenizer.json", "tokenizer.json"),
+    ] {
+        std::fs::copy(family.join(from), lm_dir.join(to)).unwrap();
+    }
+    let model = common::minilm();
+    let train = temp_dir("contextual").join("train.csv");
+    std::fs::write(&train, synthetic_sentiment(24, 4)).unwrap();
+    let flags = ["--max-len", "24", "--augment", "mlm:2", "--epochs", "2"];
+    let mut plan = anneal::cli::finetune_plan(finetune_args(&model, &train, &flags)).unwrap();
+    let lm_files = model_files(&lm_dir);
+    let (lm, report) = anneal::checkpoint::load_lm(
+        &lm_files.config,
+        &lm_files.weights,
+        anneal::model::Objective::Mlm,
+        &Device::flex(),
+    )
+    .unwrap();
+    assert!(report.initialised.is_empty(), "{report:?}");
+    let note = pollster::block_on(recipe::draw_contextual(&mut plan, &lm, &lm_files.tokenizer))
+        .unwrap()
+        .unwrap();
+    assert!(
+        note.contains("contextual augmentation: 4 copies of each of the"),
+        "{note}"
+    );
+    let aug = plan.data.augment.as_ref().unwrap();
+    let n = plan.data.train.len();
+    let copies = aug.texts(3);
+    assert_eq!(copies.len(), 2 * n);
+    assert_eq!(copies, aug.texts(3), "a seed repeats its copies");
+    let words = |t: &str| -> Vec<String> {
+        words_of(t)
+            .iter()
+            .map(|w| t[w.start..w.end].to_lowercase())
+            .collect()
+    };
+    let mut changed = 0;
+    for (i, copy) in copies.iter().enumerate() {
+        let (a, b) = (words(&plan.train_texts[i % n]), words(copy));
+        assert_eq!(a.len(), b.len(), "{copy:?}");
+        let differ = a.iter().zip(&b).filter(|(x, y)| x != y).count();
+        changed += usize::from(differ > 0);
+        assert!(differ * 2 <= a.len().max(2), "{copy:?} of {a:?}");
+    }
+    assert!(
+        changed * 2 >= copies.len(),
+        "{changed} of {} copies changed",
+        copies.len()
+    );
+    for (i, f) in aug.epoch(3).unwrap().iter().enumerate() {
+        assert_eq!(
+            f.labels,
+            plan.data.train[i % n].labels,
+            "copy {i} changed label"
+        );
+    }
+
+    // The command line: with --mlm-model it trains; the sentence model alone has no MLM head.
+    let out = temp_dir("contextual-out").join("out");
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "finetune",
+            "--model",
+            model.to_str().unwrap(),
+            "--train",
+            train.to_str().unwrap(),
+            "--layers",
+            "1",
+            "--epochs",
+            "1",
+            "--max-len",
+            "24",
+            "--device",
+            "cpu",
+            "--augment",
+            "mlm",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        anneal(&args)
+    };
+    let (ok, _, stderr) = run(&["--mlm-model", lm_dir.to_str().unwrap()]);
+    assert!(
+        ok && stderr.contains("note: contextual augmentation: "),
+        "{stderr}"
+    );
+    let (ok, _, stderr) = run(&[]);
+    assert!(!ok && stderr.contains("no masked-LM head"), "{stderr}");
+}
+
 /// Multi-task learning: with an auxiliary entity task the shared encoder takes both tasks'
 /// gradients (its weights end elsewhere than the same run's without it, while a step of the
 /// auxiliary task leaves the main head as it was), each epoch has both tasks' batches, the

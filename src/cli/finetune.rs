@@ -92,6 +92,10 @@ pub struct TuneArgs {
     /// the training set). The validation examples are never augmented.
     #[arg(long)]
     augment: Option<Augmentation>,
+    /// The masked language model `--augment mlm` fills words with: a folder with an MLM head
+    /// (`anneal pretrain`'s output, or a `*ForMaskedLM` checkpoint). [default: --model]
+    #[arg(long)]
+    mlm_model: Option<PathBuf>,
     /// Share of a text's words (or a sentence's mentions) an augmented copy changes — EDA's
     /// alpha; the same as KIND:COPIES:RATE. [default: 0.1]
     #[arg(long, requires = "augment", visible_alias = "eda-alpha")]
@@ -308,7 +312,7 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
         eprintln!("note: {note}");
     }
     let picked = pick_device(a.device)?;
-    let device = picked.device.autodiff();
+    let device = picked.device.clone().autodiff();
     burn::prelude::Device::seed(&device, a.seed);
     let (model, config, mut notes) = recipe::load(&plan, &dir, a.layers, &device)
         .map_err(|e| format!("{}: {e}", dir.path.display()))?;
@@ -316,6 +320,7 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
         pollster::block_on(recipe::find_synonyms(&mut plan, &model, &dir))
             .map_err(|e| e.to_string())?,
     );
+    notes.extend(contextual(a, &mut plan, &picked.device)?);
     for note in &notes {
         eprintln!("note: {note}");
     }
@@ -362,6 +367,34 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
     eprintln!("{}", fit.sentence);
     eprintln!("saved to {}", args.out.display());
     Ok(())
+}
+
+/// Contextual (MLM) augmentation's copies, drawn before training from `--mlm-model` (or the
+/// model itself) when the plan asks for them; a model without an MLM head is refused.
+fn contextual(
+    a: &TuneArgs,
+    plan: &mut Plan,
+    device: &burn::prelude::Device,
+) -> Result<Option<String>, String> {
+    let wanted = plan.data.augment.as_ref();
+    if wanted.is_none_or(|aug| aug.texts_wanting_copies().is_empty()) {
+        return Ok(None);
+    }
+    let path = a.mlm_model.as_ref().unwrap_or(&a.model);
+    let lm_dir = ModelDir::open(path)?;
+    let objective = crate::model::Objective::Mlm;
+    let (lm, report) =
+        crate::checkpoint::load_lm(&lm_dir.config, &lm_dir.weights, objective, device)
+            .map_err(|e| format!("{}: {e}", path.display()))?;
+    if !report.initialised.is_empty() {
+        return Err(format!(
+            "{}: no masked-LM head ({} not in the checkpoint): --augment mlm needs a model with one, given by --mlm-model DIR (anneal pretrain's output, or a *ForMaskedLM folder)",
+            path.display(),
+            report.initialised.join(", ")
+        ));
+    }
+    pollster::block_on(recipe::draw_contextual(plan, &lm, &lm_dir.tokenizer))
+        .map_err(|e| format!("--augment mlm: {e}"))
 }
 
 /// The auxiliary tasks in `paths`, each read as the training file is (its own columns found)

@@ -51,6 +51,9 @@ pub struct Augmenter {
     source: Source,
     /// EDA's synonyms (none until [`Augmenter::with_synonyms`]).
     synonyms: Synonyms,
+    /// Contextual augmentation's copies drawn before training, per text in order (none until
+    /// [`Augmenter::with_pool`]).
+    pool: Vec<Vec<String>>,
     tokenizer: TextTokenizer,
     max_len: usize,
 }
@@ -112,6 +115,7 @@ impl Augmenter {
             settings,
             source,
             synonyms: Synonyms::default(),
+            pool: Vec::new(),
             tokenizer: tokenizer.clone(),
             max_len,
         }
@@ -126,6 +130,22 @@ impl Augmenter {
             }
             _ => Vec::new(),
         }
+    }
+
+    /// The texts contextual (MLM) augmentation wants copies of, in order (none for the other
+    /// kinds, or once given).
+    pub fn texts_wanting_copies(&self) -> &[String] {
+        match (&self.source, self.settings.kind) {
+            (Source::Texts { texts, .. }, AugmentKind::Mlm) if self.pool.is_empty() => texts,
+            _ => &[],
+        }
+    }
+
+    /// This augmenter with contextual augmentation's copies, `pool[i]` those of the `i`-th text
+    /// of [`texts_wanting_copies`](Self::texts_wanting_copies).
+    pub fn with_pool(mut self, pool: Vec<Vec<String>>) -> Self {
+        self.pool = pool;
+        self
     }
 
     /// This augmenter with EDA's synonyms.
@@ -160,13 +180,19 @@ impl Augmenter {
         let mut out = Vec::with_capacity(self.extra());
         for _ in 0..self.settings.copies {
             match &self.source {
-                Source::Texts { texts, .. } => out.extend(texts.iter().map(|t| {
-                    Copy::Text(match self.settings.kind {
-                        AugmentKind::Typos => typos(t, rate, &mut rng),
-                        AugmentKind::Eda => eda(t, rate, &self.synonyms, &mut rng),
-                        _ => t.clone(),
-                    })
-                })),
+                Source::Texts { texts, .. } => {
+                    out.extend(texts.iter().enumerate().map(|(i, t)| {
+                        Copy::Text(match self.settings.kind {
+                            AugmentKind::Typos => typos(t, rate, &mut rng),
+                            AugmentKind::Eda => eda(t, rate, &self.synonyms, &mut rng),
+                            AugmentKind::Mlm => match self.pool.get(i).filter(|p| !p.is_empty()) {
+                                Some(p) => p[rng.below(p.len())].clone(),
+                                None => t.clone(),
+                            },
+                            _ => t.clone(),
+                        })
+                    }))
+                }
                 Source::Sentences {
                     sentences, lexicon, ..
                 } => out.extend(sentences.iter().map(|(w, t)| {
@@ -175,7 +201,9 @@ impl Augmenter {
                             (replace_tokens(w, t, lexicon, rate, &mut rng), t.clone())
                         }
                         AugmentKind::Mentions => replace_mentions(w, t, lexicon, rate, &mut rng),
-                        AugmentKind::Typos | AugmentKind::Eda => (w.clone(), t.clone()),
+                        AugmentKind::Typos | AugmentKind::Eda | AugmentKind::Mlm => {
+                            (w.clone(), t.clone())
+                        }
                     };
                     Copy::Tagged(w, t)
                 })),

@@ -2,8 +2,10 @@
 //! a classifier's probabilities over many examples, batched by length; and [`Probe`], a score
 //! of a whole model that `infer/` gives and `train/` asks for. Below both `train/` and
 //! `infer/`, so that neither borrows from the other. `synonyms`: EDA's synonyms from a
-//! model's input embeddings (training's augmentation and the Train panel's preview).
+//! model's input embeddings (training's augmentation and the Train panel's preview);
+//! `contextual`: contextual augmentation's copies, words filled in by a masked language model.
 
+pub mod contextual;
 pub mod synonyms;
 
 use burn::prelude::*;

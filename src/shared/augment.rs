@@ -33,6 +33,11 @@ pub enum AugmentKind {
     /// random deletion per copy, `rate` being the paper's alpha; synonyms are the model's
     /// nearest whole-word tokens in its input embeddings (which can be antonyms).
     Eda,
+    /// Contextual replacement (Kobayashi 2018): a share of the words masked and each replaced
+    /// by a word sampled from a masked language model given the rest of the text (a model
+    /// with an MLM head: `anneal pretrain`'s, or a `*ForMaskedLM` folder). The copies are
+    /// drawn before training, a pool per text, and each epoch picks from it.
+    Mlm,
     /// Entity recognition: a share of the words replaced by words of the same tag from the
     /// training set (Dai & Adel's label-wise token replacement); the tags unchanged.
     Tokens,
@@ -47,6 +52,7 @@ impl AugmentKind {
         match self {
             AugmentKind::Typos => "typos",
             AugmentKind::Eda => "eda",
+            AugmentKind::Mlm => "mlm",
             AugmentKind::Tokens => "tokens",
             AugmentKind::Mentions => "mentions",
         }
@@ -55,7 +61,7 @@ impl AugmentKind {
     /// The task it augments.
     pub fn task(self) -> Task {
         match self {
-            AugmentKind::Typos | AugmentKind::Eda => Task::Classify,
+            AugmentKind::Typos | AugmentKind::Eda | AugmentKind::Mlm => Task::Classify,
             AugmentKind::Tokens | AugmentKind::Mentions => Task::Ner,
         }
     }
@@ -83,7 +89,7 @@ impl Augmentation {
         Self {
             kind,
             copies: if kind == AugmentKind::Eda { 4 } else { 1 },
-            rate: 0.1,
+            rate: if kind == AugmentKind::Mlm { 0.15 } else { 0.1 },
         }
     }
 }
@@ -99,11 +105,12 @@ impl std::str::FromStr for Augmentation {
         let kind = match kind.trim() {
             "typos" | "chars" => AugmentKind::Typos,
             "eda" => AugmentKind::Eda,
+            "mlm" => AugmentKind::Mlm,
             "tokens" => AugmentKind::Tokens,
             "mentions" => AugmentKind::Mentions,
             other => {
                 return Err(format!(
-                    "unknown augmentation \"{other}\" (typos, eda; for entities: tokens, mentions)"
+                    "unknown augmentation \"{other}\" (typos, eda, mlm; for entities: tokens, mentions)"
                 ));
             }
         };

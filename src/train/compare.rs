@@ -137,6 +137,16 @@ pub async fn compare<'a>(
 ) -> Result<(Comparison, Option<String>), CompareError> {
     settings.validate()?;
     for v in &settings.variants {
+        if v.changes
+            .augment
+            .is_some_and(|a| a.kind == AugmentKind::Mlm)
+        {
+            return Err(CompareSettingsError::Variant {
+                name: v.name.clone(),
+                message: "contextual (mlm) augmentation draws from a masked language model, which a comparison does not load yet: measure it with anneal finetune --augment mlm --mlm-model DIR".into(),
+            }
+            .into());
+        }
         if let Some(missing) = v
             .changes
             .aux

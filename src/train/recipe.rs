@@ -10,9 +10,11 @@ use super::prepare::{PrepareError, prepare};
 use super::{AuxTask, TrainConfig};
 use crate::checkpoint::{CheckpointError, ModelFiles, load_classifier};
 use crate::data::augment::Augmenter;
+use crate::data::tokenizer::TextTokenizer;
 use crate::data::{DataError, Examples, Parsed};
+use crate::forward::contextual::{ContextualError, contextual_copies};
 use crate::forward::synonyms::synonyms;
-use crate::model::{BertClassifier, BertConfig, Head};
+use crate::model::{BertClassifier, BertConfig, BertLm, Head};
 use crate::runtime::readback::ReadbackError;
 use crate::shared::eda::{Synonyms, paper_defaults};
 use crate::shared::{
@@ -322,6 +324,48 @@ pub async fn find_synonyms(
     let note = synonyms_note(&found, words.len());
     plan.data.augment = Some(augment.with_synonyms(found));
     Ok(Some(note))
+}
+
+/// Gives the plan's contextual (MLM) augmentation its copies — `copies x epochs` per training
+/// text, at most 16, drawn before training from `lm` (a masked language model with its own
+/// `tokenizer`) — and says what was drawn; nothing for the other kinds.
+pub async fn draw_contextual(
+    plan: &mut Plan,
+    lm: &BertLm,
+    tokenizer: &TextTokenizer,
+) -> Result<Option<String>, ContextualError> {
+    let Some(augment) = plan.data.augment.take() else {
+        return Ok(None);
+    };
+    let texts = augment.texts_wanting_copies().to_vec();
+    if texts.is_empty() {
+        plan.data.augment = Some(augment);
+        return Ok(None);
+    }
+    let a = augment.settings;
+    let per_text = (a.copies * plan.config.epochs).clamp(1, 16);
+    let (seed, max_len) = (plan.config.seed, plan.max_len);
+    let pool = contextual_copies(lm, tokenizer, &texts, (a.rate, per_text), seed, max_len).await?;
+    let changed = pool
+        .iter()
+        .zip(&texts)
+        .map(|(p, t)| p.iter().filter(|c| *c != t).count())
+        .sum::<usize>();
+    let example = pool
+        .iter()
+        .zip(&texts)
+        .find_map(|(p, t)| {
+            p.iter()
+                .find(|c| *c != t)
+                .map(|c| format!("; e.g. \"{t}\" -> \"{c}\""))
+        })
+        .unwrap_or_default();
+    plan.data.augment = Some(augment.with_pool(pool));
+    Ok(Some(format!(
+        "contextual augmentation: {per_text} copies of each of the {} training texts drawn from the masked language model ({:.0}% of the words masked, each filled by one of its ten likeliest whole words), {changed} of them changed{example}",
+        texts.len(),
+        100.0 * a.rate
+    )))
 }
 
 /// What EDA's synonyms are, in words, with an example.

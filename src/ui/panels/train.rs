@@ -388,6 +388,8 @@ fn augment_preview(
             let changed = match augment.kind {
                 AugmentKind::Typos => typos(text, augment.rate, &mut rng),
                 AugmentKind::Eda => eda(text, augment.rate, synonyms, &mut rng),
+                // Drawn by a masked language model before a run (the command line's).
+                AugmentKind::Mlm => text.clone(),
                 AugmentKind::Tokens => {
                     replace_tokens(&w, &t, &lexicon, augment.rate, &mut rng).join(" ")
                 }

@@ -19,7 +19,7 @@ use crate::model::{BertClassifier, BertConfig};
 use crate::protocol::{
     DeviceLimits, FromWorker, RequestKind, RunResult, TrainSettings, ValidExample, check_fit,
 };
-use crate::shared::Task;
+use crate::shared::{AugmentKind, Task};
 use crate::train::eval::evaluate_qa;
 use crate::train::parallel::Peer;
 use crate::train::recipe;
@@ -42,6 +42,9 @@ pub(in crate::worker) async fn run(
         .data
         .clone()
         .ok_or("load a data file first")?;
+    if settings.augment.is_some_and(|a| a.kind == AugmentKind::Mlm) {
+        return Err("contextual (mlm) augmentation runs on the command line so far: anneal finetune --augment mlm --mlm-model DIR".into());
+    }
     let mut plan = plan_run(&parsed, &files, &settings).map_err(|e| recipe_error(&e))?;
     plan.aux = aux_tasks(session, &files, &settings)?;
     plan.notes.extend(recipe::multitask_note(&plan));
