@@ -80,70 +80,27 @@ pub async fn contextual_copies(
     let mut out: Vec<Vec<String>> = texts.iter().map(|_| Vec::new()).collect();
     let mut pending = Vec::new();
     for (i, text) in texts.iter().enumerate() {
-        let candidates = maskable(text);
         for _ in 0..per_text {
-            if candidates.is_empty() {
-                out[i].push(text.clone());
-                continue;
+            match masked(text, rate, mask, &mut rng) {
+                Some((masked_text, words)) => {
+                    let ids = tokenizer.encode(&masked_text, max_len)?.ids;
+                    pending.push(Masked {
+                        text: i,
+                        words,
+                        ids,
+                    });
+                }
+                None => out[i].push(text.clone()),
             }
-            let mut words: Vec<Word> = candidates
-                .iter()
-                .copied()
-                .filter(|_| ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < rate)
-                .collect();
-            if words.is_empty() {
-                words.push(candidates[rng.below(candidates.len())]);
-            }
-            let mut masked = text.clone();
-            for w in words.iter().rev() {
-                masked = format!("{}{mask}{}", &masked[..w.start], &masked[w.end..]);
-            }
-            let ids = tokenizer.encode(&masked, max_len)?.ids;
-            pending.push(Masked {
-                text: i,
-                words,
-                ids,
-            });
         }
     }
     let device = lm.bias.val().device();
     for chunk in pending.chunks(BATCH) {
-        let features: Vec<Features> = chunk
-            .iter()
-            .map(|m| Features {
-                ids: m.ids.clone(),
-                labels: vec![0],
-                type_ids: Vec::new(),
-            })
-            .collect();
-        let refs: Vec<&Features> = features.iter().collect();
-        let batch = collate(&refs, tokenizer.pad_id(), Task::Classify);
-        let seq = batch.seq;
-        let positions: Vec<i64> = chunk
-            .iter()
-            .enumerate()
-            .flat_map(|(row, m)| {
-                m.ids
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, id)| **id == mask_id)
-                    .map(move |(col, _)| (row * seq + col) as i64)
-            })
-            .collect();
-        let logits = if positions.is_empty() {
-            Vec::new()
-        } else {
-            let (tensors, _) = to_tensors(&batch, &device);
-            let n = positions.len();
-            let at = Tensor::<1, Int>::from_data(TensorData::new(positions, [n]), &device);
-            // Sync point: the masked positions' logits.
-            read_f32(lm.logits_at(&tensors, at)).await?
-        };
+        let logits = masked_logits(lm, chunk, tokenizer.pad_id(), mask_id, &device).await?;
         let mut rows = logits.chunks(vocab);
         for m in chunk {
             let text = &texts[m.text];
             let filled = m.ids.iter().filter(|id| **id == mask_id).count();
-            let mut copy = text.clone();
             // The masks kept within max_len are the first `filled` words; later ones stay.
             let picks: Vec<Option<String>> = m
                 .words
@@ -151,10 +108,10 @@ pub async fn contextual_copies(
                 .take(filled)
                 .map(|w| {
                     let original = text[w.start..w.end].to_lowercase();
-                    let row = rows.next()?;
-                    sample(row, &allowed, &original, &mut rng)
+                    sample(rows.next()?, &allowed, &original, &mut rng)
                 })
                 .collect();
+            let mut copy = text.clone();
             for (w, pick) in m.words.iter().zip(&picks).rev() {
                 if let Some(new) = pick {
                     let word = with_case_of(&text[w.start..w.end], new);
@@ -165,6 +122,68 @@ pub async fn contextual_copies(
         }
     }
     Ok(out)
+}
+
+/// `text` with a share `rate` of its maskable words (at least one) replaced by `mask`, and
+/// those words; `None` when it has none to mask.
+fn masked(text: &str, rate: f64, mask: &str, rng: &mut Rng) -> Option<(String, Vec<Word>)> {
+    let candidates = maskable(text);
+    if candidates.is_empty() {
+        return None;
+    }
+    let mut words: Vec<Word> = candidates
+        .iter()
+        .copied()
+        .filter(|_| ((rng.next_u64() >> 11) as f64 / (1u64 << 53) as f64) < rate)
+        .collect();
+    if words.is_empty() {
+        words.push(candidates[rng.below(candidates.len())]);
+    }
+    let mut out = text.to_string();
+    for w in words.iter().rev() {
+        out = format!("{}{mask}{}", &out[..w.start], &out[w.end..]);
+    }
+    Some((out, words))
+}
+
+/// The logits at every mask of a batch of masked copies, copy by copy, mask by mask.
+async fn masked_logits(
+    lm: &BertLm,
+    chunk: &[Masked],
+    pad_id: u32,
+    mask_id: u32,
+    device: &Device,
+) -> Result<Vec<f32>, ReadbackError> {
+    let features: Vec<Features> = chunk
+        .iter()
+        .map(|m| Features {
+            ids: m.ids.clone(),
+            labels: vec![0],
+            type_ids: Vec::new(),
+        })
+        .collect();
+    let refs: Vec<&Features> = features.iter().collect();
+    let batch = collate(&refs, pad_id, Task::Classify);
+    let seq = batch.seq;
+    let positions: Vec<i64> = chunk
+        .iter()
+        .enumerate()
+        .flat_map(|(row, m)| {
+            m.ids
+                .iter()
+                .enumerate()
+                .filter(|(_, id)| **id == mask_id)
+                .map(move |(col, _)| (row * seq + col) as i64)
+        })
+        .collect();
+    if positions.is_empty() {
+        return Ok(Vec::new());
+    }
+    let (tensors, _) = to_tensors(&batch, device);
+    let n = positions.len();
+    let at = Tensor::<1, Int>::from_data(TensorData::new(positions, [n]), device);
+    // Sync point: the masked positions' logits.
+    read_f32(lm.logits_at(&tensors, at)).await
 }
 
 /// A whole word from the `TOP` likeliest of `logits` (by probability), not `original`.
@@ -217,7 +236,7 @@ mod tests {
         // id 0 is not a word, "good" is the original; "bad" is nearly impossible.
         assert!(seen["great"] > 1900, "{seen:?}");
         assert!(!seen.contains_key("good"));
-        assert_eq!(sample(&logits, &allowed[..2], "good", &mut rng), None);
+        assert_eq!(sample(&logits[..2], &allowed[..2], "good", &mut rng), None);
         let words: Vec<&str> = maskable("The film, and it was GREAT 2")
             .iter()
             .map(|w| &"The film, and it was GREAT 2"[w.start..w.end])

@@ -135,39 +135,7 @@ pub async fn compare<'a>(
     control: &'a mut dyn Control,
     probe: Option<&'a mut dyn Probe>,
 ) -> Result<(Comparison, Option<String>), CompareError> {
-    settings.validate()?;
-    for v in &settings.variants {
-        if v.changes
-            .augment
-            .is_some_and(|a| a.kind == AugmentKind::Mlm)
-        {
-            return Err(CompareSettingsError::Variant {
-                name: v.name.clone(),
-                message: "contextual (mlm) augmentation draws from a masked language model, which a comparison does not load yet: measure it with anneal finetune --augment mlm --mlm-model DIR".into(),
-            }
-            .into());
-        }
-        if let Some(missing) = v
-            .changes
-            .aux
-            .iter()
-            .find(|n| plan.aux.iter().all(|a| &a.name != *n))
-        {
-            return Err(CompareSettingsError::Variant {
-                name: v.name.clone(),
-                message: format!("the auxiliary task {missing} was not read"),
-            }
-            .into());
-        }
-        let changed = v.changes.apply(&settings.finetune);
-        if let Err(e) = changed.validate_for(Some(plan.task), None) {
-            return Err(CompareSettingsError::Variant {
-                name: v.name.clone(),
-                message: format!("{} {e}", e.setting().describe()),
-            }
-            .into());
-        }
-    }
+    check_variants(settings, plan)?;
     let data = &plan.data;
     let sizes = settings.resolved_sizes(data.train.len());
     let variants = &settings.variants;
@@ -222,6 +190,45 @@ pub async fn compare<'a>(
         }
     }
     Ok((comparison, None))
+}
+
+/// Whether every variant can run on `plan`: its settings valid for the task, its auxiliary
+/// tasks read, no augmentation a comparison cannot draw.
+fn check_variants(settings: &CompareSettings, plan: &Plan) -> Result<(), CompareError> {
+    settings.validate()?;
+    for v in &settings.variants {
+        if v.changes
+            .augment
+            .is_some_and(|a| a.kind == AugmentKind::Mlm)
+        {
+            return Err(CompareSettingsError::Variant {
+                name: v.name.clone(),
+                message: "contextual (mlm) augmentation draws from a masked language model, which a comparison does not load yet: measure it with anneal finetune --augment mlm --mlm-model DIR".into(),
+            }
+            .into());
+        }
+        if let Some(missing) = v
+            .changes
+            .aux
+            .iter()
+            .find(|n| plan.aux.iter().all(|a| &a.name != *n))
+        {
+            return Err(CompareSettingsError::Variant {
+                name: v.name.clone(),
+                message: format!("the auxiliary task {missing} was not read"),
+            }
+            .into());
+        }
+        let changed = v.changes.apply(&settings.finetune);
+        if let Err(e) = changed.validate_for(Some(plan.task), None) {
+            return Err(CompareSettingsError::Variant {
+                name: v.name.clone(),
+                message: format!("{} {e}", e.setting().describe()),
+            }
+            .into());
+        }
+    }
+    Ok(())
 }
 
 /// Trains one run of a comparison again — `variant` at the `size_at`-th label count with seed
