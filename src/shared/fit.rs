@@ -128,10 +128,20 @@ pub fn diagnose(epochs: &[EpochLoss], kept: usize) -> Diagnosis {
             lowest.epoch
         )
     };
-    if lowest.epoch < last.epoch
+    let rising = lowest.epoch < last.epoch
         && last.valid > lowest.valid * (1.0 + RISE)
-        && last.train < lowest.train
-    {
+        && last.train < lowest.train;
+    // One rise after one epoch is a first sign, not yet a trend.
+    if rising && epochs.len() == 2 {
+        return done(
+            Verdict::TooShort,
+            format!(
+                "Validation loss rose in epoch 2 ({:.3} → {:.3}) while training loss fell: perhaps the start of overfitting, but one rise is not a trend; {kept_says}. Train 3 or more epochs to tell.",
+                lowest.valid, last.valid
+            ),
+        );
+    }
+    if rising {
         return done(
             Verdict::Overfitting,
             format!(
@@ -208,6 +218,14 @@ mod tests {
         );
         assert!(d.sentence.contains("epoch 3 is kept"), "{}", d.sentence);
         assert!(d.sentence.contains("lowest validation loss was at epoch 2"));
+    }
+
+    #[test]
+    fn one_rise_after_two_epochs_is_not_yet_called_overfitting() {
+        let d = diagnose(&run(&[(0.9, 0.45), (0.5, 0.55)]), 1);
+        assert_eq!(d.verdict, Verdict::TooShort, "{}", d.sentence);
+        assert!(d.sentence.contains("one rise is not a trend"), "{}", d.sentence);
+        assert!(d.sentence.contains("the best epoch, 1, is kept"), "{}", d.sentence);
     }
 
     #[test]
