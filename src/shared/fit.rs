@@ -131,15 +131,12 @@ pub fn diagnose(epochs: &[EpochLoss], kept: usize) -> Diagnosis {
     let rising = lowest.epoch < last.epoch
         && last.valid > lowest.valid * (1.0 + RISE)
         && last.train < lowest.train;
-    // One rise after one epoch is a first sign, not yet a trend.
     if rising && epochs.len() == 2 {
-        return done(
-            Verdict::TooShort,
-            format!(
-                "Validation loss rose in epoch 2 ({:.3} → {:.3}) while training loss fell: perhaps the start of overfitting, but one rise is not a trend; {kept_says}. Train 3 or more epochs to tell.",
-                lowest.valid, last.valid
-            ),
+        let (from, to) = (lowest.valid, last.valid);
+        let sentence = format!(
+            "Validation loss rose in epoch 2 ({from:.3} → {to:.3}) while training loss fell: perhaps the start of overfitting, but one rise is not a trend; {kept_says}. Train 3 or more epochs to tell."
         );
+        return done(Verdict::TooShort, sentence);
     }
     if rising {
         return done(
@@ -224,8 +221,16 @@ mod tests {
     fn one_rise_after_two_epochs_is_not_yet_called_overfitting() {
         let d = diagnose(&run(&[(0.9, 0.45), (0.5, 0.55)]), 1);
         assert_eq!(d.verdict, Verdict::TooShort, "{}", d.sentence);
-        assert!(d.sentence.contains("one rise is not a trend"), "{}", d.sentence);
-        assert!(d.sentence.contains("the best epoch, 1, is kept"), "{}", d.sentence);
+        assert!(
+            d.sentence.contains("one rise is not a trend"),
+            "{}",
+            d.sentence
+        );
+        assert!(
+            d.sentence.contains("the best epoch, 1, is kept"),
+            "{}",
+            d.sentence
+        );
     }
 
     #[test]
