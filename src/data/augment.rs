@@ -141,17 +141,21 @@ impl Augmenter {
         }
     }
 
-    /// This augmenter with contextual augmentation's copies, `pool[i]` those of the `i`-th text
+    /// Gives contextual augmentation its copies, `pool[i]` those of the `i`-th text
     /// of [`texts_wanting_copies`](Self::texts_wanting_copies).
-    pub fn with_pool(mut self, pool: Vec<Vec<String>>) -> Self {
+    pub fn set_pool(&mut self, pool: Vec<Vec<String>>) {
         self.pool = pool;
-        self
     }
 
     /// This augmenter with EDA's synonyms.
     pub fn with_synonyms(mut self, synonyms: Synonyms) -> Self {
-        self.synonyms = synonyms;
+        self.set_synonyms(synonyms);
         self
+    }
+
+    /// Gives EDA its synonyms.
+    pub fn set_synonyms(&mut self, synonyms: Synonyms) {
+        self.synonyms = synonyms;
     }
 
     /// EDA's synonyms (empty for the other kinds).

@@ -311,18 +311,17 @@ pub async fn find_synonyms(
     model: &BertClassifier,
     files: &ModelFiles,
 ) -> Result<Option<String>, ReadbackError> {
-    let Some(augment) = plan.data.augment.take() else {
+    let Some(augment) = plan.data.augment.as_mut() else {
         return Ok(None);
     };
     let words = augment.words_wanting_synonyms();
     if words.is_empty() {
-        plan.data.augment = Some(augment);
         return Ok(None);
     }
     let table = model.bert.embeddings.word_embeddings.weight.val();
     let found = synonyms(table, &files.tokenizer, &words).await?;
     let note = synonyms_note(&found, words.len());
-    plan.data.augment = Some(augment.with_synonyms(found));
+    augment.set_synonyms(found);
     Ok(Some(note))
 }
 
@@ -334,12 +333,11 @@ pub async fn draw_contextual(
     lm: &BertLm,
     tokenizer: &TextTokenizer,
 ) -> Result<Option<String>, ContextualError> {
-    let Some(augment) = plan.data.augment.take() else {
+    let Some(augment) = plan.data.augment.as_mut() else {
         return Ok(None);
     };
     let texts = augment.texts_wanting_copies().to_vec();
     if texts.is_empty() {
-        plan.data.augment = Some(augment);
         return Ok(None);
     }
     let a = augment.settings;
@@ -360,7 +358,7 @@ pub async fn draw_contextual(
                 .map(|c| format!("; e.g. \"{t}\" -> \"{c}\""))
         })
         .unwrap_or_default();
-    plan.data.augment = Some(augment.with_pool(pool));
+    augment.set_pool(pool);
     Ok(Some(format!(
         "contextual augmentation: {per_text} copies of each of the {} training texts drawn from the masked language model ({:.0}% of the words masked, each filled by one of its ten likeliest whole words), {changed} of them changed{example}",
         texts.len(),
