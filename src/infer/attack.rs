@@ -21,10 +21,8 @@
 //! prediction is wrong too.
 
 use super::embed::nearest_tokens;
-use super::{PredictError, Prediction, predict_texts};
-use crate::data::features::Features;
+use super::{PredictError, Prediction, class_probabilities, predict_texts};
 use crate::data::tokenizer::TextTokenizer;
-use crate::forward::predict_probabilities;
 use crate::model::BertClassifier;
 pub use crate::shared::augment::edit_distance;
 use crate::shared::augment::{Word, char_edits, replace, words_of};
@@ -41,17 +39,7 @@ struct Oracle<'a> {
 
 impl Oracle<'_> {
     async fn probabilities(&self, texts: &[String]) -> Result<Vec<Vec<f32>>, PredictError> {
-        let mut features = Vec::with_capacity(texts.len());
-        for t in texts {
-            features.push(Features {
-                ids: self.tokenizer.encode(t, self.max_len)?.ids,
-                labels: vec![0],
-                type_ids: Vec::new(),
-            });
-        }
-        let probs =
-            predict_probabilities(self.model, &features, 32, self.tokenizer.pad_id()).await?;
-        Ok(probs.into_iter().map(|mut p| p.swap_remove(0)).collect())
+        class_probabilities(self.model, self.tokenizer, texts, self.max_len).await
     }
 }
 

@@ -67,21 +67,58 @@ pub async fn predict_texts(
     texts: &[String],
     max_len: usize,
 ) -> Result<Vec<Prediction>, PredictError> {
-    if model.task == Task::Qa {
-        return Err(PredictError::NeedsQuestion);
+    match model.task {
+        Task::Qa => Err(PredictError::NeedsQuestion),
+        Task::Classify => {
+            let probs = class_probabilities(model, tokenizer, texts, max_len).await?;
+            Ok(probs
+                .into_iter()
+                .map(|p| Prediction::Classify {
+                    label: labels[argmax(&p)].clone(),
+                    scores: labels.iter().cloned().zip(p).collect(),
+                })
+                .collect())
+        }
+        Task::Ner => tag_texts(model, tokenizer, labels, texts, max_len).await,
     }
+}
+
+/// Each text's class probabilities by a sequence classifier.
+///
+/// Sync point: one readback per batch of 32.
+pub async fn class_probabilities(
+    model: &BertClassifier,
+    tokenizer: &TextTokenizer,
+    texts: &[String],
+    max_len: usize,
+) -> Result<Vec<Vec<f32>>, PredictError> {
+    let mut features = Vec::with_capacity(texts.len());
+    for text in texts {
+        features.push(Features {
+            ids: tokenizer.encode(text, max_len)?.ids,
+            labels: vec![0],
+            type_ids: Vec::new(),
+        });
+    }
+    let probs = predict_probabilities(model, &features, 32, tokenizer.pad_id()).await?;
+    Ok(probs.into_iter().map(|mut p| p.swap_remove(0)).collect())
+}
+
+/// Each text's entities by a token classifier: every word tagged by its first sub-word.
+async fn tag_texts(
+    model: &BertClassifier,
+    tokenizer: &TextTokenizer,
+    labels: &[String],
+    texts: &[String],
+    max_len: usize,
+) -> Result<Vec<Prediction>, PredictError> {
     let mut features = Vec::with_capacity(texts.len());
     let mut word_ids = Vec::with_capacity(texts.len());
     let mut words = Vec::with_capacity(texts.len());
     for text in texts {
-        let (encoded, w) = match model.task {
-            Task::Classify | Task::Qa => (tokenizer.encode(text, max_len)?, Vec::new()),
-            Task::Ner => {
-                let w = split_words(text);
-                let strings: Vec<String> = w.iter().map(|w| w.text.clone()).collect();
-                (tokenizer.encode_words(&strings, max_len)?, w)
-            }
-        };
+        let w = split_words(text);
+        let strings: Vec<String> = w.iter().map(|w| w.text.clone()).collect();
+        let encoded = tokenizer.encode_words(&strings, max_len)?;
         features.push(Features {
             ids: encoded.ids,
             labels: vec![0],
@@ -94,31 +131,22 @@ pub async fn predict_texts(
     Ok(texts
         .iter()
         .enumerate()
-        .map(|(i, text)| match model.task {
-            Task::Classify | Task::Qa => {
-                let p = &probs[i][0];
-                Prediction::Classify {
-                    label: labels[argmax(p)].clone(),
-                    scores: labels.iter().cloned().zip(p.iter().copied()).collect(),
+        .map(|(i, text)| {
+            let mut tags = vec!["O".to_string(); words[i].len()];
+            let mut scores = vec![0.0f32; words[i].len()];
+            let mut previous = None;
+            for (t, w) in word_ids[i].iter().enumerate() {
+                if let Some(w) = *w
+                    && Some(w) != previous
+                {
+                    let best = argmax(&probs[i][t]);
+                    tags[w] = labels[best].clone();
+                    scores[w] = probs[i][t][best];
                 }
+                previous = *w;
             }
-            Task::Ner => {
-                let mut tags = vec!["O".to_string(); words[i].len()];
-                let mut scores = vec![0.0f32; words[i].len()];
-                let mut previous = None;
-                for (t, w) in word_ids[i].iter().enumerate() {
-                    if let Some(w) = *w
-                        && Some(w) != previous
-                    {
-                        let best = argmax(&probs[i][t]);
-                        tags[w] = labels[best].clone();
-                        scores[w] = probs[i][t][best];
-                    }
-                    previous = *w;
-                }
-                Prediction::Ner {
-                    entities: entities(text, &words[i], &tags, &scores),
-                }
+            Prediction::Ner {
+                entities: entities(text, &words[i], &tags, &scores),
             }
         })
         .collect())
