@@ -1721,9 +1721,22 @@ fn contextual_augmentation_fills_masked_words_from_a_language_model() {
     )
     .unwrap();
     assert!(report.initialised.is_empty(), "{report:?}");
-    let note = pollster::block_on(recipe::draw_contextual(&mut plan, &lm, &lm_files.tokenizer))
-        .unwrap()
-        .unwrap();
+    let wanted = recipe::contextual_wanted(&plan).expect("mlm wants its copies");
+    assert_eq!((wanted.0.copies, wanted.1), (2, 2));
+    let note = pollster::block_on(recipe::draw_contextual(
+        &mut plan,
+        &lm,
+        &lm_files.tokenizer,
+        wanted,
+    ))
+    .unwrap();
+    assert!(recipe::contextual_wanted(&plan).is_none(), "drawn once");
+    // Every training text has its copies, by text, for any run of the plan to take.
+    assert!(
+        plan.train_texts
+            .iter()
+            .all(|t| plan.contextual.get(t).is_some_and(|c| c.len() == 4))
+    );
     assert!(
         note.contains("contextual augmentation: 4 copies of each of the"),
         "{note}"
@@ -1792,6 +1805,50 @@ fn contextual_augmentation_fills_masked_words_from_a_language_model() {
     );
     let (ok, _, stderr) = run(&[]);
     assert!(!ok && stderr.contains("no masked-LM head"), "{stderr}");
+
+    // As a comparison's variant: the copies are drawn once for every training text, and the
+    // contextual run is paired with the baseline; two rates cannot share one draw.
+    let compare = |variants: &str| {
+        anneal(&[
+            "compare",
+            "--model",
+            model.to_str().unwrap(),
+            "--train",
+            train.to_str().unwrap(),
+            "--layers",
+            "1",
+            "--max-len",
+            "24",
+            "--device",
+            "cpu",
+            "--sizes",
+            "8,16",
+            "--seeds",
+            "1",
+            "--min-steps",
+            "1",
+            "--variants",
+            variants,
+            "--mlm-model",
+            lm_dir.to_str().unwrap(),
+        ])
+    };
+    let (ok, stdout, stderr) = compare("baseline,mlm");
+    assert!(ok, "{stderr}");
+    assert!(
+        stderr.contains("note: contextual augmentation: "),
+        "{stderr}"
+    );
+    let c: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
+    for size in 0..2 {
+        assert_eq!(
+            c["variants"]["mlm"][size].as_array().unwrap().len(),
+            1,
+            "{c}"
+        );
+    }
+    let (ok, _, stderr) = compare("baseline,mlm:1:0.1,mlm:1:0.3");
+    assert!(!ok && stderr.contains("one set of copies"), "{stderr}");
 }
 
 /// Multi-task learning: with an auxiliary entity task the shared encoder takes both tasks'
@@ -1956,6 +2013,58 @@ fn a_two_task_run_trains_one_encoder_with_both_tasks_gradients() {
     assert!(
         history.contains("AuxEvaluated") || history.contains("aux_evaluated"),
         "{history}"
+    );
+
+    // The auxiliary head is kept beside the model, in Anneal's own files, and a run reopened
+    // from that folder with the same auxiliary file starts from it, not from a new head.
+    let index: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(out.join("aux_heads.json")).unwrap())
+            .unwrap();
+    assert_eq!(index[0]["name"], "aux.conll", "{index}");
+    assert_eq!(
+        index[0]["task"],
+        serde_json::to_value(anneal::shared::Task::Ner).unwrap()
+    );
+    assert_eq!(record["aux_tasks"], index, "training.json says it too");
+    let saved = model_files(&out);
+    let parsed = anneal::data::parse(
+        "aux.conll",
+        &std::fs::read(&ner).unwrap(),
+        &Default::default(),
+    )
+    .unwrap();
+    let reopened = vec![recipe::plan_aux("aux.conll", parsed, &saved, &settings).unwrap()];
+    let note = recipe::restored_heads(&reopened, &saved).unwrap();
+    assert!(note.contains("aux.conll restored"), "{note}");
+    assert!(recipe::restored_heads(&reopened, &files).is_none());
+    let head = |files: &anneal::checkpoint::ModelFiles, seed: u64| {
+        device.seed(seed);
+        let heads = recipe::load_heads(&reopened, files, None, &device).unwrap();
+        read(heads[0].classifier.weight.val())
+    };
+    assert_eq!(head(&saved, 5), head(&saved, 6), "restored, not drawn");
+    assert_ne!(head(&saved, 5), head(&files, 5), "not a new head");
+    let (ok, _, stderr) = anneal(&[
+        "finetune",
+        "--model",
+        out.to_str().unwrap(),
+        "--train",
+        train.to_str().unwrap(),
+        "--aux",
+        ner.to_str().unwrap(),
+        "--epochs",
+        "1",
+        "--max-len",
+        "24",
+        "--device",
+        "cpu",
+        "--out",
+        temp_dir("multitask-reopened").join("out").to_str().unwrap(),
+    ]);
+    assert!(
+        ok && stderr
+            .contains("the auxiliary head of aux.conll restored from the saved multi-task run"),
+        "{stderr}"
     );
     let (ok, _, stderr) = anneal(&[
         "finetune",

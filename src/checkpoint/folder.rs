@@ -7,19 +7,87 @@
 
 use std::collections::BTreeMap;
 
+use serde::{Deserialize, Serialize};
+
 use crate::data::tokenizer::TextTokenizer;
 use crate::model::BertConfig;
 use crate::shared::Task;
 
 /// File names a model folder may contain that Anneal reads.
-pub const MODEL_FILES: [&str; 6] = [
+pub const MODEL_FILES: [&str; 9] = [
     "config.json",
     "model.safetensors",
     "tokenizer.json",
     "vocab.txt",
     "tokenizer_config.json",
     "special_tokens_map.json",
+    AUX_INDEX,
+    AUX_WEIGHTS,
+    RUN_RECORD,
 ];
+
+/// The index of a multi-task run's auxiliary heads (see [`super::aux`]).
+pub const AUX_INDEX: &str = "aux_heads.json";
+/// Their tensors.
+pub const AUX_WEIGHTS: &str = "aux_heads.safetensors";
+
+/// What an auxiliary head was trained for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuxHeadInfo {
+    /// The task's file name.
+    pub name: String,
+    /// Its task.
+    pub task: Task,
+    /// Its labels (class names or tags), in the head's output order.
+    pub labels: Vec<String>,
+}
+
+/// Reads `aux_heads.json`: the heads kept, in the order of their tensors.
+pub fn read_aux_index(bytes: &[u8]) -> Result<Vec<AuxHeadInfo>, String> {
+    serde_json::from_slice(bytes).map_err(|e| format!("{AUX_INDEX}: {e}"))
+}
+
+/// The run's record Anneal writes beside a fine-tuned model: the command line's whole
+/// `training.json`, or the browser's kept run's window settings (question answering).
+pub const RUN_RECORD: &str = "training.json";
+
+/// How a question-answering model read its passages when it was fine-tuned, as its run
+/// recorded them (`training.json`'s `max_len`, `doc_stride`, `version_2_with_negative`);
+/// each `None` when not recorded. Asking it questions reads them the same way.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Recorded {
+    /// Window length in tokens.
+    pub max_len: Option<usize>,
+    /// Tokens a window shares with the one before.
+    pub doc_stride: Option<usize>,
+    /// Whether "no answer" competes with the spans (SQuAD v2).
+    pub unanswerable: Option<bool>,
+}
+
+impl Recorded {
+    /// Reads the keys it knows from a `training.json`.
+    pub fn from_json(bytes: &[u8]) -> Result<Self, String> {
+        let v: serde_json::Value =
+            serde_json::from_slice(bytes).map_err(|e| format!("{RUN_RECORD}: {e}"))?;
+        let size = |k: &str| v[k].as_u64().map(|n| n as usize);
+        Ok(Self {
+            max_len: size("max_len"),
+            doc_stride: size("doc_stride"),
+            unanswerable: v["version_2_with_negative"].as_bool(),
+        })
+    }
+
+    /// The record of a question-answering run's windows, as `training.json`.
+    pub fn qa_json(max_len: usize, doc_stride: usize, unanswerable: bool) -> Vec<u8> {
+        let record = serde_json::json!({
+            "task": Task::Qa,
+            "max_len": max_len,
+            "doc_stride": doc_stride,
+            "version_2_with_negative": unanswerable,
+        });
+        serde_json::to_vec_pretty(&record).expect("json values")
+    }
+}
 
 /// The tokenizer's companion files an export carries over as given.
 const COMPANIONS: [&str; 3] = [
@@ -44,6 +112,13 @@ pub struct ModelFiles {
     /// The tokenizer's companion files that were given (`vocab.txt`, `tokenizer_config.json`,
     /// `special_tokens_map.json`), kept for export.
     pub companions: BTreeMap<String, Vec<u8>>,
+    /// A multi-task run's auxiliary heads kept beside the model (Anneal's own files, see
+    /// [`super::aux`]): what each is, and their tensors. None for other models.
+    pub aux_heads: Vec<AuxHeadInfo>,
+    /// `aux_heads.safetensors`, unparsed (empty without heads).
+    pub aux_weights: Vec<u8>,
+    /// What the run that fine-tuned it recorded of its windows (`training.json`).
+    pub recorded: Recorded,
 }
 
 impl ModelFiles {
@@ -91,6 +166,20 @@ impl ModelFiles {
                 config.vocab_size
             ));
         }
+        let aux_heads = match files.remove(AUX_INDEX) {
+            Some(bytes) => read_aux_index(&bytes).map_err(|e| format!("{source}/{e}"))?,
+            None => Vec::new(),
+        };
+        let aux_weights = files.remove(AUX_WEIGHTS).unwrap_or_default();
+        if !aux_heads.is_empty() && aux_weights.is_empty() {
+            return Err(format!(
+                "{source}: {AUX_INDEX} lists auxiliary heads but {AUX_WEIGHTS} is missing"
+            ));
+        }
+        let recorded = match files.remove(RUN_RECORD) {
+            Some(bytes) => Recorded::from_json(&bytes).map_err(|e| format!("{source}/{e}"))?,
+            None => Recorded::default(),
+        };
         Ok(Self {
             source: source.to_string(),
             config,
@@ -98,6 +187,9 @@ impl ModelFiles {
             tokenizer,
             tokenizer_json,
             companions,
+            aux_heads,
+            aux_weights,
+            recorded,
         })
     }
 

@@ -1,6 +1,7 @@
 //! Hugging Face checkpoints <-> burn modules: the only place that knows tensor names.
 //!
-//! Rooms: this file (loading with a [`LoadReport`], export), [`names`] (every tensor's
+//! Rooms: this file (loading with a [`LoadReport`], export), [`aux`] (a multi-task run's
+//! auxiliary heads, in Anneal's own files beside the model), [`names`] (every tensor's
 //! Hugging Face name and its burn field), [`safetensors`] (the format's bytes, checked before any tensor is built), [`folder`] (a
 //! model's files checked together: config, weights, tokenizer) and [`zip`] (a model folder
 //! as one file, for the browser's import and export).
@@ -14,6 +15,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use burn::module::Param;
 use burn::prelude::*;
 
+pub mod aux;
 pub mod folder;
 mod names;
 pub mod peft;

@@ -10,21 +10,20 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use std::collections::BTreeMap;
 
-use super::finetune::{TuneArgs, plan_for, read_aux_tasks};
+use super::finetune::{TuneArgs, masked_lm, plan_for, read_aux_tasks};
 use super::model_dir::ModelDir;
 use super::shell::{pick_device, say_above};
 use crate::data::tokenizer::TextTokenizer;
 use crate::infer::attack::AttackProbe;
 use crate::model::Task;
-use crate::runtime::DeviceChoice;
 use crate::shared::{
     AttackKind, AttackSettings, CompareProgress, CompareSettings, CompareSettingsError, Comparison,
     LabelCount, Robustness, Variant, transfer_sentence,
 };
-use crate::train::compare::Probe;
 use crate::train::compare::compare as run_comparison;
+use crate::train::compare::{Probe, contextual_for};
 use crate::train::pretrain::RunToEnd;
-use crate::train::recipe::Plan;
+use crate::train::recipe::{Plan, draw_contextual};
 
 #[derive(Args, Debug, Clone)]
 pub struct CompareArgs {
@@ -38,7 +37,8 @@ pub struct CompareArgs {
     seeds: usize,
     /// What to compare, comma-separated: `baseline` (the checkpoint as set), `scratch`,
     /// `self_pretrained`, `aux:FILE` (multi-task: FILE an auxiliary task), `typos[:COPIES[:RATE]]` (typo augmentation; RATE the share of words, 0.1),
-    /// `eda[:COPIES[:ALPHA]]` (EDA; 4 copies at 0.1), `tokens`/`mentions` (entities),
+    /// `eda[:COPIES[:ALPHA]]` (EDA; 4 copies at 0.1), `mlm[:COPIES[:RATE]]` (contextual: words
+    /// filled by --mlm-model's masked LM, drawn once), `tokens`/`mentions` (entities),
     /// `fgm[:EPSILON]` or `pgd[:EPSILON[:ALPHA[:STEPS]]]` (adversarial training).
     /// [default: baseline,scratch,self_pretrained]
     #[arg(long)]
@@ -101,13 +101,7 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
         None => None,
     };
     let probe = probe.as_mut().map(|p| p as &mut dyn Probe);
-    let (comparison, _) = run_with_progress(
-        &dir,
-        &plan,
-        &settings,
-        (a.tune.layers, a.tune.device),
-        probe,
-    )?;
+    let (comparison, _) = run_with_progress(&dir, &mut plan, &settings, &a.tune, probe)?;
     if let Some(advantage) = &comparison.data_advantage {
         eprintln!("{}", advantage.sentence);
     }
@@ -136,17 +130,26 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the comparison of `settings` on the device chosen, its progress on a bar with a line
-/// per score (`anneal compare` and `anneal search` alike).
+/// Runs the comparison of `settings` on the device `tune` chooses, its progress on a bar with
+/// a line per score (`anneal compare` and `anneal search` alike); contextual augmentation's
+/// copies are drawn first from `tune`'s masked language model when a variant wants them.
 pub(super) fn run_with_progress(
     dir: &ModelDir,
-    plan: &Plan,
+    plan: &mut Plan,
     settings: &CompareSettings,
-    (layers, choice): (Option<usize>, DeviceChoice),
+    tune: &TuneArgs,
     probe: Option<&mut dyn Probe>,
 ) -> Result<(Comparison, burn::prelude::Device), String> {
-    let picked = pick_device(choice)?;
-    let device = picked.device.autodiff();
+    let picked = pick_device(tune.device)?;
+    let device = picked.device.clone().autodiff();
+    let wanted = contextual_for(settings, plan.data.train.len()).map_err(|e| e.to_string())?;
+    if let Some(wanted) = wanted {
+        let (lm, tokenizer) = masked_lm(tune, &picked.device)?;
+        let note = pollster::block_on(draw_contextual(plan, &lm, &tokenizer, wanted))
+            .map_err(|e| format!("augment mlm: {e}"))?;
+        eprintln!("note: {note}");
+    }
+    let layers = tune.layers;
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{bar:30} run {pos}/{len}  {msg}  [{elapsed_precise}]")

@@ -9,6 +9,7 @@ use super::model_dir::ModelDir;
 use super::shell::{
     DataArgs, data_error, pick_device, read_data, report_skipped, say_above, write, write_folder,
 };
+use crate::checkpoint::aux::{AuxHeadInfo, aux_head_files};
 use crate::checkpoint::write::{Trained, folder_files};
 use crate::model::{BertClassifier, BertConfig, Head};
 use crate::runtime::DeviceChoice;
@@ -346,15 +347,19 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
     }
     let heads =
         recipe::load_heads(&plan.aux, &dir, a.layers, &device).map_err(|e| e.to_string())?;
+    if let Some(note) = recipe::restored_heads(&plan.aux, &dir) {
+        eprintln!("note: {note}");
+    }
     // Counted on the training device, where frozen parameters are marked as such.
     let trainable = model.trainable_parameters();
-    let (outcome, history) = train_with_progress(model, &plan, heads)?;
+    let (outcome, history, heads) = train_with_progress(model, &plan, heads)?;
     let fit = diagnose(&epoch_losses(&history), outcome.best_epoch);
     let run = Run {
         plan: &plan,
         config: &config,
         outcome: &outcome,
         history,
+        heads: recipe::aux_heads(&plan.aux, heads),
         fit: &fit,
         device: &picked.description,
         trainable,
@@ -370,16 +375,27 @@ pub fn run(args: FinetuneArgs) -> Result<(), String> {
 }
 
 /// Contextual (MLM) augmentation's copies, drawn before training from `--mlm-model` (or the
-/// model itself) when the plan asks for them; a model without an MLM head is refused.
+/// model itself) when the plan asks for them.
 fn contextual(
     a: &TuneArgs,
     plan: &mut Plan,
     device: &burn::prelude::Device,
 ) -> Result<Option<String>, String> {
-    let wanted = plan.data.augment.as_ref();
-    if wanted.is_none_or(|aug| aug.texts_wanting_copies().is_empty()) {
+    let Some(wanted) = recipe::contextual_wanted(plan) else {
         return Ok(None);
-    }
+    };
+    let (lm, tokenizer) = masked_lm(a, device)?;
+    pollster::block_on(recipe::draw_contextual(plan, &lm, &tokenizer, wanted))
+        .map(Some)
+        .map_err(|e| format!("--augment mlm: {e}"))
+}
+
+/// The masked language model contextual augmentation fills words with: `--mlm-model` (or
+/// `--model`), with its tokenizer; a model without an MLM head is refused by name.
+pub(super) fn masked_lm(
+    a: &TuneArgs,
+    device: &burn::prelude::Device,
+) -> Result<(crate::model::BertLm, crate::data::tokenizer::TextTokenizer), String> {
     let path = a.mlm_model.as_ref().unwrap_or(&a.model);
     let lm_dir = ModelDir::open(path)?;
     let objective = crate::model::Objective::Mlm;
@@ -393,8 +409,7 @@ fn contextual(
             report.initialised.join(", ")
         ));
     }
-    pollster::block_on(recipe::draw_contextual(plan, &lm, &lm_dir.tokenizer))
-        .map_err(|e| format!("--augment mlm: {e}"))
+    Ok((lm, lm_dir.tokenizer.clone()))
 }
 
 /// The auxiliary tasks in `paths`, each read as the training file is (its own columns found)
@@ -425,12 +440,13 @@ pub(super) fn read_aux_tasks(
 }
 
 /// Runs the loop with a progress bar (steps, loss, learning rate, throughput) and a line per
-/// epoch; returns the outcome and every event but the steps, for `training.json`.
+/// epoch; returns the outcome, every event but the steps (for `training.json`) and the
+/// auxiliary heads at the kept epoch.
 fn train_with_progress(
     model: BertClassifier,
     plan: &Plan,
     heads: Vec<Head>,
-) -> Result<(Outcome, Vec<Event>), String> {
+) -> Result<(Outcome, Vec<Event>, Vec<Head>), String> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template(
@@ -485,7 +501,7 @@ fn train_with_progress(
             history.push(event);
         }
     };
-    let (outcome, _) = pollster::block_on(fine_tune_tasks(
+    let (outcome, heads) = pollster::block_on(fine_tune_tasks(
         model,
         &plan.aux,
         heads,
@@ -496,7 +512,7 @@ fn train_with_progress(
     ))
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
-    Ok((outcome, history))
+    Ok((outcome, history, heads))
 }
 
 /// A finished run, as `save` writes it.
@@ -505,6 +521,8 @@ struct Run<'a> {
     config: &'a BertConfig,
     outcome: &'a Outcome,
     history: Vec<Event>,
+    /// The auxiliary heads at the kept epoch, kept beside the model (multi-task runs).
+    heads: Vec<(AuxHeadInfo, Head)>,
     /// What the epochs' losses show.
     fit: &'a Diagnosis,
     device: &'a str,
@@ -520,6 +538,7 @@ fn save(args: &FinetuneArgs, dir: &ModelDir, run: Run) -> Result<(), String> {
         config,
         outcome,
         history,
+        heads,
         fit,
         device,
         trainable: (trainable, all),
@@ -536,7 +555,10 @@ fn save(args: &FinetuneArgs, dir: &ModelDir, run: Run) -> Result<(), String> {
         labels: &data.labels,
         peft,
     };
-    let files = pollster::block_on(folder_files(&trained, &dir.tokenizer_files()?))?;
+    let mut files = pollster::block_on(folder_files(&trained, &dir.tokenizer_files()?))?;
+    files.extend(
+        pollster::block_on(aux_head_files(&outcome.model, &heads)).map_err(|e| e.to_string())?,
+    );
     write_folder(&args.out, &files)?;
     let record = serde_json::json!({
         "base_model": a.model.display().to_string(),
@@ -557,6 +579,7 @@ fn save(args: &FinetuneArgs, dir: &ModelDir, run: Run) -> Result<(), String> {
         "stopped": outcome.stopped,
         "fit": fit,
         "history": history,
+        "aux_tasks": heads.iter().map(|(info, _)| info).collect::<Vec<_>>(),
     });
     write(
         &args.out.join("training.json"),

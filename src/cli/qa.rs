@@ -4,8 +4,6 @@
 
 use std::path::Path;
 
-use serde_json::Value;
-
 use super::model_dir::ModelDir;
 use super::shell::load_data;
 use crate::data::qa::Reading;
@@ -36,21 +34,11 @@ impl Windows {
         stride: Option<usize>,
         no_answer: bool,
     ) -> Result<Self, String> {
-        let record: Option<Value> = std::fs::read(dir.path.join("training.json"))
-            .ok()
-            .and_then(|b| serde_json::from_slice(&b).ok());
-        let recorded = |k: &str| {
-            record
-                .as_ref()
-                .and_then(|r| r[k].as_u64())
-                .map(|v| v as usize)
-        };
+        let recorded = dir.recorded;
         let max_len = max_len
-            .or_else(|| recorded("max_len"))
+            .or(recorded.max_len)
             .unwrap_or(QA_MAX_LEN.min(dir.config.max_len()));
-        let stride = stride
-            .or_else(|| recorded("doc_stride"))
-            .unwrap_or(max_len / 3);
+        let stride = stride.or(recorded.doc_stride).unwrap_or(max_len / 3);
         if 2 * stride >= max_len {
             return Err(format!(
                 "--doc-stride must be below half the maximum length ({max_len} tokens), found {stride}"
@@ -62,11 +50,7 @@ impl Windows {
                 dir.config.max_len()
             ));
         }
-        let unanswerable = no_answer
-            || record
-                .as_ref()
-                .and_then(|r| r["version_2_with_negative"].as_bool())
-                .unwrap_or(false);
+        let unanswerable = no_answer || recorded.unanswerable.unwrap_or(false);
         Ok(Self {
             max_len,
             stride,

@@ -9,14 +9,16 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use super::compare::{flag_error, run_with_progress};
+use super::compare::run_with_progress;
 use super::finetune::{TuneArgs, plan_for};
 use super::model_dir::ModelDir;
 use super::shell::{write, write_folder};
 use crate::checkpoint::truncate_layers;
 use crate::checkpoint::write::{Trained, folder_files};
 use crate::shared::search::rank;
-use crate::shared::{CompareSettings, Comparison, Grid, LabelCount, Search};
+use crate::shared::{
+    CompareSettings, CompareSettingsError, Comparison, Grid, Search, trial_settings,
+};
 use crate::train::compare::rerun;
 use crate::train::pretrain::RunToEnd;
 use crate::train::recipe::Plan;
@@ -28,7 +30,8 @@ pub struct SearchArgs {
     /// A setting and the values to try, `SETTING=V1,V2,...`; repeat for each setting searched
     /// (every combination is a trial). Settings: lr, epochs, batch, warmup, weight_decay, lora
     /// (a rank; 0 trains everything), freeze (lowest layers), augment (typos[:COPIES[:RATE]],
-    /// eda[:COPIES[:ALPHA]] or none), adversarial (fgm[:EPSILON], pgd[:EPSILON[:ALPHA[:STEPS]]] or none). The flags set the rest.
+    /// eda[:COPIES[:ALPHA]], mlm[:COPIES[:RATE]] with --mlm-model, or none), adversarial (fgm[:EPSILON], pgd[:EPSILON[:ALPHA[:STEPS]]] or none). The flags set the rest; an --augment or --adversarial goes to every trial
+    /// that does not search it.
     #[arg(long, required = true)]
     grid: Vec<String>,
     /// Try this many of the grid's combinations, drawn at random (seeded by --seed), instead
@@ -52,26 +55,13 @@ pub fn run(a: SearchArgs) -> Result<(), String> {
     let trials = grid
         .trials(a.random, a.tune.seed)
         .map_err(|e| format!("--grid: {e}"))?;
-    let (dir, plan) = plan_for(&a.tune).map_err(|e| e.message())?;
+    let (dir, mut plan) = plan_for(&a.tune).map_err(|e| e.message())?;
     for note in &plan.notes {
         eprintln!("note: {note}");
     }
-    let settings = CompareSettings {
-        sizes: vec![LabelCount::All],
-        seeds: a.seeds,
-        variants: trials,
-        self_pretrain_steps: 0,
-        min_steps: 0,
-        finetune: a.tune.settings(dir.config.max_len()),
-        robustness: None,
-    };
-    settings.validate().map_err(|e| {
-        flag_error(&e)
-            .replace("--variants", "--grid")
-            .replace("--min-steps", "--grid")
-    })?;
-    let (comparison, device) =
-        run_with_progress(&dir, &plan, &settings, (a.tune.layers, a.tune.device), None)?;
+    let settings = grid.settings(trials, a.seeds, a.tune.settings(dir.config.max_len()));
+    settings.validate().map_err(|e| flag_error(&e))?;
+    let (comparison, device) = run_with_progress(&dir, &mut plan, &settings, &a.tune, None)?;
     let search = rank(&comparison).ok_or("no trial finished")?;
     print_table(&search);
     eprintln!("{}", search.sentence);
@@ -140,7 +130,7 @@ fn save_winner(
     let record = serde_json::json!({
         "base_model": dir.path.display().to_string(),
         "search": search,
-        "settings": winner.changes.apply(&settings.finetune),
+        "settings": trial_settings(&winner.changes, &settings.finetune),
         "score": score,
     });
     write(
@@ -154,6 +144,14 @@ fn save_winner(
         out.display()
     );
     Ok(())
+}
+
+/// A search's settings error, naming the flag to mend: the trials come from `--grid`.
+fn flag_error(e: &CompareSettingsError) -> String {
+    match e {
+        CompareSettingsError::Seeds(_) => format!("--seeds {e}"),
+        _ => format!("--grid {e}"),
+    }
 }
 
 /// The trials, best first, with their mean, spread and per-seed scores, on stderr.

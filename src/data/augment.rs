@@ -52,7 +52,7 @@ pub struct Augmenter {
     /// EDA's synonyms (none until [`Augmenter::with_synonyms`]).
     synonyms: Synonyms,
     /// Contextual augmentation's copies drawn before training, per text in order (none until
-    /// [`Augmenter::with_pool`]).
+    /// [`Augmenter::set_copies`]).
     pool: Vec<Vec<String>>,
     tokenizer: TextTokenizer,
     max_len: usize,
@@ -132,19 +132,26 @@ impl Augmenter {
         }
     }
 
-    /// The texts contextual (MLM) augmentation wants copies of, in order (none for the other
-    /// kinds, or once given).
-    pub fn texts_wanting_copies(&self) -> &[String] {
-        match (&self.source, self.settings.kind) {
-            (Source::Texts { texts, .. }, AugmentKind::Mlm) if self.pool.is_empty() => texts,
-            _ => &[],
-        }
+    /// Whether contextual (MLM) augmentation still wants its copies drawn (false for the
+    /// other kinds, or once given).
+    pub fn wants_copies(&self) -> bool {
+        matches!(&self.source, Source::Texts { texts, .. } if !texts.is_empty())
+            && self.settings.kind == AugmentKind::Mlm
+            && self.pool.is_empty()
     }
 
-    /// Gives contextual augmentation its copies, `pool[i]` those of the `i`-th text
-    /// of [`texts_wanting_copies`](Self::texts_wanting_copies).
-    pub fn set_pool(&mut self, pool: Vec<Vec<String>>) {
-        self.pool = pool;
+    /// Gives contextual augmentation its copies: `drawn` maps a text to its copies (a text
+    /// it lacks is copied as it is).
+    pub fn set_copies(&mut self, drawn: &HashMap<String, Vec<String>>) {
+        if self.settings.kind != AugmentKind::Mlm {
+            return;
+        }
+        if let Source::Texts { texts, .. } = &self.source {
+            self.pool = texts
+                .iter()
+                .map(|t| drawn.get(t).cloned().unwrap_or_default())
+                .collect();
+        }
     }
 
     /// This augmenter with EDA's synonyms.

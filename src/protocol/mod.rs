@@ -132,6 +132,13 @@ pub enum ToWorker {
         /// Label counts, seeds, self-pre-training and the fine-tuning settings.
         settings: CompareSettings,
     },
+    /// A hyperparameter search on the loaded model and data: a comparison whose variants are
+    /// the trials (as [`Grid::settings`](crate::shared::Grid::settings) makes it), each scored
+    /// on the validation set. `Pause`, `Resume` and `Cancel` steer it.
+    Search {
+        /// The trials, seeds and the fine-tuning settings they change.
+        settings: CompareSettings,
+    },
     /// Sentence embeddings of the data's examples by the loaded and the fine-tuned model.
     EmbeddingMap {
         /// How to draw them.
@@ -203,6 +210,8 @@ pub enum RequestKind {
     Attention,
     /// [`ToWorker::Compare`], and the runs it starts.
     Compare,
+    /// [`ToWorker::Search`], and the runs it starts.
+    Search,
     /// [`ToWorker::EmbeddingMap`].
     EmbeddingMap,
     /// [`ToWorker::Neighbours`].
@@ -222,7 +231,11 @@ impl RequestKind {
     pub fn is_run(self) -> bool {
         matches!(
             self,
-            RequestKind::Train | RequestKind::Pretrain | RequestKind::Compare | RequestKind::Speed
+            RequestKind::Train
+                | RequestKind::Pretrain
+                | RequestKind::Compare
+                | RequestKind::Search
+                | RequestKind::Speed
         )
     }
 }
@@ -245,6 +258,7 @@ impl ToWorker {
             ToWorker::Probe { .. } => RequestKind::Probe,
             ToWorker::Attention { .. } => RequestKind::Attention,
             ToWorker::Compare { .. } => RequestKind::Compare,
+            ToWorker::Search { .. } => RequestKind::Search,
             ToWorker::EmbeddingMap { .. } => RequestKind::EmbeddingMap,
             ToWorker::Neighbours { .. } => RequestKind::Neighbours,
             ToWorker::Speed { .. } => RequestKind::Speed,
@@ -391,6 +405,18 @@ pub enum FromWorker {
     /// A comparison ended (all runs, or the runs before a cancel).
     Compared {
         /// The scores.
+        comparison: Comparison,
+        /// Why it ended early, if it did.
+        stopped: Option<String>,
+    },
+    /// Progress of [`ToWorker::Search`]: its trials' runs.
+    Searching {
+        /// What happened.
+        progress: CompareProgress,
+    },
+    /// A search ended (all trials, or the runs before a cancel); the UI ranks the trials.
+    Searched {
+        /// The trials' scores.
         comparison: Comparison,
         /// Why it ended early, if it did.
         stopped: Option<String>,
@@ -559,7 +585,7 @@ mod tests {
     }
 
     /// A pause names its run, so that the UI shows it in that run's panel: the runs are the
-    /// four requests that start one, and only they.
+    /// five requests that start one, and only they.
     #[test]
     fn a_pause_says_whose_run_it_is() {
         let m = FromWorker::Steered {
@@ -575,6 +601,7 @@ mod tests {
             RequestKind::Train,
             RequestKind::Pretrain,
             RequestKind::Compare,
+            RequestKind::Search,
             RequestKind::Speed,
         ];
         assert!(runs.iter().all(|r| r.is_run()));

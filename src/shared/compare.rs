@@ -240,6 +240,9 @@ pub enum CompareProgress {
         valid_examples: usize,
         /// What the scores are (as [`Comparison::metric`]).
         metric: String,
+        /// What preparing noticed (the split, cut examples, augmentation drawn beforehand).
+        #[serde(default)]
+        notes: Vec<String>,
     },
     /// A step of self-pre-training (before the runs).
     SelfPretraining {

@@ -49,7 +49,7 @@ pub use pretrain::{
     SampleSettings,
 };
 pub use progress::{Scores, StepStats};
-pub use search::{Grid, Search, Trial};
+pub use search::{Grid, Search, SortBy, Trial, check_search, trial_settings};
 pub use settings::TrainSettings;
 pub use settings_error::{MIN_MAX_LEN, Setting, SettingsError};
 pub use task::{IGNORE_INDEX, LABEL_COLUMNS, QA_OUTPUTS, TEXT_COLUMNS, Task};

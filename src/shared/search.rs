@@ -5,9 +5,10 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::compare::{Comparison, PairedDiff, paired_difference};
+use super::compare::{CompareSettings, Comparison, LabelCount, PairedDiff, paired_difference};
 use super::rng::Rng;
-use super::variant::{Changes, Variant};
+use super::settings::TrainSettings;
+use super::variant::{Changes, StartKind, Variant};
 
 /// Most trials a search runs (each is a whole fine-tuning run per seed).
 pub const MAX_TRIALS: usize = 64;
@@ -99,6 +100,82 @@ impl Grid {
     }
 }
 
+impl Grid {
+    /// Whether `key` (as [`Changes::set`] reads it) is one of the settings searched.
+    pub fn searches(&self, key: &str) -> bool {
+        self.axes.iter().any(|(k, _)| k == key)
+    }
+
+    /// The comparison that runs the search: every trial fine-tuned on all the training
+    /// examples with each of `seeds`, scored once on the validation set (never a test file),
+    /// on `finetune`'s settings otherwise. An augmentation or adversarial training set there
+    /// goes to every trial that does not search it (a comparison's shared settings carry no
+    /// remedy; each variant does).
+    pub fn settings(
+        &self,
+        mut trials: Vec<Variant>,
+        seeds: usize,
+        mut finetune: TrainSettings,
+    ) -> CompareSettings {
+        let (augment, adversarial) = (finetune.augment.take(), finetune.adversarial.take());
+        for t in &mut trials {
+            if !self.searches("augment") {
+                t.changes.augment = t.changes.augment.or(augment);
+            }
+            if !self.searches("adversarial") {
+                t.changes.adversarial = t.changes.adversarial.or(adversarial);
+            }
+        }
+        CompareSettings {
+            sizes: vec![LabelCount::All],
+            seeds,
+            variants: trials,
+            self_pretrain_steps: 0,
+            min_steps: 0,
+            finetune,
+            robustness: None,
+        }
+    }
+}
+
+/// The fine-tuning settings a trial ran with: its changes over `finetune` (the settings the
+/// search was started from) less their augmentation and adversarial training, which
+/// [`Grid::settings`] gave each trial that did not search them.
+pub fn trial_settings(changes: &Changes, finetune: &TrainSettings) -> TrainSettings {
+    let base = TrainSettings {
+        augment: None,
+        adversarial: None,
+        ..finetune.clone()
+    };
+    changes.apply(&base)
+}
+
+/// Whether `settings` are a search's (as [`Grid::settings`] makes them): all the labels, no
+/// other start than the checkpoint, no least steps, no self-pre-training, no attack. The
+/// worker refuses anything else as a search, so that its table ranks like trials.
+pub fn check_search(settings: &CompareSettings) -> Result<(), String> {
+    if settings.sizes != [LabelCount::All] {
+        return Err("a search trains every trial on all the training examples".into());
+    }
+    if settings.min_steps != 0 || settings.self_pretrain_steps != 0 {
+        return Err("a search runs each trial's own epochs, with no self-pre-training".into());
+    }
+    if settings.robustness.is_some() {
+        return Err("a search scores on the validation set only (no attack)".into());
+    }
+    if let Some(v) = settings
+        .variants
+        .iter()
+        .find(|v| v.start != StartKind::Pretrained)
+    {
+        return Err(format!(
+            "every trial starts from the loaded checkpoint, not {}",
+            v.start.describe()
+        ));
+    }
+    Ok(())
+}
+
 /// One trial's scores.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Trial {
@@ -112,6 +189,54 @@ pub struct Trial {
     pub mean: f64,
     /// Standard deviation over seeds (0 with one).
     pub sd: f64,
+}
+
+impl Trial {
+    /// The value this trial gives `key`, read off its name (`lr=5e-5 epochs=2`).
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.name
+            .split(' ')
+            .filter_map(|kv| kv.split_once('='))
+            .find_map(|(k, v)| (k == key).then_some(v))
+    }
+}
+
+/// A column the table of trials is sorted by.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum SortBy {
+    /// Mean validation score (the ranking).
+    Mean,
+    /// Spread over seeds.
+    Spread,
+    /// A searched setting's value: numbers as numbers, the rest as text.
+    Setting(String),
+}
+
+impl Search {
+    /// The trials sorted by `by`, ascending or not; ties keep the ranking's order.
+    pub fn sorted(&self, by: &SortBy, ascending: bool) -> Vec<&Trial> {
+        use std::cmp::Ordering;
+        let key = |t: &Trial| -> (f64, String) {
+            match by {
+                SortBy::Mean => (t.mean, String::new()),
+                SortBy::Spread => (t.sd, String::new()),
+                SortBy::Setting(k) => {
+                    let v = t.value(k).unwrap_or("");
+                    (v.parse().unwrap_or(f64::NAN), v.to_string())
+                }
+            }
+        };
+        let mut rows: Vec<&Trial> = self.trials.iter().collect();
+        rows.sort_by(|a, b| {
+            let ((x, xs), (y, ys)) = (key(a), key(b));
+            let order = match x.partial_cmp(&y) {
+                Some(Ordering::Equal) | None => xs.cmp(&ys),
+                Some(o) => o,
+            };
+            if ascending { order } else { order.reverse() }
+        });
+        rows
+    }
 }
 
 /// A search's result: the trials best first, the winner, and its margin.
@@ -238,6 +363,86 @@ mod tests {
         assert!(Grid::parse::<&str>(&[]).is_err());
         let big = Grid::parse(&["lr=1,2,3,4,5,6,7,8,9", "epochs=1,2,3,4,5,6,7,8"]).unwrap();
         assert!(big.trials(None, 0).is_err(), "72 trials");
+    }
+
+    #[test]
+    fn a_search_runs_every_trial_on_all_labels_with_the_remedies_not_searched() {
+        let grid = Grid::parse(&["lr=1e-5,1e-4", "augment=none,typos"]).unwrap();
+        let trials = grid.trials(None, 0).unwrap();
+        let finetune_again = || TrainSettings {
+            augment: Some("eda".parse().unwrap()),
+            adversarial: Some("fgm".parse().unwrap()),
+            ..TrainSettings::default()
+        };
+        let settings = grid.settings(trials, 2, finetune_again());
+        assert_eq!(settings.sizes, [LabelCount::All]);
+        assert!(settings.validate().is_ok(), "{:?}", settings.validate());
+        assert!(check_search(&settings).is_ok());
+        assert!(settings.finetune.augment.is_none() && settings.finetune.adversarial.is_none());
+        // Adversarial training is not searched: every trial keeps FGM. Augmentation is:
+        // "none" means none, not the Train panel's EDA.
+        assert!(
+            settings
+                .variants
+                .iter()
+                .all(|v| v.changes.adversarial.is_some())
+        );
+        let augments: Vec<_> = settings
+            .variants
+            .iter()
+            .map(|v| v.changes.augment.map(|a| a.kind.name()))
+            .collect();
+        assert_eq!(augments, [None, Some("typos"), None, Some("typos")]);
+
+        // The trial's settings, as the Train panel takes them: "none" is none.
+        let typos = trial_settings(&settings.variants[1].changes, &finetune_again());
+        assert_eq!(typos.augment.map(|a| a.kind.name()), Some("typos"));
+        assert_eq!(typos.adversarial.map(|a| a.kind.name()), Some("fgm"));
+        assert_eq!(typos.lr, 1e-5);
+        let plain = trial_settings(&settings.variants[2].changes, &finetune_again());
+        assert!(plain.augment.is_none());
+        assert_eq!(plain.lr, 1e-4);
+
+        let mut worth = settings.clone();
+        worth.sizes = vec![LabelCount::Count(32), LabelCount::All];
+        assert!(check_search(&worth).is_err());
+        let mut scratch = settings.clone();
+        scratch.variants.push(Variant::of_start(StartKind::Scratch));
+        assert!(check_search(&scratch).unwrap_err().contains("random"));
+    }
+
+    #[test]
+    fn the_table_sorts_by_any_column_numbers_as_numbers() {
+        let grid = Grid::parse(&["lr=1e-4,2e-5,5e-5"]).unwrap();
+        let mut c = Comparison::new(vec![200], grid.trials(None, 0).unwrap(), Task::Classify, 40);
+        for (lr, scores) in [
+            ("1e-4", [0.5, 0.9]),
+            ("2e-5", [0.8, 0.8]),
+            ("5e-5", [0.7, 0.75]),
+        ] {
+            for s in scores {
+                c.record(&format!("lr={lr}"), 200, s);
+            }
+        }
+        let s = rank(&c).unwrap();
+        let names = |rows: Vec<&Trial>| -> Vec<String> {
+            rows.iter()
+                .map(|t| t.value("lr").unwrap().to_string())
+                .collect()
+        };
+        assert_eq!(
+            names(s.sorted(&SortBy::Mean, false)),
+            ["2e-5", "5e-5", "1e-4"]
+        );
+        assert_eq!(
+            names(s.sorted(&SortBy::Spread, true)),
+            ["2e-5", "5e-5", "1e-4"]
+        );
+        // 2e-5 < 5e-5 < 1e-4 as numbers, though not as text.
+        let by_lr = SortBy::Setting("lr".into());
+        assert_eq!(names(s.sorted(&by_lr, true)), ["2e-5", "5e-5", "1e-4"]);
+        assert_eq!(names(s.sorted(&by_lr, false)), ["1e-4", "5e-5", "2e-5"]);
+        assert_eq!(s.trials[0].value("epochs"), None);
     }
 
     #[test]

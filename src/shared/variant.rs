@@ -226,7 +226,7 @@ impl Variant {
             "baseline" | "pretrained" => Self::baseline(),
             "scratch" => Self::of_start(StartKind::Scratch),
             "self_pretrained" | "self-pretrained" => Self::of_start(StartKind::SelfPretrained),
-            "typos" | "eda" | "tokens" | "mentions" => Self::changed(
+            "typos" | "eda" | "mlm" | "tokens" | "mentions" => Self::changed(
                 s,
                 Changes {
                     augment: Some(s.parse()?),
@@ -256,7 +256,7 @@ impl Variant {
             other => {
                 return Err(format!(
                     "unknown variant \"{other}\" (baseline, scratch, self_pretrained, \
-                     typos[:COPIES[:RATE]], eda[:COPIES[:ALPHA]], tokens[..], mentions[..], fgm[:EPSILON], \
+                     typos[:COPIES[:RATE]], eda[:COPIES[:ALPHA]], mlm[:COPIES[:RATE]], tokens[..], mentions[..], fgm[:EPSILON], \
                      pgd[:EPSILON[:ALPHA[:STEPS]]], aux:FILE)"
                 ));
             }

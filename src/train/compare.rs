@@ -25,7 +25,7 @@ use crate::model::{BertClassifier, BertLm, BertModel, Objective};
 use crate::runtime::readback::ReadbackError;
 use crate::shared::eda::Synonyms;
 use crate::shared::{
-    AugmentKind, CompareProgress, CompareSettings, CompareSettingsError, Comparison,
+    AugmentKind, Augmentation, CompareProgress, CompareSettings, CompareSettingsError, Comparison,
     PretrainSettings, StartKind, TrainSettings, Variant,
 };
 
@@ -148,6 +148,7 @@ pub async fn compare<'a>(
         variants: variants.clone(),
         valid_examples: data.valid.len(),
         metric: comparison.metric.clone(),
+        notes: plan.notes.clone(),
     });
     let mut control = Watch {
         inner: control,
@@ -200,10 +201,11 @@ fn check_variants(settings: &CompareSettings, plan: &Plan) -> Result<(), Compare
         if v.changes
             .augment
             .is_some_and(|a| a.kind == AugmentKind::Mlm)
+            && plan.contextual.is_empty()
         {
             return Err(CompareSettingsError::Variant {
                 name: v.name.clone(),
-                message: "contextual (mlm) augmentation draws from a masked language model, which a comparison does not load yet: measure it with anneal finetune --augment mlm --mlm-model DIR".into(),
+                message: "contextual (mlm) augmentation needs its copies drawn from a masked language model before the comparison (recipe::draw_contextual with compare::contextual_for's settings)".into(),
             }
             .into());
         }
@@ -229,6 +231,50 @@ fn check_variants(settings: &CompareSettings, plan: &Plan) -> Result<(), Compare
         }
     }
     Ok(())
+}
+
+/// What contextual (MLM) augmentation the comparison's variants want drawn before it runs
+/// (once, for every training text: each run takes its subset's): their augmentation and the
+/// most epochs any of their runs takes; `None` when no variant is contextual. Variants that
+/// mask different shares of the words are refused (one draw serves them all).
+pub fn contextual_for(
+    settings: &CompareSettings,
+    train_examples: usize,
+) -> Result<Option<(Augmentation, usize)>, CompareSettingsError> {
+    let mut wanted: Option<(Augmentation, usize)> = None;
+    for v in &settings.variants {
+        let run = v.changes.apply(&settings.finetune);
+        let Some(a) = run.augment.filter(|a| a.kind == AugmentKind::Mlm) else {
+            continue;
+        };
+        let epochs = settings
+            .resolved_sizes(train_examples)
+            .iter()
+            .map(|&n| run_config(&run, settings.min_steps, n, 0).epochs)
+            .max()
+            .unwrap_or(run.epochs);
+        wanted = match wanted {
+            None => Some((a, epochs)),
+            Some((w, _)) if w.rate != a.rate => {
+                return Err(CompareSettingsError::Variant {
+                    name: v.name.clone(),
+                    message: format!(
+                        "masks {:.0}% of the words where another contextual variant masks {:.0}%: one comparison draws one set of copies, so give them the same rate",
+                        100.0 * a.rate,
+                        100.0 * w.rate
+                    ),
+                });
+            }
+            Some((w, e)) => Some((
+                Augmentation {
+                    copies: w.copies.max(a.copies),
+                    ..w
+                },
+                e.max(epochs),
+            )),
+        };
+    }
+    Ok(wanted)
 }
 
 /// Trains one run of a comparison again — `variant` at the `size_at`-th label count with seed
@@ -417,8 +463,10 @@ impl Shared<'_> {
         data.augment = at.settings.augment.map(|a| {
             let tokenizer = &files.tokenizer;
             let (examples, labels) = (&subset.examples, &data.labels);
-            Augmenter::new(a, examples, labels, tokenizer, at.settings.max_len)
-                .with_synonyms(self.synonyms.clone())
+            let mut augmenter = Augmenter::new(a, examples, labels, tokenizer, at.settings.max_len)
+                .with_synonyms(self.synonyms.clone());
+            augmenter.set_copies(&plan.contextual);
+            augmenter
         });
         let mut forward = |event: Event| {
             if let Event::Step(s) = event {

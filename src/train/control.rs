@@ -3,7 +3,7 @@
 
 use super::parallel::Peer;
 use super::step::Hook;
-use crate::model::BertClassifier;
+use crate::model::{BertClassifier, Head};
 
 /// How a caller steers a run between steps. The browser worker pauses here (the future
 /// resolves on resume) and saves each new best model off the device, so that a lost GPU
@@ -19,6 +19,9 @@ pub trait Control<M = BertClassifier> {
     fn new_best<'a>(&'a mut self, _at: usize, _model: &'a M) -> Hook<'a, ()> {
         Box::pin(async {})
     }
+    /// A multi-task run's auxiliary heads at that best model (off the autodiff graph), told
+    /// just before [`new_best`](Self::new_best) so that the model is kept with them.
+    fn best_heads(&mut self, _heads: &[Head]) {}
     /// Awaited after every evaluation with the model as it is (pre-training runs its probes
     /// here).
     fn evaluated<'a>(&'a mut self, _step: usize, _model: &'a M) -> Hook<'a, ()> {

@@ -366,7 +366,8 @@ impl Batches {
 /// [`fine_tune_with`] with auxiliary tasks: one shared encoder, `heads[k]` the head of
 /// `aux[k]`, each step training one task on a batch of its own (`config.task_sampling` says
 /// which); the main task's model is the one kept and scored. Without auxiliary tasks this is
-/// the single-task loop, step for step. Returns the auxiliary heads as they ended.
+/// the single-task loop, step for step. Returns the auxiliary heads as they were at the kept
+/// model's epoch (as they ended when no epoch finished).
 pub async fn fine_tune_tasks(
     mut model: BertClassifier,
     aux: &[AuxTask],
@@ -403,6 +404,7 @@ pub async fn fine_tune_tasks(
     crate::model::dropout::seed(config.seed);
     let mut order: Vec<usize> = (0..data.train.len()).collect();
     let mut best: Option<(usize, f64, BertClassifier, Evaluation)> = None;
+    let mut best_heads: Option<Vec<crate::model::Head>> = None;
     let mut last_good = model.clone();
     let mut epochs_without_gain = 0;
     let (mut step, mut seen) = (0usize, 0usize);
@@ -546,6 +548,11 @@ pub async fn fine_tune_tasks(
         });
         if improved {
             let kept = model.valid();
+            if !aux.is_empty() {
+                let kept_heads: Vec<crate::model::Head> = heads.iter().map(|h| h.valid()).collect();
+                control.best_heads(&kept_heads);
+                best_heads = Some(kept_heads);
+            }
             control.new_best(epoch, &kept).await;
             best = Some((epoch, measure, kept, evaluation));
             epochs_without_gain = 0;
@@ -582,5 +589,6 @@ pub async fn fine_tune_tasks(
             stopped,
         },
     };
+    let heads = best_heads.unwrap_or_else(|| heads.iter().map(|h| h.valid()).collect());
     Ok((outcome, heads))
 }

@@ -4,10 +4,13 @@
 //! [`plan`] and [`load`], so the same file and settings give the same split, labels and steps
 //! wherever they run (a test holds them to it).
 
+use std::collections::HashMap;
+
 use burn::prelude::Device;
 
 use super::prepare::{PrepareError, prepare};
 use super::{AuxTask, TrainConfig};
+use crate::checkpoint::aux::{AuxHeadInfo, load_aux_head};
 use crate::checkpoint::{CheckpointError, ModelFiles, load_classifier};
 use crate::data::augment::Augmenter;
 use crate::data::tokenizer::TextTokenizer;
@@ -48,6 +51,9 @@ pub struct Plan {
     pub adaptation: Adaptation,
     /// Auxiliary tasks (multi-task learning; [`plan_aux`]), none unless added.
     pub aux: Vec<AuxTask>,
+    /// Contextual augmentation's copies of the training texts, by text, drawn from a masked
+    /// language model before training ([`draw_contextual`]); empty until drawn.
+    pub contextual: HashMap<String, Vec<String>>,
 }
 
 impl Plan {
@@ -145,6 +151,7 @@ pub fn plan(
         doc_stride: settings.stride(),
         adaptation: settings.adaptation,
         aux: Vec::new(),
+        contextual: HashMap::new(),
     })
 }
 
@@ -280,7 +287,9 @@ pub fn multitask_note(plan: &Plan) -> Option<String> {
 }
 
 /// A new head for each auxiliary task, as [`load`] makes the main task's (from the
-/// checkpoint where it has one, e.g. BERT's pooler), on `device`.
+/// checkpoint where it has one, e.g. BERT's pooler), on `device` — or the head a multi-task
+/// run kept for that task beside this checkpoint (the same file name, task and labels), so
+/// that a reopened run goes on where it was ([`restored_heads`] says which).
 pub fn load_heads(
     aux: &[AuxTask],
     files: &ModelFiles,
@@ -290,7 +299,7 @@ pub fn load_heads(
     aux.iter()
         .map(|a| {
             let (task, labels) = (a.task, a.data.labels.len());
-            let (model, _, _) = load_classifier(
+            let (mut model, _, _) = load_classifier(
                 &files.config,
                 &files.weights,
                 task,
@@ -298,7 +307,78 @@ pub fn load_heads(
                 keep_layers,
                 device,
             )?;
+            if let Some(i) = kept_head(a, files) {
+                load_aux_head(&files.aux_weights, i, &mut model)?;
+            }
             Ok(model.into_head())
+        })
+        .collect()
+}
+
+/// Which of the heads kept beside the checkpoint is `a`'s: the same file name (wherever the
+/// file now is), task and labels.
+fn kept_head(a: &AuxTask, files: &ModelFiles) -> Option<usize> {
+    files.aux_heads.iter().position(|h| same_task(h, a))
+}
+
+fn same_task(h: &AuxHeadInfo, a: &AuxTask) -> bool {
+    h.name == base_name(&a.name) && h.task == a.task && h.labels == a.data.labels
+}
+
+/// A file's name without its folders (`/data/aux.conll` -> `aux.conll`).
+fn base_name(path: &str) -> &str {
+    path.rsplit(['/', '\\']).next().unwrap_or(path)
+}
+
+/// Which auxiliary tasks [`load_heads`] gives the heads a multi-task run kept, and which
+/// kept heads no task of this run matches, in words; `None` when the checkpoint kept none.
+pub fn restored_heads(aux: &[AuxTask], files: &ModelFiles) -> Option<String> {
+    if files.aux_heads.is_empty() {
+        return None;
+    }
+    let restored: Vec<&str> = aux
+        .iter()
+        .filter(|a| kept_head(a, files).is_some())
+        .map(|a| base_name(&a.name))
+        .collect();
+    let unused: Vec<&str> = files
+        .aux_heads
+        .iter()
+        .filter(|h| {
+            !aux.iter()
+                .any(|a| a.name == h.name && a.task == h.task && a.data.labels == h.labels)
+        })
+        .map(|h| h.name.as_str())
+        .collect();
+    let mut parts = Vec::new();
+    if !restored.is_empty() {
+        parts.push(format!(
+            "the auxiliary head{} of {} restored from the saved multi-task run",
+            if restored.len() == 1 { "" } else { "s" },
+            restored.join(", ")
+        ));
+    }
+    if !unused.is_empty() {
+        parts.push(format!(
+            "the saved run's auxiliary head{} for {} left unused (add the same file, with the same labels, as an auxiliary task to train it on)",
+            if unused.len() == 1 { "" } else { "s" },
+            unused.join(", ")
+        ));
+    }
+    Some(parts.join("; "))
+}
+
+/// Each auxiliary task's head with what it is, for [`aux_head_files`](crate::checkpoint::aux::aux_head_files).
+pub fn aux_heads(aux: &[AuxTask], heads: Vec<Head>) -> Vec<(AuxHeadInfo, Head)> {
+    aux.iter()
+        .zip(heads)
+        .map(|(a, head)| {
+            let info = AuxHeadInfo {
+                name: base_name(&a.name).to_string(),
+                task: a.task,
+                labels: a.data.labels.clone(),
+            };
+            (info, head)
         })
         .collect()
 }
@@ -325,25 +405,36 @@ pub async fn find_synonyms(
     Ok(Some(note))
 }
 
-/// Gives the plan's contextual (MLM) augmentation its copies — `copies x epochs` per training
-/// text, at most 16, drawn before training from `lm` (a masked language model with its own
-/// `tokenizer`) — and says what was drawn; nothing for the other kinds.
+/// What contextual (MLM) augmentation the plan's own run wants drawn: its settings and the
+/// run's epochs; `None` for the other kinds, or once drawn.
+pub fn contextual_wanted(plan: &Plan) -> Option<(Augmentation, usize)> {
+    let augment = plan.data.augment.as_ref().filter(|a| a.wants_copies())?;
+    Some((augment.settings, plan.config.epochs))
+}
+
+/// Draws contextual (MLM) augmentation's copies of the plan's training texts from `lm` (a
+/// masked language model with its own `tokenizer`) — `augment.copies x epochs` per text, at
+/// most 16 (each epoch picks among them), a share `augment.rate` of the words masked and
+/// filled — into `plan.contextual`, for every run of the plan (a comparison's runs take their
+/// subset's), and gives them to the plan's own augmenter when it is contextual. Says what was
+/// drawn.
 pub async fn draw_contextual(
     plan: &mut Plan,
     lm: &BertLm,
     tokenizer: &TextTokenizer,
-) -> Result<Option<String>, ContextualError> {
-    let Some(augment) = plan.data.augment.as_mut() else {
-        return Ok(None);
-    };
-    let texts = augment.texts_wanting_copies().to_vec();
-    if texts.is_empty() {
-        return Ok(None);
-    }
-    let a = augment.settings;
-    let per_text = (a.copies * plan.config.epochs).clamp(1, 16);
+    (augment, epochs): (Augmentation, usize),
+) -> Result<String, ContextualError> {
+    let mut seen = std::collections::HashSet::new();
+    let texts: Vec<String> = plan
+        .train_texts
+        .iter()
+        .filter(|t| seen.insert(t.as_str()))
+        .cloned()
+        .collect();
+    let per_text = (augment.copies * epochs).clamp(1, 16);
     let (seed, max_len) = (plan.config.seed, plan.max_len);
-    let pool = contextual_copies(lm, tokenizer, &texts, (a.rate, per_text), seed, max_len).await?;
+    let rate = augment.rate;
+    let pool = contextual_copies(lm, tokenizer, &texts, (rate, per_text), seed, max_len).await?;
     let changed = pool
         .iter()
         .zip(&texts)
@@ -358,12 +449,16 @@ pub async fn draw_contextual(
                 .map(|c| format!("; e.g. \"{t}\" -> \"{c}\""))
         })
         .unwrap_or_default();
-    augment.set_pool(pool);
-    Ok(Some(format!(
-        "contextual augmentation: {per_text} copies of each of the {} training texts drawn from the masked language model ({:.0}% of the words masked, each filled by one of its ten likeliest whole words), {changed} of them changed{example}",
+    plan.contextual = texts.iter().cloned().zip(pool).collect();
+    if let Some(own) = plan.data.augment.as_mut() {
+        own.set_copies(&plan.contextual);
+    }
+    Ok(format!(
+        "contextual augmentation: {per_text} cop{} of each of the {} training texts drawn from the masked language model ({:.0}% of the words masked, each filled by one of its ten likeliest whole words), {changed} of them changed{example}",
+        if per_text == 1 { "y" } else { "ies" },
         texts.len(),
-        100.0 * a.rate
-    )))
+        100.0 * rate
+    ))
 }
 
 /// What EDA's synonyms are, in words, with an example.

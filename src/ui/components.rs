@@ -87,71 +87,108 @@ pub fn smooth(points: &[StepPoint], weight: f64) -> Vec<StepPoint> {
         .collect()
 }
 
-/// What [`LossChart`] draws, in its `(width, height, padding)`: the raw and smoothed loss
-/// lines, the top and bottom of the scale, the last step, and the validation dots (with their
-/// tooltips); `None` before two steps.
-#[allow(clippy::type_complexity)]
-fn loss_paths(
-    pts: &[StepPoint],
-    valid: &[StepPoint],
-    (w, h, pad): (f64, f64, f64),
-) -> Option<(
-    (String, String),
-    String,
-    String,
-    f64,
-    Vec<(f64, f64, String)>,
-)> {
-    if pts.len() < 2 {
-        return None;
+/// A loss chart's scale: positions 1 to `last` across, losses `lo` to `hi` up, inside a
+/// `pad` margin of a `w` x `h` drawing. The step chart and the epoch chart share it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct LossScale {
+    w: f64,
+    h: f64,
+    pad: f64,
+    /// The last position (step or epoch).
+    pub last: f64,
+    lo: f64,
+    hi: f64,
+}
+
+impl LossScale {
+    /// The scale of these losses (non-finite ones left out) over positions 1 to `last`;
+    /// `None` when none is finite.
+    pub fn fit(
+        losses: impl Iterator<Item = f64>,
+        last: f64,
+        (w, h, pad): (f64, f64, f64),
+    ) -> Option<Self> {
+        let finite: Vec<f64> = losses.filter(|l| l.is_finite()).collect();
+        if finite.is_empty() {
+            return None;
+        }
+        let hi = finite.iter().cloned().fold(f64::MIN, f64::max);
+        let lo = finite
+            .iter()
+            .cloned()
+            .fold(f64::MAX, f64::min)
+            .min(hi - 1e-6);
+        Some(Self {
+            w,
+            h,
+            pad,
+            last: last.max(2.0),
+            lo,
+            hi,
+        })
     }
-    let max_step = pts.last().map(|p| p.step).unwrap_or(1).max(2) as f64;
-    let finite: Vec<f64> = pts
-        .iter()
-        .chain(valid)
-        .map(|p| p.loss)
-        .filter(|l| l.is_finite())
-        .collect();
-    let hi = finite.iter().cloned().fold(f64::MIN, f64::max);
-    let lo = finite
-        .iter()
-        .cloned()
-        .fold(f64::MAX, f64::min)
-        .min(hi - 1e-6);
-    let at = |p: &StepPoint| {
-        let x = pad + (p.step as f64 - 1.0) / (max_step - 1.0) * (w - 2.0 * pad);
-        let y = h - pad - (p.loss - lo) / (hi - lo) * (h - 2.0 * pad);
-        (x, y)
-    };
-    let line = |ps: &[StepPoint]| {
-        ps.iter()
-            .filter(|p| p.loss.is_finite())
-            .map(|p| {
-                let (x, y) = at(p);
+
+    /// Where position `x` with loss `y` is drawn.
+    pub fn at(&self, x: f64, y: f64) -> (f64, f64) {
+        let (w, h, pad) = (self.w, self.h, self.pad);
+        (
+            pad + (x - 1.0) / (self.last - 1.0) * (w - 2.0 * pad),
+            h - pad - (y - self.lo) / (self.hi - self.lo) * (h - 2.0 * pad),
+        )
+    }
+
+    /// A polyline's points through `(position, loss)` pairs, non-finite losses left out.
+    pub fn line(&self, points: impl Iterator<Item = (f64, f64)>) -> String {
+        points
+            .filter(|(_, y)| y.is_finite())
+            .map(|(x, y)| {
+                let (x, y) = self.at(x, y);
                 format!("{x:.1},{y:.1}")
             })
             .collect::<Vec<_>>()
             .join(" ")
-    };
+    }
+}
+
+/// A loss chart's axes, the top and bottom of its scale, and its last position named by
+/// `unit` ("step 120").
+#[component]
+pub fn LossAxes(scale: LossScale, unit: &'static str) -> impl IntoView {
+    let (w, h, pad) = (scale.w, scale.h, scale.pad);
+    view! {
+        <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"></line>
+        <line x1=pad y1=pad x2=pad y2=h - pad class="axis"></line>
+        <text x=2 y=pad + 4.0 class="tick">{format!("{:.3}", scale.hi)}</text>
+        <text x=2 y=h - pad class="tick">{format!("{:.3}", scale.lo)}</text>
+        <text x=w - pad y=h - 8.0 text-anchor="end" class="tick">{format!("{unit} {}", scale.last)}</text>
+    }
+}
+
+/// What [`LossChart`] draws, in its `(width, height, padding)`: its scale, the raw and
+/// smoothed loss lines, and the validation dots (with their tooltips); `None` before two
+/// steps.
+#[allow(clippy::type_complexity)]
+fn loss_paths(
+    pts: &[StepPoint],
+    valid: &[StepPoint],
+    frame: (f64, f64, f64),
+) -> Option<(LossScale, (String, String), Vec<(f64, f64, String)>)> {
+    if pts.len() < 2 {
+        return None;
+    }
+    let last = pts.last().map(|p| p.step).unwrap_or(1) as f64;
+    let scale = LossScale::fit(pts.iter().chain(valid).map(|p| p.loss), last, frame)?;
+    let line = |ps: &[StepPoint]| scale.line(ps.iter().map(|p| (p.step as f64, p.loss)));
     let dots: Vec<(f64, f64, String)> = valid
         .iter()
         .filter(|p| p.loss.is_finite())
         .map(|p| {
-            let (x, y) = at(p);
-            (
-                x,
-                y,
-                format!("step {}: validation loss {:.4}", p.step, p.loss),
-            )
+            let (x, y) = scale.at(p.step as f64, p.loss);
+            let tip = format!("step {}: validation loss {:.4}", p.step, p.loss);
+            (x, y, tip)
         })
         .collect();
-    Some((
-        (line(pts), line(&smooth(pts, 0.9))),
-        format!("{hi:.3}"),
-        format!("{lo:.3}"),
-        max_step,
-        dots,
-    ))
+    Some((scale, (line(pts), line(&smooth(pts, 0.9))), dots))
 }
 
 /// The training loss per step (thin line) and smoothed (thick line), and the validation loss
@@ -178,13 +215,9 @@ pub fn LossChart(
                         "The loss curve appears here once training starts"
                     </text>
                 }.into_any(),
-                Some(((raw, smooth), hi, lo, steps, dots)) => view! {
+                Some((scale, (raw, smooth), dots)) => view! {
                     <g>
-                        <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"></line>
-                        <line x1=pad y1=pad x2=pad y2=h - pad class="axis"></line>
-                        <text x=2 y=pad + 4.0 class="tick">{hi}</text>
-                        <text x=2 y=h - pad class="tick">{lo}</text>
-                        <text x=w - pad y=h - 8.0 text-anchor="end" class="tick">{format!("step {steps}")}</text>
+                        <LossAxes scale=scale unit="step" />
                         <polyline points=raw class="loss-raw"></polyline>
                         <polyline points=smooth class="loss-smooth"></polyline>
                         {dots.into_iter().map(|(x, y, tip)| view! {

@@ -20,7 +20,7 @@ use format::human_bytes;
 use panels::{
     compare::ComparePanel, data::DataPanel, evaluate::EvaluatePanel, export::ExportPanel,
     inside::InsidePanel, model::ModelPanel, predict::PredictPanel, pretrain::PretrainPanel,
-    train::TrainPanel,
+    search::SearchPanel, train::TrainPanel,
 };
 use state::{Areas, DeviceArea};
 
@@ -91,7 +91,7 @@ fn App() -> impl IntoView {
         <nav class="steps" aria-label="steps">
             <a href="#model">"1 Model"</a><a href="#data">"2 Data"</a><a href="#train">"3 Fine-tune"</a>
             <a href="#evaluate">"4 Evaluate"</a><a href="#predict">"5 Try it"</a><a href="#export">"6 Export"</a>
-            <a href="#learn">"7 Learn"</a><a href="#inside">"8 Look inside"</a><a href="#worth">"9 Worth"</a>
+            <a href="#learn">"7 Learn"</a><a href="#inside">"8 Look inside"</a><a href="#worth">"9 Worth"</a><a href="#search">"10 Search"</a>
         </nav>
         {move || fatal.get().map(|message| view! {
             <div class="fatal" role="alert">
@@ -109,6 +109,7 @@ fn App() -> impl IntoView {
             <PretrainPanel />
             <InsidePanel />
             <ComparePanel />
+            <SearchPanel />
         </main>
     }
 }

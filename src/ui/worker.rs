@@ -13,7 +13,7 @@ use super::download;
 use super::format::human_bytes;
 use super::state::{Areas, RunStatus};
 use crate::protocol::{
-    BackendInfo, FromWorker, ModelOrigin, PauseState, RequestKind, RunResult, ToWorker,
+    BackendInfo, FromWorker, ModelInfo, ModelOrigin, PauseState, RequestKind, RunResult, ToWorker,
 };
 
 thread_local! {
@@ -97,6 +97,7 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         predict,
         pretrain,
         compare,
+        search,
         speed,
         ..
     } = areas;
@@ -108,14 +109,7 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
             loaded,
             total,
         } => model.download.set(Some((file, loaded, total))),
-        FromWorker::ModelLoaded { model: info } => {
-            if info.task.is_some() {
-                predict.message.set(String::new());
-            }
-            run.fit_to(info.max_positions);
-            model.loaded(info);
-            send(&ToWorker::ListModels);
-        }
+        FromWorker::ModelLoaded { model: info } => model_loaded(areas, info),
         FromWorker::Models { models } => model.saved.set(models),
         FromWorker::DataParsed { data: summary } => data.data.set(Some(summary)),
         FromWorker::AuxTasks { tasks } => {
@@ -135,11 +129,16 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         }
         FromWorker::Probed { probes } => pretrain.probed.set(probes),
         FromWorker::Attention { view } => pretrain.attention.set(Some(view)),
-        FromWorker::Comparing { progress } => compare.update(progress),
+        FromWorker::Comparing { progress } => compare.live.update(progress),
+        FromWorker::Searching { progress } => search.live.update(progress),
         FromWorker::Compared {
             comparison,
             stopped,
-        } => compare.finish(comparison, stopped),
+        } => compare.live.finish(comparison, stopped),
+        FromWorker::Searched {
+            comparison,
+            stopped,
+        } => search.live.finish(comparison, stopped),
         FromWorker::EmbeddingMaps { maps } => {
             pretrain.inside_message.set(String::new());
             pretrain.maps.set(maps);
@@ -153,11 +152,7 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         }
         FromWorker::Timed { timing } => speed.timed(timing),
         FromWorker::Attacking { done, total } => areas.attack.progress.set(Some((done, total))),
-        FromWorker::Attacked { report } => {
-            areas.attack.progress.set(None);
-            areas.attack.status.set(String::new());
-            areas.attack.report.set(Some(report));
-        }
+        FromWorker::Attacked { report } => areas.attack.show(report),
         FromWorker::SpeedDone {
             stopped,
             skipped,
@@ -167,6 +162,17 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         FromWorker::Failed { request, message } => failed(areas, request, message),
         FromWorker::Fatal { message } => fatal(areas, message),
     }
+}
+
+/// A model was loaded: the Train panel fits its length to it, the Try-it panel forgets an
+/// old message when it can predict, and the kept models are listed again.
+fn model_loaded(areas: Areas, info: ModelInfo) {
+    if info.task.is_some() {
+        areas.predict.message.set(String::new());
+    }
+    areas.run.fit_to(info.max_positions);
+    areas.model.loaded(info);
+    send(&ToWorker::ListModels);
 }
 
 /// The worker listens: start its device, ask for the kept models, send what waited.
@@ -199,7 +205,8 @@ fn steered(areas: Areas, kind: RequestKind, pause: PauseState) {
     match kind {
         RequestKind::Train => areas.run.status.set(status),
         RequestKind::Pretrain => areas.pretrain.status.set(status),
-        RequestKind::Compare => areas.compare.status.set(status),
+        RequestKind::Compare => areas.compare.live.status.set(status),
+        RequestKind::Search => areas.search.live.status.set(status),
         // The speed test has no pause button; its cases are short.
         _ => {}
     }
@@ -236,10 +243,10 @@ fn fatal(areas: Areas, message: String) {
     areas.device.fatal.set(Some(message.clone()));
     areas.run.lost(&message);
     areas.pretrain.lost(&message);
-    if areas.compare.running() {
-        areas
-            .compare
-            .failed(format!("{message}: the scores so far are kept"));
+    for live in [areas.compare.live, areas.search.live] {
+        if live.running() {
+            live.failed(format!("{message}: the scores so far are kept"));
+        }
     }
     if areas.speed.running.get_untracked() {
         areas
@@ -255,7 +262,8 @@ fn failed(areas: Areas, request: RequestKind, message: String) {
     match request {
         RequestKind::LoadModel => areas.model.failed(&message),
         RequestKind::Train => areas.run.failed(message),
-        RequestKind::Compare => areas.compare.failed(message),
+        RequestKind::Compare => areas.compare.live.failed(message),
+        RequestKind::Search => areas.search.live.failed(message),
         RequestKind::Speed => areas.speed.failed(message),
         RequestKind::Attack => {
             areas.attack.progress.set(None);

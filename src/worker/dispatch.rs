@@ -6,6 +6,7 @@
 
 use wasm_bindgen_futures::spawn_local;
 
+use super::handlers::compare::Purpose;
 use super::handlers::{
     attack, compare, data, export, inside, model, predict, pretrain, speed, train,
 };
@@ -125,7 +126,8 @@ async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) 
             let bytes = single(attachments, &corpus_name)?;
             pretrain::run(session, &corpus_name, &bytes, settings).await?
         }
-        ToWorker::Compare { settings } => compare::run(session, settings).await?,
+        ToWorker::Compare { settings } => compare::run(session, settings, Purpose::Worth).await?,
+        ToWorker::Search { settings } => compare::run(session, settings, Purpose::Search).await?,
         ToWorker::Speed { cases, adaptation } => speed::run(session, cases, adaptation).await?,
         ToWorker::Attack { settings, examples } => attack::run(session, settings, examples).await?,
         // `handle` answers these itself and never sends them here.

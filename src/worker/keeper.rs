@@ -32,10 +32,12 @@ impl Keeper {
         }
     }
 
-    /// Saves the model's folder, as every export writes it (or records why it could not).
-    pub async fn keep(&mut self, trained: Trained<'_>) {
+    /// Saves the model's folder, as every export writes it, with `extra` files beside it
+    /// (a multi-task run's auxiliary heads), or records why it could not.
+    pub async fn keep(&mut self, trained: Trained<'_>, extra: Vec<(String, Vec<u8>)>) {
         let saved = match folder_files(&trained, &self.tokenizer).await {
-            Ok(files) => {
+            Ok(mut files) => {
+                files.extend(extra);
                 let files: Vec<(&str, &[u8])> = files
                     .iter()
                     .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))

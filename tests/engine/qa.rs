@@ -333,3 +333,45 @@ fn anneal_fine_tunes_evaluates_and_answers_questions() {
         "{stderr}"
     );
 }
+
+/// A question-answering model reads passages as its run did: the windows recorded beside it
+/// (`training.json`, the command line's whole record or the browser's kept run's three keys)
+/// come back with its files, so that the tab and `anneal qa` ask it the same way; a record
+/// that is not JSON is named.
+#[test]
+fn a_models_recorded_windows_come_back_with_its_files() {
+    use anneal::checkpoint::ModelFiles;
+    use anneal::checkpoint::folder::{RUN_RECORD, Recorded};
+
+    let dir = minilm();
+    let files = |record: Option<Vec<u8>>| {
+        let mut files: std::collections::BTreeMap<String, Vec<u8>> =
+            ["config.json", "model.safetensors", "tokenizer.json"]
+                .iter()
+                .map(|n| (n.to_string(), std::fs::read(dir.join(n)).unwrap()))
+                .collect();
+        if let Some(r) = record {
+            files.insert(RUN_RECORD.into(), r);
+        }
+        ModelFiles::from_files("qa-model", files)
+    };
+    assert_eq!(files(None).unwrap().recorded, Recorded::default());
+    let kept = Recorded::qa_json(256, 64, true);
+    assert_eq!(
+        files(Some(kept)).unwrap().recorded,
+        Recorded {
+            max_len: Some(256),
+            doc_stride: Some(64),
+            unanswerable: Some(true),
+        }
+    );
+    let cli = br#"{"task": "qa", "max_len": 128, "doc_stride": 32, "version_2_with_negative": null, "config": {"epochs": 2}}"#;
+    let recorded = files(Some(cli.to_vec())).unwrap().recorded;
+    assert_eq!(
+        (recorded.max_len, recorded.doc_stride),
+        (Some(128), Some(32))
+    );
+    assert_eq!(recorded.unanswerable, None);
+    let broken = files(Some(b"{not json".to_vec())).unwrap_err();
+    assert!(broken.starts_with("qa-model/training.json: "), "{broken}");
+}

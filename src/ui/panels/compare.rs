@@ -37,10 +37,10 @@ pub fn ComparePanel() -> impl IntoView {
     };
     let start = move |_| match compare.settings(run.settings.get_untracked(), &aux_names()) {
         Ok(settings) => {
-            compare.start();
+            compare.live.start();
             send(&ToWorker::Compare { settings });
         }
-        Err(e) => compare.message.set(e),
+        Err(e) => compare.live.message.set(e),
     };
     let number = |signal: RwSignal<usize>| {
         move |ev| {
@@ -68,7 +68,7 @@ pub fn ComparePanel() -> impl IntoView {
                 <label><input type="checkbox" data-testid="worth-scratch" prop:checked=move || compare.scratch.get() on:change=tick(compare.scratch) />
                     <Tip term="random initialisation" text="The same architecture with random weights: what training from scratch gives with these labels." /></label>
                 <label><input type="checkbox" data-testid="worth-typos" prop:checked=move || compare.typos.get() on:change=tick(compare.typos) />
-                    <Tip term="+ augmentation" text="Each epoch adds changed copies of the training examples: the Train panel's augmentation when one is set there (typos, EDA, same-tag words or mentions, with its copies and share), else typos in 10% of the words, 1 copy." /></label>
+                    <Tip term="+ augmentation" text="Each epoch adds changed copies of the training examples: the Train panel's augmentation when one is set there (typos, EDA, contextual, same-tag words or mentions, with its copies and share), else typos in 10% of the words, 1 copy." /></label>
                 <label><input type="checkbox" data-testid="worth-fgm" prop:checked=move || compare.fgm.get() on:change=tick(compare.fgm) />
                     <Tip term="+ adversarial training (FGM)" text="Each step also trains on the batch with the word embeddings pushed along the loss gradient (the Train panel's epsilon when set there, else 1); about twice a step's work." /></label>
                 {move || (!data.aux.with(Vec::is_empty)).then(|| view! {
@@ -80,23 +80,24 @@ pub fn ComparePanel() -> impl IntoView {
             </fieldset>
             <p class="hint">"Each run uses the Train panel's settings (batch size, learning rate, epochs, length, layers, what trains) and is scored on the same validation examples. With two seeds or more, each variant's difference to the baseline gets a 95% interval: \"no effect measured\" when it holds 0. Augmentation and adversarial training set in the Train panel are not applied to the baseline here: tick them to measure them."</p>
             <div class="row">
-                <button class="primary" data-testid="worth-start" disabled=move || !ready() || compare.running() on:click=start>"What is it worth?"</button>
-                <button data-testid="worth-cancel" disabled=move || !compare.running() on:click=move |_| send(&ToWorker::Cancel)>"Cancel"</button>
-                <span>"Status: " <b data-testid="worth-status" role="status">{move || compare.status.get().word()}</b></span>
+                <button class="primary" data-testid="worth-start" disabled=move || !ready() || compare.live.running() on:click=start>"What is it worth?"</button>
+                <button data-testid="worth-cancel" disabled=move || !compare.live.running() on:click=move |_| send(&ToWorker::Cancel)>"Cancel"</button>
+                <span>"Status: " <b data-testid="worth-status" role="status">{move || compare.live.status.get().word()}</b></span>
             </div>
             {move || (!ready()).then(|| view! { <p class="hint">"Load a model (1) and labelled data (2) first."</p> })}
-            <p class="status" data-testid="worth-message">{move || compare.message.get()}</p>
+            <p class="status" data-testid="worth-message">{move || compare.live.message.get()}</p>
+            <ul class="notes" data-testid="worth-notes">{move || compare.live.notes.get().into_iter().map(|n| view! { <li>{n}</li> }).collect_view()}</ul>
             {move || {
-                let (done, all) = compare.runs.get();
+                let (done, all) = compare.live.runs.get();
                 (all > 0).then(|| view! {
                     <div class="progress">
                         <progress data-testid="worth-progress" max=all.to_string() value=done.to_string() aria-label="comparison progress"></progress>
                         <span>{format!("{done} of {all} runs scored")}</span>
-                        <span class="model-line">{move || compare.now.get()}</span>
+                        <span class="model-line">{move || compare.live.now.get()}</span>
                     </div>
                 })
             }}
-            {move || compare.comparison.get().map(|c| view! { <CompareChart comparison=c.clone() /> <CompareTable comparison=c.clone() /> <AttackedTable comparison=c /> })}
+            {move || compare.live.comparison.get().map(|c| view! { <CompareChart comparison=c.clone() /> <CompareTable comparison=c.clone() /> <AttackedTable comparison=c /> })}
         </Panel>
     }
 }

@@ -1,6 +1,7 @@
 //! The panels, in the order a person works through them: six to fine-tune, then Learn
-//! (pre-training), Look inside (attention, embedding maps, word neighbours) and Worth (what
-//! pre-training is worth, in labels).
+//! (pre-training), Look inside (attention, embedding maps, word neighbours) Worth (what
+//! pre-training and each remedy are worth, in labels) and Search (hyperparameters chosen on
+//! the validation set).
 
 pub mod compare;
 pub mod data;
@@ -10,4 +11,5 @@ pub mod inside;
 pub mod model;
 pub mod predict;
 pub mod pretrain;
+pub mod search;
 pub mod train;

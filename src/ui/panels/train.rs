@@ -12,7 +12,7 @@ use crate::shared::augment::typos;
 use crate::shared::eda::{Synonyms, eda, paper_defaults};
 use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
-use crate::ui::components::{LossChart, Panel, Tip};
+use crate::ui::components::{LossAxes, LossChart, LossScale, Panel, Tip};
 use crate::ui::format::human_seconds;
 use crate::ui::state::{DataArea, DeviceArea, EpochRow, ModelArea, RunArea};
 use crate::ui::worker::send;
@@ -271,7 +271,7 @@ fn AugmentFields() -> impl IntoView {
     };
     view! {
         <fieldset class="settings augment">
-            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. EDA (text classification): each copy gets one of four edits — synonyms replaced, a synonym inserted, words swapped, words deleted — with synonyms taken from the loaded model's own word embeddings. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
+            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. EDA (text classification): each copy gets one of four edits — synonyms replaced, a synonym inserted, words swapped, words deleted — with synonyms taken from the loaded model's own word embeddings. Contextual (text classification): a share of the words masked and refilled by a masked language model. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
             <select data-testid="train-augment" prop:value=kind on:change=move |ev| set_kind(event_target_value(&ev))>
                 <option value="none">"None"</option>
                 {move || match data.task() {
@@ -282,6 +282,7 @@ fn AugmentFields() -> impl IntoView {
                     _ => view! {
                         <option value="typos">"Typos (character noise)"</option>
                         <option value="eda">"EDA (synonyms, insertions, swaps, deletions)"</option>
+                        <option value="mlm">"Contextual (words refilled by a masked language model)"</option>
                     }.into_any(),
                 }}
             </select>
@@ -294,6 +295,7 @@ fn AugmentFields() -> impl IntoView {
                     set={|s, v| v.parse().map(|x| if let Some(a) = s.augment.as_mut() { a.rate = x }).is_ok()} />
             })}
             {move || eda().then(|| view! { <EdaNotes /> })}
+            {move || run.settings.with(|s| s.augment.is_some_and(|a| a.kind == AugmentKind::Mlm)).then(|| view! { <MlmNote /> })}
             {move || preview().filter(|p| !p.is_empty()).map(|rows| view! {
                 <ul class="augment-preview" data-testid="augment-preview">
                     {rows.into_iter().map(|(before, after)| view! {
@@ -383,13 +385,13 @@ fn augment_preview(
     let lexicon = Lexicon::of(tagged.iter().map(|(w, t)| (w.as_slice(), t.as_slice())));
     rows.iter()
         .take(3)
-        .map(|(text, label)| {
+        .filter_map(|(text, label)| {
             let (w, t) = (split(text), split(label));
             let changed = match augment.kind {
                 AugmentKind::Typos => typos(text, augment.rate, &mut rng),
                 AugmentKind::Eda => eda(text, augment.rate, synonyms, &mut rng),
-                // Drawn by a masked language model before a run (the command line's).
-                AugmentKind::Mlm => text.clone(),
+                // Drawn by a masked language model when a run starts (the note says so).
+                AugmentKind::Mlm => return None,
                 AugmentKind::Tokens => {
                     replace_tokens(&w, &t, &lexicon, augment.rate, &mut rng).join(" ")
                 }
@@ -397,9 +399,17 @@ fn augment_preview(
                     .0
                     .join(" "),
             };
-            (text.clone(), changed)
+            Some((text.clone(), changed))
         })
         .collect()
+}
+
+/// Where contextual augmentation's words come from, and its caveat.
+#[component]
+fn MlmNote() -> impl IntoView {
+    view! {
+        <p class="hint span-all" data-testid="mlm-note">"Each copy has a share of its words masked and refilled by a masked language model from one of its ten likeliest words, given nothing but the context (Kobayashi 2018). The copies are drawn once when training starts, for every epoch: by the loaded model's own MLM head when its checkpoint has one, else by the model pre-trained with masked words in the Learn panel (7). Like a synonym from the embeddings, a likely word can change the label (\"good\" for \"bad\")."</p>
+    }
 }
 
 /// What of the model trains: everything, all but frozen parts, or LoRA adapters.
@@ -578,48 +588,19 @@ fn EpochChart() -> impl IntoView {
     let (w, h, pad) = (600.0, 160.0, 30.0);
     let lines = move || {
         let rows = run.epochs.get();
-        let values: Vec<f64> = rows
-            .iter()
-            .flat_map(|r| [r.train_loss, r.valid_loss])
-            .filter(|v| v.is_finite())
-            .collect();
-        if rows.len() < 2 || values.is_empty() {
+        if rows.len() < 2 {
             return None;
         }
-        let hi = values.iter().cloned().fold(f64::MIN, f64::max);
-        let lo = values
-            .iter()
-            .cloned()
-            .fold(f64::MAX, f64::min)
-            .min(hi - 1e-6);
-        let last = rows.len() as f64;
-        let line = |pick: fn(&EpochRow) -> f64| {
-            rows.iter()
-                .filter(|r| pick(r).is_finite())
-                .map(|r| {
-                    let x = pad + (r.epoch as f64 - 1.0) / (last - 1.0) * (w - 2.0 * pad);
-                    let y = h - pad - (pick(r) - lo) / (hi - lo) * (h - 2.0 * pad);
-                    format!("{x:.1},{y:.1}")
-                })
-                .collect::<Vec<_>>()
-                .join(" ")
-        };
-        Some((
-            line(|r| r.train_loss),
-            line(|r| r.valid_loss),
-            format!("{hi:.3}"),
-            format!("{lo:.3}"),
-            rows.len(),
-        ))
+        let losses = rows.iter().flat_map(|r| [r.train_loss, r.valid_loss]);
+        let scale = LossScale::fit(losses, rows.len() as f64, (w, h, pad))?;
+        let line =
+            |pick: fn(&EpochRow) -> f64| scale.line(rows.iter().map(|r| (r.epoch as f64, pick(r))));
+        Some((scale, line(|r| r.train_loss), line(|r| r.valid_loss)))
     };
     move || {
-        lines().map(|(train, valid, hi, lo, epochs)| view! {
+        lines().map(|(scale, train, valid)| view! {
             <svg class="chart" viewBox=format!("0 0 {w} {h}") role="img" aria-label="training and validation loss per epoch" data-testid="epoch-chart">
-                <line x1=pad y1=h - pad x2=w - pad y2=h - pad class="axis"></line>
-                <line x1=pad y1=pad x2=pad y2=h - pad class="axis"></line>
-                <text x=2 y=pad + 4.0 class="tick">{hi}</text>
-                <text x=2 y=h - pad class="tick">{lo}</text>
-                <text x=w - pad y=h - 8.0 text-anchor="end" class="tick">{format!("epoch {epochs}")}</text>
+                <LossAxes scale=scale unit="epoch" />
                 <polyline points=train class="loss-smooth"></polyline>
                 <polyline points=valid class="loss-valid"></polyline>
                 <text x=w - pad y=pad class="tick legend-train" text-anchor="end">"training loss"</text>

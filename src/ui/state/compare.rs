@@ -32,6 +32,15 @@ pub struct CompareArea {
     pub robust: RwSignal<bool>,
     /// Least steps per run.
     pub min_steps: RwSignal<usize>,
+    /// The comparison as it runs, and its scores.
+    pub live: ComparisonRun,
+}
+
+/// A comparison as the UI follows it — "what is it worth?" or a search: where it stands, what
+/// runs now, and the scores so far (kept after a cancel, and in `localStorage` across
+/// reloads).
+#[derive(Clone, Copy)]
+pub struct ComparisonRun {
     /// Where the comparison stands.
     pub status: RwSignal<RunStatus>,
     /// Status line or error.
@@ -40,119 +49,40 @@ pub struct CompareArea {
     pub runs: RwSignal<(usize, usize)>,
     /// What is running now, in words.
     pub now: RwSignal<String>,
+    /// What preparing the data noticed.
+    pub notes: RwSignal<Vec<String>>,
     /// The scores so far.
     pub comparison: RwSignal<Option<Comparison>>,
+    /// Its `localStorage` key.
+    key: &'static str,
 }
 
-/// Where the last comparison's scores are kept.
-const COMPARISON_KEY: &str = "anneal.comparison";
-
-impl CompareArea {
-    /// A fresh area with the defaults that fit a tab, and the last comparison kept in this
-    /// browser.
-    pub fn new() -> Self {
+impl ComparisonRun {
+    /// Nothing running, and the last comparison kept under `key` in this browser (`what`
+    /// names it in the status line).
+    pub fn new(key: &'static str, what: &str) -> Self {
         let kept: Option<Comparison> = storage()
-            .and_then(|s| s.get_item(COMPARISON_KEY).ok().flatten())
+            .and_then(|s| s.get_item(key).ok().flatten())
             .and_then(|json| serde_json::from_str(&json).ok());
         let message = if kept.is_some() {
-            "the last comparison, kept in this browser".to_string()
+            format!("the last {what}, kept in this browser")
         } else {
             String::new()
         };
         Self {
-            sizes: RwSignal::new("32,100,300".into()),
-            seeds: RwSignal::new(1),
-            self_steps: RwSignal::new(100),
-            scratch: RwSignal::new(true),
-            typos: RwSignal::new(false),
-            fgm: RwSignal::new(false),
-            aux: RwSignal::new(false),
-            robust: RwSignal::new(false),
-            min_steps: RwSignal::new(50),
             status: RwSignal::new(RunStatus::Idle),
             message: RwSignal::new(message),
             runs: RwSignal::new((0, 0)),
             now: RwSignal::new(String::new()),
+            notes: RwSignal::new(Vec::new()),
             comparison: RwSignal::new(kept),
+            key,
         }
     }
-
-    /// Validation examples the robustness test attacks.
-    pub const ATTACKED: usize = 100;
 
     /// Whether a comparison is running (tracked).
     pub fn running(&self) -> bool {
         self.status.get().in_progress()
-    }
-
-    /// The variants ticked, the baseline first. A remedy takes the Train panel's setting of
-    /// it when one is set there (its copies and share, its epsilon), else its defaults.
-    pub fn variants(&self, finetune: &TrainSettings, aux: &[String]) -> Vec<Variant> {
-        let mut variants = vec![Variant::baseline()];
-        if self.scratch.get_untracked() {
-            variants.push(Variant::of_start(StartKind::Scratch));
-        }
-        if self.self_steps.get_untracked() > 0 {
-            variants.push(Variant::of_start(StartKind::SelfPretrained));
-        }
-        if self.typos.get_untracked() {
-            let augment = finetune
-                .augment
-                .unwrap_or(Augmentation::new(AugmentKind::Typos));
-            let changes = Changes {
-                augment: Some(augment),
-                ..Changes::default()
-            };
-            variants.push(Variant::changed(augment.kind.name(), changes));
-        }
-        if self.fgm.get_untracked() {
-            let adversarial = finetune
-                .adversarial
-                .unwrap_or(Adversarial::new(AdversarialKind::Fgm));
-            let changes = Changes {
-                adversarial: Some(adversarial),
-                ..Changes::default()
-            };
-            variants.push(Variant::changed("fgm", changes));
-        }
-        if self.aux.get_untracked() && !aux.is_empty() {
-            let changes = Changes {
-                aux: aux.to_vec(),
-                ..Changes::default()
-            };
-            variants.push(Variant::changed("aux", changes));
-        }
-        variants
-    }
-
-    /// The settings of a new comparison with the Train panel's fine-tuning settings (its
-    /// augmentation and adversarial training go to their variants, not the baseline), or why
-    /// the numbers cannot work.
-    pub fn settings(
-        &self,
-        mut finetune: TrainSettings,
-        aux: &[String],
-    ) -> Result<CompareSettings, String> {
-        let variants = self.variants(&finetune, aux);
-        finetune.augment = None;
-        finetune.adversarial = None;
-        let settings = CompareSettings {
-            sizes: LabelCount::parse_list(&self.sizes.get_untracked())
-                .map_err(|e| format!("Label counts: {e}"))?,
-            seeds: self.seeds.get_untracked(),
-            variants,
-            self_pretrain_steps: self.self_steps.get_untracked(),
-            min_steps: self.min_steps.get_untracked(),
-            finetune,
-            robustness: self.robust.get_untracked().then(|| Robustness {
-                attack: AttackSettings::new(AttackKind::Chars),
-                examples: Self::ATTACKED,
-            }),
-        };
-        settings
-            .validate()
-            .map_err(|e| compare_setting_message(&e))?;
-        Ok(settings)
     }
 
     /// A comparison starts.
@@ -160,6 +90,7 @@ impl CompareArea {
         self.status.set(RunStatus::Running);
         self.message.set("preparing the data…".into());
         self.comparison.set(None);
+        self.notes.set(Vec::new());
         self.runs.set((0, 0));
         self.now.set(String::new());
     }
@@ -173,7 +104,9 @@ impl CompareArea {
                 variants,
                 valid_examples,
                 metric,
+                notes,
             } => {
+                self.notes.set(notes);
                 self.runs.set((0, runs));
                 self.message.set(format!(
                     "{runs} fine-tuning runs, each scored on {valid_examples} validation examples"
@@ -250,7 +183,7 @@ impl CompareArea {
             let json = self
                 .comparison
                 .with_untracked(|c| serde_json::to_string(c).unwrap_or_default());
-            let _ = s.set_item(COMPARISON_KEY, &json);
+            let _ = s.set_item(self.key, &json);
         }
     }
 
@@ -259,6 +192,98 @@ impl CompareArea {
         self.status.set(RunStatus::Failed);
         self.now.set(String::new());
         self.message.set(message);
+    }
+}
+
+impl CompareArea {
+    /// A fresh area with the defaults that fit a tab, and the last comparison kept in this
+    /// browser.
+    pub fn new() -> Self {
+        Self {
+            sizes: RwSignal::new("32,100,300".into()),
+            seeds: RwSignal::new(1),
+            self_steps: RwSignal::new(100),
+            scratch: RwSignal::new(true),
+            typos: RwSignal::new(false),
+            fgm: RwSignal::new(false),
+            aux: RwSignal::new(false),
+            robust: RwSignal::new(false),
+            min_steps: RwSignal::new(50),
+            live: ComparisonRun::new("anneal.comparison", "comparison"),
+        }
+    }
+
+    /// Validation examples the robustness test attacks.
+    pub const ATTACKED: usize = 100;
+
+    /// The variants ticked, the baseline first. A remedy takes the Train panel's setting of
+    /// it when one is set there (its copies and share, its epsilon), else its defaults.
+    pub fn variants(&self, finetune: &TrainSettings, aux: &[String]) -> Vec<Variant> {
+        let mut variants = vec![Variant::baseline()];
+        if self.scratch.get_untracked() {
+            variants.push(Variant::of_start(StartKind::Scratch));
+        }
+        if self.self_steps.get_untracked() > 0 {
+            variants.push(Variant::of_start(StartKind::SelfPretrained));
+        }
+        if self.typos.get_untracked() {
+            let augment = finetune
+                .augment
+                .unwrap_or(Augmentation::new(AugmentKind::Typos));
+            let changes = Changes {
+                augment: Some(augment),
+                ..Changes::default()
+            };
+            variants.push(Variant::changed(augment.kind.name(), changes));
+        }
+        if self.fgm.get_untracked() {
+            let adversarial = finetune
+                .adversarial
+                .unwrap_or(Adversarial::new(AdversarialKind::Fgm));
+            let changes = Changes {
+                adversarial: Some(adversarial),
+                ..Changes::default()
+            };
+            variants.push(Variant::changed("fgm", changes));
+        }
+        if self.aux.get_untracked() && !aux.is_empty() {
+            let changes = Changes {
+                aux: aux.to_vec(),
+                ..Changes::default()
+            };
+            variants.push(Variant::changed("aux", changes));
+        }
+        variants
+    }
+
+    /// The settings of a new comparison with the Train panel's fine-tuning settings (its
+    /// augmentation and adversarial training go to their variants, not the baseline), or why
+    /// the numbers cannot work.
+    pub fn settings(
+        &self,
+        mut finetune: TrainSettings,
+        aux: &[String],
+    ) -> Result<CompareSettings, String> {
+        let variants = self.variants(&finetune, aux);
+        finetune.augment = None;
+        finetune.adversarial = None;
+        let settings = CompareSettings {
+            sizes: LabelCount::parse_list(&self.sizes.get_untracked())
+                .map_err(|e| format!("Label counts: {e}"))?,
+            seeds: self.seeds.get_untracked(),
+            variants,
+            self_pretrain_steps: self.self_steps.get_untracked(),
+            min_steps: self.min_steps.get_untracked(),
+            finetune,
+            robustness: self.robust.get_untracked().then(|| Robustness {
+                attack: AttackSettings::new(AttackKind::Chars),
+                examples: Self::ATTACKED,
+            }),
+        };
+        settings
+            .validate()
+            .map_err(|e| compare_setting_message(&e))?;
+        Ok(settings)
     }
 }
 

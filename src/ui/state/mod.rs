@@ -7,10 +7,12 @@ use leptos::prelude::*;
 mod compare;
 mod pretrain;
 mod run;
+mod search;
 
 pub use compare::CompareArea;
 pub use pretrain::{PretrainArea, default_probes};
 pub use run::{EpochRow, RunArea, RunStatus, StepPoint};
+pub use search::{SEARCHED, SearchArea};
 
 use crate::protocol::{
     BackendInfo, DataSummary, ModelInfo, PredictionView, SavedModel, Timing, WorkerMemory,
@@ -168,6 +170,15 @@ pub struct AttackArea {
     pub progress: RwSignal<Option<(usize, usize)>>,
 }
 
+impl AttackArea {
+    /// The test ended with this report.
+    pub fn show(&self, report: crate::protocol::AttackReport) {
+        self.progress.set(None);
+        self.status.set(String::new());
+        self.report.set(Some(report));
+    }
+}
+
 /// The speed test in the Model panel: the cases timed so far.
 #[derive(Clone, Copy)]
 pub struct SpeedArea {
@@ -251,6 +262,8 @@ pub struct Areas {
     pub pretrain: PretrainArea,
     /// "What is it worth?" panel.
     pub compare: CompareArea,
+    /// Search panel.
+    pub search: SearchArea,
     /// The speed test.
     pub speed: SpeedArea,
     /// The robustness test.
@@ -289,6 +302,7 @@ impl Areas {
             },
             pretrain: PretrainArea::new(),
             compare: CompareArea::new(),
+            search: SearchArea::new(),
             speed: SpeedArea {
                 timings: RwSignal::new(Vec::new()),
                 status: RwSignal::new(String::new()),
@@ -307,6 +321,7 @@ impl Areas {
         provide_context(areas.run);
         provide_context(areas.predict);
         provide_context(areas.compare);
+        provide_context(areas.search);
         provide_context(areas.export);
         provide_context(areas.pretrain);
         provide_context(areas.speed);

@@ -1,6 +1,7 @@
-//! `Compare`: "what is pre-training worth?" on the loaded model and data, with the fine-tuning
-//! settings of the Train panel; progress as messages, cancel between steps, the scores so far
-//! kept when cancelled.
+//! `Compare` and `Search`: "what is it worth?" and the hyperparameter search, both a
+//! comparison of variants on the loaded model and data with the fine-tuning settings of the
+//! Train panel; progress as messages, cancel between steps, the scores so far kept when
+//! cancelled.
 
 use std::rc::Rc;
 
@@ -11,9 +12,10 @@ use super::super::to_proto::recipe_error;
 use crate::infer::attack::AttackProbe;
 use crate::model::Task;
 use crate::protocol::{
-    CompareProgress, CompareSettings, FromWorker, RequestKind, compare_setting_message,
+    CompareProgress, CompareSettings, Comparison, FromWorker, RequestKind, compare_setting_message,
 };
-use crate::train::compare::{Probe, compare};
+use crate::shared::check_search;
+use crate::train::compare::{Probe, compare, contextual_for};
 use crate::train::{Control, Hook};
 
 /// Pause and cancel, nothing kept: a comparison's models are thrown away after scoring.
@@ -25,10 +27,49 @@ impl Control for Steer {
     }
 }
 
+/// What a comparison is for: each has its own request, messages and panel.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub(in crate::worker) enum Purpose {
+    /// "What is it worth?": variants at label counts, paired with the baseline.
+    Worth,
+    /// A hyperparameter search: trials on all the labels, ranked.
+    Search,
+}
+
+impl Purpose {
+    fn kind(self) -> RequestKind {
+        match self {
+            Purpose::Worth => RequestKind::Compare,
+            Purpose::Search => RequestKind::Search,
+        }
+    }
+
+    fn progress(self, progress: CompareProgress) -> FromWorker {
+        match self {
+            Purpose::Worth => FromWorker::Comparing { progress },
+            Purpose::Search => FromWorker::Searching { progress },
+        }
+    }
+
+    fn done(self, comparison: Comparison, stopped: Option<String>) -> FromWorker {
+        match self {
+            Purpose::Worth => FromWorker::Compared {
+                comparison,
+                stopped,
+            },
+            Purpose::Search => FromWorker::Searched {
+                comparison,
+                stopped,
+            },
+        }
+    }
+}
+
 /// Runs the comparison, posting each run's scores; answers with the whole comparison.
 pub(in crate::worker) async fn run(
     session: &Shared,
     settings: CompareSettings,
+    purpose: Purpose,
 ) -> Result<FromWorker, String> {
     let device = device_of(session)?;
     let Base {
@@ -42,8 +83,17 @@ pub(in crate::worker) async fn run(
     settings
         .validate()
         .map_err(|e| compare_setting_message(&e))?;
+    if purpose == Purpose::Search {
+        check_search(&settings)?;
+    }
     let mut plan = plan_run(&parsed, &files, &settings.finetune).map_err(|e| recipe_error(&e))?;
     plan.aux = super::train::aux_tasks(session, &files, &settings.finetune)?;
+    let wanted = contextual_for(&settings, plan.data.train.len())
+        .map_err(|e| compare_setting_message(&e))?;
+    if let Some(wanted) = wanted {
+        let drawn = super::train::contextual(session, &mut plan, wanted).await?;
+        plan.notes.push(drawn);
+    }
     let mut probe = match settings.robustness {
         Some(_) if plan.task != Task::Classify => {
             return Err(format!(
@@ -65,10 +115,10 @@ pub(in crate::worker) async fn run(
         }
         None => None,
     };
-    let run = Rc::new(RunControl::new(RequestKind::Compare));
+    let run = Rc::new(RunControl::new(purpose.kind()));
     session.borrow_mut().run = Some(run.clone());
     let mut on_event = |progress: CompareProgress| {
-        post(&FromWorker::Comparing { progress }, Vec::new());
+        post(&purpose.progress(progress), Vec::new());
     };
     let (comparison, stopped) = compare(
         &files,
@@ -82,8 +132,5 @@ pub(in crate::worker) async fn run(
     )
     .await
     .map_err(|e| e.to_string())?;
-    Ok(FromWorker::Compared {
-        comparison,
-        stopped,
-    })
+    Ok(purpose.done(comparison, stopped))
 }

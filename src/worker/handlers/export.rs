@@ -3,8 +3,10 @@
 //! the same files), which `transformers` loads as is.
 
 use super::super::state::Shared;
+use crate::checkpoint::folder::{RUN_RECORD, Recorded};
 use crate::checkpoint::write::{Trained, folder_files};
 use crate::checkpoint::zip as archive;
+use crate::shared::Task;
 
 /// The zip's file name and bytes.
 pub(in crate::worker) async fn zip(session: &Shared) -> Result<(String, Vec<u8>), String> {
@@ -19,7 +21,13 @@ pub(in crate::worker) async fn zip(session: &Shared) -> Result<(String, Vec<u8>)
         labels: &tuned.labels,
         peft: None,
     };
-    let files = folder_files(&trained, &tuned.files.tokenizer_files()?).await?;
+    let mut files = folder_files(&trained, &tuned.files.tokenizer_files()?).await?;
+    if tuned.model.task == Task::Qa {
+        // How it reads passages, so that a re-import asks it questions the same way.
+        let (stride, reading) = tuned.qa;
+        let record = Recorded::qa_json(tuned.max_len, stride, reading.unanswerable);
+        files.push((RUN_RECORD.to_string(), record));
+    }
     let files: Vec<(&str, &[u8])> = files
         .iter()
         .map(|(name, bytes)| (name.as_str(), bytes.as_slice()))

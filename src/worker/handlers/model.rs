@@ -123,12 +123,22 @@ fn check(
                 labels.join(", ")
             ),
         });
-        // Question answering reads windows of `run_qa.py`'s 384 tokens, a third shared.
+        // Question answering reads windows as its run recorded them, else as `run_qa.py`
+        // does: 384 tokens, a third shared.
+        let recorded = files.recorded;
         let max_len = match task {
-            Task::Qa => 384,
+            Task::Qa => recorded.max_len.unwrap_or(384),
             _ => 128,
         }
         .min(files.config.max_len());
+        let reading = Reading {
+            unanswerable: recorded.unanswerable.unwrap_or(false),
+            ..Reading::default()
+        };
+        let stride = recorded
+            .doc_stride
+            .filter(|s| 2 * s < max_len)
+            .unwrap_or(max_len / 3);
         session.borrow_mut().tuned = Some(Rc::new(Tuned {
             name: name.to_string(),
             model,
@@ -136,7 +146,7 @@ fn check(
             labels,
             files: files.clone(),
             max_len,
-            qa: (max_len / 3, Reading::default()),
+            qa: (stride, reading),
         }));
     } else {
         // Built on the training device only to check the weights and count them: a check on

@@ -302,7 +302,7 @@ impl Control<BertLm> for PretrainControl {
                 config: &self.config,
                 objective: self.objective,
             };
-            self.keep.keep(trained).await;
+            self.keep.keep(trained, Vec::new()).await;
         })
     }
 }

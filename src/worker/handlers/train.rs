@@ -13,13 +13,17 @@ use super::super::state::{Base, RunControl, Shared, Tuned, device_of};
 use super::super::to_proto::{
     model_shape, qa_valid_answers, recipe_error, report, train_update, valid_answers,
 };
+use crate::checkpoint::aux::aux_head_files;
+use crate::checkpoint::folder::{RUN_RECORD, Recorded};
+use crate::checkpoint::load_lm;
 use crate::checkpoint::write::Trained;
 use crate::forward::predict_probabilities;
-use crate::model::{BertClassifier, BertConfig};
+use crate::model::Objective;
+use crate::model::{BertClassifier, BertConfig, Head};
 use crate::protocol::{
     DeviceLimits, FromWorker, RequestKind, RunResult, TrainSettings, ValidExample, check_fit,
 };
-use crate::shared::{AugmentKind, Task};
+use crate::shared::{Augmentation, Task};
 use crate::train::eval::evaluate_qa;
 use crate::train::parallel::Peer;
 use crate::train::recipe;
@@ -42,9 +46,6 @@ pub(in crate::worker) async fn run(
         .data
         .clone()
         .ok_or("load a data file first")?;
-    if settings.augment.is_some_and(|a| a.kind == AugmentKind::Mlm) {
-        return Err("contextual (mlm) augmentation runs on the command line so far: anneal finetune --augment mlm --mlm-model DIR".into());
-    }
     let mut plan = plan_run(&parsed, &files, &settings).map_err(|e| recipe_error(&e))?;
     plan.aux = aux_tasks(session, &files, &settings)?;
     plan.notes.extend(recipe::multitask_note(&plan));
@@ -54,11 +55,15 @@ pub(in crate::worker) async fn run(
     let heads =
         recipe::load_heads(&plan.aux, &files, keep_layers, &training).map_err(|e| e.to_string())?;
     fits(session, &model, &config, &plan)?;
+    loaded.extend(recipe::restored_heads(&plan.aux, &files));
     loaded.extend(
         recipe::find_synonyms(&mut plan, &model, &files)
             .await
             .map_err(|e| e.to_string())?,
     );
+    if let Some(wanted) = recipe::contextual_wanted(&plan) {
+        loaded.push(contextual(session, &mut plan, wanted).await?);
+    }
     let mut notes = plan.notes.clone();
     notes.extend(loaded);
     let (data, train_config, max_len) = (&plan.data, &plan.config, plan.max_len);
@@ -79,6 +84,12 @@ pub(in crate::worker) async fn run(
         keep: Keeper::new(save_as.clone(), files.tokenizer_files()?),
         config: config.clone(),
         labels: data.labels.clone(),
+        aux: plan.aux.clone(),
+        heads: Vec::new(),
+        record: data.qa.as_ref().map(|q| {
+            let json = Recorded::qa_json(max_len, plan.doc_stride, q.reading.unanswerable);
+            (RUN_RECORD.to_string(), json)
+        }),
     };
     let mut notes = Some(notes);
     let mut on_event = |event: Event| {
@@ -191,11 +202,21 @@ struct WorkerControl {
     labels: Vec<String>,
     /// The second CPU worker that computes half of every step, while it works.
     peer: Option<ReplicaWorker>,
+    /// The auxiliary tasks (multi-task runs), and their heads at the best epoch so far, kept
+    /// with the model.
+    aux: Vec<AuxTask>,
+    heads: Vec<Head>,
+    /// Files kept with every model: a question-answering run's windows (`training.json`).
+    record: Option<(String, Vec<u8>)>,
 }
 
 impl Control for WorkerControl {
     fn proceed(&mut self) -> Hook<'_, bool> {
         Box::pin(self.run.proceed())
+    }
+
+    fn best_heads(&mut self, heads: &[Head]) {
+        self.heads = heads.to_vec();
     }
 
     fn new_best<'a>(&'a mut self, _epoch: usize, model: &'a BertClassifier) -> Hook<'a, ()> {
@@ -206,7 +227,19 @@ impl Control for WorkerControl {
                 labels: &self.labels,
                 peft: None,
             };
-            self.keep.keep(trained).await;
+            let heads = recipe::aux_heads(&self.aux, std::mem::take(&mut self.heads));
+            // Without its auxiliary heads the run is still kept: the main task's model is
+            // what matters, and the note says what was lost.
+            let extra = match aux_head_files(model, &heads).await {
+                Ok(files) => files,
+                Err(e) => {
+                    self.keep.save_error = Some(format!("the auxiliary heads were not kept: {e}"));
+                    Vec::new()
+                }
+            };
+            let mut extra = extra;
+            extra.extend(self.record.clone());
+            self.keep.keep(trained, extra).await;
         })
     }
 
@@ -218,6 +251,47 @@ impl Control for WorkerControl {
         replica::lost(&why);
         self.peer = None;
     }
+}
+
+/// Contextual augmentation's copies for `plan`, drawn from a masked language model: the
+/// loaded model's own MLM head when its checkpoint has one, else the model pre-trained in the
+/// Learn panel with masked words; says what was drawn, and from which.
+pub(in crate::worker) async fn contextual(
+    session: &Shared,
+    plan: &mut recipe::Plan,
+    wanted: (Augmentation, usize),
+) -> Result<String, String> {
+    let device = device_of(session)?;
+    let base = session.borrow().base.clone().ok_or("load a model first")?;
+    let files = &base.files;
+    // A causal model's head predicts the next token, not a masked one.
+    let own = (!files.config.is_decoder)
+        .then(|| load_lm(&files.config, &files.weights, Objective::Mlm, &device).ok())
+        .flatten()
+        .filter(|(_, report)| report.initialised.is_empty());
+    let learned = session
+        .borrow()
+        .pretrained
+        .clone()
+        .filter(|p| p.model.objective() == Objective::Mlm);
+    let (note, from) = match (own, learned) {
+        (Some((lm, _)), _) => (
+            recipe::draw_contextual(plan, &lm, &files.tokenizer, wanted).await,
+            format!("{}'s own masked-LM head", base.name),
+        ),
+        (None, Some(p)) => (
+            recipe::draw_contextual(plan, &p.model, &p.tokenizer, wanted).await,
+            format!("{}, pre-trained in the Learn panel", p.name),
+        ),
+        (None, None) => {
+            return Err(format!(
+                "Contextual augmentation fills masked words from a masked language model: {} has no MLM head, and no model was pre-trained with masked words in the Learn panel (7). Pre-train one there, or load a checkpoint with its MLM head (a *ForMaskedLM).",
+                base.name
+            ));
+        }
+    };
+    let note = note.map_err(|e| format!("contextual augmentation: {e}"))?;
+    Ok(format!("{note}; filled by {from}"))
 }
 
 /// The session's auxiliary tasks, prepared as the main task's data (multi-task training).
