@@ -1728,6 +1728,7 @@ fn contextual_augmentation_fills_masked_words_from_a_language_model() {
         &lm,
         &lm_files.tokenizer,
         wanted,
+        None,
     ))
     .unwrap();
     assert!(recipe::contextual_wanted(&plan).is_none(), "drawn once");
@@ -1838,6 +1839,17 @@ fn contextual_augmentation_fills_masked_words_from_a_language_model() {
     assert!(
         stderr.contains("note: contextual augmentation: "),
         "{stderr}"
+    );
+    // Drawn for the texts the runs use (one seed's 16 at most), not the whole file.
+    let drawn: usize = stderr
+        .split(" of each of the ")
+        .nth(1)
+        .and_then(|rest| rest.split(' ').next())
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_else(|| panic!("{stderr}"));
+    assert!(
+        drawn <= 16 && drawn < plan.train_texts.len(),
+        "{drawn}: {stderr}"
     );
     let c: serde_json::Value = serde_json::from_str(stdout.trim()).unwrap();
     for size in 0..2 {

@@ -143,9 +143,9 @@ pub(super) fn run_with_progress(
     let picked = pick_device(tune.device)?;
     let device = picked.device.clone().autodiff();
     let wanted = contextual_for(settings, plan.data.train.len()).map_err(|e| e.to_string())?;
-    if let Some(wanted) = wanted {
+    if let Some((wanted, used)) = wanted {
         let (lm, tokenizer) = masked_lm(tune, &picked.device)?;
-        let note = pollster::block_on(draw_contextual(plan, &lm, &tokenizer, wanted))
+        let note = pollster::block_on(draw_contextual(plan, &lm, &tokenizer, wanted, Some(&used)))
             .map_err(|e| format!("augment mlm: {e}"))?;
         eprintln!("note: {note}");
     }

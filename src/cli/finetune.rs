@@ -385,7 +385,7 @@ fn contextual(
         return Ok(None);
     };
     let (lm, tokenizer) = masked_lm(a, device)?;
-    pollster::block_on(recipe::draw_contextual(plan, &lm, &tokenizer, wanted))
+    pollster::block_on(recipe::draw_contextual(plan, &lm, &tokenizer, wanted, None))
         .map(Some)
         .map_err(|e| format!("--augment mlm: {e}"))
 }

@@ -234,13 +234,16 @@ fn check_variants(settings: &CompareSettings, plan: &Plan) -> Result<(), Compare
 }
 
 /// What contextual (MLM) augmentation the comparison's variants want drawn before it runs
-/// (once, for every training text: each run takes its subset's): their augmentation and the
-/// most epochs any of their runs takes; `None` when no variant is contextual. Variants that
-/// mask different shares of the words are refused (one draw serves them all).
+/// (once, for the training texts its runs use: each run takes its subset's): their
+/// augmentation and the most epochs any of their runs takes, and those texts (the union of
+/// every seed's subset at the largest label count, as indices of the training examples);
+/// `None` when no variant is contextual. Variants that mask different shares of the words are
+/// refused (one draw serves them all).
+#[allow(clippy::type_complexity)]
 pub fn contextual_for(
     settings: &CompareSettings,
     train_examples: usize,
-) -> Result<Option<(Augmentation, usize)>, CompareSettingsError> {
+) -> Result<Option<((Augmentation, usize), Vec<usize>)>, CompareSettingsError> {
     let mut wanted: Option<(Augmentation, usize)> = None;
     for v in &settings.variants {
         let run = v.changes.apply(&settings.finetune);
@@ -274,7 +277,18 @@ pub fn contextual_for(
             )),
         };
     }
-    Ok(wanted)
+    let largest = settings
+        .resolved_sizes(train_examples)
+        .last()
+        .copied()
+        .unwrap_or(train_examples);
+    let used: std::collections::BTreeSet<usize> = (0..settings.seeds)
+        .flat_map(|seed| {
+            let seed = settings.finetune.seed.wrapping_add(seed as u64);
+            nested_subset(train_examples, largest, seed)
+        })
+        .collect();
+    Ok(wanted.map(|w| (w, used.into_iter().collect())))
 }
 
 /// Trains one run of a comparison again — `variant` at the `size_at`-th label count with seed

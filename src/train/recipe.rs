@@ -412,22 +412,25 @@ pub fn contextual_wanted(plan: &Plan) -> Option<(Augmentation, usize)> {
     Some((augment.settings, plan.config.epochs))
 }
 
-/// Draws contextual (MLM) augmentation's copies of the plan's training texts from `lm` (a
-/// masked language model with its own `tokenizer`) — `augment.copies x epochs` per text, at
-/// most 16 (each epoch picks among them), a share `augment.rate` of the words masked and
-/// filled — into `plan.contextual`, for every run of the plan (a comparison's runs take their
-/// subset's), and gives them to the plan's own augmenter when it is contextual. Says what was
-/// drawn.
+/// Draws contextual (MLM) augmentation's copies of the plan's training texts (`only` those
+/// at these indices, when given: a comparison's subsets) from `lm` (a masked language model
+/// with its own `tokenizer`) — `augment.copies x epochs` per text, at most 16 (each epoch
+/// picks among them), a share `augment.rate` of the words masked and filled — into
+/// `plan.contextual`, for every run of the plan (a comparison's runs take their subset's),
+/// and gives them to the plan's own augmenter when it is contextual. Says what was drawn.
 pub async fn draw_contextual(
     plan: &mut Plan,
     lm: &BertLm,
     tokenizer: &TextTokenizer,
     (augment, epochs): (Augmentation, usize),
+    only: Option<&[usize]>,
 ) -> Result<String, ContextualError> {
     let mut seen = std::collections::HashSet::new();
-    let texts: Vec<String> = plan
-        .train_texts
+    let all: Vec<usize> = (0..plan.train_texts.len()).collect();
+    let texts: Vec<String> = only
+        .unwrap_or(&all)
         .iter()
+        .filter_map(|&i| plan.train_texts.get(i))
         .filter(|t| seen.insert(t.as_str()))
         .cloned()
         .collect();

@@ -90,8 +90,8 @@ pub(in crate::worker) async fn run(
     plan.aux = super::train::aux_tasks(session, &files, &settings.finetune)?;
     let wanted = contextual_for(&settings, plan.data.train.len())
         .map_err(|e| compare_setting_message(&e))?;
-    if let Some(wanted) = wanted {
-        let drawn = super::train::contextual(session, &mut plan, wanted).await?;
+    if let Some((wanted, used)) = wanted {
+        let drawn = super::train::contextual(session, &mut plan, wanted, Some(&used)).await?;
         plan.notes.push(drawn);
     }
     let mut probe = match settings.robustness {

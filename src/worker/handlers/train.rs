@@ -62,7 +62,7 @@ pub(in crate::worker) async fn run(
             .map_err(|e| e.to_string())?,
     );
     if let Some(wanted) = recipe::contextual_wanted(&plan) {
-        loaded.push(contextual(session, &mut plan, wanted).await?);
+        loaded.push(contextual(session, &mut plan, wanted, None).await?);
     }
     let mut notes = plan.notes.clone();
     notes.extend(loaded);
@@ -253,13 +253,15 @@ impl Control for WorkerControl {
     }
 }
 
-/// Contextual augmentation's copies for `plan`, drawn from a masked language model: the
+/// Contextual augmentation's copies for `plan` (`only` the training texts at these indices,
+/// when given), drawn from a masked language model: the
 /// loaded model's own MLM head when its checkpoint has one, else the model pre-trained in the
 /// Learn panel with masked words; says what was drawn, and from which.
 pub(in crate::worker) async fn contextual(
     session: &Shared,
     plan: &mut recipe::Plan,
     wanted: (Augmentation, usize),
+    only: Option<&[usize]>,
 ) -> Result<String, String> {
     let device = device_of(session)?;
     let base = session.borrow().base.clone().ok_or("load a model first")?;
@@ -276,11 +278,11 @@ pub(in crate::worker) async fn contextual(
         .filter(|p| p.model.objective() == Objective::Mlm);
     let (note, from) = match (own, learned) {
         (Some((lm, _)), _) => (
-            recipe::draw_contextual(plan, &lm, &files.tokenizer, wanted).await,
+            recipe::draw_contextual(plan, &lm, &files.tokenizer, wanted, only).await,
             format!("{}'s own masked-LM head", base.name),
         ),
         (None, Some(p)) => (
-            recipe::draw_contextual(plan, &p.model, &p.tokenizer, wanted).await,
+            recipe::draw_contextual(plan, &p.model, &p.tokenizer, wanted, only).await,
             format!("{}, pre-trained in the Learn panel", p.name),
         ),
         (None, None) => {
