@@ -368,19 +368,20 @@ pub fn restored_heads(aux: &[AuxTask], files: &ModelFiles) -> Option<String> {
     Some(parts.join("; "))
 }
 
-/// Each auxiliary task's head with what it is, for [`aux_head_files`](crate::checkpoint::aux::aux_head_files).
-pub fn aux_heads(aux: &[AuxTask], heads: Vec<Head>) -> Vec<(AuxHeadInfo, Head)> {
+/// What each auxiliary task's head is for, as it is kept beside the model.
+pub fn aux_head_infos(aux: &[AuxTask]) -> Vec<AuxHeadInfo> {
     aux.iter()
-        .zip(heads)
-        .map(|(a, head)| {
-            let info = AuxHeadInfo {
-                name: base_name(&a.name).to_string(),
-                task: a.task,
-                labels: a.data.labels.clone(),
-            };
-            (info, head)
+        .map(|a| AuxHeadInfo {
+            name: base_name(&a.name).to_string(),
+            task: a.task,
+            labels: a.data.labels.clone(),
         })
         .collect()
+}
+
+/// Each auxiliary task's head with what it is, for [`aux_head_files`](crate::checkpoint::aux::aux_head_files).
+pub fn aux_heads(aux: &[AuxTask], heads: Vec<Head>) -> Vec<(AuxHeadInfo, Head)> {
+    aux_head_infos(aux).into_iter().zip(heads).collect()
 }
 
 /// Gives the plan's EDA augmentation its synonyms — the nearest whole words of the most

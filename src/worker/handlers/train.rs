@@ -13,7 +13,7 @@ use super::super::state::{Base, RunControl, Shared, Tuned, device_of};
 use super::super::to_proto::{
     model_shape, qa_valid_answers, recipe_error, report, train_update, valid_answers,
 };
-use crate::checkpoint::aux::aux_head_files;
+use crate::checkpoint::aux::{AuxHeadInfo, aux_head_files};
 use crate::checkpoint::folder::{RUN_RECORD, Recorded};
 use crate::checkpoint::load_lm;
 use crate::checkpoint::write::Trained;
@@ -84,7 +84,7 @@ pub(in crate::worker) async fn run(
         keep: Keeper::new(save_as.clone(), files.tokenizer_files()?),
         config: config.clone(),
         labels: data.labels.clone(),
-        aux: plan.aux.clone(),
+        aux: recipe::aux_head_infos(&plan.aux),
         heads: Vec::new(),
         record: data.qa.as_ref().map(|q| {
             let json = Recorded::qa_json(max_len, plan.doc_stride, q.reading.unanswerable);
@@ -204,7 +204,7 @@ struct WorkerControl {
     peer: Option<ReplicaWorker>,
     /// The auxiliary tasks (multi-task runs), and their heads at the best epoch so far, kept
     /// with the model.
-    aux: Vec<AuxTask>,
+    aux: Vec<AuxHeadInfo>,
     heads: Vec<Head>,
     /// Files kept with every model: a question-answering run's windows (`training.json`).
     record: Option<(String, Vec<u8>)>,
@@ -227,7 +227,12 @@ impl Control for WorkerControl {
                 labels: &self.labels,
                 peft: None,
             };
-            let heads = recipe::aux_heads(&self.aux, std::mem::take(&mut self.heads));
+            let heads: Vec<(AuxHeadInfo, Head)> = self
+                .aux
+                .iter()
+                .cloned()
+                .zip(std::mem::take(&mut self.heads))
+                .collect();
             // Without its auxiliary heads the run is still kept: the main task's model is
             // what matters, and the note says what was lost.
             let extra = match aux_head_files(model, &heads).await {
