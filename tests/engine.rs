@@ -13,6 +13,8 @@ mod common;
 mod compare;
 #[path = "engine/families.rs"]
 mod families;
+#[path = "engine/groups.rs"]
+mod groups;
 #[path = "engine/lm.rs"]
 mod lm;
 #[path = "engine/lora.rs"]

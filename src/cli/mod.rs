@@ -1,12 +1,13 @@
 //! The native `anneal` command: fine-tune, evaluate, predict, embed, inspect, benchmark,
-//! pre-train, probe, show attention, compare starts and remedies, search hyperparameters and
-//! attack a classifier from
-//! the terminal. Errors go to stderr as one message naming the file and the cause; the exit
+//! pre-train, probe, show attention, compare starts and remedies, search hyperparameters,
+//! attack a classifier and test it with counterfactuals from the terminal. Errors go to stderr as one message naming the file and the cause; the exit
 //! status is non-zero on failure.
 
 mod attack;
 mod compare;
+mod counterfactual;
 mod finetune;
+mod groups;
 mod inspect;
 mod model_dir;
 mod predict;
@@ -57,6 +58,9 @@ enum Command {
     /// A robustness test: attack a fine-tuned classifier (typos or embedding-neighbour word
     /// swaps) and report accuracy under attack as TextAttack does.
     Attack(attack::AttackArgs),
+    /// A counterfactual (invariance) test: swap gendered words, first names or your own pairs
+    /// in texts and report how often the prediction flips and how far it moves.
+    Counterfactual(counterfactual::CounterfactualArgs),
 }
 
 pub use finetune::PlanFailure;
@@ -103,6 +107,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
     match cli.command {
         Command::Finetune(a) => finetune::run(a),
         Command::Evaluate(a) => predict::evaluate(a),
+        Command::Counterfactual(a) => counterfactual::run(a),
         Command::Predict(a) => predict::predict(a),
         Command::Embed(a) => predict::embed(a),
         Command::Inspect(a) => inspect::run(a),

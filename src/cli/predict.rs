@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
+use super::groups::{self, GroupArgs};
 use super::model_dir::ModelDir;
 use super::qa;
 use super::shell::{DataArgs, load_data, pick_device, texts};
@@ -15,7 +16,7 @@ use crate::infer::rows::json_row;
 use crate::model::{BertClassifier, Task};
 use crate::runtime::DeviceChoice;
 use crate::train::metrics::Scores;
-use crate::train::{Evaluation, evaluate as score};
+use crate::train::{Evaluation, evaluate_predicting};
 
 #[derive(Args, Debug)]
 pub struct EvaluateArgs {
@@ -27,6 +28,8 @@ pub struct EvaluateArgs {
     data: PathBuf,
     #[command(flatten)]
     data_args: DataArgs,
+    #[command(flatten)]
+    groups: GroupArgs,
     /// Print one JSON object instead of a table.
     #[arg(long)]
     json: bool,
@@ -136,22 +139,7 @@ pub(super) fn open_fine_tuned(
 pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
     let (dir, model, labels) = open_fine_tuned(&a.model, a.device)?;
     if model.task == Task::Qa {
-        let windows = qa::Windows::of(&dir, a.max_len, a.doc_stride, false)?;
-        let options = a.data_args.options(Some(Task::Qa));
-        let report = qa::evaluate(
-            &model,
-            &dir,
-            &a.data,
-            &options,
-            a.skip_invalid,
-            &windows,
-            a.batch_size,
-        )?;
-        match a.json {
-            true => println!("{}", report.to_json()),
-            false => qa::print_report(&report),
-        }
-        return Ok(());
+        return evaluate_qa(&a, &dir, &model);
     }
     let max_len = a.max_len.unwrap_or(128);
     let parsed = load_data(
@@ -174,7 +162,7 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
     if encoded.features.is_empty() {
         return Err(format!("{}: no examples to evaluate", parsed.file));
     }
-    let report = pollster::block_on(score(
+    let (report, predicted) = pollster::block_on(evaluate_predicting(
         &model,
         &encoded.features,
         &labels,
@@ -182,11 +170,58 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
         dir.tokenizer.pad_id(),
     ))
     .map_err(|e| e.to_string())?;
+    let by_group = a.groups.report(
+        &a.data,
+        &parsed,
+        &encoded.unknown_labels,
+        &encoded.features,
+        &predicted,
+        &labels,
+    )?;
     if a.json {
-        println!("{}", serde_json::to_string(&report).expect("json values"));
+        let mut json = serde_json::to_value(&report).expect("json values");
+        if let Some(r) = &by_group {
+            groups::add_to_json(&mut json, r);
+        }
+        println!("{json}");
         return Ok(());
     }
-    match &report {
+    print_evaluation(&report);
+    if let Some(r) = &by_group {
+        groups::print(r);
+    }
+    Ok(())
+}
+
+/// `anneal evaluate` of a question-answering model.
+fn evaluate_qa(a: &EvaluateArgs, dir: &ModelDir, model: &BertClassifier) -> Result<(), String> {
+    if a.groups.wanted() {
+        return Err(format!(
+            "{}: scoring by group is for classification and entity recognition; this model answers questions",
+            a.model.display()
+        ));
+    }
+    let windows = qa::Windows::of(dir, a.max_len, a.doc_stride, false)?;
+    let options = a.data_args.options(Some(Task::Qa));
+    let report = qa::evaluate(
+        model,
+        dir,
+        &a.data,
+        &options,
+        a.skip_invalid,
+        &windows,
+        a.batch_size,
+    )?;
+    match a.json {
+        true => println!("{}", report.to_json()),
+        false => qa::print_report(&report),
+    }
+    Ok(())
+}
+
+/// An evaluation's scores as tables.
+fn print_evaluation(report: &Evaluation) {
+    match report {
         Evaluation::Classify(r) => {
             println!(
                 "examples {}  accuracy {:.4}  macro-F1 {:.4}  weighted-F1 {:.4}",
@@ -210,7 +245,6 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
         }
         Evaluation::Qa(r) => qa::print_report(r),
     }
-    Ok(())
 }
 
 /// A table of precision, recall, F1 and support, one row per class or entity type.

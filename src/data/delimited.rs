@@ -7,7 +7,7 @@
 //! quoted field with line breaks) is also listed with its first and last line, with a warning
 //! when it looks like rows swallowed by a quote that never closes.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 use csv::{ByteRecord, Position, Reader};
 
@@ -244,6 +244,31 @@ pub(super) fn parse(
         rows,
         multiline,
     })
+}
+
+/// The cells of `column` (named as in the header, case aside), by the line each row starts on;
+/// rows without the cell are left out (their problems are the parser's to name).
+pub(super) fn column_cells(
+    name: &str,
+    bytes: &[u8],
+    delimiter: u8,
+    column: &str,
+) -> Result<BTreeMap<usize, String>, DataError> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let mut reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(bytes);
+    let headers = headers(name, &mut reader)?;
+    let at = find_column(name, &headers, Some(column), &[], "group")?;
+    let mut cells = BTreeMap::new();
+    each_row(&Lines::new(bytes), &mut reader, |line, _, record| {
+        if let Some(cell) = record.ok().and_then(|r| r.get(at)) {
+            cells.insert(line, String::from_utf8_lossy(cell).trim().to_string());
+        }
+    });
+    Ok(cells)
 }
 
 /// Rows over several lines, each with a warning when a line inside it (its last aside) ends

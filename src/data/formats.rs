@@ -2,6 +2,8 @@
 //! [`super::delimited`]'s, CoNLL and JSONL NER [`super::conll`]'s. The text and label columns
 //! (keys) are found by their names unless the caller names them.
 
+use std::collections::BTreeMap;
+
 use serde_json::Value;
 
 use super::parsed::{DataError, Examples, Parsed, Problem, TextExample, lines, record_lines};
@@ -184,6 +186,41 @@ pub fn columns(name: &str, bytes: &[u8]) -> Vec<String> {
             .and_then(Result::ok)
             .map(|r| r.iter().map(|c| c.trim().to_string()).collect())
             .unwrap_or_default(),
+    }
+}
+
+/// The cells of one column of a CSV/TSV file (by its header) or one key of a JSON-lines file, by
+/// the line each row starts on, values as text (a JSON number or boolean written as JSON
+/// writes it; null or missing: no cell). CoNLL files have no columns: an error says so.
+pub fn column_cells(
+    name: &str,
+    bytes: &[u8],
+    column: &str,
+) -> Result<BTreeMap<usize, String>, DataError> {
+    match detect(name, bytes, None) {
+        Format::Csv(delimiter) => delimited::column_cells(name, bytes, delimiter, column),
+        Format::Conll => Err(DataError::File {
+            file: name.to_string(),
+            message: format!(
+                "a CoNLL file has no columns, so no \"{column}\" to group by: write the sentences as JSON lines with a \"{column}\" key beside \"tokens\" and \"tags\""
+            ),
+        }),
+        Format::Jsonl => {
+            let (records, _) = record_lines(bytes);
+            let mut cells = BTreeMap::new();
+            for (line, text) in records {
+                let Ok(Value::Object(obj)) = serde_json::from_str::<Value>(text) else {
+                    continue;
+                };
+                let cell = match obj.get(column) {
+                    None | Some(Value::Null) => continue,
+                    Some(Value::String(s)) => s.trim().to_string(),
+                    Some(other) => other.to_string(),
+                };
+                cells.insert(line, cell);
+            }
+            Ok(cells)
+        }
     }
 }
 

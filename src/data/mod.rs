@@ -9,6 +9,7 @@ pub mod delimited;
 pub mod entities;
 pub mod features;
 pub mod formats;
+pub mod groups;
 pub mod masking;
 pub mod parsed;
 pub mod qa;

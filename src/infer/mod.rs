@@ -9,6 +9,7 @@
 //! sub-word, and words cut off by the maximum length are tagged `O`.
 
 pub mod attack;
+pub mod counterfactual;
 pub mod embed;
 pub mod lm;
 pub mod projection;

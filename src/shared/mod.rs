@@ -4,7 +4,8 @@
 //! `settings_error`), what of a model trains
 //! (`adaptation`), data augmentation's settings (`augment`) and EDA's edits and synonyms (`eda`), adversarial training's
 //! (`adversarial`), entity recognition's label-preserving augmentation (`mentions`), how multi-task training shares its steps (`multitask`), what a run reports (`progress`), a new model's shape and vocabulary
-//! (`architecture`), the robustness test's settings (`attack`), over- and underfitting read off a run's losses (`fit`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
+//! (`architecture`), the robustness test's settings (`attack`), over- and underfitting read off a run's losses (`fit`), who the model fails:
+//! metrics by group (`groups`) and counterfactual swaps (`counterfactual`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
 //! search trials, each a `variant`) and the hyperparameter search ranked off it (`search`),
 //! the speed test's cases (`speed`) and the one seeded generator (`rng`).
 //!
@@ -19,8 +20,10 @@ pub mod architecture;
 pub mod attack;
 pub mod augment;
 pub mod compare;
+pub mod counterfactual;
 pub mod eda;
 pub mod fit;
+pub mod groups;
 pub mod mentions;
 pub mod multitask;
 pub mod pretrain;

@@ -120,6 +120,30 @@ pub async fn evaluate(
     Ok(report_of(model.task, features, labels, &probs))
 }
 
+/// [`evaluate`], and each example's predicted label ids: one for classification, one per
+/// scored word for NER (what a per-group evaluation scores).
+pub async fn evaluate_predicting(
+    model: &BertClassifier,
+    features: &[Features],
+    labels: &[String],
+    batch_size: usize,
+    pad_id: u32,
+) -> Result<(Evaluation, Vec<Vec<usize>>), ReadbackError> {
+    let probs = predict_probabilities(model, features, batch_size, pad_id).await?;
+    let predicted = features
+        .iter()
+        .zip(&probs)
+        .map(|(f, p)| match model.task {
+            Task::Classify => vec![argmax(&p[0])],
+            _ => (0..f.labels.len())
+                .filter(|&t| f.labels[t] != IGNORE_INDEX)
+                .map(|t| argmax(&p[t]))
+                .collect(),
+        })
+        .collect();
+    Ok((report_of(model.task, features, labels, &probs), predicted))
+}
+
 /// [`evaluate`], and the validation loss ([`label_loss`]) from the same forward pass.
 pub async fn validate(
     model: &BertClassifier,

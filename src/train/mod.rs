@@ -31,7 +31,7 @@ use crate::model::BertClassifier;
 use crate::runtime::readback::{ReadbackError, read_f32};
 use crate::shared::{Adversarial, BestBy, EpochLoss, StepStats};
 pub use control::Control;
-pub use eval::{Evaluation, evaluate, evaluate_qa, validate, validate_qa};
+pub use eval::{Evaluation, evaluate, evaluate_predicting, evaluate_qa, validate, validate_qa};
 pub use step::{
     Hook, adversarial_point, fgm_perturbation, gradients, optimizer, perturbed, project, train_step,
 };

@@ -1,0 +1,282 @@
+//! Who the model fails. Scoring by group equals Fairlearn's `MetricFrame` on the same
+//! predictions (tests/reference/fairlearn_groups.py): each group's metrics, the overall row,
+//! and the difference, ratio and difference to overall between groups, to 1e-9; `anneal
+//! evaluate --group-column` scores `anneal predict`'s own predictions that way. Every pair
+//! `anneal counterfactual` reports is predicted again on its own with the labels and the
+//! shift it reports.
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use super::{anneal, finetune_tiny};
+use crate::common::*;
+use anneal::shared::groups::{GroupSettings, group_report, named_values};
+
+fn close(ours: f64, want: &Value, what: &str) {
+    let want = want.as_f64().unwrap_or_else(|| panic!("{what}: {want}"));
+    assert!(
+        (ours - want).abs() < 1e-9,
+        "{what}: {ours} vs Fairlearn's {want}"
+    );
+}
+
+#[test]
+fn group_metrics_equal_fairlearns_metric_frame() {
+    let v: Value = serde_json::from_slice(
+        &std::fs::read(root().join("tests/fixtures/fairlearn_groups.json")).unwrap(),
+    )
+    .unwrap();
+    for case in ["binary", "three"] {
+        let c = &v[case];
+        let labels: Vec<String> = serde_json::from_value(c["labels"].clone()).unwrap();
+        let index = |l: &Value| {
+            labels
+                .iter()
+                .position(|x| x == l.as_str().unwrap())
+                .unwrap()
+        };
+        let gold: Vec<usize> = c["gold"].as_array().unwrap().iter().map(index).collect();
+        let pred: Vec<usize> = c["pred"].as_array().unwrap().iter().map(index).collect();
+        let groups: Vec<String> = serde_json::from_value(c["groups"].clone()).unwrap();
+        let settings = GroupSettings {
+            positive: c["positive"].as_str().map(String::from),
+            bootstrap: 0,
+            ..GroupSettings::default()
+        };
+        let r = group_report("g", &gold, &pred, &groups, &labels, &settings).unwrap();
+        let fairlearn_metrics: Vec<&String> = c["overall"].as_object().unwrap().keys().collect();
+        let ours: BTreeMap<String, f64> = named_values(&r.overall).into_iter().collect();
+        assert_eq!(
+            ours.keys().collect::<Vec<_>>(),
+            fairlearn_metrics,
+            "{case}: the metrics named"
+        );
+        for (name, value) in &ours {
+            close(
+                *value,
+                &c["overall"][name],
+                &format!("{case} overall {name}"),
+            );
+        }
+        assert_eq!(r.groups.len(), c["by_group"].as_object().unwrap().len());
+        for (group, m) in &r.groups {
+            assert_eq!(m.small, m.n < 30, "{case} {group}");
+            for (name, value) in named_values(m) {
+                close(
+                    value,
+                    &c["by_group"][group][&name],
+                    &format!("{case} {group} {name}"),
+                );
+            }
+        }
+        for (name, d) in &r.disparity {
+            close(
+                d.difference,
+                &c["difference"][name],
+                &format!("{case} difference {name}"),
+            );
+            close(
+                d.to_overall,
+                &c["to_overall"][name],
+                &format!("{case} to overall {name}"),
+            );
+            match d.ratio {
+                Some(ratio) => close(ratio, &c["ratio"][name], &format!("{case} ratio {name}")),
+                None => assert!(c["ratio"][name].is_null(), "{case} ratio {name}"),
+            }
+        }
+    }
+}
+
+/// Sentiment texts where a name leans the label: "alice" mostly in positive texts, "bob" in
+/// negative ones (the bias a counterfactual test should find), with the group column "who".
+fn name_biased(n: usize, seed: u64) -> String {
+    let mut rng = anneal::shared::rng::Rng::new(seed);
+    let mut out = String::from("text,label,who\n");
+    for line in synthetic_sentiment(n, seed).lines().skip(1) {
+        let (text, label) = line.rsplit_once(',').unwrap();
+        let (leaning, other) = match label {
+            "positive" => ("alice", "bob"),
+            _ => ("bob", "alice"),
+        };
+        let name = match rng.below(10) {
+            0..=5 => leaning,
+            6 | 7 => other,
+            _ => "",
+        };
+        // A third of the texts with the leaning name have no sentiment word: only the name
+        // says the label.
+        let text = match name {
+            "" => text.to_string(),
+            name if name == leaning && rng.below(3) == 0 => {
+                let fillers = ["the", "movie", "film", "plot", "acting", "it", "was", "is"];
+                let words: Vec<&str> = (0..3).map(|_| fillers[rng.below(fillers.len())]).collect();
+                format!("{name} met {}", words.join(" "))
+            }
+            name => format!("{name} met {text}"),
+        };
+        let who = name;
+        out.push_str(&format!("{text},{label},{who}\n"));
+    }
+    out
+}
+
+/// Each text's predicted label by `anneal predict --input`, and its probabilities.
+fn predictions(model: &str, texts: &[String]) -> Vec<(String, BTreeMap<String, f64>)> {
+    let dir = temp_dir("groups-predict");
+    let file = dir.join("texts.txt");
+    std::fs::write(&file, texts.join("\n") + "\n").unwrap();
+    let (ok, stdout, stderr) = anneal(&[
+        "predict",
+        "--model",
+        model,
+        "--input",
+        file.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{stderr}");
+    stdout
+        .lines()
+        .map(|l| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let scores = serde_json::from_value(v["scores"].clone()).unwrap();
+            (v["label"].as_str().unwrap().to_string(), scores)
+        })
+        .collect()
+}
+
+#[test]
+fn evaluate_by_group_and_counterfactuals_hold_to_predict() {
+    let model = tiny_model_dir("groups-model", 6);
+    let work = temp_dir("groups-work");
+    let (train, test) = (work.join("train.csv"), work.join("test.csv"));
+    std::fs::write(&train, name_biased(300, 21)).unwrap();
+    let test_csv = name_biased(90, 22);
+    std::fs::write(&test, &test_csv).unwrap();
+    let out = work.join("out");
+    let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &["--max-len", "32"]);
+    assert!(ok, "{stderr}");
+    let (out_s, test_s) = (out.to_str().unwrap(), test.to_str().unwrap());
+
+    let (ok, stdout, stderr) = anneal(&[
+        "evaluate",
+        "--model",
+        out_s,
+        "--data",
+        test_s,
+        "--group-column",
+        "who",
+        "--bootstrap",
+        "200",
+        "--json",
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{stderr}");
+    let report: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let rows: Vec<(String, String, String)> = test_csv
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            let who = if f[2].is_empty() { "(missing)" } else { f[2] };
+            (f[0].to_string(), f[1].to_string(), who.to_string())
+        })
+        .collect();
+    let texts: Vec<String> = rows.iter().map(|r| r.0.clone()).collect();
+    let predicted = predictions(out_s, &texts);
+    let labels = vec!["negative".to_string(), "positive".to_string()];
+    let index = |l: &str| labels.iter().position(|x| x == l).unwrap();
+    let gold: Vec<usize> = rows.iter().map(|r| index(&r.1)).collect();
+    let pred: Vec<usize> = predicted.iter().map(|p| index(&p.0)).collect();
+    let groups: Vec<String> = rows.iter().map(|r| r.2.clone()).collect();
+    let settings = GroupSettings {
+        bootstrap: 200,
+        ..GroupSettings::default()
+    };
+    let want = group_report("who", &gold, &pred, &groups, &labels, &settings).unwrap();
+    assert_eq!(report["groups"].as_object().unwrap().len(), 3, "{report}");
+    for (group, m) in &want.groups {
+        let got = &report["groups"][group];
+        assert_eq!(got["n"].as_u64().unwrap() as usize, m.n, "{group}");
+        assert!(
+            (got["accuracy"].as_f64().unwrap() - m.accuracy).abs() < 1e-12,
+            "{group}"
+        );
+        assert_eq!(got["small"].as_bool(), Some(m.small), "{group}");
+    }
+    let d = &report["disparity"]["accuracy"];
+    assert!(
+        (d["difference"].as_f64().unwrap() - want.disparity["accuracy"].difference).abs() < 1e-12
+    );
+    assert_eq!(report["positive_label"], "positive");
+    assert!(
+        report["disparity"]["tpr"]["ci95"]["difference"].is_array(),
+        "{report}"
+    );
+
+    let pairs_file = work.join("pairs.csv");
+    std::fs::write(&pairs_file, "alice,bob\n").unwrap();
+    let (ok, stdout, stderr) = anneal(&[
+        "counterfactual",
+        "--model",
+        out_s,
+        "--data",
+        test_s,
+        "--text-column",
+        "text",
+        "--swap",
+        pairs_file.to_str().unwrap(),
+        "--json",
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{stderr}");
+    let r: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let named = texts
+        .iter()
+        .filter(|t| t.contains("alice") || t.contains("bob"))
+        .count();
+    assert_eq!(r["examples"].as_u64().unwrap() as usize, texts.len());
+    assert_eq!(r["changed"].as_u64().unwrap() as usize, named);
+    let pairs = r["pairs"].as_array().unwrap();
+    assert_eq!(pairs.len(), named);
+    assert!(
+        r["flips"].as_u64().unwrap() > 0,
+        "a name-biased model flips: {r}"
+    );
+    let originals: Vec<String> = pairs
+        .iter()
+        .map(|p| p["original"].as_str().unwrap().into())
+        .collect();
+    let swapped: Vec<String> = pairs
+        .iter()
+        .map(|p| p["swapped"].as_str().unwrap().into())
+        .collect();
+    let (before, after) = (predictions(out_s, &originals), predictions(out_s, &swapped));
+    let mut flips = 0;
+    for (i, p) in pairs.iter().enumerate() {
+        let o = &originals[i];
+        let back = o
+            .replace("alice", "\0")
+            .replace("bob", "alice")
+            .replace('\0', "bob");
+        assert_eq!(swapped[i], back, "the swap of {o:?}");
+        assert_eq!(p["label_before"], before[i].0.as_str(), "{o:?}");
+        assert_eq!(p["label_after"], after[i].0.as_str(), "{o:?}");
+        let label = &before[i].0;
+        let shift = after[i].1[label] - before[i].1[label];
+        assert!((p["shift"].as_f64().unwrap() - shift).abs() < 1e-5, "{o:?}");
+        flips += (before[i].0 != after[i].0) as u64;
+        if i > 0 {
+            let prev = pairs[i - 1]["shift"].as_f64().unwrap().abs();
+            assert!(
+                prev >= p["shift"].as_f64().unwrap().abs(),
+                "largest shifts first"
+            );
+        }
+    }
+    assert_eq!(r["flips"].as_u64().unwrap(), flips);
+}
