@@ -20,6 +20,8 @@ pub mod wire;
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::shared::counterfactual::CounterfactualReport;
+pub use crate::shared::groups::{GroupColumn, GroupMetrics, GroupReport, GroupSettings};
 pub use crate::shared::speed::{SpeedCase, Timing, Workload};
 pub use crate::shared::{
     Adaptation, Adversarial, AdversarialExample, AdversarialKind, Architecture, AttackKind,
@@ -167,6 +169,28 @@ pub enum ToWorker {
         /// The examples: text and true label.
         examples: Vec<(String, String)>,
     },
+    /// The kept classifier's validation predictions scored by the groups of a column of the
+    /// data file (Fairlearn's metrics by group, the gaps, bootstrap intervals).
+    Groups {
+        /// The group column (one of [`DataSummary::groups`]).
+        column: String,
+        /// Positive label, minimum group size, resamples, seed.
+        settings: GroupSettings,
+        /// The validation examples scored: line in the data file, true and predicted label.
+        examples: Vec<(usize, String, String)>,
+    },
+    /// A counterfactual test of the kept classifier: swap the terms of these texts (and of
+    /// templates filled with names) and predict each changed text before and after.
+    Counterfactual {
+        /// Which swap list.
+        swap: SwapChoice,
+        /// The texts (the validation examples' texts, or the person's).
+        texts: Vec<String>,
+        /// Templates with a `{name}` slot, filled from the swap list.
+        templates: Vec<String>,
+        /// Names drawn for each template.
+        per_template: usize,
+    },
     /// Time inference and training steps with the loaded model on this device. `Cancel`
     /// stops it between runs.
     Speed {
@@ -222,6 +246,10 @@ pub enum RequestKind {
     Attack,
     /// [`ToWorker::Synonyms`].
     Synonyms,
+    /// [`ToWorker::Groups`].
+    Groups,
+    /// [`ToWorker::Counterfactual`].
+    Counterfactual,
     /// [`ToWorker::AddAux`] and [`ToWorker::ClearAux`].
     Aux,
 }
@@ -264,9 +292,33 @@ impl ToWorker {
             ToWorker::Speed { .. } => RequestKind::Speed,
             ToWorker::Attack { .. } => RequestKind::Attack,
             ToWorker::Synonyms { .. } => RequestKind::Synonyms,
+            ToWorker::Groups { .. } => RequestKind::Groups,
+            ToWorker::Counterfactual { .. } => RequestKind::Counterfactual,
             ToWorker::AddAux { .. } | ToWorker::ClearAux => RequestKind::Aux,
         }
     }
+}
+
+/// The swap list of a counterfactual test, as the UI sends it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "list", rename_all = "snake_case")]
+pub enum SwapChoice {
+    /// Gendered words and pronouns.
+    Gender,
+    /// First names by gender: the two lists' text (one name a line), as the app serves them.
+    Names {
+        /// The female first names.
+        female: String,
+        /// The male first names.
+        male: String,
+    },
+    /// The person's own pairs: a two-column file's text.
+    Custom {
+        /// The file's name, for messages.
+        file: String,
+        /// Its text.
+        text: String,
+    },
 }
 
 /// Where a model comes from.
@@ -457,6 +509,20 @@ pub enum FromWorker {
     Attacked {
         /// What the attack did.
         report: AttackReport,
+    },
+    /// The answer to [`ToWorker::Groups`].
+    Grouped {
+        /// The metrics by group and the gaps.
+        report: GroupReport,
+        /// How the groups were made (buckets, missing values).
+        note: String,
+        /// The group of each example sent, in order (to filter the confusion matrix).
+        members: Vec<String>,
+    },
+    /// The answer to [`ToWorker::Counterfactual`].
+    Counterfactuals {
+        /// What swapping did to the predictions.
+        report: CounterfactualReport,
     },
     /// One case of [`ToWorker::Speed`] was timed.
     Timed {

@@ -197,6 +197,9 @@ pub struct DataSummary {
     /// Question answering: lengths in tokens, for windows at the chosen maximum length.
     #[serde(default)]
     pub qa: Option<QaLengths>,
+    /// Columns that can group the examples (for scoring by group), with their groups.
+    #[serde(default)]
+    pub groups: Vec<crate::shared::groups::GroupColumn>,
 }
 
 /// A question-answering file's lengths in tokens (by the loaded model's tokenizer), from which

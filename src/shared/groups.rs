@@ -571,6 +571,12 @@ impl GroupReport {
             };
         };
         let n = |g: &str| self.groups.get(g).map_or(0, |m| m.n);
+        if gap.difference == 0.0 {
+            return format!(
+                "accuracy is the same in every group compared ({:.1}%)",
+                100.0 * self.groups.get(&gap.lower).map_or(0.0, |m| m.accuracy)
+            );
+        }
         let mut sentence = format!(
             "accuracy is {:.1} points lower for {} (n = {}) than for {} (n = {})",
             100.0 * gap.difference,

@@ -153,6 +153,12 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
         FromWorker::Timed { timing } => speed.timed(timing),
         FromWorker::Attacking { done, total } => areas.attack.progress.set(Some((done, total))),
         FromWorker::Attacked { report } => areas.attack.show(report),
+        FromWorker::Grouped {
+            report,
+            note,
+            members,
+        } => areas.groups.show(report, note, members),
+        FromWorker::Counterfactuals { report } => areas.counterfactual.show(report),
         FromWorker::SpeedDone {
             stopped,
             skipped,
@@ -269,6 +275,8 @@ fn failed(areas: Areas, request: RequestKind, message: String) {
             areas.attack.progress.set(None);
             areas.attack.status.set(message);
         }
+        RequestKind::Groups => areas.groups.failed(message),
+        RequestKind::Counterfactual => areas.counterfactual.failed(message),
         // The preview shows no synonyms, and says why.
         RequestKind::Synonyms => areas.run.message.set(format!("EDA's synonyms: {message}")),
         RequestKind::EmbeddingMap | RequestKind::Neighbours => {

@@ -8,7 +8,8 @@ use wasm_bindgen_futures::spawn_local;
 
 use super::handlers::compare::Purpose;
 use super::handlers::{
-    attack, compare, data, export, inside, model, predict, pretrain, speed, train,
+    attack, compare, counterfactual, data, export, groups, inside, model, predict, pretrain, speed,
+    train,
 };
 use super::outbox::{fail, post};
 use super::state::Shared;
@@ -130,6 +131,17 @@ async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) 
         ToWorker::Search { settings } => compare::run(session, settings, Purpose::Search).await?,
         ToWorker::Speed { cases, adaptation } => speed::run(session, cases, adaptation).await?,
         ToWorker::Attack { settings, examples } => attack::run(session, settings, examples).await?,
+        ToWorker::Groups {
+            column,
+            settings,
+            examples,
+        } => groups::run(session, &column, settings, examples)?,
+        ToWorker::Counterfactual {
+            swap,
+            texts,
+            templates,
+            per_template,
+        } => counterfactual::run(session, swap, texts, templates, per_template).await?,
         // `handle` answers these itself and never sends them here.
         ToWorker::Start { .. } | ToWorker::Pause | ToWorker::Resume | ToWorker::Cancel => {
             return Err("this request is not answered here; reload the page".into());

@@ -102,6 +102,8 @@ pub(super) struct Session {
     pub backend: BackendInfo,
     pub base: Option<Base>,
     pub data: Option<Rc<Parsed>>,
+    /// The data file's group columns: each example's group, in the examples' order.
+    pub groups: Vec<crate::data::groups::ExampleGroups>,
     /// Auxiliary tasks for multi-task training: each file's name and parsed examples.
     pub aux: Vec<(String, Rc<Parsed>)>,
     pub tuned: Option<Rc<Tuned>>,

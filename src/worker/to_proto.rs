@@ -109,6 +109,7 @@ pub fn summary(
             .collect(),
         notes,
         error,
+        groups: Vec::new(),
     };
     let usable = summary.error.is_none().then_some(parsed);
     (summary, usable)

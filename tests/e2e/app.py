@@ -163,6 +163,54 @@ def lost_device(driver, app, fixtures_dir, out):
         f"the epoch saved before the loss is listed")
 
 
+def groups_and_counterfactuals(mode, driver, app, fixtures_dir):
+    """Who the model fails: the validation examples scored by the data file's "who" column
+    (alice, bob, none), each group's row, the gap in words and the confusion matrix within a
+    group; then counterfactuals: first names on a template (the served name lists), and the
+    person's own pairs (alice <-> bob) on the validation texts, every pair shown swapped."""
+    Select(app.el("groups-column")).select_by_value("who")
+    app.set_number("groups-bootstrap", 100)
+    driver.execute_script("arguments[0].click()", app.el("groups-start"))
+    app.wait("the groups", lambda: driver.find_elements(By.CSS_SELECTOR, '[data-testid="groups-row"]')
+             or (app.text("groups-status") not in ("", "scoring by group…")), 60)
+    rows = driver.find_elements(By.CSS_SELECTOR, '[data-testid="groups-row"]')
+    groups = sorted(r.get_attribute("data-group") for r in rows)
+    assert groups == ["(missing)", "alice", "all examples", "bob"], (groups, app.text("groups-status"))
+    counts = {r.get_attribute("data-group"): int(r.find_elements(By.TAG_NAME, "td")[1].text) for r in rows}
+    assert counts["all examples"] == sum(v for k, v in counts.items() if k != "all examples"), counts
+    gap = app.text("groups-gap")
+    assert gap.startswith("accuracy is "), gap
+    assert driver.find_elements(By.CSS_SELECTOR, '[data-testid="groups-confusion"] td'), "no confusion within a group"
+    log(mode, f"groups by who: {counts}; {gap}")
+
+    Select(app.el("cf-swap")).select_by_value("names")
+    driver.execute_script("arguments[0].click()", app.el("cf-valid"))  # templates only
+    set_value(driver, app.el("cf-templates"), "{name} was good", "input")
+    app.set_number("cf-per-template", 5)
+    driver.execute_script("arguments[0].click()", app.el("cf-start"))
+    app.wait("the name swaps", lambda: "swapping changed" in app.text("cf-summary")
+             if driver.find_elements(By.CSS_SELECTOR, '[data-testid="cf-summary"]') else app.text("cf-status") not in ("", "testing…"), 60)
+    summary = app.text("cf-summary")
+    assert summary.startswith("swapping changed 5 of 5 texts"), (summary, app.text("cf-status"))
+    log(mode, f"counterfactual, names on a template: {summary}")
+
+    app.el("cf-file").send_keys(str(fixtures_dir / "pairs.csv"))
+    app.wait("the pairs file", lambda: Select(app.el("cf-swap")).first_selected_option.get_attribute("value") == "own", 10)
+    driver.execute_script("arguments[0].click()", app.el("cf-valid"))  # the validation texts again
+    set_value(driver, app.el("cf-templates"), "", "input")
+    before = app.text("cf-summary")
+    driver.execute_script("arguments[0].click()", app.el("cf-start"))
+    app.wait("the own swaps", lambda: app.text("cf-summary") != before or app.text("cf-status") not in ("", "testing…"), 60)
+    summary = app.text("cf-summary")
+    named = counts["alice"] + counts["bob"]
+    assert summary.startswith(f"swapping changed {named} of {counts['all examples']} texts"), (summary, counts, app.text("cf-status"))
+    for pair in driver.find_elements(By.CSS_SELECTOR, '[data-testid="cf-pair"]'):
+        original, swapped = pair.find_element(By.TAG_NAME, "span").text, pair.find_element(By.TAG_NAME, "b").text
+        want = original.replace("alice", "\0").replace("bob", "alice").replace("\0", "bob")
+        assert swapped == want, (original, swapped)
+    log(mode, f"counterfactual, own pairs on the validation texts: {summary}")
+
+
 def ner(mode, driver, app, fixtures_dir):
     """Entity recognition from a base model: one epoch, the entity-level F1, and a typed sentence
     answered in the entity view (after one epoch of a tiny model the spans found vary from run
@@ -740,6 +788,8 @@ def run(mode, dist, out):
         assert all(e.find_elements(By.TAG_NAME, "mark") for e in attacked), [e.text for e in attacked]
         log(mode, f"robustness test on 10 examples: {app.text('attack-accuracy')} under attack, "
                   f"{len(attacked)} successful attack(s)")
+
+        groups_and_counterfactuals(mode, driver, app, fixtures_dir)
 
         # Predict as you type.
         sentence = "the film was really good"

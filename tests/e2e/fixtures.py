@@ -62,14 +62,19 @@ def safetensors(shapes, rng):
 
 
 def sentiment(n, rng):
+    """Reviews with a group column, "who": the name a review starts with (alice, bob), empty
+    when it names no one (scoring by group, counterfactual swaps)."""
     pos, neg = ["good", "great", "fine"], ["bad", "awful", "boring"]
     filler = "the movie film was is really very plot acting it".split()
-    rows = ["text,label"]
+    rows = ["text,label,who"]
     for _ in range(n):
         positive = rng.random() < 0.5
         words = [rng.choice(filler) for _ in range(4)]
         words.insert(rng.randrange(5), rng.choice(pos if positive else neg))
-        rows.append(f"{' '.join(words)},{'positive' if positive else 'negative'}")
+        who = rng.choice(["alice", "bob", ""])
+        if who:
+            words = [who, "met"] + words
+        rows.append(f"{' '.join(words)},{'positive' if positive else 'negative'},{who}")
     return "\n".join(rows) + "\n"
 
 
@@ -113,6 +118,7 @@ def main_to(out):
             '"<img src=x onerror=window.__anneal_pwned=2> <b>bold</b> awful plot",negative']
     (out / "markup.csv").write_text("text,label\n" + "\n".join(evil * 5) + "\n")
     (out / "texts.txt").write_text("the film was good\nawful boring plot\n")
+    (out / "pairs.csv").write_text("alice,bob\n")
 
 
 if __name__ == "__main__":

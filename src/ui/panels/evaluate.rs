@@ -2,8 +2,9 @@
 //! list their examples; entity-level scores per type for NER; the misclassified examples; for
 //! question answering, SQuAD's exact match and F1, F1 by question type, and the worst answers
 //! with the gold and predicted spans marked in their passage; and for a classifier, the
-//! robustness test: its validation examples attacked, the successful attacks with their edits
-//! marked.
+//! views of who the model fails (scoring by group, `groups.rs`; counterfactuals,
+//! `counterfactual.rs`) and the robustness test: its validation examples attacked, the
+//! successful attacks with their edits marked.
 
 use leptos::prelude::*;
 
@@ -12,6 +13,8 @@ use crate::protocol::{
     ValidExample,
 };
 use crate::ui::components::{Panel, Tip, passage};
+use crate::ui::panels::counterfactual::CounterfactualView;
+use crate::ui::panels::groups::GroupsView;
 use crate::ui::state::{AttackArea, RunArea};
 use crate::ui::worker::send;
 
@@ -155,6 +158,8 @@ pub fn EvaluatePanel() -> impl IntoView {
                             })}
                             <h3>"Misclassified"</h3>
                             {example_list(wrong, false)}
+                            <GroupsView examples=examples.clone() labels=labels.clone() />
+                            <CounterfactualView texts=examples.iter().map(|e| e.text.clone()).collect() />
                             <RobustnessTest examples=examples />
                         }.into_any()
                     }

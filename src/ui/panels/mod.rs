@@ -4,9 +4,11 @@
 //! the validation set).
 
 pub mod compare;
+pub mod counterfactual;
 pub mod data;
 pub mod evaluate;
 pub mod export;
+pub mod groups;
 pub mod inside;
 pub mod model;
 pub mod predict;

@@ -5,11 +5,15 @@
 use leptos::prelude::*;
 
 mod compare;
+mod counterfactual;
+mod groups;
 mod pretrain;
 mod run;
 mod search;
 
 pub use compare::CompareArea;
+pub use counterfactual::CounterfactualArea;
+pub use groups::GroupsArea;
 pub use pretrain::{PretrainArea, default_probes};
 pub use run::{EpochRow, RunArea, RunStatus, StepPoint};
 pub use search::{SEARCHED, SearchArea};
@@ -268,6 +272,10 @@ pub struct Areas {
     pub speed: SpeedArea,
     /// The robustness test.
     pub attack: AttackArea,
+    /// Scoring by group.
+    pub groups: GroupsArea,
+    /// The counterfactual test.
+    pub counterfactual: CounterfactualArea,
 }
 
 impl Areas {
@@ -314,6 +322,8 @@ impl Areas {
                 status: RwSignal::new(String::new()),
                 progress: RwSignal::new(None),
             },
+            groups: GroupsArea::new(),
+            counterfactual: CounterfactualArea::new(),
         };
         provide_context(areas.device);
         provide_context(areas.model);
@@ -326,6 +336,8 @@ impl Areas {
         provide_context(areas.pretrain);
         provide_context(areas.speed);
         provide_context(areas.attack);
+        provide_context(areas.groups);
+        provide_context(areas.counterfactual);
         areas
     }
 }

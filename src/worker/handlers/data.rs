@@ -1,11 +1,13 @@
 //! `ParseData`: a labeled file parsed, summarised for the Data panel, and kept for training
 //! when it can be trained on; `AddAux`/`ClearAux`: the auxiliary tasks of multi-task
-//! training, parsed the same way.
+//! training, parsed the same way. A parsed file's group columns are kept with it (scoring by
+//! group).
 
 use std::rc::Rc;
 
 use super::super::plan::read_data;
 use super::super::state::Shared;
+use crate::data::groups::group_columns;
 use crate::protocol::{AuxSummary, ColumnChoice, FromWorker};
 
 /// Parses `bytes` (a file called `name`) with the columns the person picked, if any.
@@ -16,8 +18,16 @@ pub(in crate::worker) fn parse(
     columns: ColumnChoice,
 ) -> FromWorker {
     let files = session.borrow().base.as_ref().map(|b| b.files.clone());
-    let (data, usable) = read_data(name, bytes, columns, files.as_ref().map(|f| &f.tokenizer));
-    session.borrow_mut().data = usable.map(Rc::new);
+    let (mut data, usable) = read_data(name, bytes, columns, files.as_ref().map(|f| &f.tokenizer));
+    let found = usable
+        .as_ref()
+        .map(|p| group_columns(name, bytes, &p.examples))
+        .unwrap_or_default();
+    let (summaries, groups) = found.into_iter().unzip();
+    data.groups = summaries;
+    let mut s = session.borrow_mut();
+    s.data = usable.map(Rc::new);
+    s.groups = groups;
     FromWorker::DataParsed { data }
 }
 

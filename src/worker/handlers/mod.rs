@@ -3,8 +3,10 @@
 
 pub(super) mod attack;
 pub(super) mod compare;
+pub(super) mod counterfactual;
 pub(super) mod data;
 pub(super) mod export;
+pub(super) mod groups;
 pub(super) mod inside;
 pub(super) mod model;
 pub(super) mod predict;

@@ -1,0 +1,65 @@
+//! `Counterfactual`: the kept classifier tested with swapped identity terms (gendered words,
+//! first names, the person's pairs) on the texts the Evaluate panel sends and on templates,
+//! as `anneal counterfactual` tests it (`infer::counterfactual`).
+
+use super::super::state::Shared;
+use crate::infer::counterfactual::counterfactual;
+use crate::model::Task;
+use crate::protocol::{FromWorker, SwapChoice};
+use crate::shared::counterfactual::Swaps;
+
+/// The swap list the request names.
+fn swaps(choice: SwapChoice) -> Result<Swaps, String> {
+    match choice {
+        SwapChoice::Gender => Ok(Swaps::gender()),
+        SwapChoice::Names { female, male } => Ok(Swaps::names(&female, &male)),
+        SwapChoice::Custom { file, text } => Swaps::custom(&text).map_err(|problems| {
+            let lines: Vec<String> = problems
+                .iter()
+                .take(10)
+                .map(|(line, p)| format!("line {line}: {p}"))
+                .collect();
+            format!("{file}: not a list of pairs: {}", lines.join("; "))
+        }),
+    }
+}
+
+/// Swaps the terms of `texts` and of the filled templates and predicts both forms.
+pub(in crate::worker) async fn run(
+    session: &Shared,
+    choice: SwapChoice,
+    mut texts: Vec<String>,
+    templates: Vec<String>,
+    per_template: usize,
+) -> Result<FromWorker, String> {
+    let tuned = session
+        .borrow()
+        .tuned
+        .clone()
+        .ok_or("fine-tune a model first (Train panel), or import a fine-tuned one")?;
+    if tuned.model.task != Task::Classify {
+        return Err(format!(
+            "counterfactual tests here need a text classifier; this model does {}",
+            tuned.model.task.describe()
+        ));
+    }
+    let swaps = swaps(choice)?;
+    if let Some(t) = templates.iter().find(|t| !t.contains("{name}")) {
+        return Err(format!("the template \"{t}\" has no {{name}} slot"));
+    }
+    texts.extend(swaps.fill_templates(&templates, per_template, 42));
+    if texts.is_empty() {
+        return Err("no texts to test".into());
+    }
+    let report = counterfactual(
+        &tuned.model,
+        &tuned.files.tokenizer,
+        &tuned.labels,
+        &texts,
+        &swaps,
+        tuned.max_len,
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+    Ok(FromWorker::Counterfactuals { report })
+}
