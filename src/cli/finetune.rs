@@ -90,7 +90,9 @@ pub struct TuneArgs {
     /// synonyms are the model's nearest whole-word tokens, which can be antonyms; default 4
     /// copies at 0.1, the paper's 16 at 0.05 up to 500 examples), tokens or mentions (entity
     /// recognition: words, or whole mentions, replaced by others of the same tag or type from
-    /// the training set). The validation examples are never augmented.
+    /// the training set), or cda (either task: each example with gendered words also trained
+    /// with them swapped, he/she, his/her, man/woman..., the label kept; one copy, no COPIES).
+    /// The validation examples are never augmented.
     #[arg(long)]
     augment: Option<Augmentation>,
     /// The masked language model `--augment mlm` fills words with: a folder with an MLM head

@@ -2,7 +2,8 @@
 //! encoded as they are (never the validation ones): typos or EDA's edits in a classifier's
 //! texts (EDA's synonyms given by the loop from the model's embeddings), or an
 //! entity tagger's sentences with words or mentions replaced by others of the same tag (their
-//! labels aligned to the sub-words as the originals are). The edits themselves are
+//! labels aligned to the sub-words as the originals are), or, for either, the counterfactual
+//! copy of each example with gendered words (the same every epoch). The edits themselves are
 //! engine-free, in `shared/augment.rs` and `shared/mentions.rs`, so the Train panel previews
 //! them with the same code.
 
@@ -12,6 +13,7 @@ use crate::data::Examples;
 use crate::data::features::{Features, align};
 use crate::data::tokenizer::{TextTokenizer, TokenizerError};
 use crate::shared::augment::typos;
+use crate::shared::counterfactual::Swaps;
 use crate::shared::eda::{Synonyms, eda};
 use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
@@ -54,6 +56,9 @@ pub struct Augmenter {
     /// Contextual augmentation's copies drawn before training, per text in order (none until
     /// [`Augmenter::set_copies`]).
     pool: Vec<Vec<String>>,
+    /// Counterfactual augmentation: each example's swapped form, `None` when it has nothing to
+    /// swap (no copy then).
+    swapped: Vec<Option<Copy>>,
     tokenizer: TextTokenizer,
     max_len: usize,
 }
@@ -111,11 +116,16 @@ impl Augmenter {
                 labels: Vec::new(),
             },
         };
+        let swapped = match settings.kind {
+            AugmentKind::Counterfactual => counterfactuals(&source, &Swaps::gender()),
+            _ => Vec::new(),
+        };
         Self {
             settings,
             source,
             synonyms: Synonyms::default(),
             pool: Vec::new(),
+            swapped,
             tokenizer: tokenizer.clone(),
             max_len,
         }
@@ -179,13 +189,30 @@ impl Augmenter {
 
     /// Examples added to each epoch.
     pub fn extra(&self) -> usize {
-        self.len() * self.settings.copies
+        match self.settings.kind {
+            AugmentKind::Counterfactual => self.swapped.iter().flatten().count(),
+            _ => self.len() * self.settings.copies,
+        }
     }
 
     /// The augmented copies of one epoch, `copies` per training example in order, drawn from
     /// `seed` (the same seed, the same copies). A kind meant for the other task leaves the
     /// examples as they are (the settings' check refuses that pairing before a run).
     pub fn copies(&self, seed: u64) -> Vec<Copy> {
+        self.indexed_copies(seed)
+            .into_iter()
+            .map(|(_, c)| c)
+            .collect()
+    }
+
+    /// [`Augmenter::copies`], each with the index of the training example it copies.
+    fn indexed_copies(&self, seed: u64) -> Vec<(usize, Copy)> {
+        if self.settings.kind == AugmentKind::Counterfactual {
+            return (self.swapped.iter().enumerate())
+                .filter_map(|(i, c)| Some((i, c.clone()?)))
+                .collect();
+        }
+        let n = self.len().max(1);
         let mut rng = Rng::new(seed);
         let rate = self.settings.rate;
         let mut out = Vec::with_capacity(self.extra());
@@ -212,15 +239,19 @@ impl Augmenter {
                             (replace_tokens(w, t, lexicon, rate, &mut rng), t.clone())
                         }
                         AugmentKind::Mentions => replace_mentions(w, t, lexicon, rate, &mut rng),
-                        AugmentKind::Typos | AugmentKind::Eda | AugmentKind::Mlm => {
-                            (w.clone(), t.clone())
-                        }
+                        AugmentKind::Typos
+                        | AugmentKind::Eda
+                        | AugmentKind::Mlm
+                        | AugmentKind::Counterfactual => (w.clone(), t.clone()),
                     };
                     Copy::Tagged(w, t)
                 })),
             }
         }
-        out
+        out.into_iter()
+            .enumerate()
+            .map(|(i, c)| (i % n, c))
+            .collect()
     }
 
     /// The augmented texts of one epoch (entities: the words joined by spaces).
@@ -236,14 +267,12 @@ impl Augmenter {
 
     /// The augmented examples of one epoch, encoded as the training ones are.
     pub fn epoch(&self, seed: u64) -> Result<Vec<Features>, TokenizerError> {
-        let n = self.len().max(1);
-        self.copies(seed)
+        self.indexed_copies(seed)
             .into_iter()
-            .enumerate()
             .map(|(i, copy)| match (copy, &self.source) {
                 (Copy::Text(t), Source::Texts { labels, .. }) => Ok(Features {
                     ids: self.tokenizer.encode(&t, self.max_len)?.ids,
-                    labels: vec![labels[i % n]],
+                    labels: vec![labels[i]],
                     type_ids: Vec::new(),
                 }),
                 (Copy::Tagged(words, tags), Source::Sentences { ids, .. }) => {
@@ -266,5 +295,28 @@ impl Augmenter {
                 )),
             })
             .collect()
+    }
+}
+
+/// Each example's counterfactual copy: a text, or a sentence's words, swapped word for word
+/// (its tags kept: the swap changes no word boundaries); `None` when nothing swaps.
+fn counterfactuals(source: &Source, swaps: &Swaps) -> Vec<Option<Copy>> {
+    match source {
+        Source::Texts { texts, .. } => texts
+            .iter()
+            .map(|t| {
+                let s = swaps.swap(t);
+                (s.changed > 0).then_some(Copy::Text(s.text))
+            })
+            .collect(),
+        Source::Sentences { sentences, .. } => sentences
+            .iter()
+            .map(|(words, tags)| {
+                let s = swaps.swap(&words.join(" "));
+                let swapped: Vec<String> = s.text.split(' ').map(String::from).collect();
+                (s.changed > 0 && swapped.len() == words.len())
+                    .then(|| Copy::Tagged(swapped, tags.clone()))
+            })
+            .collect(),
     }
 }

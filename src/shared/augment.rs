@@ -44,6 +44,12 @@ pub enum AugmentKind {
     /// Entity recognition: a share of the mentions replaced by mentions of the same type from
     /// the training set (Dai & Adel's mention replacement), tagged anew.
     Mentions,
+    /// Counterfactual data augmentation (Lu et al. 2018; Zmigrod et al. 2019): each training
+    /// example with gendered words also trained in its swapped form (he ↔ she, his ↔ her,
+    /// man ↔ woman…, `shared/counterfactual.rs`), the label kept; one without is not copied.
+    /// For classification and entity recognition alike (the swap is word for word, so tags
+    /// stay aligned).
+    Counterfactual,
 }
 
 impl AugmentKind {
@@ -55,6 +61,7 @@ impl AugmentKind {
             AugmentKind::Mlm => "mlm",
             AugmentKind::Tokens => "tokens",
             AugmentKind::Mentions => "mentions",
+            AugmentKind::Counterfactual => "cda",
         }
     }
 
@@ -63,7 +70,13 @@ impl AugmentKind {
         match self {
             AugmentKind::Typos | AugmentKind::Eda | AugmentKind::Mlm => Task::Classify,
             AugmentKind::Tokens | AugmentKind::Mentions => Task::Ner,
+            AugmentKind::Counterfactual => Task::Classify,
         }
+    }
+
+    /// Whether it augments `task`'s examples (counterfactual swaps: both tasks).
+    pub fn fits(self, task: Task) -> bool {
+        self.task() == task || (self == AugmentKind::Counterfactual && task == Task::Ner)
     }
 }
 
@@ -96,8 +109,8 @@ impl Augmentation {
 
 impl std::str::FromStr for Augmentation {
     type Err = String;
-    /// `KIND`, `KIND:COPIES` or `KIND:COPIES:RATE`, KIND `typos`, `eda`, `tokens` or
-    /// `mentions`.
+    /// `KIND`, `KIND:COPIES` or `KIND:COPIES:RATE`, KIND `typos`, `eda`, `mlm`, `cda`,
+    /// `tokens` or `mentions` (`cda` makes one swapped copy: it takes no copies or rate).
     fn from_str(s: &str) -> Result<Self, String> {
         let mut parts = s.splitn(3, ':');
         let kind = parts.next().unwrap_or_default();
@@ -108,12 +121,18 @@ impl std::str::FromStr for Augmentation {
             "mlm" => AugmentKind::Mlm,
             "tokens" => AugmentKind::Tokens,
             "mentions" => AugmentKind::Mentions,
+            "cda" | "counterfactual" => AugmentKind::Counterfactual,
             other => {
                 return Err(format!(
-                    "unknown augmentation \"{other}\" (typos, eda, mlm; for entities: tokens, mentions)"
+                    "unknown augmentation \"{other}\" (typos, eda, mlm, cda; for entities: tokens, mentions, cda)"
                 ));
             }
         };
+        if kind == AugmentKind::Counterfactual && copies.is_some() {
+            return Err(
+                "cda makes one swapped copy of each example with a gendered word: it takes no copies or rate".into(),
+            );
+        }
         let mut a = Augmentation::new(kind);
         if let Some(c) = copies {
             a.copies = c

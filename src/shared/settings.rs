@@ -104,7 +104,7 @@ impl TrainSettings {
     ) -> Result<(), SettingsError> {
         self.validate(positions)?;
         if let (Some(task), Some(a)) = (task, self.augment)
-            && a.kind.task() != task
+            && !a.kind.fits(task)
         {
             return Err(SettingsError::AugmentTask {
                 kind: a.kind.name(),

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 
 use super::adaptation::{Adaptation, LoraSettings};
 use super::adversarial::Adversarial;
-use super::augment::Augmentation;
+use super::augment::{AugmentKind, Augmentation};
 use super::settings::TrainSettings;
 
 /// Where a fine-tuning run of the comparison starts.
@@ -217,7 +217,7 @@ impl Variant {
     }
 
     /// `baseline`, `scratch`, `self_pretrained`, `typos[:COPIES[:RATE]]`,
-    /// `eda[:COPIES[:ALPHA]]`, `tokens[..]`, `mentions[..]`, `fgm[:EPSILON]`,
+    /// `eda[:COPIES[:ALPHA]]`, `cda` (counterfactual), `tokens[..]`, `mentions[..]`, `fgm[:EPSILON]`,
     /// `pgd[:EPSILON[:ALPHA[:STEPS]]]` or `aux:FILE` (an auxiliary task).
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
@@ -226,7 +226,7 @@ impl Variant {
             "baseline" | "pretrained" => Self::baseline(),
             "scratch" => Self::of_start(StartKind::Scratch),
             "self_pretrained" | "self-pretrained" => Self::of_start(StartKind::SelfPretrained),
-            "typos" | "eda" | "mlm" | "tokens" | "mentions" => Self::changed(
+            "typos" | "eda" | "mlm" | "tokens" | "mentions" | "cda" => Self::changed(
                 s,
                 Changes {
                     augment: Some(s.parse()?),
@@ -256,7 +256,7 @@ impl Variant {
             other => {
                 return Err(format!(
                     "unknown variant \"{other}\" (baseline, scratch, self_pretrained, \
-                     typos[:COPIES[:RATE]], eda[:COPIES[:ALPHA]], mlm[:COPIES[:RATE]], tokens[..], mentions[..], fgm[:EPSILON], \
+                     typos[:COPIES[:RATE]], eda[:COPIES[:ALPHA]], mlm[:COPIES[:RATE]], cda, tokens[..], mentions[..], fgm[:EPSILON], \
                      pgd[:EPSILON[:ALPHA[:STEPS]]], aux:FILE)"
                 ));
             }
@@ -295,6 +295,15 @@ impl Variant {
         }
         match (self.changes.augment, self.changes.adversarial) {
             (Some(a), None)
+                if a.kind == AugmentKind::Counterfactual
+                    && only(Changes {
+                        augment: Some(a),
+                        ..Changes::default()
+                    }) =>
+            {
+                "+ counterfactual copies (gendered words swapped)".to_string()
+            }
+            (Some(a), None)
                 if only(Changes {
                     augment: Some(a),
                     ..Changes::default()
@@ -323,7 +332,6 @@ impl Variant {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::shared::AugmentKind;
 
     #[test]
     fn variants_parse_by_name_with_their_parameters() {
@@ -336,6 +344,19 @@ mod tests {
         assert_eq!((typos.kind, typos.copies), (AugmentKind::Typos, 2));
         assert_eq!(list[2].name, "typos:2");
         assert_eq!(list[2].describe(), "+ typos (2× at 10%)");
+        let cda = Variant::parse("cda").unwrap();
+        assert_eq!(
+            cda.changes.augment.unwrap().kind,
+            AugmentKind::Counterfactual
+        );
+        assert_eq!(
+            cda.describe(),
+            "+ counterfactual copies (gendered words swapped)"
+        );
+        assert!(
+            Variant::parse("cda:2").is_err(),
+            "one swapped copy, no count"
+        );
         assert_eq!(list[3].changes.adversarial.unwrap().epsilon, 0.5);
         assert_eq!(list[3].describe(), "+ FGM (ε 0.5)");
         let pgd = Variant::parse("pgd:1:0.2:2").unwrap();

@@ -205,6 +205,14 @@ pub fn load(
 /// What augmentation `a` adds to an epoch of `data`, in words (and, for EDA, the paper's
 /// settings for a set of this size when they differ).
 fn augment_notes(a: Augmentation, data: &super::TrainData) -> Vec<String> {
+    if a.kind == AugmentKind::Counterfactual {
+        let copies = data.augment.as_ref().map_or(0, |g| g.extra());
+        return vec![format!(
+            "augmentation: the counterfactual copy (gendered words swapped, the label kept) of the {copies} of {} training examples that have one, every epoch; {} examples an epoch; the validation examples are never augmented",
+            data.train.len(),
+            data.epoch_examples()
+        )];
+    }
     let mut notes = vec![format!(
         "augmentation: {} {} cop{} of each training example every epoch ({:.0}% of the {} changed), {} examples an epoch; the validation examples are never augmented",
         a.copies,

@@ -280,3 +280,85 @@ fn evaluate_by_group_and_counterfactuals_hold_to_predict() {
     }
     assert_eq!(r["flips"].as_u64().unwrap(), flips);
 }
+
+/// Counterfactual augmentation (`--augment cda`): every example with a gendered word gets
+/// exactly one copy, its gender swap with its label (a tagger's tags, word for word); an
+/// example without one gets none; the copies are the same every epoch.
+#[test]
+fn counterfactual_augmentation_swaps_and_keeps_labels() {
+    use anneal::data::Examples;
+    use anneal::data::augment::Copy;
+    use anneal::shared::IGNORE_INDEX;
+    use anneal::shared::counterfactual::Swaps;
+
+    let mut csv = String::from("text,label\n");
+    for i in 0..40 {
+        let (who, label) = [("he", "positive"), ("she", "negative"), ("it", "positive")][i % 3];
+        csv += &format!("{who} was really good with his plot {i},{label}\n");
+    }
+    let (model, _files, train, _) = super::planning("cda-classify", csv);
+    let plan = anneal::cli::finetune_plan(super::finetune_args(
+        &model,
+        &train,
+        &["--augment", "cda", "--max-len", "32"],
+    ))
+    .unwrap();
+    let Examples::Classify(originals) = &plan.train_examples else {
+        panic!("classification")
+    };
+    let aug = plan.data.augment.as_ref().unwrap();
+    let (copies, features) = (aug.copies(1), aug.epoch(1).unwrap());
+    // Every text has "his": all swap (the "it" ones on "his" alone).
+    assert_eq!(copies.len(), originals.len());
+    assert_eq!(aug.extra(), originals.len());
+    assert_eq!(copies, aug.copies(2), "the same copies every epoch");
+    for ((copy, f), original) in copies.iter().zip(&features).zip(originals) {
+        let Copy::Text(text) = copy else {
+            panic!("a text")
+        };
+        assert_eq!(*text, Swaps::gender().swap(&original.text).text);
+        assert_eq!(
+            plan.data.labels[f.labels[0] as usize], original.label,
+            "{text}"
+        );
+    }
+
+    let mut conll = String::new();
+    for i in 0..30 {
+        let who = ["alice", "bob"][i % 2];
+        let pronoun = if i % 3 == 0 { "she" } else { "they" };
+        conll += &format!("{who} B-PER\nsaid O\n{pronoun} O\nmet O\nher O\nbrother O\n. O\n\n");
+    }
+    let (model, _files, train, _) = super::planning("cda-ner", String::new());
+    let train = train.with_extension("conll");
+    std::fs::write(&train, &conll).unwrap();
+    let plan = anneal::cli::finetune_plan(super::finetune_args(
+        &model,
+        &train,
+        &["--augment", "cda", "--max-len", "32"],
+    ))
+    .unwrap();
+    let Examples::Ner(originals) = &plan.train_examples else {
+        panic!("entities")
+    };
+    let aug = plan.data.augment.as_ref().unwrap();
+    let (copies, features) = (aug.copies(3), aug.epoch(3).unwrap());
+    assert_eq!(
+        copies.len(),
+        originals.len(),
+        "every sentence has her and brother"
+    );
+    for ((copy, f), original) in copies.iter().zip(&features).zip(originals) {
+        let Copy::Tagged(words, tags) = copy else {
+            panic!("a sentence")
+        };
+        assert_eq!(*tags, original.tags);
+        assert_eq!(words.len(), original.tokens.len());
+        assert!(words.contains(&"sister".to_string()), "{words:?}");
+        let labels: Vec<&str> = (f.labels.iter())
+            .filter(|&&l| l != IGNORE_INDEX)
+            .map(|&l| plan.data.labels[l as usize].as_str())
+            .collect();
+        assert_eq!(labels, *tags, "one label per word, the original's tag");
+    }
+}

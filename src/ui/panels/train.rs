@@ -9,6 +9,7 @@ use crate::protocol::{
     TaskSampling, ToWorker, TrainSettings, Verdict, setting_label, setting_message,
 };
 use crate::shared::augment::typos;
+use crate::shared::counterfactual::Swaps;
 use crate::shared::eda::{Synonyms, eda, paper_defaults};
 use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
@@ -271,22 +272,24 @@ fn AugmentFields() -> impl IntoView {
     };
     view! {
         <fieldset class="settings augment">
-            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. EDA (text classification): each copy gets one of four edits — synonyms replaced, a synonym inserted, words swapped, words deleted — with synonyms taken from the loaded model's own word embeddings. Contextual (text classification): a share of the words masked and refilled by a masked language model. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
+            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. EDA (text classification): each copy gets one of four edits — synonyms replaced, a synonym inserted, words swapped, words deleted — with synonyms taken from the loaded model's own word embeddings. Contextual (text classification): a share of the words masked and refilled by a masked language model. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Counterfactual (both tasks): each example with gendered words (he/she, his/her, man/woman…) also trained with them swapped, its label kept — one copy, the same every epoch — so the model cannot lean on them; the Evaluate panel's counterfactual test measures whether it did. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
             <select data-testid="train-augment" prop:value=kind on:change=move |ev| set_kind(event_target_value(&ev))>
                 <option value="none">"None"</option>
                 {move || match data.task() {
                     Some(Task::Ner) => view! {
                         <option value="tokens">"Same-tag words"</option>
                         <option value="mentions">"Same-type mentions"</option>
+                        <option value="cda">"Counterfactual (gendered words swapped)"</option>
                     }.into_any(),
                     _ => view! {
                         <option value="typos">"Typos (character noise)"</option>
                         <option value="eda">"EDA (synonyms, insertions, swaps, deletions)"</option>
                         <option value="mlm">"Contextual (words refilled by a masked language model)"</option>
+                        <option value="cda">"Counterfactual (gendered words swapped)"</option>
                     }.into_any(),
                 }}
             </select>
-            {move || run.settings.with(|s| s.augment.is_some()).then(|| view! {
+            {move || run.settings.with(|s| s.augment.is_some_and(|a| a.kind != AugmentKind::Counterfactual)).then(|| view! {
                 <SettingField setting=Setting::Augment testid="train-augment-copies" step="1" text="Changed copies of each training example per epoch: an epoch has this many times more steps."
                     get={|s| s.augment.map(|a| a.copies).unwrap_or_default().to_string()}
                     set={|s, v| v.parse().map(|x| if let Some(a) = s.augment.as_mut() { a.copies = x }).is_ok()} />
@@ -368,7 +371,8 @@ fn EdaNotes() -> impl IntoView {
 
 /// What `augment` makes of the first three preview rows (text, label): typos or EDA's edits
 /// in the texts, or (entities: words and tags joined by spaces) words or mentions replaced
-/// from the preview's own sentences.
+/// from the preview's own sentences; counterfactual swaps of the first three rows with a
+/// gendered word.
 fn augment_preview(
     augment: Augmentation,
     seed: u64,
@@ -384,7 +388,6 @@ fn augment_preview(
         .collect();
     let lexicon = Lexicon::of(tagged.iter().map(|(w, t)| (w.as_slice(), t.as_slice())));
     rows.iter()
-        .take(3)
         .filter_map(|(text, label)| {
             let (w, t) = (split(text), split(label));
             let changed = match augment.kind {
@@ -398,9 +401,16 @@ fn augment_preview(
                 AugmentKind::Mentions => replace_mentions(&w, &t, &lexicon, augment.rate, &mut rng)
                     .0
                     .join(" "),
+                // Only the examples with a gendered word get a copy.
+                AugmentKind::Counterfactual => {
+                    Some(Swaps::gender().swap(text))
+                        .filter(|s| s.changed > 0)?
+                        .text
+                }
             };
             Some((text.clone(), changed))
         })
+        .take(3)
         .collect()
 }
 
