@@ -16,7 +16,7 @@ use crate::runtime::DeviceChoice;
 use crate::shared::counterfactual::{CounterfactualReport, Swaps};
 
 /// Where `--swap names` finds its lists by default (scripts/assets.py puts them there).
-const NAMES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/samples");
+pub(super) const NAMES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/samples");
 /// The name lists' file names in that folder.
 pub const NAME_FILES: [&str; 2] = ["first_names_female.txt", "first_names_male.txt"];
 
@@ -95,7 +95,7 @@ pub fn run(a: CounterfactualArgs) -> Result<(), String> {
 }
 
 /// The swap list `--swap` names.
-fn swap_list(swap: &str, names_dir: &Path) -> Result<Swaps, String> {
+pub(super) fn swap_list(swap: &str, names_dir: &Path) -> Result<Swaps, String> {
     match swap {
         "gender" => Ok(Swaps::gender()),
         "names" => {

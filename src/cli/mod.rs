@@ -4,6 +4,7 @@
 //! status is non-zero on failure.
 
 mod attack;
+mod card;
 mod compare;
 mod counterfactual;
 mod finetune;
@@ -61,6 +62,9 @@ enum Command {
     /// A counterfactual (invariance) test: swap gendered words, first names or your own pairs
     /// in texts and report how often the prediction flips and how far it moves.
     Counterfactual(counterfactual::CounterfactualArgs),
+    /// Write a model card (README.md) for a fine-tuned model: how it was trained, its scores
+    /// on a labelled file, and if asked its scores by group and a counterfactual test.
+    Card(card::CardArgs),
 }
 
 pub use finetune::PlanFailure;
@@ -108,6 +112,7 @@ pub fn run(cli: Cli) -> Result<(), String> {
         Command::Finetune(a) => finetune::run(a),
         Command::Evaluate(a) => predict::evaluate(a),
         Command::Counterfactual(a) => counterfactual::run(a),
+        Command::Card(a) => card::run(a),
         Command::Predict(a) => predict::predict(a),
         Command::Embed(a) => predict::embed(a),
         Command::Inspect(a) => inspect::run(a),

@@ -136,19 +136,30 @@ pub(super) fn open_fine_tuned(
     Ok((dir, model, labels))
 }
 
-pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
-    let (dir, model, labels) = open_fine_tuned(&a.model, a.device)?;
-    if model.task == Task::Qa {
-        return evaluate_qa(&a, &dir, &model);
-    }
-    let max_len = a.max_len.unwrap_or(128);
-    let parsed = load_data(
-        &a.data,
-        &a.data_args.options(Some(model.task)),
-        a.skip_invalid,
-    )?;
+/// A labelled file scored by a fine-tuned classifier or tagger.
+pub(super) struct Scored {
+    /// The file read.
+    pub parsed: crate::data::Parsed,
+    /// Its examples encoded (those with labels the model does not know left out and listed).
+    pub encoded: crate::data::features::Encoded,
+    /// The scores.
+    pub report: Evaluation,
+    /// Each encoded example's predicted label ids (one, or one per scored word).
+    pub predicted: Vec<Vec<usize>>,
+}
+
+/// Reads `path` and scores the model on it; examples with labels it does not know are
+/// listed on stderr and left out.
+pub(super) fn score_file(
+    (dir, model, labels): (&ModelDir, &BertClassifier, &[String]),
+    path: &std::path::Path,
+    options: &crate::data::ParseOptions,
+    skip_invalid: bool,
+    (max_len, batch_size): (usize, usize),
+) -> Result<Scored, String> {
+    let parsed = load_data(path, options, skip_invalid)?;
     let encoded =
-        encode(&parsed.examples, &dir.tokenizer, &labels, max_len).map_err(|e| e.to_string())?;
+        encode(&parsed.examples, &dir.tokenizer, labels, max_len).map_err(|e| e.to_string())?;
     if !encoded.unknown_labels.is_empty() {
         eprintln!(
             "{}: left out {} example(s) with labels the model does not know:",
@@ -163,30 +174,50 @@ pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
         return Err(format!("{}: no examples to evaluate", parsed.file));
     }
     let (report, predicted) = pollster::block_on(evaluate_predicting(
-        &model,
+        model,
         &encoded.features,
-        &labels,
-        a.batch_size,
+        labels,
+        batch_size,
         dir.tokenizer.pad_id(),
     ))
     .map_err(|e| e.to_string())?;
+    Ok(Scored {
+        parsed,
+        encoded,
+        report,
+        predicted,
+    })
+}
+
+pub fn evaluate(a: EvaluateArgs) -> Result<(), String> {
+    let (dir, model, labels) = open_fine_tuned(&a.model, a.device)?;
+    if model.task == Task::Qa {
+        return evaluate_qa(&a, &dir, &model);
+    }
+    let scored = score_file(
+        (&dir, &model, &labels),
+        &a.data,
+        &a.data_args.options(Some(model.task)),
+        a.skip_invalid,
+        (a.max_len.unwrap_or(128), a.batch_size),
+    )?;
     let by_group = a.groups.report(
         &a.data,
-        &parsed,
-        &encoded.unknown_labels,
-        &encoded.features,
-        &predicted,
+        &scored.parsed,
+        &scored.encoded.unknown_labels,
+        &scored.encoded.features,
+        &scored.predicted,
         &labels,
     )?;
     if a.json {
-        let mut json = serde_json::to_value(&report).expect("json values");
+        let mut json = serde_json::to_value(&scored.report).expect("json values");
         if let Some(r) = &by_group {
             groups::add_to_json(&mut json, r);
         }
         println!("{json}");
         return Ok(());
     }
-    print_evaluation(&report);
+    print_evaluation(&scored.report);
     if let Some(r) = &by_group {
         groups::print(r);
     }

@@ -104,7 +104,12 @@ pub enum ToWorker {
         name: String,
     },
     /// Export the fine-tuned model as a zip of a Hugging Face folder.
-    Export,
+    Export {
+        /// A model card to put in it as `README.md` (`shared::card`, composed by the UI from
+        /// what the panels show).
+        #[serde(default)]
+        card: Option<String>,
+    },
     /// Pre-train a language model on a corpus (one attachment: its bytes). `Pause`, `Resume`
     /// and `Cancel` steer it as they steer fine-tuning.
     Pretrain {
@@ -281,7 +286,7 @@ impl ToWorker {
             ToWorker::Pause | ToWorker::Resume | ToWorker::Cancel => RequestKind::Steer,
             ToWorker::Predict { .. } => RequestKind::Predict,
             ToWorker::PredictFile { .. } => RequestKind::PredictFile,
-            ToWorker::Export => RequestKind::Export,
+            ToWorker::Export { .. } => RequestKind::Export,
             ToWorker::Pretrain { .. } => RequestKind::Pretrain,
             ToWorker::Probe { .. } => RequestKind::Probe,
             ToWorker::Attention { .. } => RequestKind::Attention,

@@ -19,6 +19,7 @@ pub mod adversarial;
 pub mod architecture;
 pub mod attack;
 pub mod augment;
+pub mod card;
 pub mod compare;
 pub mod counterfactual;
 pub mod eda;

@@ -114,8 +114,8 @@ async fn answer(session: &Shared, request: ToWorker, attachments: Vec<Vec<u8>>) 
             let (synonyms, wanted) = inside::synonyms(session, &texts).await?;
             FromWorker::Synonyms { synonyms, wanted }
         }
-        ToWorker::Export => {
-            let (file_name, zip) = export::zip(session).await?;
+        ToWorker::Export { card } => {
+            let (file_name, zip) = export::zip(session, card).await?;
             return Ok((FromWorker::Exported { file_name }, vec![zip]));
         }
         // Runs: they post their progress as it comes, and answer with their result.

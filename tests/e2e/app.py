@@ -802,6 +802,15 @@ def run(mode, dist, out):
         zip_path = app.wait("the exported zip", lambda: next((p for p in downloads.glob("*.zip")), None), 120)
         app.wait("the download to complete", lambda: not list(downloads.glob("*.crdownload")), 60)
         shutil.copy(zip_path, out / f"{mode}-export.zip")
+        # The model card beside the weights: the run's scores, the groups and the swaps above.
+        with zipfile.ZipFile(zip_path) as z:
+            cards = [n for n in z.namelist() if n.endswith("README.md")]
+            assert len(cards) == 1, z.namelist()
+            card = z.read(cards[0]).decode("utf-8")
+        for heading in ("pipeline_tag: text-classification", "## Evaluation", "## Who the model fails: scores by who",
+                        "## Counterfactual test: a list of word pairs swapped", "## How to use"):
+            assert heading in card, (heading, card[:2000])
+        log(mode, f"model card in the export: {len(card)} characters, {card.count(chr(10) + '## ')} sections")
         for panel in ("model", "data", "train", "evaluate", "predict", "export"):
             driver.execute_script("document.getElementById(arguments[0]).scrollIntoView()", panel)
             driver.find_element(By.ID, panel).screenshot(str(out / f"{mode}-{panel}.png"))

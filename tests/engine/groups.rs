@@ -279,6 +279,45 @@ fn evaluate_by_group_and_counterfactuals_hold_to_predict() {
         }
     }
     assert_eq!(r["flips"].as_u64().unwrap(), flips);
+
+    // The model card says the same: the evaluation, the groups, the counterfactual test.
+    let card = work.join("README.md");
+    let (ok, _, stderr) = anneal(&[
+        "card",
+        "--model",
+        out_s,
+        "--data",
+        test_s,
+        "--group-column",
+        "who",
+        "--bootstrap",
+        "200",
+        "--swap",
+        pairs_file.to_str().unwrap(),
+        "--out",
+        card.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{stderr}");
+    let text = std::fs::read_to_string(&card).unwrap();
+    assert!(
+        text.starts_with("---\nlibrary_name: transformers\npipeline_tag: text-classification\n")
+    );
+    let accuracy = report["accuracy"].as_f64().unwrap();
+    assert!(
+        text.contains(&format!("| accuracy | {accuracy:.4} |")),
+        "{text}"
+    );
+    assert!(text.contains(&want.accuracy_sentence()), "{text}");
+    assert!(
+        text.contains(&format!("the prediction flipped for {flips} ")),
+        "{text}"
+    );
+    assert!(
+        text.contains("| epochs | 8 |"),
+        "the settings from training.json: {text}"
+    );
 }
 
 /// Counterfactual augmentation (`--augment cda`): every example with a gendered word gets

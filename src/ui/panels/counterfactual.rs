@@ -25,6 +25,30 @@ async fn names_list() -> Result<SwapChoice, String> {
     })
 }
 
+/// Sends the test, the name lists fetched first when they are the swap.
+async fn ask(
+    area: CounterfactualArea,
+    (kind, own): (String, Option<SwapChoice>),
+    texts: Vec<String>,
+    templates: Vec<String>,
+    per_template: usize,
+) {
+    let swap = match kind.as_str() {
+        "names" => names_list().await,
+        "own" => own.ok_or_else(|| "choose a file of pairs first".to_string()),
+        _ => Ok(SwapChoice::Gender),
+    };
+    match swap {
+        Ok(swap) => send(&ToWorker::Counterfactual {
+            swap,
+            texts,
+            templates,
+            per_template,
+        }),
+        Err(e) => area.failed(e),
+    }
+}
+
 /// The view, for a classifier's validation texts.
 #[component]
 pub fn CounterfactualView(texts: Vec<String>) -> impl IntoView {
@@ -51,24 +75,14 @@ pub fn CounterfactualView(texts: Vec<String>) -> impl IntoView {
         let per_template = per_template.get_untracked();
         area.busy.set(true);
         area.status.set("testing…".into());
-        spawn_local(async move {
-            let swap = match chosen_kind.as_str() {
-                "names" => names_list().await,
-                "own" => own
-                    .get_value()
-                    .ok_or_else(|| "choose a file of pairs first".to_string()),
-                _ => Ok(SwapChoice::Gender),
-            };
-            match swap {
-                Ok(swap) => send(&ToWorker::Counterfactual {
-                    swap,
-                    texts,
-                    templates,
-                    per_template,
-                }),
-                Err(e) => area.failed(e),
-            }
-        });
+        let own = own.get_value();
+        spawn_local(ask(
+            area,
+            (chosen_kind, own),
+            texts,
+            templates,
+            per_template,
+        ));
     };
     let pick_own = move |ev: web_sys::Event| {
         let input: web_sys::HtmlInputElement = event_target(&ev);

@@ -38,18 +38,7 @@ pub fn GroupsView(examples: Vec<ValidExample>, labels: Vec<String>) -> impl Into
             bootstrap: bootstrap.get_untracked(),
             ..GroupSettings::default()
         };
-        let examples = sent.with_value(|v| {
-            v.iter()
-                .map(|e| (e.line, e.gold.clone(), e.predicted.clone()))
-                .collect()
-        });
-        area.busy.set(true);
-        area.status.set("scoring by group…".into());
-        send(&ToWorker::Groups {
-            column: chosen,
-            settings,
-            examples,
-        });
+        sent.with_value(|v| ask(area, chosen, settings, v));
     };
     let number = |signal: RwSignal<usize>| {
         move |ev| {
@@ -92,6 +81,21 @@ pub fn GroupsView(examples: Vec<ValidExample>, labels: Vec<String>) -> impl Into
         </div>
         {move || area.report.get().map(|(r, note, members)| report_view(r, note, members, examples.clone()))}
     }
+}
+
+/// Sends the validation predictions to be scored by the groups of `column`.
+fn ask(area: GroupsArea, column: String, settings: GroupSettings, examples: &[ValidExample]) {
+    let examples = examples
+        .iter()
+        .map(|e| (e.line, e.gold.clone(), e.predicted.clone()))
+        .collect();
+    area.busy.set(true);
+    area.status.set("scoring by group…".into());
+    send(&ToWorker::Groups {
+        column,
+        settings,
+        examples,
+    });
 }
 
 fn pct(x: f64) -> String {

@@ -275,19 +275,7 @@ fn AugmentFields() -> impl IntoView {
             <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. EDA (text classification): each copy gets one of four edits — synonyms replaced, a synonym inserted, words swapped, words deleted — with synonyms taken from the loaded model's own word embeddings. Contextual (text classification): a share of the words masked and refilled by a masked language model. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Counterfactual (both tasks): each example with gendered words (he/she, his/her, man/woman…) also trained with them swapped, its label kept — one copy, the same every epoch — so the model cannot lean on them; the Evaluate panel's counterfactual test measures whether it did. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
             <select data-testid="train-augment" prop:value=kind on:change=move |ev| set_kind(event_target_value(&ev))>
                 <option value="none">"None"</option>
-                {move || match data.task() {
-                    Some(Task::Ner) => view! {
-                        <option value="tokens">"Same-tag words"</option>
-                        <option value="mentions">"Same-type mentions"</option>
-                        <option value="cda">"Counterfactual (gendered words swapped)"</option>
-                    }.into_any(),
-                    _ => view! {
-                        <option value="typos">"Typos (character noise)"</option>
-                        <option value="eda">"EDA (synonyms, insertions, swaps, deletions)"</option>
-                        <option value="mlm">"Contextual (words refilled by a masked language model)"</option>
-                        <option value="cda">"Counterfactual (gendered words swapped)"</option>
-                    }.into_any(),
-                }}
+                {move || augment_options(data.task())}
             </select>
             {move || run.settings.with(|s| s.augment.is_some_and(|a| a.kind != AugmentKind::Counterfactual)).then(|| view! {
                 <SettingField setting=Setting::Augment testid="train-augment-copies" step="1" text="Changed copies of each training example per epoch: an epoch has this many times more steps."
@@ -366,6 +354,25 @@ fn EdaNotes() -> impl IntoView {
             }}
             <button data-testid="eda-paper-apply" on:click=use_paper>"Use them"</button>
         </p>
+    }
+}
+
+/// The augmentations offered for the loaded data's task.
+fn augment_options(task: Option<Task>) -> impl IntoView {
+    match task {
+        Some(Task::Ner) => view! {
+            <option value="tokens">"Same-tag words"</option>
+            <option value="mentions">"Same-type mentions"</option>
+            <option value="cda">"Counterfactual (gendered words swapped)"</option>
+        }
+        .into_any(),
+        _ => view! {
+            <option value="typos">"Typos (character noise)"</option>
+            <option value="eda">"EDA (synonyms, insertions, swaps, deletions)"</option>
+            <option value="mlm">"Contextual (words refilled by a masked language model)"</option>
+            <option value="cda">"Counterfactual (gendered words swapped)"</option>
+        }
+        .into_any(),
     }
 }
 

@@ -1,6 +1,7 @@
 //! `Export`: the fine-tuned model as a zip of the Hugging Face folder that
 //! `checkpoint::write::folder_files` makes for every export (the command line's folder holds
-//! the same files), which `transformers` loads as is.
+//! the same files), which `transformers` loads as is; with a model card (`README.md`) when the
+//! Export panel sends one.
 
 use super::super::state::Shared;
 use crate::checkpoint::folder::{RUN_RECORD, Recorded};
@@ -8,8 +9,11 @@ use crate::checkpoint::write::{Trained, folder_files};
 use crate::checkpoint::zip as archive;
 use crate::shared::Task;
 
-/// The zip's file name and bytes.
-pub(in crate::worker) async fn zip(session: &Shared) -> Result<(String, Vec<u8>), String> {
+/// The zip's file name and bytes, with `card` as its `README.md` when given.
+pub(in crate::worker) async fn zip(
+    session: &Shared,
+    card: Option<String>,
+) -> Result<(String, Vec<u8>), String> {
     let tuned = session
         .borrow()
         .tuned
@@ -27,6 +31,9 @@ pub(in crate::worker) async fn zip(session: &Shared) -> Result<(String, Vec<u8>)
         let (stride, reading) = tuned.qa;
         let record = Recorded::qa_json(tuned.max_len, stride, reading.unanswerable);
         files.push((RUN_RECORD.to_string(), record));
+    }
+    if let Some(card) = card {
+        files.push(("README.md".to_string(), card.into_bytes()));
     }
     let files: Vec<(&str, &[u8])> = files
         .iter()
