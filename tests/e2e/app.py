@@ -168,6 +168,8 @@ def groups_and_counterfactuals(mode, driver, app, fixtures_dir):
     (alice, bob, none), each group's row, the gap in words and the confusion matrix within a
     group; then counterfactuals: first names on a template (the served name lists), and the
     person's own pairs (alice <-> bob) on the validation texts, every pair shown swapped."""
+    listed = app.text("data-group-columns")
+    assert listed.startswith("who: "), listed
     Select(app.el("groups-column")).select_by_value("who")
     app.set_number("groups-bootstrap", 100)
     driver.execute_script("arguments[0].click()", app.el("groups-start"))

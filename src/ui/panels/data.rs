@@ -7,7 +7,9 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use web_sys::HtmlInputElement;
 
-use crate::protocol::{ColumnChoice, DataSummary, LineProblem, RowSpan, Task, ToWorker};
+use crate::protocol::{
+    ColumnChoice, DataSummary, GroupColumn, LineProblem, RowSpan, Task, ToWorker,
+};
 use crate::ui::components::{Bar, Panel, Tip, passage};
 use crate::ui::download;
 use crate::ui::state::{DataArea, RunArea};
@@ -164,6 +166,7 @@ fn DataSummaryView(source: Source) -> impl IntoView {
                     {d.labels.iter().map(|(l, n)| view! { <Bar label=format!("{l} ({n})") value=*n as f32 / total as f32 /> }).collect_view()}
                 </div>
                 <ul class="notes">{d.notes.iter().map(|n| view! { <li>{n.clone()}</li> }).collect_view()}</ul>
+                {group_columns(&d.groups)}
                 <Problems problems=d.problems.clone() unit="rows" />
                 <table class="preview">
                     <thead><tr><th>"Line"</th><th>"Text"</th><th>{if ner { "Tags" } else { "Label" }}</th></tr></thead>
@@ -177,6 +180,42 @@ fn DataSummaryView(source: Source) -> impl IntoView {
 
 /// A question-answering file: counts, windows at the chosen length, problems, and the first
 /// questions with their answers marked in the passage.
+/// The columns that can group the examples (the Evaluate panel scores by them), each with its
+/// groups and their counts.
+fn group_columns(columns: &[GroupColumn]) -> impl IntoView + use<> {
+    (!columns.is_empty()).then(|| {
+        let items = columns
+            .iter()
+            .map(|c| {
+                let shown: Vec<String> = c
+                    .counts
+                    .iter()
+                    .take(8)
+                    .map(|(g, n)| format!("{g} {n}"))
+                    .collect();
+                let more = c.counts.len().saturating_sub(8);
+                let text = format!(
+                    "{}{}: {}{}",
+                    c.name,
+                    c.buckets
+                        .map_or(String::new(), |b| format!(" ({b} buckets)")),
+                    shown.join(", "),
+                    if more > 0 {
+                        format!(" and {more} more")
+                    } else {
+                        String::new()
+                    }
+                );
+                view! { <li data-testid="data-group-column">{text}</li> }
+            })
+            .collect_view();
+        view! {
+            <p class="hint">"Columns to score by group (Evaluate panel):"</p>
+            <ul class="notes" data-testid="data-group-columns">{items}</ul>
+        }
+    })
+}
+
 #[component]
 fn QaSummary(d: DataSummary) -> impl IntoView {
     let run = expect_context::<RunArea>();
