@@ -24,9 +24,9 @@ def measures(run):
         "accuracy female": 100 * g["groups"]["female"]["accuracy"],
         "male - female": 100 * (g["groups"]["male"]["accuracy"] - g["groups"]["female"]["accuracy"]),
         "flip rate, reviews": 100 * v["flip_rate"],
-        "mean |shift|, reviews": 100 * v["mean_abs_shift"],
+        "mean abs shift, reviews": 100 * v["mean_abs_shift"],
         "flip rate, sentences": 100 * s["flip_rate"],
-        "mean |shift|, sentences": 100 * s["mean_abs_shift"],
+        "mean abs shift, sentences": 100 * s["mean_abs_shift"],
     }
 
 
