@@ -157,7 +157,7 @@ fn receive(areas: Areas, message: FromWorker, attachments: Vec<Vec<u8>>) {
             report,
             note,
             members,
-        } => areas.groups.show(report, note, members),
+        } => areas.groups.show((report, note, members)),
         FromWorker::Counterfactuals { report } => areas.counterfactual.show(report),
         FromWorker::SpeedDone {
             stopped,

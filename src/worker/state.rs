@@ -119,6 +119,23 @@ pub(super) struct Session {
 
 pub(super) type Shared = Rc<RefCell<Session>>;
 
+/// The fine-tuned (or imported) model, when it is a text classifier; `what` names the test
+/// that needs one, for the message when it is not ("the robustness test attacks").
+pub(super) fn tuned_classifier(session: &Shared, what: &str) -> Result<Rc<Tuned>, String> {
+    let tuned = session
+        .borrow()
+        .tuned
+        .clone()
+        .ok_or("fine-tune a model first (Train panel), or import a fine-tuned one")?;
+    match tuned.model.task {
+        crate::model::Task::Classify => Ok(tuned),
+        task => Err(format!(
+            "{what} text classifiers; this model does {}",
+            task.describe()
+        )),
+    }
+}
+
 /// The device, once started.
 pub(super) fn device_of(session: &Shared) -> Result<Device, String> {
     session

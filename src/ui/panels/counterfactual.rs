@@ -73,8 +73,7 @@ pub fn CounterfactualView(texts: Vec<String>) -> impl IntoView {
             .map(String::from)
             .collect();
         let per_template = per_template.get_untracked();
-        area.busy.set(true);
-        area.status.set("testing…".into());
+        area.asked("testing…");
         let own = own.get_value();
         spawn_local(ask(
             area,

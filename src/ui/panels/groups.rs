@@ -89,8 +89,7 @@ fn ask(area: GroupsArea, column: String, settings: GroupSettings, examples: &[Va
         .iter()
         .map(|e| (e.line, e.gold.clone(), e.predicted.clone()))
         .collect();
-    area.busy.set(true);
-    area.status.set("scoring by group…".into());
+    area.asked("scoring by group…");
     send(&ToWorker::Groups {
         column,
         settings,

@@ -4,16 +4,14 @@
 
 use leptos::prelude::*;
 
+mod answer;
 mod compare;
-mod counterfactual;
-mod groups;
 mod pretrain;
 mod run;
 mod search;
 
+pub use answer::{CounterfactualArea, GroupsArea};
 pub use compare::CompareArea;
-pub use counterfactual::CounterfactualArea;
-pub use groups::GroupsArea;
 pub use pretrain::{PretrainArea, default_probes};
 pub use run::{EpochRow, RunArea, RunStatus, StepPoint};
 pub use search::{SEARCHED, SearchArea};

@@ -3,9 +3,8 @@
 //! each example.
 
 use super::super::outbox::post;
-use super::super::state::Shared;
+use super::super::state::{Shared, tuned_classifier};
 use crate::infer::attack::attack;
-use crate::model::Task;
 use crate::protocol::{AttackSettings, FromWorker};
 
 /// Attacks `examples` (text, label by name) with `settings`; answers with the report.
@@ -14,17 +13,7 @@ pub(in crate::worker) async fn run(
     settings: AttackSettings,
     examples: Vec<(String, String)>,
 ) -> Result<FromWorker, String> {
-    let tuned = session
-        .borrow()
-        .tuned
-        .clone()
-        .ok_or("fine-tune a model first (Train panel), or import a fine-tuned one")?;
-    if tuned.model.task != Task::Classify {
-        return Err(format!(
-            "the robustness test attacks text classifiers; this model does {}",
-            tuned.model.task.describe()
-        ));
-    }
+    let tuned = tuned_classifier(session, "the robustness test attacks")?;
     if settings.max_edits == 0 || settings.budget == 0 || settings.candidates == 0 {
         return Err("edits, queries and candidates must each be at least 1".into());
     }

@@ -2,9 +2,8 @@
 //! first names, the person's pairs) on the texts the Evaluate panel sends and on templates,
 //! as `anneal counterfactual` tests it (`infer::counterfactual`).
 
-use super::super::state::Shared;
+use super::super::state::{Shared, tuned_classifier};
 use crate::infer::counterfactual::counterfactual;
-use crate::model::Task;
 use crate::protocol::{FromWorker, SwapChoice};
 use crate::shared::counterfactual::Swaps;
 
@@ -32,17 +31,7 @@ pub(in crate::worker) async fn run(
     templates: Vec<String>,
     per_template: usize,
 ) -> Result<FromWorker, String> {
-    let tuned = session
-        .borrow()
-        .tuned
-        .clone()
-        .ok_or("fine-tune a model first (Train panel), or import a fine-tuned one")?;
-    if tuned.model.task != Task::Classify {
-        return Err(format!(
-            "counterfactual tests here need a text classifier; this model does {}",
-            tuned.model.task.describe()
-        ));
-    }
+    let tuned = tuned_classifier(session, "counterfactual tests here are for")?;
     let swaps = swaps(choice)?;
     if let Some(t) = templates.iter().find(|t| !t.contains("{name}")) {
         return Err(format!("the template \"{t}\" has no {{name}} slot"));
