@@ -148,6 +148,19 @@ fn headers(name: &str, reader: &mut Reader<&[u8]>) -> Result<Vec<String>, DataEr
         .collect())
 }
 
+/// A CSV/TSV reader of `bytes` past any byte-order mark, rows of any length, the first row
+/// the header; and the bytes it reads (for [`Lines`], whose numbers must match the reader's
+/// offsets). The one way the delimited parsers open a file.
+pub(super) fn open(bytes: &[u8], delimiter: u8) -> (&[u8], Reader<&[u8]>) {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let reader = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .flexible(true)
+        .has_headers(true)
+        .from_reader(bytes);
+    (bytes, reader)
+}
+
 /// Calls `f` with each row after the header, blank ones left out: its first line, its last
 /// (later when a quoted field holds line breaks), and its fields or why it cannot be read. The
 /// one reader of rows for the delimited parsers (classification here, question answering in
@@ -200,12 +213,7 @@ pub(super) fn parse(
     text_column: Option<&str>,
     label_column: Option<&str>,
 ) -> Result<Parsed, DataError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(bytes);
+    let (bytes, mut reader) = open(bytes, delimiter);
     let headers = headers(name, &mut reader)?;
     let layout = Layout {
         text_at: find_column(name, &headers, text_column, TEXT_COLUMNS, "text")?,
@@ -254,12 +262,7 @@ pub(super) fn column_cells(
     delimiter: u8,
     column: &str,
 ) -> Result<BTreeMap<usize, String>, DataError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(bytes);
+    let (bytes, mut reader) = open(bytes, delimiter);
     let headers = headers(name, &mut reader)?;
     let at = find_column(name, &headers, Some(column), &[], "group")?;
     let mut cells = BTreeMap::new();

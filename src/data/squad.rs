@@ -14,7 +14,7 @@ use std::collections::HashMap;
 use csv::ByteRecord;
 use serde_json::{Map, Value};
 
-use super::delimited::{Lines, each_row, runs_on};
+use super::delimited::{self, Lines, each_row, runs_on};
 use super::parsed::{
     Answer, DataError, Examples, MultiLine, Parsed, Problem, QaExample, lines as file_lines,
     record_lines,
@@ -279,12 +279,7 @@ fn flat_answer(answer: &str, start: Option<&Value>) -> Vec<(String, Result<usize
 
 /// Reads a flat CSV (`delimiter` `,`) or TSV (`\t`) question-answering file with a header.
 pub fn parse_qa_delimited(name: &str, bytes: &[u8], delimiter: u8) -> Result<Parsed, DataError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter)
-        .flexible(true)
-        .has_headers(true)
-        .from_reader(bytes);
+    let (bytes, mut reader) = delimited::open(bytes, delimiter);
     let (headers, [id_at, question_at, context_at, text_at, start_at]) =
         qa_columns(name, &mut reader)?;
     let lines = Lines::new(bytes);
