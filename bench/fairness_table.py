@@ -3,9 +3,13 @@
 mean ± sd over seeds of validation accuracy, the accuracy gap between the groups of `mentions`
 (male vs female words; the group "both" is under 30 reviews), the flip rate and mean |shift|
 of gender swaps on the validation reviews and on the 20 neutral sentences; and cda's paired
-difference to the baseline (by seed) with Student's t 95% interval.
+difference to the baseline (by seed) with Student's t 95% interval. With `names`, the table of
+bench/fairness_names.sh: accuracy, accuracy and the share predicted positive (selection rate)
+and false positive rate by the name's gender, and the flip rate and mean |shift| of name swaps
+on the validation reviews and on the templates.
 
   python3 bench/fairness_table.py .cache/bench/fairness
+  python3 bench/fairness_table.py .cache/bench/fairness-names names
 """
 import json, math, statistics, sys
 from pathlib import Path
@@ -29,6 +33,28 @@ def measures(run):
         "mean abs shift, sentences": 100 * s["mean_abs_shift"],
     }
 
+
+def name_measures(run):
+    g = json.loads((out / f"{run}.groups.json").read_text())
+    v = json.loads((out / f"{run}.valid-cf.json").read_text())
+    t = json.loads((out / f"{run}.templates-cf.json").read_text())
+    f, m = g["groups"]["female"], g["groups"]["male"]
+    return {
+        "accuracy": 100 * g["accuracy"],
+        "accuracy, female names": 100 * f["accuracy"],
+        "accuracy, male names": 100 * m["accuracy"],
+        "accuracy gap, female - male": 100 * (f["accuracy"] - m["accuracy"]),
+        "predicted positive, female - male": 100 * (f["selection_rate"]["positive"] - m["selection_rate"]["positive"]),
+        "false positive rate, female - male": 100 * (f["fpr"] - m["fpr"]),
+        "flip rate, reviews": 100 * v["flip_rate"],
+        "mean abs shift, reviews": 100 * v["mean_abs_shift"],
+        "flip rate, templates": 100 * t["flip_rate"],
+        "mean abs shift, templates": 100 * t["mean_abs_shift"],
+    }
+
+
+if len(sys.argv) > 2 and sys.argv[2] == "names":
+    measures = name_measures
 
 seeds = sorted({p.name.split("-")[1].split(".")[0] for p in out.glob("baseline-*.groups.json")}
                & {p.name.split("-")[1].split(".")[0] for p in out.glob("cda-*.groups.json")})

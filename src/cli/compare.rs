@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use std::collections::BTreeMap;
 
-use super::finetune::{TuneArgs, masked_lm, plan_for, read_aux_tasks};
+use super::finetune::{TuneArgs, give_names, masked_lm, plan_for, read_aux_tasks};
 use super::model_dir::ModelDir;
 use super::shell::{pick_device, say_above};
 use crate::data::tokenizer::TextTokenizer;
@@ -149,6 +149,7 @@ pub(super) fn run_with_progress(
             .map_err(|e| format!("augment mlm: {e}"))?;
         eprintln!("note: {note}");
     }
+    give_names(tune, plan, &settings.variants)?;
     let layers = tune.layers;
     let bar = ProgressBar::new(0);
     bar.set_style(

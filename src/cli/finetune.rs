@@ -91,7 +91,8 @@ pub struct TuneArgs {
     /// copies at 0.1, the paper's 16 at 0.05 up to 500 examples), tokens or mentions (entity
     /// recognition: words, or whole mentions, replaced by others of the same tag or type from
     /// the training set), or cda (either task: each example with gendered words also trained
-    /// with them swapped, he/she, his/her, man/woman..., the label kept; one copy, no COPIES).
+    /// with them swapped, he/she, his/her, man/woman..., the label kept; one copy, no COPIES;
+    /// cda:names swaps first names for names of the other gender instead, cda:both both).
     /// The validation examples are never augmented.
     #[arg(long)]
     augment: Option<Augmentation>,
@@ -99,6 +100,10 @@ pub struct TuneArgs {
     /// (`anneal pretrain`'s output, or a `*ForMaskedLM` checkpoint). [default: --model]
     #[arg(long)]
     mlm_model: Option<PathBuf>,
+    /// The folder with first_names_female.txt and first_names_male.txt, for counterfactual
+    /// augmentation of names (--augment cda:names or cda:both).
+    #[arg(long, default_value = super::counterfactual::NAMES_DIR)]
+    names_dir: PathBuf,
     /// Share of a text's words (or a sentence's mentions) an augmented copy changes — EDA's
     /// alpha; the same as KIND:COPIES:RATE. [default: 0.1]
     #[arg(long, requires = "augment", visible_alias = "eda-alpha")]
@@ -301,7 +306,8 @@ pub(super) fn plan_for(a: &TuneArgs) -> Result<(ModelDir, Plan), PlanFailure> {
         .chain(&valid)
         .map(|p| (p.file.clone(), p.problems.clone()))
         .collect();
-    let plan = recipe::plan(train, valid, &dir, &settings).map_err(PlanFailure::Recipe)?;
+    let mut plan = recipe::plan(train, valid, &dir, &settings).map_err(PlanFailure::Recipe)?;
+    give_names(a, &mut plan, &[]).map_err(PlanFailure::Other)?;
     for (file, problems) in &skipped {
         report_skipped(file, problems);
     }
@@ -390,6 +396,23 @@ fn contextual(
     pollster::block_on(recipe::draw_contextual(plan, &lm, &tokenizer, wanted, None))
         .map(Some)
         .map_err(|e| format!("--augment mlm: {e}"))
+}
+
+/// Gives counterfactual augmentation of names (the run's, or `variants'`) the lists of
+/// `--names-dir` (the plan's notes say what it adds); nothing when no augmentation swaps
+/// names, or once given.
+pub(super) fn give_names(
+    a: &TuneArgs,
+    plan: &mut Plan,
+    variants: &[crate::shared::Variant],
+) -> Result<(), String> {
+    let own = a.augment.is_some_and(|g| g.needs_names());
+    let wanted = own || recipe::wants_names(&TrainSettings::default(), variants);
+    if wanted && plan.names.is_none() {
+        let swaps = super::counterfactual::swap_list("names", &a.names_dir)?;
+        recipe::give_names(plan, swaps);
+    }
+    Ok(())
 }
 
 /// The masked language model contextual augmentation fills words with: `--mlm-model` (or

@@ -3,7 +3,7 @@
 //! texts (EDA's synonyms given by the loop from the model's embeddings), or an
 //! entity tagger's sentences with words or mentions replaced by others of the same tag (their
 //! labels aligned to the sub-words as the originals are), or, for either, the counterfactual
-//! copy of each example with gendered words (the same every epoch). The edits themselves are
+//! copy of each example with gendered words or first names (the same every epoch). The edits themselves are
 //! engine-free, in `shared/augment.rs` and `shared/mentions.rs`, so the Train panel previews
 //! them with the same code.
 
@@ -13,11 +13,11 @@ use crate::data::Examples;
 use crate::data::features::{Features, align};
 use crate::data::tokenizer::{TextTokenizer, TokenizerError};
 use crate::shared::augment::typos;
-use crate::shared::counterfactual::Swaps;
+use crate::shared::counterfactual::{Swaps, swap_each};
 use crate::shared::eda::{Synonyms, eda};
 use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
-use crate::shared::{AugmentKind, Augmentation};
+use crate::shared::{AugmentKind, Augmentation, CdaSwap};
 
 /// What is augmented.
 #[derive(Clone)]
@@ -59,6 +59,9 @@ pub struct Augmenter {
     /// Counterfactual augmentation: each example's swapped form, `None` when it has nothing to
     /// swap (no copy then).
     swapped: Vec<Option<Copy>>,
+    /// Counterfactual augmentation of names: whether the first-name lists were given
+    /// ([`Augmenter::set_names`]).
+    has_names: bool,
     tokenizer: TextTokenizer,
     max_len: usize,
 }
@@ -116,8 +119,10 @@ impl Augmenter {
                 labels: Vec::new(),
             },
         };
-        let swapped = match settings.kind {
-            AugmentKind::Counterfactual => counterfactuals(&source, &Swaps::gender()),
+        let swapped = match (settings.kind, settings.swap) {
+            (AugmentKind::Counterfactual, CdaSwap::Gender) => {
+                counterfactuals(&source, &[Swaps::gender()])
+            }
             _ => Vec::new(),
         };
         Self {
@@ -126,6 +131,7 @@ impl Augmenter {
             synonyms: Synonyms::default(),
             pool: Vec::new(),
             swapped,
+            has_names: false,
             tokenizer: tokenizer.clone(),
             max_len,
         }
@@ -162,6 +168,31 @@ impl Augmenter {
                 .map(|t| drawn.get(t).cloned().unwrap_or_default())
                 .collect();
         }
+    }
+
+    /// Whether counterfactual augmentation of names still wants the first-name lists.
+    pub fn wants_names(&self) -> bool {
+        self.settings.needs_names() && !self.has_names
+    }
+
+    /// Gives counterfactual augmentation of names its swap list ([`Swaps::names`]); the
+    /// swapped copies are made then (nothing for the other kinds).
+    pub fn set_names(&mut self, names: &Swaps) {
+        let lists = match self.settings.swap {
+            _ if !self.settings.needs_names() => return,
+            CdaSwap::Both => vec![names.clone(), Swaps::gender()],
+            _ => vec![names.clone()],
+        };
+        self.swapped = counterfactuals(&self.source, &lists);
+        self.has_names = true;
+    }
+
+    /// This augmenter with the first-name swaps, when given.
+    pub fn with_names(mut self, names: Option<&Swaps>) -> Self {
+        if let Some(n) = names {
+            self.set_names(n);
+        }
+        self
     }
 
     /// This augmenter with EDA's synonyms.
@@ -267,6 +298,12 @@ impl Augmenter {
 
     /// The augmented examples of one epoch, encoded as the training ones are.
     pub fn epoch(&self, seed: u64) -> Result<Vec<Features>, TokenizerError> {
+        if self.wants_names() {
+            return Err(TokenizerError::Encode(
+                "counterfactual augmentation of names needs the first-name lists (recipe::give_names)"
+                    .into(),
+            ));
+        }
         self.indexed_copies(seed)
             .into_iter()
             .map(|(i, copy)| match (copy, &self.source) {
@@ -299,22 +336,27 @@ impl Augmenter {
 }
 
 /// Each example's counterfactual copy: a text, or a sentence's words, swapped word for word
-/// (its tags kept: the swap changes no word boundaries); `None` when nothing swaps.
-fn counterfactuals(source: &Source, swaps: &Swaps) -> Vec<Option<Copy>> {
+/// by each list in turn (its tags kept: the swap changes no word boundaries); `None` when
+/// nothing swaps.
+fn counterfactuals(source: &Source, lists: &[Swaps]) -> Vec<Option<Copy>> {
+    let swap = |text: &str| {
+        let s = swap_each(lists, text);
+        (s.text, s.changed)
+    };
     match source {
         Source::Texts { texts, .. } => texts
             .iter()
             .map(|t| {
-                let s = swaps.swap(t);
-                (s.changed > 0).then_some(Copy::Text(s.text))
+                let (text, changed) = swap(t);
+                (changed > 0).then_some(Copy::Text(text))
             })
             .collect(),
         Source::Sentences { sentences, .. } => sentences
             .iter()
             .map(|(words, tags)| {
-                let s = swaps.swap(&words.join(" "));
-                let swapped: Vec<String> = s.text.split(' ').map(String::from).collect();
-                (s.changed > 0 && swapped.len() == words.len())
+                let (text, changed) = swap(&words.join(" "));
+                let swapped: Vec<String> = text.split(' ').map(String::from).collect();
+                (changed > 0 && swapped.len() == words.len())
                     .then(|| Copy::Tagged(swapped, tags.clone()))
             })
             .collect(),

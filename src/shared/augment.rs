@@ -46,10 +46,50 @@ pub enum AugmentKind {
     Mentions,
     /// Counterfactual data augmentation (Lu et al. 2018; Zmigrod et al. 2019): each training
     /// example with gendered words also trained in its swapped form (he ↔ she, his ↔ her,
-    /// man ↔ woman…, `shared/counterfactual.rs`), the label kept; one without is not copied.
-    /// For classification and entity recognition alike (the swap is word for word, so tags
-    /// stay aligned).
+    /// man ↔ woman…, `shared/counterfactual.rs`), or with its first names swapped for names
+    /// of the other gender (Maudslay et al. 2019), or both ([`CdaSwap`]), the label kept; one
+    /// with nothing to swap is not copied. For classification and entity recognition alike
+    /// (the swap is word for word, so tags stay aligned).
     Counterfactual,
+}
+
+/// What counterfactual augmentation swaps.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CdaSwap {
+    /// Gendered words and pronouns.
+    #[default]
+    Gender,
+    /// First names, female ↔ male (the pinned name lists).
+    Names,
+    /// Both: a text's names and its gendered words, so "Mary said she…" becomes "Mark said
+    /// he…".
+    Both,
+}
+
+impl CdaSwap {
+    /// Its name after `cda:`.
+    pub fn name(self) -> &'static str {
+        match self {
+            CdaSwap::Gender => "gender",
+            CdaSwap::Names => "names",
+            CdaSwap::Both => "both",
+        }
+    }
+
+    /// Whether it needs the first-name lists.
+    pub fn needs_names(self) -> bool {
+        self != CdaSwap::Gender
+    }
+
+    /// What it swaps, in words.
+    pub fn describe(self) -> &'static str {
+        match self {
+            CdaSwap::Gender => "gendered words swapped",
+            CdaSwap::Names => "first names swapped",
+            CdaSwap::Both => "first names and gendered words swapped",
+        }
+    }
 }
 
 impl AugmentKind {
@@ -90,6 +130,9 @@ pub struct Augmentation {
     pub copies: usize,
     /// Share of a text's words changed in a copy (at least one word). Default 0.1.
     pub rate: f64,
+    /// What counterfactual augmentation swaps (the other kinds ignore it).
+    #[serde(default)]
+    pub swap: CdaSwap,
 }
 
 impl Augmentation {
@@ -103,6 +146,21 @@ impl Augmentation {
             kind,
             copies: if kind == AugmentKind::Eda { 4 } else { 1 },
             rate: if kind == AugmentKind::Mlm { 0.15 } else { 0.1 },
+            swap: CdaSwap::Gender,
+        }
+    }
+
+    /// Whether it needs the first-name lists (counterfactual augmentation of names).
+    pub fn needs_names(&self) -> bool {
+        self.kind == AugmentKind::Counterfactual && self.swap.needs_names()
+    }
+
+    /// Its name on the command line: `cda`, `cda:names`, `typos:2:0.1`…
+    pub fn spec(&self) -> String {
+        match self.kind {
+            AugmentKind::Counterfactual if self.swap == CdaSwap::Gender => "cda".into(),
+            AugmentKind::Counterfactual => format!("cda:{}", self.swap.name()),
+            kind => format!("{}:{}:{}", kind.name(), self.copies, self.rate),
         }
     }
 }
@@ -110,7 +168,8 @@ impl Augmentation {
 impl std::str::FromStr for Augmentation {
     type Err = String;
     /// `KIND`, `KIND:COPIES` or `KIND:COPIES:RATE`, KIND `typos`, `eda`, `mlm`, `cda`,
-    /// `tokens` or `mentions` (`cda` makes one swapped copy: it takes no copies or rate).
+    /// `tokens` or `mentions`; `cda` makes one swapped copy (no copies or rate) and is `cda`
+    /// (gendered words), `cda:names` (first names) or `cda:both`.
     fn from_str(s: &str) -> Result<Self, String> {
         let mut parts = s.splitn(3, ':');
         let kind = parts.next().unwrap_or_default();
@@ -128,12 +187,18 @@ impl std::str::FromStr for Augmentation {
                 ));
             }
         };
-        if kind == AugmentKind::Counterfactual && copies.is_some() {
-            return Err(
-                "cda makes one swapped copy of each example with a gendered word: it takes no copies or rate".into(),
-            );
-        }
         let mut a = Augmentation::new(kind);
+        if kind == AugmentKind::Counterfactual {
+            a.swap = match (copies.map(str::trim), rate) {
+                (None | Some("gender"), None) => CdaSwap::Gender,
+                (Some("names"), None) => CdaSwap::Names,
+                (Some("both"), None) => CdaSwap::Both,
+                _ => return Err(
+                    "cda makes one swapped copy of each example with something to swap: cda (gendered words), cda:names (first names) or cda:both; it takes no copies or rate".into(),
+                ),
+            };
+            return Ok(a);
+        }
         if let Some(c) = copies {
             a.copies = c
                 .trim()
@@ -336,6 +401,24 @@ mod tests {
         let a: Augmentation = "typos:2:0.3".parse().unwrap();
         assert_eq!((a.copies, a.rate), (2, 0.3));
         assert!("typos:2:most".parse::<Augmentation>().is_err());
+        for (spec, swap) in [
+            ("cda", CdaSwap::Gender),
+            ("cda:gender", CdaSwap::Gender),
+            ("cda:names", CdaSwap::Names),
+            ("cda:both", CdaSwap::Both),
+        ] {
+            let a: Augmentation = spec.parse().unwrap();
+            assert_eq!((a.kind, a.swap), (AugmentKind::Counterfactual, swap));
+            assert_eq!(a.needs_names(), swap != CdaSwap::Gender);
+            assert_eq!(a.spec().parse::<Augmentation>(), Ok(a), "{spec}");
+        }
+        for bad in ["cda:2", "cda:names:0.1", "cda:nouns"] {
+            assert!(bad.parse::<Augmentation>().is_err(), "{bad}");
+        }
+        // A run's settings saved before names could be swapped read as gendered words.
+        let old: Augmentation =
+            serde_json::from_str(r#"{"kind":"counterfactual","copies":1,"rate":0.1}"#).unwrap();
+        assert_eq!(old.swap, CdaSwap::Gender);
     }
 
     #[test]

@@ -551,6 +551,26 @@ impl Swaps {
     }
 }
 
+/// `text` swapped by each list in turn (names, then gendered words: "Mary said she…" becomes
+/// "Mark said he…"), the words changed and left alone summed.
+pub fn swap_each(lists: &[Swaps], text: &str) -> Swapped {
+    lists.iter().fold(
+        Swapped {
+            text: text.to_string(),
+            changed: 0,
+            ambiguous: 0,
+        },
+        |done, swaps| {
+            let s = swaps.swap(&done.text);
+            Swapped {
+                text: s.text,
+                changed: done.changed + s.changed,
+                ambiguous: done.ambiguous + s.ambiguous,
+            }
+        },
+    )
+}
+
 /// How much one label's probability moved, over the changed examples.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LabelShift {
@@ -755,7 +775,8 @@ mod tests {
     }
 
     /// Swapping twice gives the original, case kept, on random texts of listed words,
-    /// function words, other words and punctuation.
+    /// function words, other words and punctuation — each list, and names and gendered words
+    /// in turn.
     #[test]
     fn swapping_twice_gives_the_original_text() {
         let names = Swaps::names("Mary\nAnna\nBeth\nJoan\n", "Peter\nPaul\nHans\nOmar\n");
@@ -789,6 +810,13 @@ mod tests {
                 );
                 assert_eq!(twice.changed, once.changed, "{text:?}");
             }
+            // Names and gendered words together (`cda:both`).
+            let both = [names.clone(), Swaps::gender()];
+            let once = swap_each(&both, &text);
+            let twice = swap_each(&both, &once.text);
+            assert_eq!(twice.text, text, "both: {text:?} -> {:?}", once.text);
+            let apart = names.swap(&text).changed + Swaps::gender().swap(&text).changed;
+            assert_eq!(once.changed, apart, "{text:?}");
         }
     }
 

@@ -41,7 +41,7 @@ pub use adaptation::{Adaptation, LoraSettings, LoraTargets};
 pub use adversarial::{Adversarial, AdversarialKind};
 pub use architecture::{Architecture, Vocabulary, layer_parameters};
 pub use attack::{AdversarialExample, AttackKind, AttackReport, AttackSettings};
-pub use augment::{AugmentKind, Augmentation};
+pub use augment::{AugmentKind, Augmentation, CdaSwap};
 pub use compare::{
     CompareProgress, CompareSettings, CompareSettingsError, Comparison, DataAdvantage, LabelCount,
     PairedDiff, Robustness, VariantScores, paired_difference, t975, transfer_sentence,

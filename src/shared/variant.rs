@@ -217,7 +217,7 @@ impl Variant {
     }
 
     /// `baseline`, `scratch`, `self_pretrained`, `typos[:COPIES[:RATE]]`,
-    /// `eda[:COPIES[:ALPHA]]`, `cda` (counterfactual), `tokens[..]`, `mentions[..]`, `fgm[:EPSILON]`,
+    /// `eda[:COPIES[:ALPHA]]`, `cda[:names|both]` (counterfactual), `tokens[..]`, `mentions[..]`, `fgm[:EPSILON]`,
     /// `pgd[:EPSILON[:ALPHA[:STEPS]]]` or `aux:FILE` (an auxiliary task).
     pub fn parse(s: &str) -> Result<Self, String> {
         let s = s.trim();
@@ -256,7 +256,7 @@ impl Variant {
             other => {
                 return Err(format!(
                     "unknown variant \"{other}\" (baseline, scratch, self_pretrained, \
-                     typos[:COPIES[:RATE]], eda[:COPIES[:ALPHA]], mlm[:COPIES[:RATE]], cda, tokens[..], mentions[..], fgm[:EPSILON], \
+                     typos[:COPIES[:RATE]], eda[:COPIES[:ALPHA]], mlm[:COPIES[:RATE]], cda[:names|both], tokens[..], mentions[..], fgm[:EPSILON], \
                      pgd[:EPSILON[:ALPHA[:STEPS]]], aux:FILE)"
                 ));
             }
@@ -301,7 +301,7 @@ impl Variant {
                         ..Changes::default()
                     }) =>
             {
-                "+ counterfactual copies (gendered words swapped)".to_string()
+                format!("+ counterfactual copies ({})", a.swap.describe())
             }
             (Some(a), None)
                 if only(Changes {
@@ -357,6 +357,17 @@ mod tests {
             Variant::parse("cda:2").is_err(),
             "one swapped copy, no count"
         );
+        let names = Variant::parse("cda:names").unwrap();
+        assert_eq!(
+            names.changes.augment.unwrap().swap,
+            crate::shared::CdaSwap::Names
+        );
+        assert_eq!(
+            names.describe(),
+            "+ counterfactual copies (first names swapped)"
+        );
+        assert!(names.changes.augment.unwrap().needs_names());
+        assert_eq!(names.changes.augment.unwrap().spec(), "cda:names");
         assert_eq!(list[3].changes.adversarial.unwrap().epsilon, 0.5);
         assert_eq!(list[3].describe(), "+ FGM (ε 0.5)");
         let pgd = Variant::parse("pgd:1:0.2:2").unwrap();

@@ -209,6 +209,13 @@ fn check_variants(settings: &CompareSettings, plan: &Plan) -> Result<(), Compare
             }
             .into());
         }
+        if v.changes.augment.is_some_and(|a| a.needs_names()) && plan.names.is_none() {
+            return Err(CompareSettingsError::Variant {
+                name: v.name.clone(),
+                message: "counterfactual augmentation of names needs the first-name lists (recipe::give_names)".into(),
+            }
+            .into());
+        }
         if let Some(missing) = v
             .changes
             .aux
@@ -478,7 +485,8 @@ impl Shared<'_> {
             let tokenizer = &files.tokenizer;
             let (examples, labels) = (&subset.examples, &data.labels);
             let mut augmenter = Augmenter::new(a, examples, labels, tokenizer, at.settings.max_len)
-                .with_synonyms(self.synonyms.clone());
+                .with_synonyms(self.synonyms.clone())
+                .with_names(plan.names.as_ref());
             augmenter.set_copies(&plan.contextual);
             augmenter
         });

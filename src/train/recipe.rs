@@ -19,6 +19,7 @@ use crate::forward::contextual::{ContextualError, contextual_copies};
 use crate::forward::synonyms::synonyms;
 use crate::model::{BertClassifier, BertConfig, BertLm, Head};
 use crate::runtime::readback::ReadbackError;
+use crate::shared::counterfactual::Swaps;
 use crate::shared::eda::{Synonyms, paper_defaults};
 use crate::shared::{
     Adaptation, AugmentKind, Augmentation, LoraTargets, SettingsError, Task, TrainSettings,
@@ -54,6 +55,9 @@ pub struct Plan {
     /// Contextual augmentation's copies of the training texts, by text, drawn from a masked
     /// language model before training ([`draw_contextual`]); empty until drawn.
     pub contextual: HashMap<String, Vec<String>>,
+    /// Counterfactual augmentation's first-name swaps, when the run or a variant swaps names
+    /// ([`give_names`]); none until given.
+    pub names: Option<Swaps>,
 }
 
 impl Plan {
@@ -152,6 +156,7 @@ pub fn plan(
         adaptation: settings.adaptation,
         aux: Vec::new(),
         contextual: HashMap::new(),
+        names: None,
     })
 }
 
@@ -206,12 +211,11 @@ pub fn load(
 /// settings for a set of this size when they differ).
 fn augment_notes(a: Augmentation, data: &super::TrainData) -> Vec<String> {
     if a.kind == AugmentKind::Counterfactual {
-        let copies = data.augment.as_ref().map_or(0, |g| g.extra());
-        return vec![format!(
-            "augmentation: the counterfactual copy (gendered words swapped, the label kept) of the {copies} of {} training examples that have one, every epoch; {} examples an epoch; the validation examples are never augmented",
-            data.train.len(),
-            data.epoch_examples()
-        )];
+        // With names, said when the lists are given (`give_names`).
+        return match a.needs_names() {
+            true => Vec::new(),
+            false => vec![cda_note(a, data)],
+        };
     }
     let mut notes = vec![format!(
         "augmentation: {} {} cop{} of each training example every epoch ({:.0}% of the {} changed), {} examples an epoch; the validation examples are never augmented",
@@ -234,6 +238,38 @@ fn augment_notes(a: Augmentation, data: &super::TrainData) -> Vec<String> {
         ));
     }
     notes
+}
+
+/// What counterfactual augmentation adds to an epoch, in words.
+fn cda_note(a: Augmentation, data: &super::TrainData) -> String {
+    let copies = data.augment.as_ref().map_or(0, |g| g.extra());
+    format!(
+        "augmentation: the counterfactual copy ({}, the label kept) of the {copies} of {} training examples that have one, every epoch; {} examples an epoch; the validation examples are never augmented",
+        a.swap.describe(),
+        data.train.len(),
+        data.epoch_examples()
+    )
+}
+
+/// Whether the plan's run (its `settings`) or a comparison's variants (`variants`) augment
+/// with first names swapped, and so need [`give_names`] before they run.
+pub fn wants_names(settings: &TrainSettings, variants: &[crate::shared::Variant]) -> bool {
+    settings.augment.is_some_and(|a| a.needs_names())
+        || variants
+            .iter()
+            .any(|v| v.changes.augment.is_some_and(|a| a.needs_names()))
+}
+
+/// Gives counterfactual augmentation of names its swap list (`Swaps::names` of the pinned
+/// first-name lists): the plan's own run, and the comparison's variants, which make their
+/// augmenters from `plan.names`. After [`plan`], before the run.
+pub fn give_names(plan: &mut Plan, names: Swaps) {
+    if let Some(augment) = plan.data.augment.as_mut().filter(|a| a.wants_names()) {
+        augment.set_names(&names);
+        let note = cda_note(augment.settings, &plan.data);
+        plan.notes.push(note);
+    }
+    plan.names = Some(names);
 }
 
 /// An auxiliary task of a multi-task run from a labelled file (classification or entity

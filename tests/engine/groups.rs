@@ -401,3 +401,119 @@ fn counterfactual_augmentation_swaps_and_keeps_labels() {
         assert_eq!(labels, *tags, "one label per word, the original's tag");
     }
 }
+
+/// Counterfactual augmentation of names (`--augment cda:names`, `cda:both`): the first names
+/// of the `--names-dir` lists swapped for their counterparts of the other gender (and, with
+/// both, the gendered words too), one copy per example that has one, labels kept; a plan
+/// made without the lists (the worker's, before it fetches them) refuses to make an epoch
+/// rather than train without the copies; a folder without the lists is named.
+#[test]
+fn counterfactual_augmentation_of_names_swaps_the_listed_names() {
+    use anneal::data::Examples;
+    use anneal::data::augment::Copy;
+    use anneal::protocol::{ColumnChoice, TrainSettings};
+    use anneal::shared::counterfactual::Swaps;
+    use anneal::worker::plan::{plan_run, read_data};
+
+    let names = super::temp_dir("cda-names-lists");
+    let (female, male) = ("Maria\nAnna\nLinda\n", "Carl\nJohn\nPeter\n");
+    std::fs::write(names.join("first_names_female.txt"), female).unwrap();
+    std::fs::write(names.join("first_names_male.txt"), male).unwrap();
+    let mut csv = String::from("text,label\n");
+    for i in 0..30 {
+        let (text, label) = [
+            ("Maria said she liked plot", "positive"),
+            ("Peter said it was dull", "negative"),
+            ("Nobody said it", "positive"),
+        ][i % 3];
+        csv += &format!("{text} {i},{label}\n");
+    }
+    let (model, files, train, data) = super::planning("cda-names", csv);
+    let dir = names.to_str().unwrap();
+    let plan_with = |spec: &str| {
+        anneal::cli::finetune_plan(super::finetune_args(
+            &model,
+            &train,
+            &["--augment", spec, "--names-dir", dir, "--max-len", "32"],
+        ))
+        .unwrap()
+    };
+    for (spec, maria, peter) in [
+        (
+            "cda:names",
+            "Peter said she liked plot",
+            "Maria said it was dull",
+        ),
+        (
+            "cda:both",
+            "Peter said he liked plot",
+            "Maria said it was dull",
+        ),
+    ] {
+        let plan = plan_with(spec);
+        let Examples::Classify(originals) = &plan.train_examples else {
+            panic!("classification")
+        };
+        let aug = plan.data.augment.as_ref().unwrap();
+        assert!(!aug.wants_names());
+        let named: Vec<_> = originals
+            .iter()
+            .filter(|e| !e.text.starts_with("Nobody"))
+            .collect();
+        let (copies, features) = (aug.copies(1), aug.epoch(1).unwrap());
+        assert_eq!(copies.len(), named.len(), "{spec}: one copy per named text");
+        for ((copy, f), original) in copies.iter().zip(&features).zip(&named) {
+            let Copy::Text(text) = copy else {
+                panic!("a text")
+            };
+            let want = match original.text.starts_with("Maria") {
+                true => maria,
+                false => peter,
+            };
+            assert!(text.starts_with(want), "{spec}: {} → {text}", original.text);
+            assert_eq!(plan.data.labels[f.labels[0] as usize], original.label);
+        }
+        assert!(
+            plan.notes.iter().any(
+                |n| n.contains("first names") && n.contains(&format!("the {} of", named.len()))
+            ),
+            "{:?}",
+            plan.notes
+        );
+    }
+
+    // The worker plans first and fetches the lists after: no epoch until they are given.
+    let (_, parsed) = read_data("train.csv", data.as_bytes(), ColumnChoice::default(), None);
+    let settings = TrainSettings {
+        max_len: 32,
+        augment: Some("cda:names".parse().unwrap()),
+        ..TrainSettings::default()
+    };
+    let mut plan = plan_run(&parsed.unwrap(), &files, &settings).unwrap();
+    let aug = plan.data.augment.as_ref().unwrap();
+    assert!(aug.wants_names());
+    let refused = aug.epoch(1).unwrap_err().to_string();
+    assert!(refused.contains("first-name lists"), "{refused}");
+    anneal::train::recipe::give_names(&mut plan, Swaps::names(female, male));
+    let Examples::Classify(originals) = &plan.train_examples else {
+        panic!("classification")
+    };
+    let named = originals.iter().filter(|e| !e.text.starts_with("Nobody"));
+    let copies = plan.data.augment.as_ref().unwrap().epoch(1).unwrap();
+    assert_eq!(copies.len(), named.count());
+
+    let empty = super::temp_dir("cda-names-none");
+    let missing = anneal::cli::finetune_plan(super::finetune_args(
+        &model,
+        &train,
+        &[
+            "--augment",
+            "cda:names",
+            "--names-dir",
+            empty.to_str().unwrap(),
+        ],
+    ))
+    .unwrap_err()
+    .message();
+    assert!(missing.contains("first_names_female.txt"), "{missing}");
+}

@@ -6,6 +6,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 use crate::protocol::{CounterfactualReport, SwapChoice, ToWorker};
+use crate::shared::counterfactual::Swaps;
 use crate::ui::components::Tip;
 use crate::ui::download;
 use crate::ui::state::CounterfactualArea;
@@ -14,15 +15,25 @@ use crate::ui::worker::send;
 /// Templates offered at first.
 const TEMPLATES: &str = "{name} was at the restaurant.\n{name} wrote this review of the film.";
 
-/// Fetches the served name lists and sends the test.
-async fn names_list() -> Result<SwapChoice, String> {
+/// The served first-name lists, female and male (from `www/samples`, pinned by
+/// `scripts/assets.py`).
+async fn name_lists() -> Result<(String, String), String> {
     let read = |bytes: Vec<u8>| String::from_utf8_lossy(&bytes).into_owned();
     let female = download::fetch("samples/first_names_female.txt").await?;
     let male = download::fetch("samples/first_names_male.txt").await?;
-    Ok(SwapChoice::Names {
-        female: read(female),
-        male: read(male),
-    })
+    Ok((read(female), read(male)))
+}
+
+/// The name lists as the test sends them.
+async fn names_list() -> Result<SwapChoice, String> {
+    let (female, male) = name_lists().await?;
+    Ok(SwapChoice::Names { female, male })
+}
+
+/// The first-name swaps (the Train panel's preview of counterfactual augmentation of names).
+pub(super) async fn name_swaps() -> Result<Swaps, String> {
+    let (female, male) = name_lists().await?;
+    Ok(Swaps::names(&female, &male))
 }
 
 /// Sends the test, the name lists fetched first when they are the swap.

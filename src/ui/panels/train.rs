@@ -8,8 +8,9 @@ use crate::protocol::{
     Adversarial, AdversarialKind, AugmentKind, Augmentation, Backend, BestBy, Setting, Task,
     TaskSampling, ToWorker, TrainSettings, Verdict, setting_label, setting_message,
 };
+use crate::shared::CdaSwap;
 use crate::shared::augment::typos;
-use crate::shared::counterfactual::Swaps;
+use crate::shared::counterfactual::{Swaps, swap_each};
 use crate::shared::eda::{Synonyms, eda, paper_defaults};
 use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
@@ -223,56 +224,44 @@ fn AdversarialFields() -> impl IntoView {
     }
 }
 
-/// Augmentation of the training examples, with a preview of what it does to the first texts
-/// (the same edits, `shared::augment` and `shared::eda`, that training draws afresh each
-/// epoch; EDA's synonyms asked of the worker, from the loaded model, as a run finds them).
+/// The first rows of the loaded data (text, label), for the augmentation preview.
+fn preview_rows(data: DataArea) -> Vec<(String, String)> {
+    data.data.with(|d| {
+        d.as_ref()
+            .map(|d| {
+                d.preview
+                    .iter()
+                    .map(|r| (r.text.clone(), r.label.clone()))
+                    .collect()
+            })
+            .unwrap_or_default()
+    })
+}
+
+/// Augmentation of the training examples, with a preview of what it does to the first texts.
 #[component]
 fn AugmentFields() -> impl IntoView {
-    let (run, data) = (expect_context::<RunArea>(), expect_context::<DataArea>());
-    let model = expect_context::<ModelArea>();
+    let run = expect_context::<RunArea>();
+    let data = expect_context::<DataArea>();
     let kind = move || {
-        run.settings
-            .with(|s| s.augment.map_or("none", |a| a.kind.name()))
+        run.settings.with(|s| match s.augment {
+            None => "none".to_string(),
+            Some(a) if a.kind == AugmentKind::Counterfactual => a.spec(),
+            Some(a) => a.kind.name().to_string(),
+        })
     };
     let set_kind = move |k: String| {
         run.settings.update(|s| {
             s.augment = k.parse::<Augmentation>().ok();
         })
     };
-    let rows = move || -> Vec<(String, String)> {
-        data.data.with(|d| {
-            d.as_ref()
-                .map(|d| {
-                    d.preview
-                        .iter()
-                        .map(|r| (r.text.clone(), r.label.clone()))
-                        .collect()
-                })
-                .unwrap_or_default()
-        })
-    };
     let eda = move || {
         run.settings
             .with(|s| s.augment.is_some_and(|a| a.kind == AugmentKind::Eda))
     };
-    // EDA previews with the loaded model's synonyms of the preview's words.
-    Effect::new(move || {
-        let name = model.model.with(|m| m.as_ref().map(|m| m.name.clone()));
-        let texts: Vec<String> = rows().into_iter().take(3).map(|(t, _)| t).collect();
-        if let (true, Some(name)) = (eda(), name) {
-            ask_synonyms(run, name, texts);
-        }
-    });
-    let preview = move || {
-        let (augment, seed) = run.settings.with(|s| (s.augment, s.seed));
-        let synonyms = run
-            .synonyms
-            .with(|s| s.clone().map(|(s, _)| s).unwrap_or_default());
-        Some(augment_preview(augment?, seed, &rows(), &synonyms))
-    };
     view! {
         <fieldset class="settings augment">
-            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. EDA (text classification): each copy gets one of four edits — synonyms replaced, a synonym inserted, words swapped, words deleted — with synonyms taken from the loaded model's own word embeddings. Contextual (text classification): a share of the words masked and refilled by a masked language model. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Counterfactual (both tasks): each example with gendered words (he/she, his/her, man/woman…) also trained with them swapped, its label kept — one copy, the same every epoch — so the model cannot lean on them; the Evaluate panel's counterfactual test measures whether it did. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
+            <legend><Tip term="Augmentation" text="Adds changed copies of each training example to every epoch, drawn afresh each epoch; the validation examples are never changed. Typos (text classification): a share of the words get one character edit each (swap, delete, insert, a neighbouring key) — the cheap defence against typo attacks. EDA (text classification): each copy gets one of four edits — synonyms replaced, a synonym inserted, words swapped, words deleted — with synonyms taken from the loaded model's own word embeddings. Contextual (text classification): a share of the words masked and refilled by a masked language model. Same-tag words and mentions (entity recognition): a share of the words, or of the entity mentions, replaced by others with the same tag or type from your training set, so every tag stays right. Counterfactual (both tasks): each example with gendered words (he/she, his/her, man/woman…), or with first names, also trained with them swapped (a female name for a male one and back, from the pinned name lists), its label kept — one copy, the same every epoch — so the model cannot lean on them; the Evaluate panel's counterfactual test measures whether it did. Whether it helps on your data is for the Worth panel to measure, not to assume." /></legend>
             <select data-testid="train-augment" prop:value=kind on:change=move |ev| set_kind(event_target_value(&ev))>
                 <option value="none">"None"</option>
                 {move || augment_options(data.task())}
@@ -287,14 +276,62 @@ fn AugmentFields() -> impl IntoView {
             })}
             {move || eda().then(|| view! { <EdaNotes /> })}
             {move || run.settings.with(|s| s.augment.is_some_and(|a| a.kind == AugmentKind::Mlm)).then(|| view! { <MlmNote /> })}
-            {move || preview().filter(|p| !p.is_empty()).map(|rows| view! {
-                <ul class="augment-preview" data-testid="augment-preview">
-                    {rows.into_iter().map(|(before, after)| view! {
-                        <li><span class="muted">{before}</span>" → "<span>{after}</span></li>
-                    }).collect_view()}
-                </ul>
-            })}
+            <AugmentPreview />
         </fieldset>
+    }
+}
+
+/// What the chosen augmentation makes of the first texts: the same edits (`shared::augment`,
+/// `shared::eda`, `shared::counterfactual`) that training draws; EDA's synonyms asked of the
+/// worker, from the loaded model, as a run finds them; the first-name lists fetched from
+/// beside the app, as the worker fetches them, when names are swapped.
+#[component]
+fn AugmentPreview() -> impl IntoView {
+    let (run, data) = (expect_context::<RunArea>(), expect_context::<DataArea>());
+    let model = expect_context::<ModelArea>();
+    let augment = move || run.settings.with(|s| s.augment);
+    Effect::new(move || {
+        let name = model.model.with(|m| m.as_ref().map(|m| m.name.clone()));
+        let texts: Vec<String> = preview_rows(data)
+            .into_iter()
+            .take(3)
+            .map(|(t, _)| t)
+            .collect();
+        if let (true, Some(name)) = (augment().is_some_and(|a| a.kind == AugmentKind::Eda), name) {
+            ask_synonyms(run, name, texts);
+        }
+    });
+    let names = LocalResource::new(move || {
+        let wanted = augment().is_some_and(|a| a.needs_names());
+        async move {
+            match wanted {
+                true => super::counterfactual::name_swaps().await.ok(),
+                false => None,
+            }
+        }
+    });
+    let preview = move || {
+        let (augment, seed) = (augment()?, run.settings.with(|s| s.seed));
+        let synonyms = run
+            .synonyms
+            .with(|s| s.clone().map(|(s, _)| s).unwrap_or_default());
+        let names = names.get().flatten();
+        Some(augment_preview(
+            augment,
+            seed,
+            &preview_rows(data),
+            &synonyms,
+            names.as_ref(),
+        ))
+    };
+    view! {
+        {move || preview().filter(|p| !p.is_empty()).map(|rows| view! {
+            <ul class="augment-preview" data-testid="augment-preview">
+                {rows.into_iter().map(|(before, after)| view! {
+                    <li><span class="muted">{before}</span>" → "<span>{after}</span></li>
+                }).collect_view()}
+            </ul>
+        })}
     }
 }
 
@@ -364,6 +401,8 @@ fn augment_options(task: Option<Task>) -> impl IntoView {
             <option value="tokens">"Same-tag words"</option>
             <option value="mentions">"Same-type mentions"</option>
             <option value="cda">"Counterfactual (gendered words swapped)"</option>
+            <option value="cda:names">"Counterfactual (first names swapped)"</option>
+            <option value="cda:both">"Counterfactual (names and gendered words swapped)"</option>
         }
         .into_any(),
         _ => view! {
@@ -371,6 +410,8 @@ fn augment_options(task: Option<Task>) -> impl IntoView {
             <option value="eda">"EDA (synonyms, insertions, swaps, deletions)"</option>
             <option value="mlm">"Contextual (words refilled by a masked language model)"</option>
             <option value="cda">"Counterfactual (gendered words swapped)"</option>
+            <option value="cda:names">"Counterfactual (first names swapped)"</option>
+            <option value="cda:both">"Counterfactual (names and gendered words swapped)"</option>
         }
         .into_any(),
     }
@@ -378,14 +419,22 @@ fn augment_options(task: Option<Task>) -> impl IntoView {
 
 /// What `augment` makes of the first three preview rows (text, label): typos or EDA's edits
 /// in the texts, or (entities: words and tags joined by spaces) words or mentions replaced
-/// from the preview's own sentences; counterfactual swaps of the first three rows with a
-/// gendered word.
+/// from the preview's own sentences; counterfactual swaps of the first three rows with
+/// something to swap (none until the name lists are in, when names are swapped).
 fn augment_preview(
     augment: Augmentation,
     seed: u64,
     rows: &[(String, String)],
     synonyms: &Synonyms,
+    names: Option<&Swaps>,
 ) -> Vec<(String, String)> {
+    let lists: Vec<Swaps> = match (augment.kind, augment.swap, names) {
+        (AugmentKind::Counterfactual, CdaSwap::Gender, _) => vec![Swaps::gender()],
+        (AugmentKind::Counterfactual, CdaSwap::Names, Some(n)) => vec![n.clone()],
+        (AugmentKind::Counterfactual, CdaSwap::Both, Some(n)) => vec![n.clone(), Swaps::gender()],
+        (AugmentKind::Counterfactual, _, None) => return Vec::new(),
+        _ => Vec::new(),
+    };
     let mut rng = Rng::new(seed);
     let split = |s: &str| s.split(' ').map(String::from).collect::<Vec<_>>();
     let tagged: Vec<(Vec<String>, Vec<String>)> = rows
@@ -408,9 +457,9 @@ fn augment_preview(
                 AugmentKind::Mentions => replace_mentions(&w, &t, &lexicon, augment.rate, &mut rng)
                     .0
                     .join(" "),
-                // Only the examples with a gendered word get a copy.
+                // Only the examples with something to swap get a copy.
                 AugmentKind::Counterfactual => {
-                    Some(Swaps::gender().swap(text))
+                    Some(swap_each(&lists, text))
                         .filter(|s| s.changed > 0)?
                         .text
                 }

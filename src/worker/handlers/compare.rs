@@ -16,6 +16,7 @@ use crate::protocol::{
 };
 use crate::shared::check_search;
 use crate::train::compare::{Probe, compare, contextual_for};
+use crate::train::recipe;
 use crate::train::{Control, Hook};
 
 /// Pause and cancel, nothing kept: a comparison's models are thrown away after scoring.
@@ -87,6 +88,8 @@ pub(in crate::worker) async fn run(
         check_search(&settings)?;
     }
     let mut plan = plan_run(&parsed, &files, &settings.finetune).map_err(|e| recipe_error(&e))?;
+    let names = recipe::wants_names(&settings.finetune, &settings.variants);
+    super::counterfactual::give_names(&mut plan, names).await?;
     plan.aux = super::train::aux_tasks(session, &files, &settings.finetune)?;
     let wanted = contextual_for(&settings, plan.data.train.len())
         .map_err(|e| compare_setting_message(&e))?;

@@ -3,9 +3,35 @@
 //! as `anneal counterfactual` tests it (`infer::counterfactual`).
 
 use super::super::state::{Shared, tuned_classifier};
+use super::super::store;
 use crate::infer::counterfactual::counterfactual;
 use crate::protocol::{FromWorker, SwapChoice};
 use crate::shared::counterfactual::Swaps;
+use crate::train::recipe::{self, Plan};
+
+/// Where the worker finds the pinned first-name lists: beside the app (copied there from
+/// `www/samples`), as the UI fetches them.
+const NAME_LISTS: [&str; 2] = [
+    "samples/first_names_female.txt",
+    "samples/first_names_male.txt",
+];
+
+/// Gives counterfactual augmentation of names (the run's or a comparison's variants') the
+/// pinned first-name lists when `wanted`; the plan's notes say what it adds.
+pub(in crate::worker) async fn give_names(plan: &mut Plan, wanted: bool) -> Result<(), String> {
+    if !wanted {
+        return Ok(());
+    }
+    let mut lists = Vec::new();
+    for file in NAME_LISTS {
+        let bytes = store::fetch(file, file, false).await?.ok_or_else(|| {
+            format!("{file} is not beside the app: counterfactual augmentation of names needs the first-name lists (python3 scripts/assets.py fetches them)")
+        })?;
+        lists.push(String::from_utf8_lossy(&bytes).into_owned());
+    }
+    recipe::give_names(plan, Swaps::names(&lists[0], &lists[1]));
+    Ok(())
+}
 
 /// The swap list the request names.
 fn swaps(choice: SwapChoice) -> Result<Swaps, String> {
