@@ -1,6 +1,7 @@
 //! `anneal counterfactual`: swap identity terms (gendered words, first names, your own pairs)
-//! in texts and measure how a fine-tuned classifier's prediction moves
-//! (`infer::counterfactual`), as a summary or one JSON object.
+//! in texts and measure how a fine-tuned classifier's prediction moves, or whether an entity
+//! tagger still gives each swapped word its entity type (`infer::counterfactual`), as a
+//! summary or one JSON object.
 
 use std::path::{Path, PathBuf};
 
@@ -8,12 +9,15 @@ use clap::Args;
 
 use super::predict::open_fine_tuned;
 use super::shell::read;
-use crate::data::formats::column_cells;
-use crate::infer::counterfactual::counterfactual;
+use crate::data::Examples;
+use crate::data::entities::split_words;
+use crate::data::formats::{ParseOptions, column_cells, parse};
+use crate::infer::counterfactual::{counterfactual, tag_counterfactual};
 use crate::infer::texts::texts_of;
 use crate::model::Task;
 use crate::runtime::DeviceChoice;
 use crate::shared::counterfactual::{CounterfactualReport, Swaps};
+use crate::shared::tag_swaps::TagSwapReport;
 
 /// Where `--swap names` finds its lists by default (scripts/assets.py puts them there).
 pub(super) const NAMES_DIR: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/www/samples");
@@ -22,7 +26,8 @@ pub const NAME_FILES: [&str; 2] = ["first_names_female.txt", "first_names_male.t
 
 #[derive(Args, Debug)]
 pub struct CounterfactualArgs {
-    /// A fine-tuned classification model folder.
+    /// A fine-tuned model folder: a text classifier, or an entity tagger (then each swapped
+    /// word must keep its predicted entity type).
     #[arg(long)]
     model: PathBuf,
     /// gender (gendered words and pronouns), names (first names by gender), or a file of your
@@ -30,7 +35,7 @@ pub struct CounterfactualArgs {
     #[arg(long, default_value = "gender")]
     swap: String,
     /// A file of texts: the text column of a CSV/TSV (or --text-column), the text field of
-    /// JSON lines, or one text a line.
+    /// JSON lines, or one text a line; for a tagger also CoNLL (its sentences' words).
     #[arg(long)]
     data: Option<PathBuf>,
     /// The column (CSV/TSV header, JSON-lines key) holding the texts of --data.
@@ -69,15 +74,35 @@ pub struct CounterfactualArgs {
 
 pub fn run(a: CounterfactualArgs) -> Result<(), String> {
     let swaps = swap_list(&a.swap, &a.names_dir)?;
-    let texts = texts_to_test(&a, &swaps)?;
     let (dir, model, labels) = open_fine_tuned(&a.model, a.device)?;
-    if model.task != Task::Classify {
-        return Err(format!(
-            "{}: counterfactual tests here need a text classifier; this model does {}",
-            a.model.display(),
-            model.task.describe()
-        ));
+    match model.task {
+        Task::Classify => {}
+        Task::Ner => {
+            let sentences = sentences_to_test(&a, &swaps)?;
+            let report = pollster::block_on(tag_counterfactual(
+                &model,
+                &dir.tokenizer,
+                &labels,
+                &sentences,
+                &swaps,
+                a.max_len,
+            ))
+            .map_err(|e| e.to_string())?;
+            match a.json {
+                true => println!("{}", serde_json::to_string(&report).expect("json values")),
+                false => print_tag_report(&report, a.show),
+            }
+            return Ok(());
+        }
+        Task::Qa => {
+            return Err(format!(
+                "{}: counterfactual tests need a text classifier or an entity tagger; this model does {}",
+                a.model.display(),
+                model.task.describe()
+            ));
+        }
     }
+    let texts = texts_to_test(&a, &swaps)?;
     let report = pollster::block_on(counterfactual(
         &model,
         &dir.tokenizer,
@@ -129,6 +154,39 @@ pub(super) fn swap_list(swap: &str, names_dir: &Path) -> Result<Swaps, String> {
     }
 }
 
+/// The sentences a tagger is tested on: a CoNLL (or tokens JSON lines) file's sentences as
+/// they are, else each text given split into words as prediction splits it.
+fn sentences_to_test(a: &CounterfactualArgs, swaps: &Swaps) -> Result<Vec<Vec<String>>, String> {
+    // A file read as a tagger's data without a problem: its sentences' words as they are.
+    let tagged = a.data.as_ref().map(|path| -> Result<_, String> {
+        let parsed = parse(
+            &path.display().to_string(),
+            &read(path)?,
+            &ParseOptions::default(),
+        );
+        Ok(match parsed {
+            Ok(p) if p.problems.is_empty() => match p.examples {
+                Examples::Ner(v) => Some(v.into_iter().map(|e| e.tokens).collect::<Vec<_>>()),
+                _ => None,
+            },
+            _ => None,
+        })
+    });
+    let tagged = tagged.transpose()?.flatten();
+    let texts = match tagged {
+        Some(_) => other_texts(a, swaps)?,
+        None => texts_to_test(a, swaps)?,
+    };
+    let split = texts
+        .iter()
+        .map(|t| split_words(t).into_iter().map(|w| w.text).collect());
+    let sentences: Vec<Vec<String>> = tagged.into_iter().flatten().chain(split).collect();
+    match sentences.is_empty() {
+        true => Err("no sentences: give --data FILE, --template, --templates FILE or texts".into()),
+        false => Ok(sentences),
+    }
+}
+
 /// The texts given: a file's, templates filled with names, and the arguments.
 fn texts_to_test(a: &CounterfactualArgs, swaps: &Swaps) -> Result<Vec<String>, String> {
     let mut texts = Vec::new();
@@ -143,6 +201,16 @@ fn texts_to_test(a: &CounterfactualArgs, swaps: &Swaps) -> Result<Vec<String>, S
             None => texts.extend(texts_of(&name, &bytes)?),
         }
     }
+    texts.extend(other_texts(a, swaps)?);
+    if texts.is_empty() {
+        return Err("no texts: give --data FILE, --template, --templates FILE or texts".into());
+    }
+    Ok(texts)
+}
+
+/// The texts given besides a file: templates filled with names, and the arguments.
+fn other_texts(a: &CounterfactualArgs, swaps: &Swaps) -> Result<Vec<String>, String> {
+    let mut texts = Vec::new();
     let mut templates = a.template.clone();
     if let Some(path) = &a.templates {
         let bytes = read(path)?;
@@ -159,9 +227,6 @@ fn texts_to_test(a: &CounterfactualArgs, swaps: &Swaps) -> Result<Vec<String>, S
     }
     texts.extend(swaps.fill_templates(&templates, a.per_template, a.seed));
     texts.extend(a.texts.iter().cloned());
-    if texts.is_empty() {
-        return Err("no texts: give --data FILE, --template, --templates FILE or texts".into());
-    }
     Ok(texts)
 }
 
@@ -184,5 +249,30 @@ fn print_report(r: &CounterfactualReport, show: usize) {
             "  {:+.3}  [{} → {}]  {}  →  {}",
             p.shift, p.label_before, p.label_after, p.original, p.swapped
         );
+    }
+}
+
+fn print_tag_report(r: &TagSwapReport, show: usize) {
+    println!("{}", r.sentence());
+    if r.ambiguous > 0 {
+        println!(
+            "{} listed word(s) left alone: their swap would not read back the same (her: him or his?)",
+            r.ambiguous
+        );
+    }
+    for (kind, t) in &r.by_type {
+        println!("  {kind:<20} {} swapped, {} changed type", t.words, t.flips);
+    }
+    for p in r.pairs.iter().filter(|p| p.flips > 0).take(show) {
+        let moved: Vec<String> = (p.words.iter())
+            .filter(|w| w.type_before != w.type_after)
+            .map(|w| {
+                format!(
+                    "{} {} → {} {}",
+                    w.word, w.type_before, w.swapped, w.type_after
+                )
+            })
+            .collect();
+        println!("  [{}]  {}  →  {}", moved.join("; "), p.original, p.swapped);
     }
 }

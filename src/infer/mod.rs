@@ -113,28 +113,50 @@ async fn tag_texts(
     texts: &[String],
     max_len: usize,
 ) -> Result<Vec<Prediction>, PredictError> {
-    let mut features = Vec::with_capacity(texts.len());
-    let mut word_ids = Vec::with_capacity(texts.len());
-    let mut words = Vec::with_capacity(texts.len());
-    for text in texts {
-        let w = split_words(text);
-        let strings: Vec<String> = w.iter().map(|w| w.text.clone()).collect();
-        let encoded = tokenizer.encode_words(&strings, max_len)?;
+    let words: Vec<_> = texts.iter().map(|t| split_words(t)).collect();
+    let strings: Vec<Vec<String>> = (words.iter())
+        .map(|w| w.iter().map(|w| w.text.clone()).collect())
+        .collect();
+    let tagged = tag_words(model, tokenizer, labels, &strings, max_len).await?;
+    Ok(texts
+        .iter()
+        .zip(&words)
+        .zip(tagged)
+        .map(|((text, words), (tags, scores))| Prediction::Ner {
+            entities: entities(text, words, &tags, &scores),
+        })
+        .collect())
+}
+
+/// Each sentence's tag per word, and its probability, by a token classifier: a word takes
+/// the prediction of its first sub-word, and a word cut off by `max_len` is `O`.
+///
+/// Sync point: one readback per batch of 32.
+pub async fn tag_words(
+    model: &BertClassifier,
+    tokenizer: &TextTokenizer,
+    labels: &[String],
+    sentences: &[Vec<String>],
+    max_len: usize,
+) -> Result<Vec<(Vec<String>, Vec<f32>)>, PredictError> {
+    let mut features = Vec::with_capacity(sentences.len());
+    let mut word_ids = Vec::with_capacity(sentences.len());
+    for words in sentences {
+        let encoded = tokenizer.encode_words(words, max_len)?;
         features.push(Features {
             ids: encoded.ids,
             labels: vec![0],
             type_ids: Vec::new(),
         });
         word_ids.push(encoded.word_ids);
-        words.push(w);
     }
     let probs = predict_probabilities(model, &features, 32, tokenizer.pad_id()).await?;
-    Ok(texts
+    Ok(sentences
         .iter()
         .enumerate()
-        .map(|(i, text)| {
-            let mut tags = vec!["O".to_string(); words[i].len()];
-            let mut scores = vec![0.0f32; words[i].len()];
+        .map(|(i, words)| {
+            let mut tags = vec!["O".to_string(); words.len()];
+            let mut scores = vec![0.0f32; words.len()];
             let mut previous = None;
             for (t, w) in word_ids[i].iter().enumerate() {
                 if let Some(w) = *w
@@ -146,9 +168,7 @@ async fn tag_texts(
                 }
                 previous = *w;
             }
-            Prediction::Ner {
-                entities: entities(text, &words[i], &tags, &scores),
-            }
+            (tags, scores)
         })
         .collect())
 }

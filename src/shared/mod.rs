@@ -5,7 +5,7 @@
 //! (`adaptation`), data augmentation's settings (`augment`) and EDA's edits and synonyms (`eda`), adversarial training's
 //! (`adversarial`), entity recognition's label-preserving augmentation (`mentions`), how multi-task training shares its steps (`multitask`), what a run reports (`progress`), a new model's shape and vocabulary
 //! (`architecture`), the robustness test's settings (`attack`), over- and underfitting read off a run's losses (`fit`), who the model fails:
-//! metrics by group (`groups`) and counterfactual swaps (`counterfactual`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
+//! metrics by group (`groups`), counterfactual swaps (`counterfactual`) and what they do to an entity tagger (`tag_swaps`), pre-training settings (`pretrain`), the comparison of variants (`compare`: starts, remedies,
 //! search trials, each a `variant`) and the hyperparameter search ranked off it (`search`),
 //! the speed test's cases (`speed`) and the one seeded generator (`rng`).
 //!
@@ -34,6 +34,7 @@ pub mod search;
 pub mod settings;
 pub mod settings_error;
 pub mod speed;
+pub mod tag_swaps;
 pub mod task;
 pub mod variant;
 

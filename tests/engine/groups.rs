@@ -517,3 +517,118 @@ fn counterfactual_augmentation_of_names_swaps_the_listed_names() {
     .message();
     assert!(missing.contains("first_names_female.txt"), "{missing}");
 }
+
+/// Each sentence's entity type per word by `anneal predict --input` (each sentence on its
+/// own line, its words joined by spaces): the type of the entity whose characters cover the
+/// word, `O` for none.
+fn word_types(model: &str, sentences: &[String]) -> Vec<Vec<String>> {
+    let dir = temp_dir("tag-swaps-predict");
+    let file = dir.join("sentences.txt");
+    std::fs::write(&file, sentences.join("\n") + "\n").unwrap();
+    let (ok, stdout, stderr) = anneal(&[
+        "predict",
+        "--model",
+        model,
+        "--input",
+        file.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{stderr}");
+    stdout
+        .lines()
+        .zip(sentences)
+        .map(|(l, sentence)| {
+            let v: Value = serde_json::from_str(l).unwrap();
+            let entities = v["entities"].as_array().unwrap();
+            let mut start = 0;
+            sentence
+                .split(' ')
+                .map(|word| {
+                    let end = start + word.chars().count();
+                    let kind = entities.iter().find(|e| {
+                        e["start"].as_u64().unwrap() as usize <= start
+                            && end <= e["end"].as_u64().unwrap() as usize
+                    });
+                    start = end + 1;
+                    kind.map_or("O".to_string(), |e| e["label"].as_str().unwrap().into())
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// The counterfactual test of an entity tagger: a person swapped for a person keeps its
+/// type, a person swapped for a city does not, and every swapped word's reported types are
+/// the ones `anneal predict` gives the original and the swapped sentence on their own.
+#[test]
+fn a_tagger_s_counterfactual_test_holds_to_predict() {
+    let model = tiny_model_dir("tag-swaps-model", 6);
+    let work = temp_dir("tag-swaps-work");
+    let train = work.join("train.conll");
+    std::fs::write(&train, synthetic_ner(200, 31)).unwrap();
+    let test = work.join("test.conll");
+    std::fs::write(&test, synthetic_ner(40, 32)).unwrap();
+    let out = work.join("out");
+    let (ok, _, stderr) = finetune_tiny(&model, &train, &out, &["--max-len", "16"]);
+    assert!(ok, "{stderr}");
+    let out_s = out.to_str().unwrap();
+    let run = |pairs: &str| -> Value {
+        let list = work.join("pairs.csv");
+        std::fs::write(&list, pairs).unwrap();
+        let (ok, stdout, stderr) = anneal(&[
+            "counterfactual",
+            "--model",
+            out_s,
+            "--data",
+            test.to_str().unwrap(),
+            "--swap",
+            list.to_str().unwrap(),
+            "--json",
+            "--device",
+            "cpu",
+        ]);
+        assert!(ok, "{stderr}");
+        serde_json::from_str(stdout.trim()).unwrap()
+    };
+    let people = run("alice,bob\n");
+    assert_eq!(people["examples"], 40);
+    assert_eq!(people["changed"], 40, "every sentence has a person");
+    assert_eq!(people["swapped_words"], 40);
+    assert!(
+        people["flip_rate"].as_f64().unwrap() < 0.1,
+        "a person for a person: {people}"
+    );
+    let places = run("alice,paris\nbob,london\n");
+    assert_eq!(
+        places["swapped_words"], 80,
+        "the person and the city of each"
+    );
+    assert!(
+        places["flip_rate"].as_f64().unwrap() > 0.5,
+        "a word-identity tagger retypes a person put where a city was: {places}"
+    );
+    for r in [&people, &places] {
+        let pairs = r["pairs"].as_array().unwrap();
+        let text = |k: &str| -> Vec<String> {
+            pairs
+                .iter()
+                .map(|p| p[k].as_str().unwrap().into())
+                .collect()
+        };
+        let (before, after) = (
+            word_types(out_s, &text("original")),
+            word_types(out_s, &text("swapped")),
+        );
+        let mut flips = 0;
+        for (i, p) in pairs.iter().enumerate() {
+            for w in p["words"].as_array().unwrap() {
+                let at = w["position"].as_u64().unwrap() as usize;
+                assert_eq!(w["type_before"].as_str().unwrap(), before[i][at], "{p}");
+                assert_eq!(w["type_after"].as_str().unwrap(), after[i][at], "{p}");
+                flips += usize::from(w["type_before"] != w["type_after"]);
+            }
+        }
+        assert_eq!(r["flips"].as_u64().unwrap() as usize, flips);
+    }
+}
