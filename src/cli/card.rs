@@ -13,11 +13,12 @@ use super::model_dir::ModelDir;
 use super::predict::{open_fine_tuned, score_file};
 use super::shell::{DataArgs, write};
 use crate::data::Examples;
-use crate::infer::counterfactual::counterfactual;
-use crate::model::Task;
+use crate::infer::counterfactual::{counterfactual, tag_counterfactual};
+use crate::model::{BertClassifier, Task};
 use crate::runtime::DeviceChoice;
 use crate::shared::TrainSettings;
 use crate::shared::card::ModelCard;
+use crate::shared::tag_swaps::CounterfactualAnswer;
 use crate::train::Evaluation;
 
 #[derive(Args, Debug)]
@@ -32,8 +33,8 @@ pub struct CardArgs {
     data_args: DataArgs,
     #[command(flatten)]
     groups: GroupArgs,
-    /// Also test with counterfactuals on the data's texts: gender, names or a file of pairs
-    /// (classification).
+    /// Also test with counterfactuals on the data's texts (a tagger: its sentences, each
+    /// swapped word's entity type compared): gender, names or a file of pairs.
     #[arg(long)]
     swap: Option<String>,
     /// The folder with the first-name lists (--swap names).
@@ -114,6 +115,38 @@ fn metrics(e: &Evaluation) -> Metrics {
     }
 }
 
+/// The counterfactual test `--swap` asks for on the data's texts (a tagger: its sentences).
+fn counterfactual_of(
+    a: &CardArgs,
+    examples: &Examples,
+    (dir, model, labels): (&ModelDir, &BertClassifier, &[String]),
+) -> Result<Option<CounterfactualAnswer>, String> {
+    Ok(match (&a.swap, examples) {
+        (None, _) => None,
+        (Some(swap), Examples::Classify(rows)) => {
+            let swaps = swap_list(swap, &a.names_dir)?;
+            let texts: Vec<String> = rows.iter().map(|r| r.text.clone()).collect();
+            let report = counterfactual(model, &dir.tokenizer, labels, &texts, &swaps, a.max_len);
+            let report = pollster::block_on(report).map_err(|e| e.to_string())?;
+            Some(CounterfactualAnswer::Labels(report))
+        }
+        (Some(swap), Examples::Ner(rows)) => {
+            let swaps = swap_list(swap, &a.names_dir)?;
+            let sentences: Vec<Vec<String>> = rows.iter().map(|r| r.tokens.clone()).collect();
+            let report =
+                tag_counterfactual(model, &dir.tokenizer, labels, &sentences, &swaps, a.max_len);
+            let report = pollster::block_on(report).map_err(|e| e.to_string())?;
+            Some(CounterfactualAnswer::Types(report))
+        }
+        (Some(_), _) => {
+            return Err(
+                "--swap tests a text classifier or an entity tagger; this model answers questions"
+                    .into(),
+            );
+        }
+    })
+}
+
 pub fn run(a: CardArgs) -> Result<(), String> {
     let (dir, model, labels): (ModelDir, _, _) = open_fine_tuned(&a.model, a.device)?;
     if model.task == Task::Qa {
@@ -137,18 +170,7 @@ pub fn run(a: CardArgs) -> Result<(), String> {
         &scored.predicted,
         &labels,
     )?;
-    let counterfactual = match (&a.swap, &scored.parsed.examples) {
-        (None, _) => None,
-        (Some(swap), Examples::Classify(rows)) => {
-            let swaps = swap_list(swap, &a.names_dir)?;
-            let texts: Vec<String> = rows.iter().map(|r| r.text.clone()).collect();
-            let report = counterfactual(&model, &dir.tokenizer, &labels, &texts, &swaps, a.max_len);
-            Some(pollster::block_on(report).map_err(|e| e.to_string())?)
-        }
-        (Some(_), _) => {
-            return Err("--swap tests a text classifier; this model tags entities".into());
-        }
-    };
+    let counterfactual = counterfactual_of(&a, &scored.parsed.examples, (&dir, &model, &labels))?;
     let (settings, base, train) = recorded(&a.model);
     let (metrics, per_label) = metrics(&scored.report);
     let folder_name = a

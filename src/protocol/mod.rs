@@ -23,6 +23,7 @@ use serde::{Deserialize, Serialize};
 pub use crate::shared::counterfactual::CounterfactualReport;
 pub use crate::shared::groups::{GroupColumn, GroupMetrics, GroupReport, GroupSettings};
 pub use crate::shared::speed::{SpeedCase, Timing, Workload};
+pub use crate::shared::tag_swaps::{CounterfactualAnswer, TagSwapReport};
 pub use crate::shared::{
     Adaptation, Adversarial, AdversarialExample, AdversarialKind, Architecture, AttackKind,
     AttackReport, AttackSettings, AugmentKind, Augmentation, BestBy, Changes, CompareProgress,
@@ -527,7 +528,7 @@ pub enum FromWorker {
     /// The answer to [`ToWorker::Counterfactual`].
     Counterfactuals {
         /// What swapping did to the predictions.
-        report: CounterfactualReport,
+        report: CounterfactualAnswer,
     },
     /// One case of [`ToWorker::Speed`] was timed.
     Timed {

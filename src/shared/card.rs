@@ -6,10 +6,11 @@
 
 use std::fmt::Write;
 
-use super::counterfactual::CounterfactualReport;
+use super::counterfactual::{CounterfactualReport, SwapKind};
 use super::groups::GroupReport;
 use super::progress::Scores;
 use super::settings::TrainSettings;
+use super::tag_swaps::{CounterfactualAnswer, TagSwapReport};
 use super::task::Task;
 
 /// What a card says.
@@ -37,7 +38,7 @@ pub struct ModelCard {
     /// The evaluation by group, when one was made.
     pub groups: Option<GroupReport>,
     /// The counterfactual test, when one was made.
-    pub counterfactual: Option<CounterfactualReport>,
+    pub counterfactual: Option<CounterfactualAnswer>,
 }
 
 /// A string as YAML reads it: double-quoted, backslashes and quotes escaped, line breaks as
@@ -82,8 +83,10 @@ impl ModelCard {
         if let Some(g) = &self.groups {
             out += &groups_section(g);
         }
-        if let Some(c) = &self.counterfactual {
-            out += &counterfactual_section(c);
+        match &self.counterfactual {
+            Some(CounterfactualAnswer::Labels(c)) => out += &counterfactual_section(c),
+            Some(CounterfactualAnswer::Types(t)) => out += &tag_swap_section(t),
+            None => {}
         }
         out += &self.limitations();
         out += &self.usage();
@@ -294,12 +297,55 @@ fn groups_section(g: &GroupReport) -> String {
     s
 }
 
+/// What a swap list swaps, in words.
+fn swap_list(kind: SwapKind) -> &'static str {
+    match kind {
+        SwapKind::Gender => "gendered words and pronouns",
+        SwapKind::Names => "female and male first names",
+        SwapKind::Custom => "a list of word pairs",
+    }
+}
+
+/// An entity tagger's counterfactual test: the sentence, and the sentences whose swapped
+/// words changed type.
+fn tag_swap_section(t: &TagSwapReport) -> String {
+    let mut s = format!(
+        "## Counterfactual test: {} swapped
+
+{}.
+
+",
+        swap_list(t.swap),
+        t.sentence()
+    );
+    let flipped: Vec<_> = t.pairs.iter().filter(|p| p.flips > 0).take(5).collect();
+    if !flipped.is_empty() {
+        s += "| original | swapped | types changed |\n|---|---|---|\n";
+        for p in flipped {
+            let moved: Vec<String> = (p.words.iter())
+                .filter(|w| w.type_before != w.type_after)
+                .map(|w| {
+                    format!(
+                        "{} {} → {} {}",
+                        w.word, w.type_before, w.swapped, w.type_after
+                    )
+                })
+                .collect();
+            let _ = writeln!(
+                s,
+                "| {} | {} | {} |",
+                cell(&p.original),
+                cell(&p.swapped),
+                cell(&moved.join("; "))
+            );
+        }
+        s += "\n";
+    }
+    s
+}
+
 fn counterfactual_section(c: &CounterfactualReport) -> String {
-    let list = match c.swap {
-        super::counterfactual::SwapKind::Gender => "gendered words and pronouns",
-        super::counterfactual::SwapKind::Names => "female and male first names",
-        super::counterfactual::SwapKind::Custom => "a list of word pairs",
-    };
+    let list = swap_list(c.swap);
     let mut s = format!(
         "## Counterfactual test: {list} swapped\n\n{}.\n\n",
         c.sentence()
@@ -363,7 +409,7 @@ mod tests {
             metrics: vec![("accuracy".into(), 0.75), ("macro-F1".into(), 0.7)],
             per_label: vec![],
             groups: Some(groups),
-            counterfactual: Some(cf),
+            counterfactual: Some(CounterfactualAnswer::Labels(cf)),
         }
     }
 

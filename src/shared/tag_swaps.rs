@@ -3,13 +3,24 @@
 //! name for a name of the other gender, he for she…), both forms tagged, and every swapped
 //! word's entity type compared — a swapped name must still be a person. Engine-free: the
 //! command line and the worker tag the sentences (`infer::counterfactual`) and build the
-//! report here.
+//! report here; [`CounterfactualAnswer`] is either test's result.
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::counterfactual::{SwapKind, Swaps};
+use super::counterfactual::{CounterfactualReport, SwapKind, Swaps};
+
+/// A counterfactual test's result: how a classifier's labels moved, or whether an entity
+/// tagger kept each swapped word's entity type.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "model", rename_all = "snake_case")]
+pub enum CounterfactualAnswer {
+    /// A text classifier's.
+    Labels(CounterfactualReport),
+    /// An entity tagger's.
+    Types(TagSwapReport),
+}
 
 /// One sentence swapped word for word.
 #[derive(Debug, Clone, PartialEq)]

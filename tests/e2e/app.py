@@ -262,6 +262,23 @@ def ner(mode, driver, app, fixtures_dir):
     shown = app.wait("the entity view", lambda: "alice" in app.text("predict-output") and app.text("predict-output"), 60)
     log(mode, f"NER: one epoch, entity-level F1 {entity_f1}; prediction: {shown!r}")
 
+    # The tagger's counterfactual test: the person's own pairs (alice <-> bob) on the
+    # validation sentences, each swapped word's entity type before and after, by type.
+    app.el("cf-file").send_keys(str(fixtures_dir / "pairs.csv"))
+    app.wait("the pairs file", lambda: Select(app.el("cf-swap")).first_selected_option.get_attribute("value") == "own", 10)
+    set_value(driver, app.el("cf-templates"), "", "input")
+    driver.execute_script("arguments[0].click()", app.el("cf-start"))
+    app.wait("the tagger's swaps", lambda: driver.find_elements(By.CSS_SELECTOR, '[data-testid="cf-types"] td')
+             or app.text("cf-status") not in ("", "testing…"), 60)
+    summary = app.text("cf-summary")
+    found = re.match(r"the entity type of a swapped word changes for (\d+) of (\d+) swapped words", summary)
+    assert found, (summary, app.text("cf-status"))
+    rows = [[td.text for td in r.find_elements(By.TAG_NAME, "td")]
+            for r in driver.find_elements(By.CSS_SELECTOR, '[data-testid="cf-types"] tbody tr')]
+    assert sum(int(r[1]) for r in rows) == int(found.group(2)) > 0, (rows, summary)
+    assert sum(int(r[2]) for r in rows) == int(found.group(1)), (rows, summary)
+    log(mode, f"NER counterfactual, own pairs on the validation sentences: {summary}")
+
 
 QA_PASSAGE = ("Alice went to Paris with Bob in 2019. The film they saw there was really good, "
               "and the plot was great. Bob went to London the next year.")

@@ -631,4 +631,35 @@ fn a_tagger_s_counterfactual_test_holds_to_predict() {
         }
         assert_eq!(r["flips"].as_u64().unwrap() as usize, flips);
     }
+
+    // The model card of a tagger carries the same test.
+    let card = work.join("README.md");
+    let (ok, _, stderr) = anneal(&[
+        "card",
+        "--model",
+        out_s,
+        "--data",
+        test.to_str().unwrap(),
+        "--swap",
+        work.join("pairs.csv").to_str().unwrap(),
+        "--out",
+        card.to_str().unwrap(),
+        "--device",
+        "cpu",
+    ]);
+    assert!(ok, "{stderr}");
+    let text = std::fs::read_to_string(&card).unwrap();
+    assert!(
+        text.contains("pipeline_tag: token-classification"),
+        "{text}"
+    );
+    let sentence = format!(
+        "the entity type of a swapped word changes for {} of 80 swapped words",
+        places["flips"]
+    );
+    assert!(
+        text.contains("## Counterfactual test: a list of word pairs swapped")
+            && text.contains(&sentence),
+        "{text}"
+    );
 }

@@ -5,7 +5,9 @@
 use leptos::prelude::*;
 use leptos::task::spawn_local;
 
-use crate::protocol::{CounterfactualReport, SwapChoice, ToWorker};
+use crate::protocol::{
+    CounterfactualAnswer, CounterfactualReport, SwapChoice, TagSwapReport, ToWorker,
+};
 use crate::shared::counterfactual::Swaps;
 use crate::ui::components::Tip;
 use crate::ui::download;
@@ -60,7 +62,8 @@ async fn ask(
     }
 }
 
-/// The view, for a classifier's validation texts.
+/// The view, for a classifier's validation texts or a tagger's validation sentences (words
+/// joined by spaces).
 #[component]
 pub fn CounterfactualView(texts: Vec<String>) -> impl IntoView {
     let area = expect_context::<CounterfactualArea>();
@@ -133,7 +136,10 @@ pub fn CounterfactualView(texts: Vec<String>) -> impl IntoView {
             <button data-testid="cf-start" disabled=move || area.busy.get() on:click=start>"Swap and predict"</button>
             <span data-testid="cf-status">{move || area.status.get()}</span>
         </div>
-        {move || area.report.get().map(report_view)}
+        {move || area.report.get().map(|answer| match answer {
+            CounterfactualAnswer::Labels(r) => report_view(r).into_any(),
+            CounterfactualAnswer::Types(r) => tag_report_view(r).into_any(),
+        })}
     }
 }
 
@@ -174,6 +180,47 @@ fn report_view(r: CounterfactualReport) -> impl IntoView {
                     <span>{p.original.clone()}</span>" → "<b>{p.swapped.clone()}</b>
                     <span class="muted">{format!("  {} → {} ({:+.3})", p.label_before, p.label_after, p.shift)}</span>
                 </li>
+            }).collect_view()}
+        </ul>
+    }
+}
+
+/// An entity tagger's answer: how many swapped words kept their entity type, by type, and the
+/// sentences where one did not.
+fn tag_report_view(r: TagSwapReport) -> impl IntoView {
+    let flipped: Vec<_> = r
+        .pairs
+        .iter()
+        .filter(|p| p.flips > 0)
+        .take(20)
+        .cloned()
+        .collect();
+    view! {
+        <p class="finding" data-testid="cf-summary">{r.sentence()}</p>
+        <div class="metrics">
+            <div class="metric"><Tip term="Flip rate" text="Share of the swapped words whose predicted entity type changed with the swap: a name swapped for a name should stay a person." /><span class="number" data-testid="cf-flip-rate">{format!("{:.1}%", 100.0 * r.flip_rate)}</span></div>
+            <div class="metric"><span>"Swapped words"</span><span class="number">{r.swapped_words}</span></div>
+            <div class="metric"><span>"Changed sentences"</span><span class="number">{format!("{} of {}", r.changed, r.examples)}</span></div>
+        </div>
+        <table class="scores" data-testid="cf-types">
+            <thead><tr><th>"Type before the swap"</th><th>"Swapped words"</th><th>"Changed type"</th></tr></thead>
+            <tbody>{r.by_type.iter().map(|(kind, t)| view! {
+                <tr><td>{kind.clone()}</td><td>{t.words}</td><td>{t.flips}</td></tr>
+            }).collect_view()}</tbody>
+        </table>
+        <h3>"Sentences where a swapped word changed type"</h3>
+        <ul class="examples" data-testid="cf-pairs">
+            {flipped.into_iter().map(|p| {
+                let moved: Vec<String> = (p.words.iter())
+                    .filter(|w| w.type_before != w.type_after)
+                    .map(|w| format!("{} {} → {} {}", w.word, w.type_before, w.swapped, w.type_after))
+                    .collect();
+                view! {
+                    <li data-testid="cf-pair">
+                        <span>{p.original}</span>" → "<b>{p.swapped}</b>
+                        <span class="muted">{format!("  {}", moved.join("; "))}</span>
+                    </li>
+                }
             }).collect_view()}
         </ul>
     }

@@ -47,6 +47,41 @@ fn example_list(examples: Vec<ValidExample>, ner: bool) -> impl IntoView {
     }.into_any()
 }
 
+/// Entity recognition's scores, the sentences with errors, and the counterfactual test.
+fn ner_report(report: Report, examples: Vec<ValidExample>) -> impl IntoView {
+    let Report::Ner {
+        examples: n,
+        precision,
+        recall,
+        f1,
+        token_accuracy,
+        per_type,
+    } = report
+    else {
+        return ().into_any();
+    };
+    let sentences: Vec<String> = examples.iter().map(|e| e.text.clone()).collect();
+    let wrong: Vec<ValidExample> = examples
+        .into_iter()
+        .filter(|e| e.gold != e.predicted)
+        .collect();
+    view! {
+        <div class="metrics">
+            <div class="metric"><Tip term="Entity F1" text="An entity counts as found only when its type and both ends match exactly; F1 balances precision and recall." />
+                <span class="number" data-testid="metric-entity-f1">{format!("{f1:.4}")}</span></div>
+            <div class="metric"><span>"Precision"</span><span class="number">{format!("{precision:.4}")}</span></div>
+            <div class="metric"><span>"Recall"</span><span class="number">{format!("{recall:.4}")}</span></div>
+            <div class="metric"><span>"Tag accuracy"</span><span class="number">{format!("{token_accuracy:.4}")}</span></div>
+            <div class="metric"><span>"Sentences"</span><span class="number">{n}</span></div>
+        </div>
+        {scores_table("Entity type", per_type)}
+        <h3>"Sentences with errors"</h3>
+        {example_list(wrong, true)}
+        <CounterfactualView texts=sentences />
+    }
+    .into_any()
+}
+
 /// SQuAD's scores, by question type, and the worst answers in their passages.
 fn qa_report(report: Report, examples: Vec<ValidExample>) -> impl IntoView {
     let Report::Qa {
@@ -164,22 +199,7 @@ pub fn EvaluatePanel() -> impl IntoView {
                         }.into_any()
                     }
                     report @ Report::Qa { .. } => qa_report(report, examples).into_any(),
-                    Report::Ner { examples: n, precision, recall, f1, token_accuracy, per_type } => {
-                        let wrong: Vec<ValidExample> = examples.into_iter().filter(|e| e.gold != e.predicted).collect();
-                        view! {
-                            <div class="metrics">
-                                <div class="metric"><Tip term="Entity F1" text="An entity counts as found only when its type and both ends match exactly; F1 balances precision and recall." />
-                                    <span class="number" data-testid="metric-entity-f1">{format!("{f1:.4}")}</span></div>
-                                <div class="metric"><span>"Precision"</span><span class="number">{format!("{precision:.4}")}</span></div>
-                                <div class="metric"><span>"Recall"</span><span class="number">{format!("{recall:.4}")}</span></div>
-                                <div class="metric"><span>"Tag accuracy"</span><span class="number">{format!("{token_accuracy:.4}")}</span></div>
-                                <div class="metric"><span>"Sentences"</span><span class="number">{n}</span></div>
-                            </div>
-                            {scores_table("Entity type", per_type)}
-                            <h3>"Sentences with errors"</h3>
-                            {example_list(wrong, true)}
-                        }.into_any()
-                    }
+                    report @ Report::Ner { .. } => ner_report(report, examples).into_any(),
                 }
             }}
         </Panel>

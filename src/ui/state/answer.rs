@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::protocol::{CounterfactualReport, GroupReport};
+use crate::protocol::{CounterfactualAnswer, GroupReport};
 
 /// The last answer to one kind of request.
 pub struct AnswerArea<T: Send + Sync + 'static> {
@@ -64,4 +64,4 @@ impl<T: Send + Sync + 'static> Default for AnswerArea<T> {
 pub type GroupsArea = AnswerArea<(GroupReport, String, Vec<String>)>;
 
 /// The counterfactual test.
-pub type CounterfactualArea = AnswerArea<CounterfactualReport>;
+pub type CounterfactualArea = AnswerArea<CounterfactualAnswer>;

@@ -1,11 +1,14 @@
-//! `Counterfactual`: the kept classifier tested with swapped identity terms (gendered words,
-//! first names, the person's pairs) on the texts the Evaluate panel sends and on templates,
-//! as `anneal counterfactual` tests it (`infer::counterfactual`).
+//! `Counterfactual`: the kept classifier or entity tagger tested with swapped identity terms
+//! (gendered words, first names, the person's pairs) on the texts the Evaluate panel sends and
+//! on templates, as `anneal counterfactual` tests it (`infer::counterfactual`); and the
+//! first-name lists that counterfactual augmentation of names fetches.
 
-use super::super::state::{Shared, tuned_classifier};
+use super::super::state::Shared;
 use super::super::store;
-use crate::infer::counterfactual::counterfactual;
-use crate::protocol::{FromWorker, SwapChoice};
+use crate::data::entities::split_words;
+use crate::infer::counterfactual::{counterfactual, tag_counterfactual};
+use crate::model::Task;
+use crate::protocol::{CounterfactualAnswer, FromWorker, SwapChoice};
 use crate::shared::counterfactual::Swaps;
 use crate::train::recipe::{self, Plan};
 
@@ -49,32 +52,53 @@ fn swaps(choice: SwapChoice) -> Result<Swaps, String> {
     }
 }
 
-/// Swaps the terms of `texts` and of the filled templates and predicts both forms.
+/// Swaps the terms of `texts` and of the filled templates and predicts both forms: a
+/// classifier's labels, or a tagger's entity types (a validation sentence is its words
+/// joined by spaces; a template's text is split as prediction splits it).
 pub(in crate::worker) async fn run(
     session: &Shared,
     choice: SwapChoice,
-    mut texts: Vec<String>,
+    texts: Vec<String>,
     templates: Vec<String>,
     per_template: usize,
 ) -> Result<FromWorker, String> {
-    let tuned = tuned_classifier(session, "counterfactual tests here are for")?;
+    let tuned = session
+        .borrow()
+        .tuned
+        .clone()
+        .ok_or("fine-tune a model first (Train panel), or import a fine-tuned one")?;
     let swaps = swaps(choice)?;
     if let Some(t) = templates.iter().find(|t| !t.contains("{name}")) {
         return Err(format!("the template \"{t}\" has no {{name}} slot"));
     }
-    texts.extend(swaps.fill_templates(&templates, per_template, 42));
-    if texts.is_empty() {
+    let filled = swaps.fill_templates(&templates, per_template, 42);
+    if texts.is_empty() && filled.is_empty() {
         return Err("no texts to test".into());
     }
-    let report = counterfactual(
-        &tuned.model,
-        &tuned.files.tokenizer,
-        &tuned.labels,
-        &texts,
-        &swaps,
-        tuned.max_len,
-    )
-    .await
-    .map_err(|e| e.to_string())?;
+    let (model, tokenizer, labels) = (&tuned.model, &tuned.files.tokenizer, &tuned.labels);
+    let report = match model.task {
+        Task::Classify => {
+            let texts: Vec<String> = texts.into_iter().chain(filled).collect();
+            let r = counterfactual(model, tokenizer, labels, &texts, &swaps, tuned.max_len);
+            CounterfactualAnswer::Labels(r.await.map_err(|e| e.to_string())?)
+        }
+        Task::Ner => {
+            let words = |t: &String| t.split(' ').map(String::from).collect::<Vec<_>>();
+            let split = |t: &String| split_words(t).into_iter().map(|w| w.text).collect();
+            let sentences: Vec<Vec<String>> = texts
+                .iter()
+                .map(words)
+                .chain(filled.iter().map(split))
+                .collect();
+            let r = tag_counterfactual(model, tokenizer, labels, &sentences, &swaps, tuned.max_len);
+            CounterfactualAnswer::Types(r.await.map_err(|e| e.to_string())?)
+        }
+        Task::Qa => {
+            return Err(format!(
+                "counterfactual tests are for text classifiers and entity taggers; this model does {}",
+                Task::Qa.describe()
+            ));
+        }
+    };
     Ok(FromWorker::Counterfactuals { report })
 }
