@@ -216,7 +216,9 @@ def groups_and_counterfactuals(mode, driver, app, fixtures_dir):
 def ner(mode, driver, app, fixtures_dir):
     """Entity recognition from a base model: one epoch, the entity-level F1, and a typed sentence
     answered in the entity view (after one epoch of a tiny model the spans found vary from run
-    to run, so only the answer is checked, not which entities it holds)."""
+    to run, so only the answer is checked, not which entities it holds); the counterfactual test
+    of the tagger (alice <-> bob), and counterfactual augmentation of names (its preview; on the
+    CPU path a run with it)."""
     files = [fixtures_dir / "tiny-bert" / f for f in ("config.json", "model.safetensors", "vocab.txt")]
     app.el("model-file-input").send_keys("\n".join(str(f) for f in files))
     app.wait("the base model", lambda: "loaded local-model" in app.text("model-status"), 90)
@@ -278,6 +280,21 @@ def ner(mode, driver, app, fixtures_dir):
     assert sum(int(r[1]) for r in rows) == int(found.group(2)) > 0, (rows, summary)
     assert sum(int(r[2]) for r in rows) == int(found.group(1)), (rows, summary)
     log(mode, f"NER counterfactual, own pairs on the validation sentences: {summary}")
+
+    # Counterfactual augmentation of names: the preview swaps the first sentences' names with
+    # the served lists, and (CPU: one more run) the worker fetches the same lists to train.
+    Select(app.el("train-augment")).select_by_value("cda:names")
+    previews = app.wait("the names preview", lambda: driver.find_elements(
+        By.CSS_SELECTOR, '[data-testid="augment-preview"] li'), 30)
+    pairs = [p.text.split(" → ", 1) for p in previews]
+    assert pairs and all(a != b and len(a.split()) == len(b.split()) for a, b in pairs), pairs
+    if mode == "cpu":
+        driver.execute_script("arguments[0].click()", app.el("train-start"))
+        app.wait("the run with names swapped", lambda: app.text("train-status") in ("done", "failed"), 300)
+        assert app.text("train-status") == "done", app.panel_text("train")
+        assert "the counterfactual copy (first names swapped, the label kept)" in app.panel_text("train"), app.panel_text("train")
+    Select(app.el("train-augment")).select_by_value("none")
+    log(mode, f"counterfactual augmentation of names: preview {pairs[0]}")
 
 
 QA_PASSAGE = ("Alice went to Paris with Bob in 2019. The film they saw there was really good, "
