@@ -10,18 +10,20 @@ use indicatif::{ProgressBar, ProgressStyle};
 
 use std::collections::BTreeMap;
 
+use super::counterfactual::swap_list;
 use super::finetune::{TuneArgs, give_names, masked_lm, plan_for, read_aux_tasks};
 use super::model_dir::ModelDir;
 use super::shell::{pick_device, say_above};
 use crate::data::tokenizer::TextTokenizer;
 use crate::infer::attack::AttackProbe;
+use crate::infer::counterfactual::CounterfactualProbe;
 use crate::model::Task;
 use crate::shared::{
     AttackKind, AttackSettings, CompareProgress, CompareSettings, CompareSettingsError, Comparison,
     LabelCount, Robustness, Variant, transfer_sentence,
 };
 use crate::train::compare::compare as run_comparison;
-use crate::train::compare::{Probe, contextual_for};
+use crate::train::compare::{Probe, Probes, contextual_for};
 use crate::train::pretrain::RunToEnd;
 use crate::train::recipe::{Plan, draw_contextual};
 
@@ -60,6 +62,12 @@ pub struct CompareArgs {
     /// Validation examples the robustness test attacks (the first ones).
     #[arg(long, default_value_t = 200, requires = "attack")]
     attack_examples: usize,
+    /// The counterfactual test: swap gender (gendered words), names (first names, from
+    /// --names-dir) or FILE (your pairs) in each run's validation texts (a tagger's sentences)
+    /// and compare the variants' flip rate too — whether counterfactual augmentation (cda,
+    /// cda:names) makes the model lean less on them.
+    #[arg(long)]
+    counterfactual: Option<String>,
 }
 
 pub fn run(a: CompareArgs) -> Result<(), String> {
@@ -94,14 +102,37 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
             },
             examples: a.attack_examples,
         }),
+        counterfactual: None,
     };
     settings.validate().map_err(|e| flag_error(&e))?;
-    let mut probe = match settings.robustness {
+    let mut attack = match settings.robustness {
         Some(r) => Some(attack_probe(&plan, &dir.tokenizer, r)?),
         None => None,
     };
-    let probe = probe.as_mut().map(|p| p as &mut dyn Probe);
-    let (comparison, _) = run_with_progress(&dir, &mut plan, &settings, &a.tune, probe)?;
+    let mut swaps = match &a.counterfactual {
+        Some(swap) => Some(counterfactual_probe(&plan, &dir.tokenizer, swap, &a.tune)?),
+        None => None,
+    };
+    let settings = CompareSettings {
+        counterfactual: swaps.as_ref().map(|p| p.kind()),
+        ..settings
+    };
+    let probes = Probes {
+        attack: attack.as_mut().map(|p| p as &mut dyn Probe),
+        counterfactual: swaps.as_mut().map(|p| p as &mut dyn Probe),
+    };
+    let (comparison, _) = run_with_progress(&dir, &mut plan, &settings, &a.tune, probes)?;
+    say_results(&comparison);
+    println!(
+        "{}",
+        serde_json::to_string(&comparison).expect("json values")
+    );
+    Ok(())
+}
+
+/// The comparison's sentences on stderr: the data advantage, each variant's paired difference
+/// to the baseline (and the transfer an auxiliary task made), under attack and in flip rate.
+fn say_results(comparison: &Comparison) {
     if let Some(advantage) = &comparison.data_advantage {
         eprintln!("{}", advantage.sentence);
     }
@@ -123,11 +154,15 @@ pub fn run(a: CompareArgs) -> Result<(), String> {
             );
         }
     }
-    println!(
-        "{}",
-        serde_json::to_string(&comparison).expect("json values")
-    );
-    Ok(())
+    for (name, diffs) in &comparison.paired_flip_rate {
+        for d in diffs {
+            eprintln!(
+                "{name} − baseline in flip rate, {} labels: {}",
+                d.size,
+                d.describe()
+            );
+        }
+    }
 }
 
 /// Runs the comparison of `settings` on the device `tune` chooses, its progress on a bar with
@@ -138,7 +173,7 @@ pub(super) fn run_with_progress(
     plan: &mut Plan,
     settings: &CompareSettings,
     tune: &TuneArgs,
-    probe: Option<&mut dyn Probe>,
+    mut probes: Probes,
 ) -> Result<(Comparison, burn::prelude::Device), String> {
     let picked = pick_device(tune.device)?;
     let device = picked.device.clone().autodiff();
@@ -167,11 +202,25 @@ pub(super) fn run_with_progress(
         &device,
         &mut on_event,
         &mut to_end,
-        probe.map(|p| p as &mut dyn Probe),
+        probes.reborrow(),
     ))
     .map_err(|e| e.to_string())?;
     bar.finish_and_clear();
     Ok((comparison, device))
+}
+
+/// The counterfactual test `swap` names (gender, names, a file of pairs) on the plan's
+/// validation texts, or a tagger's validation sentences.
+fn counterfactual_probe<'a>(
+    plan: &Plan,
+    tokenizer: &'a TextTokenizer,
+    swap: &str,
+    tune: &TuneArgs,
+) -> Result<CounterfactualProbe<'a>, String> {
+    let swaps = swap_list(swap, &tune.names_dir)?;
+    let labels = plan.data.labels.clone();
+    CounterfactualProbe::of_examples(tokenizer, labels, &plan.valid_examples, swaps, plan.max_len)
+        .map_err(|e| format!("--counterfactual: {e}"))
 }
 
 /// The robustness test of `r` on the plan's first validation examples.
@@ -284,11 +333,15 @@ impl<'a> Shown<'a> {
                 seed,
                 score,
                 attacked,
+                flip_rate,
             } => {
                 bar.set_position(run as u64);
-                let under = attacked.map_or(String::new(), |a| {
+                let mut under = attacked.map_or(String::new(), |a| {
                     format!(", {:.2}% under attack", 100.0 * a)
                 });
+                if let Some(f) = flip_rate {
+                    under += &format!(", {:.2}% flip when swapped", 100.0 * f);
+                }
                 say_above(
                     bar,
                     format!(

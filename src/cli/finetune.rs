@@ -103,7 +103,7 @@ pub struct TuneArgs {
     /// The folder with first_names_female.txt and first_names_male.txt, for counterfactual
     /// augmentation of names (--augment cda:names or cda:both).
     #[arg(long, default_value = super::counterfactual::NAMES_DIR)]
-    names_dir: PathBuf,
+    pub(super) names_dir: PathBuf,
     /// Share of a text's words (or a sentence's mentions) an augmented copy changes — EDA's
     /// alpha; the same as KIND:COPIES:RATE. [default: 0.1]
     #[arg(long, requires = "augment", visible_alias = "eda-alpha")]

@@ -19,7 +19,7 @@ use crate::shared::search::rank;
 use crate::shared::{
     CompareSettings, CompareSettingsError, Comparison, Grid, Search, trial_settings,
 };
-use crate::train::compare::rerun;
+use crate::train::compare::{Probes, rerun};
 use crate::train::pretrain::RunToEnd;
 use crate::train::recipe::Plan;
 
@@ -61,7 +61,8 @@ pub fn run(a: SearchArgs) -> Result<(), String> {
     }
     let settings = grid.settings(trials, a.seeds, a.tune.settings(dir.config.max_len()));
     settings.validate().map_err(|e| flag_error(&e))?;
-    let (comparison, device) = run_with_progress(&dir, &mut plan, &settings, &a.tune, None)?;
+    let (comparison, device) =
+        run_with_progress(&dir, &mut plan, &settings, &a.tune, Probes::default())?;
     let search = rank(&comparison).ok_or("no trial finished")?;
     print_table(&search);
     eprintln!("{}", search.sentence);

@@ -5,6 +5,7 @@
 //! [`counterfactual`] and [`tag_counterfactual`] alike.
 
 use super::{PredictError, class_probabilities, tag_words};
+use crate::data::Examples;
 use crate::data::tokenizer::TextTokenizer;
 use crate::model::BertClassifier;
 use crate::shared::counterfactual::{CounterfactualReport, Swapped, Swaps, counterfactual_report};
@@ -63,4 +64,102 @@ pub async fn tag_counterfactual(
     Ok(tag_swap_report(
         swaps.kind, sentences, &swapped, &before, &after,
     ))
+}
+
+/// A comparison's counterfactual test of each run's model (`train::compare::Probes`): the
+/// flip rate of the validation texts with the list's terms swapped, or for a tagger of its
+/// sentences' swapped words.
+pub struct CounterfactualProbe<'a> {
+    tokenizer: &'a TextTokenizer,
+    labels: Vec<String>,
+    /// The sentences' words, for a tagger; the texts otherwise.
+    sentences: Option<Vec<Vec<String>>>,
+    texts: Vec<String>,
+    swaps: Swaps,
+    max_len: usize,
+}
+
+impl<'a> CounterfactualProbe<'a> {
+    /// A probe of a classifier on `texts`.
+    pub fn texts(
+        tokenizer: &'a TextTokenizer,
+        labels: Vec<String>,
+        texts: Vec<String>,
+        swaps: Swaps,
+        max_len: usize,
+    ) -> Self {
+        Self {
+            tokenizer,
+            labels,
+            sentences: None,
+            texts,
+            swaps,
+            max_len,
+        }
+    }
+
+    /// A probe of an entity tagger on `sentences` (each a list of words).
+    pub fn sentences(
+        tokenizer: &'a TextTokenizer,
+        labels: Vec<String>,
+        sentences: Vec<Vec<String>>,
+        swaps: Swaps,
+        max_len: usize,
+    ) -> Self {
+        Self {
+            sentences: Some(sentences),
+            ..Self::texts(tokenizer, labels, Vec::new(), swaps, max_len)
+        }
+    }
+}
+
+impl<'a> CounterfactualProbe<'a> {
+    /// A probe on validation `examples`: a classifier's texts, or a tagger's sentences.
+    pub fn of_examples(
+        tokenizer: &'a TextTokenizer,
+        labels: Vec<String>,
+        examples: &Examples,
+        swaps: Swaps,
+        max_len: usize,
+    ) -> Result<Self, String> {
+        match examples {
+            Examples::Classify(v) => {
+                let texts = v.iter().map(|e| e.text.clone()).collect();
+                Ok(Self::texts(tokenizer, labels, texts, swaps, max_len))
+            }
+            Examples::Ner(v) => {
+                let sentences = v.iter().map(|e| e.tokens.clone()).collect();
+                Ok(Self::sentences(tokenizer, labels, sentences, swaps, max_len))
+            }
+            Examples::Qa(_) => Err(
+                "the counterfactual test is for text classifiers and entity taggers, not question answering"
+                    .into(),
+            ),
+        }
+    }
+
+    /// Which list it swaps.
+    pub fn kind(&self) -> crate::shared::counterfactual::SwapKind {
+        self.swaps.kind
+    }
+}
+
+impl crate::forward::Probe for CounterfactualProbe<'_> {
+    fn score<'b>(
+        &'b mut self,
+        model: &'b BertClassifier,
+    ) -> std::pin::Pin<Box<dyn Future<Output = Result<f64, String>> + 'b>> {
+        Box::pin(async move {
+            let (tokenizer, labels, swaps) = (self.tokenizer, &self.labels, &self.swaps);
+            let rate = match &self.sentences {
+                Some(s) => tag_counterfactual(model, tokenizer, labels, s, swaps, self.max_len)
+                    .await
+                    .map(|r| r.flip_rate),
+                None => counterfactual(model, tokenizer, labels, &self.texts, swaps, self.max_len)
+                    .await
+                    .map(|r| r.flip_rate),
+            };
+            rate.map_err(|e| e.to_string())
+        })
+    }
 }

@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::attack::AttackSettings;
+use super::counterfactual::SwapKind;
 use super::settings::TrainSettings;
 use super::task::Task;
 use super::variant::{BASELINE, StartKind, Variant};
@@ -75,6 +76,12 @@ pub struct CompareSettings {
     /// attack on the first validation examples. Default: none.
     #[serde(default)]
     pub robustness: Option<Robustness>,
+    /// The counterfactual test each run's model also takes: the list's terms swapped in the
+    /// validation texts (a tagger's sentences), and the flip rate compared like the scores —
+    /// whether a remedy such as counterfactual augmentation makes the model lean less on
+    /// them. Default: none.
+    #[serde(default)]
+    pub counterfactual: Option<SwapKind>,
 }
 
 /// The robustness test of a comparison's runs.
@@ -102,6 +109,7 @@ impl Default for CompareSettings {
             min_steps: 50,
             finetune: TrainSettings::default(),
             robustness: None,
+            counterfactual: None,
         }
     }
 }
@@ -283,6 +291,9 @@ pub enum CompareProgress {
         /// Its accuracy under attack, with the robustness test.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         attacked: Option<f64>,
+        /// Its flip rate, with the counterfactual test.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        flip_rate: Option<f64>,
     },
 }
 
@@ -313,6 +324,14 @@ pub struct Comparison {
     /// `paired`.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub paired_attacked: BTreeMap<String, Vec<PairedDiff>>,
+    /// With the counterfactual test: each run's flip rate (the share of changed validation
+    /// texts whose label flips; a tagger: of swapped words whose type changes), as `variants`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub flip_rate: BTreeMap<String, VariantScores>,
+    /// With the counterfactual test: each variant's difference to the baseline in flip rate,
+    /// as `paired`.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub paired_flip_rate: BTreeMap<String, Vec<PairedDiff>>,
 }
 
 /// A variant's difference to the baseline at one label count, paired by seed.
@@ -437,6 +456,8 @@ impl Comparison {
             paired: BTreeMap::new(),
             attacked: BTreeMap::new(),
             paired_attacked: BTreeMap::new(),
+            flip_rate: BTreeMap::new(),
+            paired_flip_rate: BTreeMap::new(),
         }
     }
 
@@ -453,6 +474,13 @@ impl Comparison {
     pub fn record_attacked(&mut self, variant: &str, size: usize, accuracy: f64) {
         if push(&mut self.attacked, &self.sizes, variant, size, accuracy) {
             self.paired_attacked = paired_to_baseline(&self.sizes, &self.attacked);
+        }
+    }
+
+    /// Adds the counterfactual flip rate of one run (as [`record`](Self::record) its score).
+    pub fn record_flip_rate(&mut self, variant: &str, size: usize, rate: f64) {
+        if push(&mut self.flip_rate, &self.sizes, variant, size, rate) {
+            self.paired_flip_rate = paired_to_baseline(&self.sizes, &self.flip_rate);
         }
     }
 

@@ -134,6 +134,7 @@ impl Grid {
             min_steps: 0,
             finetune,
             robustness: None,
+            counterfactual: None,
         }
     }
 }

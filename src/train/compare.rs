@@ -92,11 +92,35 @@ pub fn run_config(f: &TrainSettings, min_steps: usize, labels: usize, seed: u64)
     }
 }
 
-/// Passes the caller's pause/cancel through and remembers a cancel; holds the probe.
+/// What each run's model is also tested with, besides its score: the robustness test
+/// (accuracy under attack) and the counterfactual test (flip rate).
+#[derive(Default)]
+pub struct Probes<'a> {
+    /// Accuracy under attack (`infer::attack::AttackProbe`).
+    pub attack: Option<&'a mut dyn Probe>,
+    /// The counterfactual flip rate (`infer::counterfactual::CounterfactualProbe`).
+    pub counterfactual: Option<&'a mut dyn Probe>,
+}
+
+impl Probes<'_> {
+    /// The same probes, borrowed for a shorter time (a comparison holds them as long as its
+    /// control).
+    pub fn reborrow(&mut self) -> Probes<'_> {
+        Probes {
+            attack: self.attack.as_mut().map(|p| &mut **p as &mut dyn Probe),
+            counterfactual: self
+                .counterfactual
+                .as_mut()
+                .map(|p| &mut **p as &mut dyn Probe),
+        }
+    }
+}
+
+/// Passes the caller's pause/cancel through and remembers a cancel; holds the probes.
 struct Watch<'a> {
     inner: &'a mut dyn Control,
     cancelled: bool,
-    probe: Option<&'a mut dyn Probe>,
+    probes: Probes<'a>,
 }
 
 impl Watch<'_> {
@@ -122,7 +146,7 @@ impl Control<BertLm> for Watch<'_> {
 }
 
 /// Runs the comparison for a fine-tuning `plan` of `files` (`keep_layers` as fine-tuning's) on
-/// an autodiff `device`, each run's model also scored by `probe` when there is one. Returns the
+/// an autodiff `device`, each run's model also tested by `probes`. Returns the
 /// scores so far and, when it ended early (cancelled), why.
 #[allow(clippy::too_many_arguments)]
 pub async fn compare<'a>(
@@ -133,7 +157,7 @@ pub async fn compare<'a>(
     device: &Device,
     on_event: &mut dyn FnMut(CompareProgress),
     control: &'a mut dyn Control,
-    probe: Option<&'a mut dyn Probe>,
+    probes: Probes<'a>,
 ) -> Result<(Comparison, Option<String>), CompareError> {
     check_variants(settings, plan)?;
     let data = &plan.data;
@@ -153,7 +177,7 @@ pub async fn compare<'a>(
     let mut control = Watch {
         inner: control,
         cancelled: false,
-        probe,
+        probes,
     };
     let cancelled = || Some("stopped by request".to_string());
 
@@ -185,6 +209,9 @@ pub async fn compare<'a>(
                 comparison.record(&variant.name, size, ran.score);
                 if let Some(a) = ran.attacked {
                     comparison.record_attacked(&variant.name, size, a);
+                }
+                if let Some(f) = ran.flip_rate {
+                    comparison.record_flip_rate(&variant.name, size, f);
                 }
                 on_event(at.scored(&ran));
             }
@@ -328,7 +355,7 @@ pub async fn rerun(
     let mut control = Watch {
         inner: control,
         cancelled: false,
-        probe: None,
+        probes: Probes::default(),
     };
     let ran = shared.run(&at, &subset, &mut |_| {}, &mut control).await?;
     Ok(ran.map(|r| (r.score, r.model)))
@@ -409,14 +436,16 @@ impl RunAt<'_> {
             seed: self.seed,
             score: ran.score,
             attacked: ran.attacked,
+            flip_rate: ran.flip_rate,
         }
     }
 }
 
-/// A finished run: its score, its probe's score, its model.
+/// A finished run: its score, its probes' scores, its model.
 struct Ran {
     score: f64,
     attacked: Option<f64>,
+    flip_rate: Option<f64>,
     model: BertClassifier,
 }
 
@@ -523,13 +552,18 @@ impl Shared<'_> {
                 plan.data.evaluate(&outcome.model, batch).await?.0
             }
         };
-        let attacked = match control.probe.as_mut() {
+        let attacked = match control.probes.attack.as_mut() {
+            Some(p) => Some(p.score(&outcome.model).await.map_err(CompareError::Probe)?),
+            None => None,
+        };
+        let flip_rate = match control.probes.counterfactual.as_mut() {
             Some(p) => Some(p.score(&outcome.model).await.map_err(CompareError::Probe)?),
             None => None,
         };
         Ok(Some(Ran {
             score: evaluation.headline(),
             attacked,
+            flip_rate,
             model: outcome.model,
         }))
     }

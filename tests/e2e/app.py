@@ -467,7 +467,7 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     log(mode, f"word neighbours in {len(lists)} tables; {len(maps)} embedding map(s) of 60 examples: {caption!r}")
 
     # What is it worth? Two label counts, three starts, typo augmentation and FGM, two seeds, a
-    # few steps each, every run attacked too.
+    # few steps each, every run attacked and tested with first names swapped too.
     app.set_number("train-epochs", 1)
     app.set_number("train-max-len", 16)
     app.set_number("train-batch-size", 8)
@@ -482,6 +482,8 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     for tick in ("worth-typos", "worth-fgm", "worth-aux", "worth-robust"):
         if not app.el(tick).is_selected():
             driver.execute_script("arguments[0].click()", app.el(tick))
+    # And every run's counterfactual flip rate with first names swapped (the served lists).
+    Select(app.el("worth-counterfactual")).select_by_value("names")
     started = time.time()
     driver.execute_script("arguments[0].click()", app.el("worth-start"))
     app.wait("the comparison to finish", lambda: app.text("worth-status") in ("done", "failed"), 900)
@@ -502,6 +504,8 @@ def inside_and_worth(mode, driver, app, fixtures_dir, out):
     # The robustness test: every run attacked, accuracy under attack per variant and count.
     attacked = [float(c.text.rstrip("%")) for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-attacked-accuracy"]')]
     assert len(attacked) == 12 and all(0.0 <= a <= 100.0 for a in attacked), (attacked, app.panel_text("worth"))
+    flips = [float(c.text.rstrip("%")) for c in driver.find_elements(By.CSS_SELECTOR, '[data-testid="worth-flip-rate"]')]
+    assert len(flips) == 12 and all(0.0 <= f <= 100.0 for f in flips), (flips, app.panel_text("worth"))
     driver.execute_script("arguments[0].scrollIntoView()", app.el("worth-chart"))
     driver.save_screenshot(str(out / f"{mode}-worth.png"))
     log(mode, f"what it is worth: 24 runs in {time.time() - started:.1f}s; {advantage}; paired: {paired[0]}; {transfer[0]}")

@@ -313,7 +313,7 @@ fn an_auxiliary_task_is_a_variant_paired_with_the_single_task_run() {
 #[test]
 fn each_variant_trains_with_its_remedy_and_a_rerun_is_the_same_run() {
     use anneal::shared::{CompareProgress, CompareSettings, LabelCount, TrainSettings, Variant};
-    use anneal::train::compare::{compare, rerun};
+    use anneal::train::compare::{Probes, compare, rerun};
     use anneal::train::pretrain::RunToEnd;
     use burn::prelude::*;
 
@@ -346,6 +346,7 @@ fn each_variant_trains_with_its_remedy_and_a_rerun_is_the_same_run() {
             ..TrainSettings::default()
         },
         robustness: None,
+        counterfactual: None,
     };
     let device = Device::flex().autodiff();
     let mut steps = std::collections::BTreeMap::new();
@@ -367,7 +368,7 @@ fn each_variant_trains_with_its_remedy_and_a_rerun_is_the_same_run() {
         &device,
         &mut on_event,
         &mut RunToEnd,
-        None,
+        Probes::default(),
     ))
     .unwrap();
     assert_eq!(stopped, None);

@@ -663,3 +663,86 @@ fn a_tagger_s_counterfactual_test_holds_to_predict() {
         "{text}"
     );
 }
+
+/// The comparison's counterfactual test (`anneal compare --counterfactual`): every run's
+/// model tested with a swap (here alice <-> bob) on the validation texts, its flip rate
+/// recorded per seed beside its score and paired with the baseline's like the scores; on
+/// data whose names lean the label, the name-biased baseline flips. (The names variant swaps
+/// alice for carl: "bob" is an English word, which the name lists leave out.)
+#[test]
+fn a_comparison_tests_every_run_with_counterfactuals() {
+    let model = tiny_model_dir("cf-compare-model", 6);
+    let work = temp_dir("cf-compare");
+    let (train, valid) = (work.join("train.csv"), work.join("valid.csv"));
+    std::fs::write(&train, name_biased(300, 41)).unwrap();
+    std::fs::write(&valid, name_biased(90, 42)).unwrap();
+    let names = work.join("names");
+    std::fs::create_dir_all(&names).unwrap();
+    std::fs::write(names.join("first_names_female.txt"), "alice\n").unwrap();
+    std::fs::write(names.join("first_names_male.txt"), "carl\n").unwrap();
+    let pairs = work.join("pairs.csv");
+    std::fs::write(&pairs, "alice,bob\n").unwrap();
+    let (ok, stdout, stderr) = anneal(&[
+        "compare",
+        "--model",
+        model.to_str().unwrap(),
+        "--train",
+        train.to_str().unwrap(),
+        "--valid",
+        valid.to_str().unwrap(),
+        "--epochs",
+        "8",
+        "--lr",
+        "2e-3",
+        "--batch-size",
+        "16",
+        "--max-len",
+        "32",
+        "--device",
+        "cpu",
+        "--sizes",
+        "all",
+        "--seeds",
+        "2",
+        "--min-steps",
+        "0",
+        "--variants",
+        "baseline,cda:names",
+        "--names-dir",
+        names.to_str().unwrap(),
+        "--counterfactual",
+        pairs.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    let c: Value = serde_json::from_str(stdout.trim()).unwrap();
+    let rates = |name: &str| -> Vec<f64> {
+        c["flip_rate"][name][0]
+            .as_array()
+            .unwrap_or_else(|| panic!("{name}: {c}"))
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect()
+    };
+    let (base, cda) = (rates("baseline"), rates("cda:names"));
+    assert_eq!((base.len(), cda.len()), (2, 2), "{c}");
+    assert!(
+        base.iter().chain(&cda).all(|r| (0.0..=1.0).contains(r)),
+        "{c}"
+    );
+    assert!(
+        base.iter().any(|&r| r > 0.0),
+        "a name-biased model flips: {c}"
+    );
+    let paired = &c["paired_flip_rate"]["cda:names"][0];
+    let mean = (cda[0] - base[0] + cda[1] - base[1]) / 2.0;
+    assert!(
+        (paired["mean_diff"].as_f64().unwrap() - mean).abs() < 1e-12,
+        "{c}"
+    );
+    assert_eq!(paired["seeds"], 2);
+    assert!(
+        stderr.contains("cda:names − baseline in flip rate, ")
+            && stderr.contains("% flip when swapped"),
+        "{stderr}"
+    );
+}

@@ -49,7 +49,6 @@ pub fn ComparePanel() -> impl IntoView {
             }
         }
     };
-    let tick = |signal: RwSignal<bool>| move |ev| signal.set(event_target_checked(&ev));
     view! {
         <Panel id="worth" number=9 title="What is it worth?"
             purpose="Fine-tune the loaded model with 32, 100, 300… labels beside the same architecture with random weights, or pre-trained on your own texts, or with a remedy switched on (typo augmentation, adversarial training). Every variant sees the same examples with the same seeds, so the gap between the lines is what pre-training, or the remedy, is worth on your data.">
@@ -63,21 +62,7 @@ pub fn ComparePanel() -> impl IntoView {
                 <label><Tip term="Least steps per run" text="A run with few labels takes more epochs so that it trains at least this many steps; every run is scored once, after its last epoch." />
                     <input type="number" min="1" data-testid="worth-min-steps" prop:value=move || compare.min_steps.get().to_string() on:change=number(compare.min_steps) /></label>
             </div>
-            <fieldset class="variants">
-                <legend>"Beside the pre-trained model (the baseline), compare"</legend>
-                <label><input type="checkbox" data-testid="worth-scratch" prop:checked=move || compare.scratch.get() on:change=tick(compare.scratch) />
-                    <Tip term="random initialisation" text="The same architecture with random weights: what training from scratch gives with these labels." /></label>
-                <label><input type="checkbox" data-testid="worth-typos" prop:checked=move || compare.typos.get() on:change=tick(compare.typos) />
-                    <Tip term="+ augmentation" text="Each epoch adds changed copies of the training examples: the Train panel's augmentation when one is set there (typos, EDA, contextual, same-tag words or mentions, with its copies and share), else typos in 10% of the words, 1 copy." /></label>
-                <label><input type="checkbox" data-testid="worth-fgm" prop:checked=move || compare.fgm.get() on:change=tick(compare.fgm) />
-                    <Tip term="+ adversarial training (FGM)" text="Each step also trains on the batch with the word embeddings pushed along the loss gradient (the Train panel's epsilon when set there, else 1); about twice a step's work." /></label>
-                {move || (!data.aux.with(Vec::is_empty)).then(|| view! {
-                    <label><input type="checkbox" data-testid="worth-aux" prop:checked=move || compare.aux.get() on:change=tick(compare.aux) />
-                        <Tip term="+ auxiliary tasks (multi-task)" text="Each run also trains on the Data panel's auxiliary files, with the Train panel's task sampling. Below the baseline over the whole interval is negative transfer: the other task hurts yours." /></label>
-                })}
-                <label><input type="checkbox" data-testid="worth-robust" prop:checked=move || compare.robust.get() on:change=tick(compare.robust) />
-                    <Tip term="and attack every run (robustness test)" text="After training, each run's model is attacked on the first 100 validation examples: at most 2 character edits (typos) of its most important words, greedily, as `anneal attack --attack chars` does. Accuracy under attack is compared like the scores. Text classification only; it adds time to every run." /></label>
-            </fieldset>
+            <VariantChoices />
             <p class="hint">"Each run uses the Train panel's settings (batch size, learning rate, epochs, length, layers, what trains) and is scored on the same validation examples. With two seeds or more, each variant's difference to the baseline gets a 95% interval: \"no effect measured\" when it holds 0. Augmentation and adversarial training set in the Train panel are not applied to the baseline here: tick them to measure them."</p>
             <div class="row">
                 <button class="primary" data-testid="worth-start" disabled=move || !ready() || compare.live.running() on:click=start>"What is it worth?"</button>
@@ -97,7 +82,7 @@ pub fn ComparePanel() -> impl IntoView {
                     </div>
                 })
             }}
-            {move || compare.live.comparison.get().map(|c| view! { <CompareChart comparison=c.clone() /> <CompareTable comparison=c.clone() /> <AttackedTable comparison=c /> })}
+            {move || compare.live.comparison.get().map(|c| view! { <CompareChart comparison=c.clone() /> <CompareTable comparison=c.clone() /> <ProbeTable comparison=c.clone() probed=Probed::Attack /> <ProbeTable comparison=c probed=Probed::Flips /> })}
         </Panel>
     }
 }
@@ -261,24 +246,62 @@ fn score_range(scores: &[f64]) -> (f64, f64) {
     (lo, hi)
 }
 
-/// With the robustness test: each variant's mean accuracy under attack per label count, and
-/// its paired difference to the baseline's.
+/// What the comparison runs beside the baseline, and what it also tests every run with.
 #[component]
-fn AttackedTable(comparison: Comparison) -> impl IntoView {
+fn VariantChoices() -> impl IntoView {
+    let (compare, data) = (
+        expect_context::<CompareArea>(),
+        expect_context::<DataArea>(),
+    );
+    let tick = |signal: RwSignal<bool>| move |ev| signal.set(event_target_checked(&ev));
+    view! {
+        <fieldset class="variants">
+            <legend>"Beside the pre-trained model (the baseline), compare"</legend>
+            <label><input type="checkbox" data-testid="worth-scratch" prop:checked=move || compare.scratch.get() on:change=tick(compare.scratch) />
+                <Tip term="random initialisation" text="The same architecture with random weights: what training from scratch gives with these labels." /></label>
+            <label><input type="checkbox" data-testid="worth-typos" prop:checked=move || compare.typos.get() on:change=tick(compare.typos) />
+                <Tip term="+ augmentation" text="Each epoch adds changed copies of the training examples: the Train panel's augmentation when one is set there (typos, EDA, contextual, same-tag words or mentions, with its copies and share), else typos in 10% of the words, 1 copy." /></label>
+            <label><input type="checkbox" data-testid="worth-fgm" prop:checked=move || compare.fgm.get() on:change=tick(compare.fgm) />
+                <Tip term="+ adversarial training (FGM)" text="Each step also trains on the batch with the word embeddings pushed along the loss gradient (the Train panel's epsilon when set there, else 1); about twice a step's work." /></label>
+            {move || (!data.aux.with(Vec::is_empty)).then(|| view! {
+                <label><input type="checkbox" data-testid="worth-aux" prop:checked=move || compare.aux.get() on:change=tick(compare.aux) />
+                    <Tip term="+ auxiliary tasks (multi-task)" text="Each run also trains on the Data panel's auxiliary files, with the Train panel's task sampling. Below the baseline over the whole interval is negative transfer: the other task hurts yours." /></label>
+            })}
+            <label><input type="checkbox" data-testid="worth-robust" prop:checked=move || compare.robust.get() on:change=tick(compare.robust) />
+                <Tip term="and attack every run (robustness test)" text="After training, each run's model is attacked on the first 100 validation examples: at most 2 character edits (typos) of its most important words, greedily, as `anneal attack --attack chars` does. Accuracy under attack is compared like the scores. Text classification only; it adds time to every run." /></label>
+            <label><Tip term="and test every run with counterfactuals" text="After training, each run's model predicts every validation example and its swapped form (gendered words, or first names from the pinned lists); the share whose prediction flips (a tagger: swapped words whose entity type changes) is compared like the scores. Pair it with counterfactual augmentation (Train panel) ticked as the augmentation to see whether it makes the model lean less on them." />
+                <select data-testid="worth-counterfactual" prop:value=move || compare.counterfactual.get() on:change=move |ev| compare.counterfactual.set(event_target_value(&ev))>
+                    <option value="none">"no"</option>
+                    <option value="gender">"gendered words"</option>
+                    <option value="names">"first names"</option>
+                </select></label>
+        </fieldset>
+    }
+}
+
+/// What a comparison also measured of each run besides its score.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Probed {
+    /// Accuracy under attack (the robustness test).
+    Attack,
+    /// The counterfactual flip rate.
+    Flips,
+}
+
+/// With the robustness or the counterfactual test: each variant's mean accuracy under attack
+/// (or flip rate) per label count, and its paired difference to the baseline's.
+#[component]
+fn ProbeTable(comparison: Comparison, probed: Probed) -> impl IntoView {
+    let (scores, paired) = match probed {
+        Probed::Attack => (&comparison.attacked, &comparison.paired_attacked),
+        Probed::Flips => (&comparison.flip_rate, &comparison.paired_flip_rate),
+    };
     let rows: Vec<(String, usize, f64, Option<PairedDiff>)> = comparison
         .order
         .iter()
         .flat_map(|v| {
-            let scores = comparison
-                .attacked
-                .get(&v.name)
-                .cloned()
-                .unwrap_or_default();
-            let paired = comparison
-                .paired_attacked
-                .get(&v.name)
-                .cloned()
-                .unwrap_or_default();
+            let scores = scores.get(&v.name).cloned().unwrap_or_default();
+            let paired = paired.get(&v.name).cloned().unwrap_or_default();
             let name = v.describe();
             comparison
                 .sizes
@@ -293,12 +316,26 @@ fn AttackedTable(comparison: Comparison) -> impl IntoView {
                 .collect::<Vec<_>>()
         })
         .collect();
+    let (testid, cell, caption, measure) = match probed {
+        Probed::Attack => (
+            "worth-attacked",
+            "worth-attacked-accuracy",
+            "Under attack (at most 2 character edits, the first 100 validation examples): accuracy, and the difference to the baseline paired by seed",
+            "Accuracy under attack",
+        ),
+        Probed::Flips => (
+            "worth-flips",
+            "worth-flip-rate",
+            "Counterfactual test (the validation examples with their terms swapped): the share whose prediction flips (a tagger: of swapped words whose type changes), and the difference to the baseline paired by seed — lower leans less on the terms",
+            "Flip rate",
+        ),
+    };
     (!rows.is_empty()).then(|| view! {
-        <table class="worth" data-testid="worth-attacked">
-            <caption>"Under attack (at most 2 character edits, the first 100 validation examples): accuracy, and the difference to the baseline paired by seed"</caption>
-            <thead><tr><th>"Variant"</th><th>"Labels"</th><th>"Accuracy under attack"</th><th>"Difference"</th></tr></thead>
+        <table class="worth" data-testid=testid>
+            <caption>{caption}</caption>
+            <thead><tr><th>"Variant"</th><th>"Labels"</th><th>{measure}</th><th>"Difference"</th></tr></thead>
             <tbody>{rows.into_iter().map(|(name, size, mean, d)| view! {
-                <tr><td>{name}</td><td>{size}</td><td data-testid="worth-attacked-accuracy">{format!("{:.1}%", 100.0 * mean)}</td>
+                <tr><td>{name}</td><td>{size}</td><td data-testid=cell>{format!("{:.1}%", 100.0 * mean)}</td>
                     <td>{d.map_or(String::new(), |d| d.describe())}</td></tr>
             }).collect_view()}</tbody>
         </table>

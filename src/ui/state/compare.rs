@@ -10,6 +10,7 @@ use crate::protocol::{
     CompareProgress, CompareSettings, Comparison, LabelCount, Robustness, StartKind, TrainSettings,
     Variant, compare_setting_message,
 };
+use crate::shared::counterfactual::SwapKind;
 
 /// The Worth panel's state.
 #[derive(Clone, Copy)]
@@ -30,6 +31,8 @@ pub struct CompareArea {
     pub aux: RwSignal<bool>,
     /// Attack every run's model too (the robustness test).
     pub robust: RwSignal<bool>,
+    /// Test every run's model with counterfactuals too: `none`, `gender` or `names`.
+    pub counterfactual: RwSignal<String>,
     /// Least steps per run.
     pub min_steps: RwSignal<usize>,
     /// The comparison as it runs, and its scores.
@@ -149,6 +152,7 @@ impl ComparisonRun {
                 size,
                 score,
                 attacked,
+                flip_rate,
                 ..
             } => {
                 self.runs.update(|r| r.0 = run);
@@ -157,6 +161,9 @@ impl ComparisonRun {
                         c.record(&variant, size, score);
                         if let Some(a) = attacked {
                             c.record_attacked(&variant, size, a);
+                        }
+                        if let Some(f) = flip_rate {
+                            c.record_flip_rate(&variant, size, f);
                         }
                     }
                 });
@@ -208,6 +215,7 @@ impl CompareArea {
             fgm: RwSignal::new(false),
             aux: RwSignal::new(false),
             robust: RwSignal::new(false),
+            counterfactual: RwSignal::new("none".to_string()),
             min_steps: RwSignal::new(50),
             live: ComparisonRun::new("anneal.comparison", "comparison"),
         }
@@ -279,6 +287,11 @@ impl CompareArea {
                 attack: AttackSettings::new(AttackKind::Chars),
                 examples: Self::ATTACKED,
             }),
+            counterfactual: match self.counterfactual.get_untracked().as_str() {
+                "gender" => Some(SwapKind::Gender),
+                "names" => Some(SwapKind::Names),
+                _ => None,
+            },
         };
         settings
             .validate()

@@ -15,7 +15,7 @@ use crate::protocol::{
     CompareProgress, CompareSettings, Comparison, FromWorker, RequestKind, compare_setting_message,
 };
 use crate::shared::check_search;
-use crate::train::compare::{Probe, compare, contextual_for};
+use crate::train::compare::{Probe, Probes, compare, contextual_for};
 use crate::train::recipe;
 use crate::train::{Control, Hook};
 
@@ -97,6 +97,12 @@ pub(in crate::worker) async fn run(
         let drawn = super::train::contextual(session, &mut plan, wanted, Some(&used)).await?;
         plan.notes.push(drawn);
     }
+    let mut swaps = match settings.counterfactual {
+        Some(kind) => {
+            Some(super::counterfactual::compare_probe(kind, &plan, &files.tokenizer).await?)
+        }
+        None => None,
+    };
     let mut probe = match settings.robustness {
         Some(_) if plan.task != Task::Classify => {
             return Err(format!(
@@ -131,7 +137,10 @@ pub(in crate::worker) async fn run(
         &device.autodiff(),
         &mut on_event,
         &mut Steer(run),
-        probe.as_mut().map(|p| p as &mut dyn Probe),
+        Probes {
+            attack: probe.as_mut().map(|p| p as &mut dyn Probe),
+            counterfactual: swaps.as_mut().map(|p| p as &mut dyn Probe),
+        },
     )
     .await
     .map_err(|e| e.to_string())?;

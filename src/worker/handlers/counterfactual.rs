@@ -6,10 +6,11 @@
 use super::super::state::Shared;
 use super::super::store;
 use crate::data::entities::split_words;
-use crate::infer::counterfactual::{counterfactual, tag_counterfactual};
+use crate::data::tokenizer::TextTokenizer;
+use crate::infer::counterfactual::{CounterfactualProbe, counterfactual, tag_counterfactual};
 use crate::model::Task;
 use crate::protocol::{CounterfactualAnswer, FromWorker, SwapChoice};
-use crate::shared::counterfactual::Swaps;
+use crate::shared::counterfactual::{SwapKind, Swaps};
 use crate::train::recipe::{self, Plan};
 
 /// Where the worker finds the pinned first-name lists: beside the app (copied there from
@@ -22,18 +23,40 @@ const NAME_LISTS: [&str; 2] = [
 /// Gives counterfactual augmentation of names (the run's or a comparison's variants') the
 /// pinned first-name lists when `wanted`; the plan's notes say what it adds.
 pub(in crate::worker) async fn give_names(plan: &mut Plan, wanted: bool) -> Result<(), String> {
-    if !wanted {
-        return Ok(());
+    if wanted {
+        recipe::give_names(plan, name_swaps().await?);
     }
+    Ok(())
+}
+
+/// The first-name swaps of the pinned lists beside the app.
+async fn name_swaps() -> Result<Swaps, String> {
     let mut lists = Vec::new();
     for file in NAME_LISTS {
         let bytes = store::fetch(file, file, false).await?.ok_or_else(|| {
-            format!("{file} is not beside the app: counterfactual augmentation of names needs the first-name lists (python3 scripts/assets.py fetches them)")
+            format!("{file} is not beside the app: swapping first names needs the name lists (python3 scripts/assets.py fetches them)")
         })?;
         lists.push(String::from_utf8_lossy(&bytes).into_owned());
     }
-    recipe::give_names(plan, Swaps::names(&lists[0], &lists[1]));
-    Ok(())
+    Ok(Swaps::names(&lists[0], &lists[1]))
+}
+
+/// A comparison's counterfactual test (`CompareSettings::counterfactual`) on the plan's
+/// validation examples: gendered words, or first names fetched from beside the app.
+pub(in crate::worker) async fn compare_probe<'a>(
+    kind: SwapKind,
+    plan: &Plan,
+    tokenizer: &'a TextTokenizer,
+) -> Result<CounterfactualProbe<'a>, String> {
+    let swaps = match kind {
+        SwapKind::Gender => Swaps::gender(),
+        SwapKind::Names => name_swaps().await?,
+        SwapKind::Custom => {
+            return Err("a comparison's counterfactual test swaps gendered words or first names here; your own pairs: anneal compare --counterfactual FILE".into());
+        }
+    };
+    let labels = plan.data.labels.clone();
+    CounterfactualProbe::of_examples(tokenizer, labels, &plan.valid_examples, swaps, plan.max_len)
 }
 
 /// The swap list the request names.
