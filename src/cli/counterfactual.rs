@@ -264,15 +264,7 @@ fn print_tag_report(r: &TagSwapReport, show: usize) {
         println!("  {kind:<20} {} swapped, {} changed type", t.words, t.flips);
     }
     for p in r.pairs.iter().filter(|p| p.flips > 0).take(show) {
-        let moved: Vec<String> = (p.words.iter())
-            .filter(|w| w.type_before != w.type_after)
-            .map(|w| {
-                format!(
-                    "{} {} → {} {}",
-                    w.word, w.type_before, w.swapped, w.type_after
-                )
-            })
-            .collect();
-        println!("  [{}]  {}  →  {}", moved.join("; "), p.original, p.swapped);
+        let retyped = p.retyped().join("; ");
+        println!("  [{retyped}]  {}  →  {}", p.original, p.swapped);
     }
 }

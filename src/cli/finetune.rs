@@ -406,9 +406,7 @@ pub(super) fn give_names(
     plan: &mut Plan,
     variants: &[crate::shared::Variant],
 ) -> Result<(), String> {
-    let own = a.augment.is_some_and(|g| g.needs_names());
-    let wanted = own || recipe::wants_names(&TrainSettings::default(), variants);
-    if wanted && plan.names.is_none() {
+    if recipe::wants_names(a.augment, variants) && plan.names.is_none() {
         let swaps = super::counterfactual::swap_list("names", &a.names_dir)?;
         recipe::give_names(plan, swaps);
     }

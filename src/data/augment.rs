@@ -17,6 +17,7 @@ use crate::shared::counterfactual::{Swaps, swap_each};
 use crate::shared::eda::{Synonyms, eda};
 use crate::shared::mentions::{Lexicon, replace_mentions, replace_tokens};
 use crate::shared::rng::Rng;
+use crate::shared::tag_swaps::swap_words;
 use crate::shared::{AugmentKind, Augmentation, CdaSwap};
 
 /// What is augmented.
@@ -339,25 +340,19 @@ impl Augmenter {
 /// by each list in turn (its tags kept: the swap changes no word boundaries); `None` when
 /// nothing swaps.
 fn counterfactuals(source: &Source, lists: &[Swaps]) -> Vec<Option<Copy>> {
-    let swap = |text: &str| {
-        let s = swap_each(lists, text);
-        (s.text, s.changed)
-    };
     match source {
         Source::Texts { texts, .. } => texts
             .iter()
             .map(|t| {
-                let (text, changed) = swap(t);
-                (changed > 0).then_some(Copy::Text(text))
+                let s = swap_each(lists, t);
+                (s.changed > 0).then_some(Copy::Text(s.text))
             })
             .collect(),
         Source::Sentences { sentences, .. } => sentences
             .iter()
             .map(|(words, tags)| {
-                let (text, changed) = swap(&words.join(" "));
-                let swapped: Vec<String> = text.split(' ').map(String::from).collect();
-                (changed > 0 && swapped.len() == words.len())
-                    .then(|| Copy::Tagged(swapped, tags.clone()))
+                let s = swap_words(lists, words).filter(|s| s.changed > 0)?;
+                Some(Copy::Tagged(s.words, tags.clone()))
             })
             .collect(),
     }

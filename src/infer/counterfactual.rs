@@ -44,8 +44,9 @@ pub async fn tag_counterfactual(
     swaps: &Swaps,
     max_len: usize,
 ) -> Result<TagSwapReport, PredictError> {
+    let lists = std::slice::from_ref(swaps);
     let swapped: Vec<Option<SwappedWords>> =
-        sentences.iter().map(|w| swap_words(swaps, w)).collect();
+        sentences.iter().map(|w| swap_words(lists, w)).collect();
     let (originals, changed): (Vec<Vec<String>>, Vec<Vec<String>>) = sentences
         .iter()
         .zip(&swapped)

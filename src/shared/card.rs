@@ -322,21 +322,12 @@ fn tag_swap_section(t: &TagSwapReport) -> String {
     if !flipped.is_empty() {
         s += "| original | swapped | types changed |\n|---|---|---|\n";
         for p in flipped {
-            let moved: Vec<String> = (p.words.iter())
-                .filter(|w| w.type_before != w.type_after)
-                .map(|w| {
-                    format!(
-                        "{} {} → {} {}",
-                        w.word, w.type_before, w.swapped, w.type_after
-                    )
-                })
-                .collect();
             let _ = writeln!(
                 s,
                 "| {} | {} | {} |",
                 cell(&p.original),
                 cell(&p.swapped),
-                cell(&moved.join("; "))
+                cell(&p.retyped().join("; "))
             );
         }
         s += "\n";

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::counterfactual::{CounterfactualReport, SwapKind, Swaps};
+use super::counterfactual::{CounterfactualReport, SwapKind, Swaps, swap_each};
 
 /// A counterfactual test's result: how a classifier's labels moved, or whether an entity
 /// tagger kept each swapped word's entity type.
@@ -33,11 +33,12 @@ pub struct SwappedWords {
     pub ambiguous: usize,
 }
 
-/// `words` swapped by `swaps` as one text (so a pronoun reads the word after it), word for
-/// word; `None` when the swap would change the number of words (a listed word with a space
-/// in it), which never happens with the built-in lists.
-pub fn swap_words(swaps: &Swaps, words: &[String]) -> Option<SwappedWords> {
-    let s = swaps.swap(&words.join(" "));
+/// `words` swapped by each list in turn as one text (so a pronoun reads the word after it),
+/// word for word; `None` when the swap would change the number of words (a listed word with a
+/// space in it), which never happens with the built-in lists. Counterfactual augmentation of
+/// a tagger's sentences swaps them this way too.
+pub fn swap_words(lists: &[Swaps], words: &[String]) -> Option<SwappedWords> {
+    let s = swap_each(lists, &words.join(" "));
     let swapped: Vec<String> = s.text.split(' ').map(String::from).collect();
     (swapped.len() == words.len()).then_some(SwappedWords {
         words: swapped,
@@ -80,6 +81,21 @@ pub struct TaggedPair {
     pub words: Vec<WordSwap>,
     /// Swapped words whose entity type changed.
     pub flips: usize,
+}
+
+impl TaggedPair {
+    /// The swapped words whose type changed, each as "word TYPE → swap TYPE".
+    pub fn retyped(&self) -> Vec<String> {
+        (self.words.iter())
+            .filter(|w| w.type_before != w.type_after)
+            .map(|w| {
+                format!(
+                    "{} {} → {} {}",
+                    w.word, w.type_before, w.swapped, w.type_after
+                )
+            })
+            .collect()
+    }
 }
 
 /// Swapped words of one entity type (as predicted before the swap), and how many kept it.
@@ -234,8 +250,10 @@ mod tests {
             words("nobody came"),
             words("Anna left"),
         ];
-        let swapped: Vec<Option<SwappedWords>> =
-            sentences.iter().map(|w| swap_words(&names, w)).collect();
+        let swapped: Vec<Option<SwappedWords>> = sentences
+            .iter()
+            .map(|w| swap_words(std::slice::from_ref(&names), w))
+            .collect();
         assert_eq!(swapped[0].as_ref().unwrap().changed, 2);
         assert_eq!(swapped[1].as_ref().unwrap().changed, 0);
         let before = vec![words("B-PER O B-PER O B-LOC"), words("B-PER O")];
@@ -256,6 +274,10 @@ mod tests {
             (2, "PER", "LOC")
         );
         assert_eq!(flipped.word, "Omar");
+        assert_eq!(
+            r.pairs[0].retyped(),
+            vec!["Omar PER → Anna LOC".to_string()]
+        );
         assert!(
             r.sentence().contains("1 of 3 swapped words (33.3%)"),
             "{}",

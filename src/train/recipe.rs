@@ -251,10 +251,10 @@ fn cda_note(a: Augmentation, data: &super::TrainData) -> String {
     )
 }
 
-/// Whether the plan's run (its `settings`) or a comparison's variants (`variants`) augment
+/// Whether the plan's run (its augmentation, `augment`) or a comparison's variants augment
 /// with first names swapped, and so need [`give_names`] before they run.
-pub fn wants_names(settings: &TrainSettings, variants: &[crate::shared::Variant]) -> bool {
-    settings.augment.is_some_and(|a| a.needs_names())
+pub fn wants_names(augment: Option<Augmentation>, variants: &[crate::shared::Variant]) -> bool {
+    augment.is_some_and(|a| a.needs_names())
         || variants
             .iter()
             .any(|v| v.changes.augment.is_some_and(|a| a.needs_names()))

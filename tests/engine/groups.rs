@@ -122,8 +122,8 @@ fn name_biased(n: usize, seed: u64) -> String {
     out
 }
 
-/// Each text's predicted label by `anneal predict --input`, and its probabilities.
-fn predictions(model: &str, texts: &[String]) -> Vec<(String, BTreeMap<String, f64>)> {
+/// `anneal predict --input` on `texts` (one a line): each text's JSON answer.
+fn predicted(model: &str, texts: &[String]) -> Vec<Value> {
     let dir = temp_dir("groups-predict");
     let file = dir.join("texts.txt");
     std::fs::write(&file, texts.join("\n") + "\n").unwrap();
@@ -137,10 +137,19 @@ fn predictions(model: &str, texts: &[String]) -> Vec<(String, BTreeMap<String, f
         "cpu",
     ]);
     assert!(ok, "{stderr}");
-    stdout
+    let answers: Vec<Value> = stdout
         .lines()
-        .map(|l| {
-            let v: Value = serde_json::from_str(l).unwrap();
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(answers.len(), texts.len(), "{stdout}");
+    answers
+}
+
+/// Each text's predicted label by `anneal predict --input`, and its probabilities.
+fn predictions(model: &str, texts: &[String]) -> Vec<(String, BTreeMap<String, f64>)> {
+    predicted(model, texts)
+        .into_iter()
+        .map(|v| {
             let scores = serde_json::from_value(v["scores"].clone()).unwrap();
             (v["label"].as_str().unwrap().to_string(), scores)
         })
@@ -522,24 +531,10 @@ fn counterfactual_augmentation_of_names_swaps_the_listed_names() {
 /// own line, its words joined by spaces): the type of the entity whose characters cover the
 /// word, `O` for none.
 fn word_types(model: &str, sentences: &[String]) -> Vec<Vec<String>> {
-    let dir = temp_dir("tag-swaps-predict");
-    let file = dir.join("sentences.txt");
-    std::fs::write(&file, sentences.join("\n") + "\n").unwrap();
-    let (ok, stdout, stderr) = anneal(&[
-        "predict",
-        "--model",
-        model,
-        "--input",
-        file.to_str().unwrap(),
-        "--device",
-        "cpu",
-    ]);
-    assert!(ok, "{stderr}");
-    stdout
-        .lines()
+    predicted(model, sentences)
+        .into_iter()
         .zip(sentences)
-        .map(|(l, sentence)| {
-            let v: Value = serde_json::from_str(l).unwrap();
+        .map(|(v, sentence)| {
             let entities = v["entities"].as_array().unwrap();
             let mut start = 0;
             sentence

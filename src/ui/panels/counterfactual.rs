@@ -211,14 +211,11 @@ fn tag_report_view(r: TagSwapReport) -> impl IntoView {
         <h3>"Sentences where a swapped word changed type"</h3>
         <ul class="examples" data-testid="cf-pairs">
             {flipped.into_iter().map(|p| {
-                let moved: Vec<String> = (p.words.iter())
-                    .filter(|w| w.type_before != w.type_after)
-                    .map(|w| format!("{} {} → {} {}", w.word, w.type_before, w.swapped, w.type_after))
-                    .collect();
+                let retyped = p.retyped().join("; ");
                 view! {
                     <li data-testid="cf-pair">
                         <span>{p.original}</span>" → "<b>{p.swapped}</b>
-                        <span class="muted">{format!("  {}", moved.join("; "))}</span>
+                        <span class="muted">{format!("  {retyped}")}</span>
                     </li>
                 }
             }).collect_view()}

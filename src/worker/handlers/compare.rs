@@ -88,7 +88,7 @@ pub(in crate::worker) async fn run(
         check_search(&settings)?;
     }
     let mut plan = plan_run(&parsed, &files, &settings.finetune).map_err(|e| recipe_error(&e))?;
-    let names = recipe::wants_names(&settings.finetune, &settings.variants);
+    let names = recipe::wants_names(settings.finetune.augment, &settings.variants);
     super::counterfactual::give_names(&mut plan, names).await?;
     plan.aux = super::train::aux_tasks(session, &files, &settings.finetune)?;
     let wanted = contextual_for(&settings, plan.data.train.len())

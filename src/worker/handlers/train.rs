@@ -47,7 +47,8 @@ pub(in crate::worker) async fn run(
         .clone()
         .ok_or("load a data file first")?;
     let mut plan = plan_run(&parsed, &files, &settings).map_err(|e| recipe_error(&e))?;
-    super::counterfactual::give_names(&mut plan, recipe::wants_names(&settings, &[])).await?;
+    super::counterfactual::give_names(&mut plan, recipe::wants_names(settings.augment, &[]))
+        .await?;
     plan.aux = aux_tasks(session, &files, &settings)?;
     plan.notes.extend(recipe::multitask_note(&plan));
     let training = device.clone().autodiff();
